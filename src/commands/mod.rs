@@ -1,0 +1,121 @@
+//! The commands, and what they share: opening the procfs mount, starting the collector,
+//! checking that the selection matched, and the footer of what could not be read.
+
+pub mod columns;
+pub mod dump;
+pub mod snap;
+
+use crate::collect::{Collector, Options};
+use crate::error::Error;
+use crate::problems::{Privileges, Problems, errno_name};
+use crate::procfs::{self, RelPath};
+use crate::select::{self, Selection};
+use rustix::fd::{BorrowedFd, OwnedFd};
+use std::path::Path;
+
+/// Opens the procfs mount.
+pub fn open_root(path: &Path) -> Result<OwnedFd, Error> {
+    procfs::open_dir(rustix::fs::CWD, path)
+        .map_err(|e| Error::Fatal(format!("cannot open {}: {}", path.display(), errno_name(e))))
+}
+
+/// Opens the mount, resolves `-p` thread ids to their processes, and lists the selection.
+/// Fails with [`Error::NoMatch`] when an explicit selection matches nothing.
+pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
+    let root = open_root(path)?;
+    resolve_pids(&root, &mut opts.selection)?;
+    let selection = opts.selection.clone();
+    let mut collector = Collector::new(root, opts);
+    collector
+        .refresh()
+        .map_err(|e| Error::Fatal(format!("cannot list {}: {}", path.display(), errno_name(e))))?;
+    if collector.process_count() == 0 {
+        return Err(Error::NoMatch(nothing_matched(&selection)));
+    }
+    Ok(collector)
+}
+
+/// Replaces thread ids given to `-p` by their process ids; warns about ids that do not
+/// exist, and fails if none does (and no `-C` may still match).
+fn resolve_pids(root: &OwnedFd, selection: &mut Selection) -> Result<(), Error> {
+    if selection.pids.is_empty() {
+        return Ok(());
+    }
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for &id in &selection.pids {
+        match select::thread_group_of(root, id) {
+            Some(pid) => found.push(pid),
+            None => missing.push(id),
+        }
+    }
+    let missing_text = missing
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.is_empty() && selection.comms.is_empty() {
+        return Err(Error::NoMatch(format!("no such process: {missing_text}")));
+    }
+    if !missing.is_empty() {
+        eprintln!("tsnap: no such process: {missing_text}");
+    }
+    found.sort_unstable();
+    found.dedup();
+    selection.pids = found;
+    Ok(())
+}
+
+fn nothing_matched(selection: &Selection) -> String {
+    if !selection.comms.is_empty() {
+        let names: Vec<String> = selection
+            .comms
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        format!("no process named {}", names.join(" or "))
+    } else if !selection.pids.is_empty() {
+        "the selected processes have exited".to_string()
+    } else {
+        "no process to look at in this procfs mount".to_string()
+    }
+}
+
+/// tsnap's own capabilities and Yama's setting, to explain denials.
+pub fn privileges(root: BorrowedFd<'_>) -> Privileges {
+    use rustix::thread::{CapabilitySet, capabilities};
+    let caps = capabilities(None)
+        .map(|c| c.effective)
+        .unwrap_or(CapabilitySet::empty());
+    let mut path = RelPath::new();
+    path.push(b"sys/kernel/yama/ptrace_scope");
+    let mut buf = Vec::new();
+    let yama_scope = procfs::read_file(root, &path, &mut buf)
+        .ok()
+        .and_then(|()| crate::parse::dec_u64(crate::parse::trim_end(&buf)))
+        .and_then(|n| u8::try_from(n).ok());
+    Privileges {
+        sys_admin: caps.contains(CapabilitySet::SYS_ADMIN),
+        sys_ptrace: caps.contains(CapabilitySet::SYS_PTRACE),
+        yama_scope,
+    }
+}
+
+/// Prints one line per column that could not be read, on stderr.
+pub fn print_problems(problems: &Problems, root: BorrowedFd<'_>, noun: &str) {
+    if problems.is_empty() {
+        return;
+    }
+    let mut text = String::new();
+    for line in problems.lines(&privileges(root), noun) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    // Best effort: stderr being closed must not change the exit status.
+    let _ = crate::output::write_all(rustix::stdio::stderr(), text.as_bytes());
+}
+
+/// Sleeps for `secs` seconds.
+pub fn sleep(secs: f64) {
+    std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+}

@@ -1,0 +1,188 @@
+//! Making attacker-controlled bytes (thread names, paths, command lines) safe to print.
+//!
+//! Tables and CSV: printable UTF-8 passes; `\` becomes `\\`; `\n`, `\r`, `\t` are written as
+//! such; other control bytes, DEL and the C1 controls as `\xHH` / `\u{HH}`; bytes that are not
+//! UTF-8 as `\xHH`. Nothing a terminal would act on gets through, and nothing is lost.
+//!
+//! JSON: standard escapes (`\"`, `\\`, `\n`, `\u001b`, and `\u007f`..`\u009f` as well); bytes
+//! that are not UTF-8 become U+FFFD, so every output line is valid JSON.
+
+/// Appends `text` escaped for a table cell.
+pub fn text(out: &mut Vec<u8>, text: &[u8]) {
+    escape_text(out, text, false);
+}
+
+fn escape_text(out: &mut Vec<u8>, text: &[u8], double_quotes: bool) {
+    for_each_piece(text, |piece| match piece {
+        Piece::Str(s) => {
+            for c in s.chars() {
+                match c {
+                    '"' if double_quotes => out.extend_from_slice(b"\"\""),
+                    '\\' => out.extend_from_slice(b"\\\\"),
+                    '\n' => out.extend_from_slice(b"\\n"),
+                    '\r' => out.extend_from_slice(b"\\r"),
+                    '\t' => out.extend_from_slice(b"\\t"),
+                    c if (c as u32) < 0x20 || c as u32 == 0x7f => hex_byte(out, c as u8),
+                    c if (0x80..0xa0).contains(&(c as u32)) => {
+                        out.extend_from_slice(b"\\u{");
+                        push_hex2(out, c as u8);
+                        out.push(b'}');
+                    }
+                    c => push_char(out, c),
+                }
+            }
+        }
+        Piece::Invalid(bytes) => bytes.iter().for_each(|&b| hex_byte(out, b)),
+    });
+}
+
+/// Appends `text` as a JSON string, quotes included.
+pub fn json(out: &mut Vec<u8>, text: &[u8]) {
+    out.push(b'"');
+    for_each_piece(text, |piece| match piece {
+        Piece::Str(s) => {
+            for c in s.chars() {
+                match c {
+                    '"' => out.extend_from_slice(b"\\\""),
+                    '\\' => out.extend_from_slice(b"\\\\"),
+                    '\n' => out.extend_from_slice(b"\\n"),
+                    '\r' => out.extend_from_slice(b"\\r"),
+                    '\t' => out.extend_from_slice(b"\\t"),
+                    c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
+                        out.extend_from_slice(b"\\u00");
+                        push_hex2(out, c as u8);
+                    }
+                    c => push_char(out, c),
+                }
+            }
+        }
+        Piece::Invalid(bytes) => {
+            for _ in bytes {
+                out.extend_from_slice("\u{fffd}".as_bytes());
+            }
+        }
+    });
+    out.push(b'"');
+}
+
+/// Appends a CSV field (RFC 4180): escaped as [`text`], and quoted when it holds a comma, a
+/// quote, or starts or ends with a space.
+pub fn csv(out: &mut Vec<u8>, field: &[u8]) {
+    // Escaping adds no comma, quote or space, so the raw field decides.
+    let quote = field.iter().any(|&b| b == b',' || b == b'"')
+        || field.first() == Some(&b' ')
+        || field.last() == Some(&b' ');
+    if quote {
+        out.push(b'"');
+        escape_text(out, field, true);
+        out.push(b'"');
+    } else {
+        escape_text(out, field, false);
+    }
+}
+
+enum Piece<'a> {
+    Str(&'a str),
+    Invalid(&'a [u8]),
+}
+
+/// Splits `bytes` into valid UTF-8 runs and the invalid bytes between them.
+fn for_each_piece(mut bytes: &[u8], mut f: impl FnMut(Piece<'_>)) {
+    while !bytes.is_empty() {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                f(Piece::Str(s));
+                return;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                if let Ok(s) = std::str::from_utf8(good) {
+                    f(Piece::Str(s));
+                }
+                let bad = e.error_len().unwrap_or(rest.len());
+                f(Piece::Invalid(&rest[..bad]));
+                bytes = &rest[bad..];
+            }
+        }
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut utf8 = [0; 4];
+    out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+}
+
+fn hex_byte(out: &mut Vec<u8>, b: u8) {
+    out.extend_from_slice(b"\\x");
+    push_hex2(out, b);
+}
+
+fn push_hex2(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(HEX[usize::from(b >> 4)]);
+    out.push(HEX[usize::from(b & 0xf)]);
+}
+
+/// Columns a piece of escaped text takes on a terminal (one per char).
+pub fn width(escaped: &[u8]) -> usize {
+    escaped.iter().filter(|&&b| b & 0xc0 != 0x80).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(input: &[u8]) -> String {
+        let mut out = Vec::new();
+        text(&mut out, input);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn j(input: &[u8]) -> String {
+        let mut out = Vec::new();
+        json(&mut out, input);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn c(input: &[u8]) -> String {
+        let mut out = Vec::new();
+        csv(&mut out, input);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn table_text() {
+        assert_eq!(t(b"java"), "java");
+        assert_eq!(t(b"a) R 1 (b"), "a) R 1 (b");
+        assert_eq!(t(b"new\nline"), "new\\nline");
+        assert_eq!(t(b"\x1b[31mred"), "\\x1b[31mred");
+        assert_eq!(t(b"bad\xff\xfeutf8"), "bad\\xff\\xfeutf8");
+        assert_eq!(t("\u{9b}x".as_bytes()), "\\u{9b}x");
+        assert_eq!(t("żółw".as_bytes()), "żółw");
+        assert_eq!(t(b"back\\slash\x7f"), "back\\\\slash\\x7f");
+        assert_eq!(t(b"\xe2\x82"), "\\xe2\\x82");
+    }
+
+    #[test]
+    fn json_strings() {
+        assert_eq!(j(b"a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(j(b"\x1b\x00\n"), r#""\u001b\u0000\n""#);
+        assert_eq!(j(b"x\xffy"), "\"x\u{fffd}y\"");
+        assert_eq!(j("\u{85}".as_bytes()), r#""\u0085""#);
+    }
+
+    #[test]
+    fn csv_fields() {
+        assert_eq!(c(b"plain"), "plain");
+        assert_eq!(c(b"a,b"), "\"a,b\"");
+        assert_eq!(c(b"say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(c(b" lead"), "\" lead\"");
+        assert_eq!(c(b"two\nlines"), "two\\nlines");
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(width(b"abc"), 3);
+        assert_eq!(width("żółw".as_bytes()), 4);
+    }
+}

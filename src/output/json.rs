@@ -1,0 +1,72 @@
+//! One JSON object per line, written key by key.
+
+use super::escape;
+use crate::columns::Kind;
+
+pub struct JsonLine<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> JsonLine<'a> {
+    pub fn new(out: &'a mut Vec<u8>) -> JsonLine<'a> {
+        out.push(b'{');
+        JsonLine { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        escape::json(self.out, key.as_bytes());
+        self.out.push(b':');
+        self.out
+    }
+
+    pub fn text(&mut self, key: &str, value: &[u8]) -> &mut Self {
+        escape::json(self.key(key), value);
+        self
+    }
+
+    pub fn number(&mut self, key: &str, value: impl itoa::Integer) -> &mut Self {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(value);
+        self.key(key).extend_from_slice(digits.as_bytes());
+        self
+    }
+
+    /// A rendered cell: `null` when missing, raw when a number, a string otherwise.
+    pub fn cell(&mut self, key: &str, kind: Kind, value: &[u8]) -> &mut Self {
+        let out = self.key(key);
+        match kind {
+            Kind::Missing => out.extend_from_slice(b"null"),
+            Kind::Number => out.extend_from_slice(value),
+            Kind::Text => escape::json(out, value),
+        }
+        self
+    }
+
+    /// An array of strings.
+    pub fn texts<'v>(&mut self, key: &str, values: impl Iterator<Item = &'v [u8]>) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, v) in values.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            escape::json(out, v);
+        }
+        out.push(b']');
+        self
+    }
+
+    pub fn null(&mut self, key: &str) -> &mut Self {
+        self.key(key).extend_from_slice(b"null");
+        self
+    }
+
+    pub fn end(self) {
+        self.out.extend_from_slice(b"}\n");
+    }
+}

@@ -1,0 +1,342 @@
+//! Output: the three formats of rows (table, CSV, JSON lines) built from a [`Grid`] of
+//! rendered cells, escaping, and the buffered stdout writer.
+
+pub mod escape;
+pub mod json;
+
+use crate::columns::Kind;
+use crate::error::Error;
+use rustix::io::Errno;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "table" => Some(Format::Table),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Standard output, written in large chunks from one buffer.
+pub struct Out {
+    pub buf: Vec<u8>,
+}
+
+impl Out {
+    const CHUNK: usize = 64 * 1024;
+
+    pub fn new() -> Out {
+        Out {
+            buf: Vec::with_capacity(Self::CHUNK + 4096),
+        }
+    }
+
+    /// Writes the buffer out once it holds a chunk.
+    pub fn maybe_flush(&mut self) -> Result<(), Error> {
+        if self.buf.len() >= Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes everything buffered. A closed pipe (`tsnap | head`) is [`Error::BrokenPipe`],
+    /// which ends tsnap quietly.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        let result = write_all(rustix::stdio::stdout(), &self.buf);
+        self.buf.clear();
+        result.map_err(|e| match e {
+            Errno::PIPE => Error::BrokenPipe,
+            e => Error::Fatal(format!(
+                "cannot write to standard output: {}",
+                crate::problems::errno_name(e)
+            )),
+        })
+    }
+}
+
+/// Writes all of `data` to `fd`, retrying after interruptions and short writes.
+pub fn write_all(fd: rustix::fd::BorrowedFd<'_>, mut data: &[u8]) -> rustix::io::Result<()> {
+    while !data.is_empty() {
+        match rustix::io::write(fd, data) {
+            Ok(0) => return Err(Errno::IO),
+            Ok(n) => data = &data[n..],
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// A column of a [`Grid`].
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    /// Right-aligned in tables.
+    pub numeric: bool,
+    /// In tables, shown on its own indented line under the row instead of in a column.
+    pub own_line: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    start: usize,
+    end: usize,
+    kind: Kind,
+}
+
+/// Rows of rendered cells, kept raw until written so each format escapes its own way.
+/// Reused between passes: clearing keeps the allocations.
+#[derive(Default)]
+pub struct Grid {
+    fields: Vec<Field>,
+    data: Vec<u8>,
+    cells: Vec<Cell>,
+    widths: Vec<usize>,
+    scratch: Vec<u8>,
+}
+
+impl Grid {
+    pub fn new(fields: Vec<Field>) -> Grid {
+        Grid {
+            fields,
+            ..Grid::default()
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.cells.clear();
+    }
+
+    /// Adds the next cell (rows are filled left to right, top to bottom).
+    pub fn push(&mut self, render: impl FnOnce(&mut Vec<u8>) -> Kind) {
+        let start = self.data.len();
+        let kind = render(&mut self.data);
+        self.cells.push(Cell {
+            start,
+            end: self.data.len(),
+            kind,
+        });
+    }
+
+    fn rows(&self) -> impl Iterator<Item = &[Cell]> {
+        self.cells.chunks_exact(self.fields.len().max(1))
+    }
+
+    fn raw(&self, cell: &Cell) -> &[u8] {
+        &self.data[cell.start..cell.end]
+    }
+
+    /// Appends the grid to `out` in `format`; `header` adds the table header or CSV header
+    /// row.
+    pub fn write(&mut self, format: Format, header: bool, out: &mut Vec<u8>) {
+        match format {
+            Format::Table => self.write_table(header, out),
+            Format::Csv => self.write_csv(header, out),
+            Format::Json => self.write_json(out),
+        }
+    }
+
+    fn write_table(&mut self, header: bool, out: &mut Vec<u8>) {
+        let mut widths = std::mem::take(&mut self.widths);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        widths.clear();
+        widths.extend(
+            self.fields
+                .iter()
+                .map(|f| if header { f.name.len() } else { 0 }),
+        );
+        for row in self.rows() {
+            for (i, cell) in row.iter().enumerate() {
+                scratch.clear();
+                self.table_cell(cell, &mut scratch);
+                widths[i] = widths[i].max(escape::width(&scratch));
+            }
+        }
+        let last = self.fields.iter().rposition(|f| !f.own_line);
+        if header && last.is_some() {
+            for (i, f) in self.fields.iter().enumerate() {
+                if !f.own_line {
+                    pad(
+                        out,
+                        f.name.as_bytes(),
+                        f.name.len(),
+                        widths[i],
+                        f.numeric,
+                        Some(i) == last,
+                    );
+                }
+            }
+            out.push(b'\n');
+        }
+        for row in self.rows() {
+            if last.is_some() {
+                for (i, (cell, f)) in row.iter().zip(&self.fields).enumerate() {
+                    if f.own_line {
+                        continue;
+                    }
+                    scratch.clear();
+                    self.table_cell(cell, &mut scratch);
+                    let w = escape::width(&scratch);
+                    pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last);
+                }
+                out.push(b'\n');
+            }
+            for (cell, f) in row.iter().zip(&self.fields) {
+                if f.own_line && cell.kind != Kind::Missing && cell.end > cell.start {
+                    out.extend_from_slice(b"    ");
+                    out.extend_from_slice(f.name.as_bytes());
+                    out.extend_from_slice(b": ");
+                    escape::text(out, self.raw(cell));
+                    out.push(b'\n');
+                }
+            }
+        }
+        self.widths = widths;
+        self.scratch = scratch;
+    }
+
+    fn table_cell(&self, cell: &Cell, out: &mut Vec<u8>) {
+        match cell.kind {
+            Kind::Missing => out.push(b'-'),
+            Kind::Number => out.extend_from_slice(self.raw(cell)),
+            Kind::Text => escape::text(out, self.raw(cell)),
+        }
+    }
+
+    fn write_csv(&self, header: bool, out: &mut Vec<u8>) {
+        if header {
+            for (i, f) in self.fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(f.name.as_bytes());
+            }
+            out.push(b'\n');
+        }
+        for row in self.rows() {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                match cell.kind {
+                    Kind::Missing => out.push(b'-'),
+                    Kind::Number => out.extend_from_slice(self.raw(cell)),
+                    Kind::Text => escape::csv(out, self.raw(cell)),
+                }
+            }
+            out.push(b'\n');
+        }
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        for row in self.rows() {
+            let mut line = json::JsonLine::new(out);
+            for (cell, f) in row.iter().zip(&self.fields) {
+                line.cell(f.name, cell.kind, self.raw(cell));
+            }
+            line.end();
+        }
+    }
+}
+
+/// Writes `text` (already escaped, `width` columns wide) padded to `to` columns, then a
+/// separating space unless it is the last column.
+fn pad(out: &mut Vec<u8>, text: &[u8], width: usize, to: usize, right: bool, last: bool) {
+    let fill = to.saturating_sub(width);
+    if right {
+        out.resize(out.len() + fill, b' ');
+    }
+    out.extend_from_slice(text);
+    if !last {
+        if !right {
+            out.resize(out.len() + fill, b' ');
+        }
+        out.push(b' ');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid() -> Grid {
+        let mut g = Grid::new(vec![
+            Field {
+                name: "tid",
+                numeric: true,
+                own_line: false,
+            },
+            Field {
+                name: "comm",
+                numeric: false,
+                own_line: false,
+            },
+            Field {
+                name: "kstack",
+                numeric: false,
+                own_line: true,
+            },
+        ]);
+        for (tid, comm, stack) in [
+            (7u32, &b"a,b"[..], Some(&b"f()->g()"[..])),
+            (12345, b"x\x1b", None),
+        ] {
+            g.push(|o| {
+                o.extend_from_slice(tid.to_string().as_bytes());
+                Kind::Number
+            });
+            g.push(|o| {
+                o.extend_from_slice(comm);
+                Kind::Text
+            });
+            g.push(|o| match stack {
+                Some(s) => {
+                    o.extend_from_slice(s);
+                    Kind::Text
+                }
+                None => Kind::Missing,
+            });
+        }
+        g
+    }
+
+    fn written(format: Format) -> String {
+        let mut out = Vec::new();
+        grid().write(format, true, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn table() {
+        assert_eq!(
+            written(Format::Table),
+            "  tid comm\n    7 a,b\n    kstack: f()->g()\n12345 x\\x1b\n"
+        );
+    }
+
+    #[test]
+    fn csv() {
+        assert_eq!(
+            written(Format::Csv),
+            "tid,comm,kstack\n7,\"a,b\",f()->g()\n12345,x\\x1b,-\n"
+        );
+    }
+
+    #[test]
+    fn json() {
+        assert_eq!(
+            written(Format::Json),
+            "{\"tid\":7,\"comm\":\"a,b\",\"kstack\":\"f()->g()\"}\n{\"tid\":12345,\"comm\":\"x\\u001b\",\"kstack\":null}\n"
+        );
+    }
+}

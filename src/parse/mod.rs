@@ -1,0 +1,100 @@
+//! Pure parsers for the files of `/proc/PID/task/TID/`: byte slices in, borrowed fields out.
+//!
+//! Nothing here does IO or allocates. Every parser accepts any bytes: malformed input gives
+//! `None` (or skips the bad part), never a panic, so a hostile or truncated file cannot crash
+//! tsnap.
+
+pub mod schedstat;
+pub mod stack;
+pub mod stat;
+pub mod status;
+pub mod syscall;
+
+/// Parses an unsigned decimal number; `None` when empty, not all digits, or too large.
+pub fn dec_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(n)
+}
+
+/// Parses a signed decimal number (an optional leading `-`).
+pub fn dec_i64(s: &[u8]) -> Option<i64> {
+    match s.split_first() {
+        Some((b'-', rest)) => {
+            let n = dec_u64(rest)?;
+            if n <= i64::MAX as u64 + 1 {
+                Some((n as i64).wrapping_neg())
+            } else {
+                None
+            }
+        }
+        _ => i64::try_from(dec_u64(s)?).ok(),
+    }
+}
+
+/// Parses a hexadecimal number with an optional `0x` prefix.
+pub fn hex_u64(s: &[u8]) -> Option<u64> {
+    let digits = s.strip_prefix(b"0x").unwrap_or(s);
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        n = (n << 4) | u64::from(d);
+    }
+    Some(n)
+}
+
+/// Splits on runs of ASCII whitespace, skipping empty pieces.
+pub fn words(s: &[u8]) -> impl Iterator<Item = &[u8]> {
+    s.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty())
+}
+
+/// `s` without trailing ASCII whitespace (a file's final newline).
+pub fn trim_end(s: &[u8]) -> &[u8] {
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(dec_u64(b"0"), Some(0));
+        assert_eq!(dec_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(dec_u64(b"18446744073709551616"), None);
+        assert_eq!(dec_u64(b""), None);
+        assert_eq!(dec_u64(b"1x"), None);
+        assert_eq!(dec_i64(b"-1"), Some(-1));
+        assert_eq!(dec_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(dec_i64(b"-9223372036854775809"), None);
+        assert_eq!(dec_i64(b"9223372036854775808"), None);
+        assert_eq!(dec_i64(b"-"), None);
+        assert_eq!(hex_u64(b"0xffffffffffffff9c"), Some(0xffff_ffff_ffff_ff9c));
+        assert_eq!(hex_u64(b"0x"), None);
+        assert_eq!(hex_u64(b"0x1ffffffffffffffff"), None);
+        assert_eq!(hex_u64(b"0xg"), None);
+        assert_eq!(trim_end(b"abc \n"), b"abc");
+        assert_eq!(trim_end(b"\n"), b"");
+    }
+}

@@ -1,0 +1,38 @@
+//! `/proc/PID/task/TID/schedstat`: `RUN_NS WAIT_NS TIMESLICES`, time on a CPU and time waiting
+//! in a run queue, in nanoseconds.
+
+use super::{dec_u64, words};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedstat {
+    pub run_ns: u64,
+    pub wait_ns: u64,
+}
+
+pub fn parse(buf: &[u8]) -> Option<Schedstat> {
+    let mut w = words(buf);
+    Some(Schedstat {
+        run_ns: dec_u64(w.next()?)?,
+        wait_ns: dec_u64(w.next()?)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses() {
+        assert_eq!(
+            parse(b"143488158 6511465 350\n"),
+            Some(Schedstat {
+                run_ns: 143_488_158,
+                wait_ns: 6_511_465
+            })
+        );
+        assert_eq!(parse(b"717644 0 1\n").map(|s| s.run_ns), Some(717_644));
+        assert_eq!(parse(b""), None);
+        assert_eq!(parse(b"12"), None);
+        assert_eq!(parse(b"a b c"), None);
+    }
+}

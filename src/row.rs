@@ -1,0 +1,114 @@
+//! What tsnap learned about one thread in one pass, and the arena its text lives in.
+//!
+//! Rows hold numbers and [`Span`]s into a [`Rows`] arena instead of owned strings, so a pass
+//! reuses the same two allocations however many threads it reads.
+
+/// A piece of text in the arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// What `/proc/PID/task/TID/syscall` said, resolved against the thread's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sys {
+    /// Not read (not asked for, or not readable: see the footer).
+    Unknown,
+    /// On a CPU in user space.
+    Running,
+    /// In the kernel, outside a system call (`-1`).
+    NotInSyscall,
+    KernelThread,
+    Call {
+        nr: u64,
+        args: [u64; 6],
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub pid: u32,
+    pub tid: u32,
+    pub ppid: u32,
+    pub state: u8,
+    pub kernel_thread: bool,
+    pub comm: Span,
+    pub pcomm: Option<Span>,
+    pub cmdline: Option<Span>,
+    pub exe: Option<Span>,
+    pub minflt: u64,
+    pub majflt: u64,
+    pub priority: i64,
+    pub nice: i64,
+    pub num_threads: u64,
+    pub processor: Option<u64>,
+    /// Start time in clock ticks after boot.
+    pub starttime: u64,
+    /// CPU time used so far, in nanoseconds (`schedstat`, or `stat` ticks).
+    pub cputime_ns: Option<u64>,
+    /// Percent of one CPU over the window (or the lifetime with `-i 0`).
+    pub pcpu: Option<f64>,
+    pub wchan: Option<Span>,
+    pub sys: Sys,
+    /// The file behind the syscall's first argument; empty when the call takes none.
+    pub filename: Option<Span>,
+    /// Kernel stack frames, innermost first, one per line.
+    pub kstack: Option<Span>,
+}
+
+/// The rows of one pass and the text they point into.
+#[derive(Default)]
+pub struct Rows {
+    pub rows: Vec<Row>,
+    arena: Vec<u8>,
+}
+
+impl Rows {
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.arena.clear();
+    }
+
+    /// Stores `text` and returns where it is.
+    pub fn push_text(&mut self, text: &[u8]) -> Span {
+        let start = self.arena.len();
+        self.arena.extend_from_slice(text);
+        span(start, self.arena.len())
+    }
+
+    /// Starts a text built piece by piece with [`Rows::arena_mut`]; end it with
+    /// [`Rows::end_text`].
+    pub fn begin_text(&self) -> usize {
+        self.arena.len()
+    }
+
+    pub fn arena_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.arena
+    }
+
+    pub fn end_text(&self, start: usize) -> Span {
+        span(start, self.arena.len())
+    }
+
+    pub fn text(&self, s: Span) -> &[u8] {
+        let start = s.start as usize;
+        self.arena
+            .get(start..start + s.len as usize)
+            .unwrap_or_default()
+    }
+
+    pub fn sort(&mut self) {
+        self.rows.sort_unstable_by_key(|r| (r.pid, r.tid));
+    }
+}
+
+fn span(start: usize, end: usize) -> Span {
+    // A pass's text stays far below 4 GiB; saturating keeps a pathological one in bounds.
+    let start = u32::try_from(start).unwrap_or(u32::MAX);
+    let end = u32::try_from(end).unwrap_or(u32::MAX);
+    Span {
+        start,
+        len: end.saturating_sub(start),
+    }
+}
