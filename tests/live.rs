@@ -1,0 +1,220 @@
+//! Live tests: threads in known states in this process, and what tsnap says of them, field
+//! by field, against the truth.
+
+use crate::util::{self, by_tid, foreign_arch, run};
+use crate::workload::{Kind, Workload};
+use serde_json::Value;
+
+fn text<'a>(row: &'a Value, key: &str) -> &'a str {
+    row[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not a string in {row}"))
+}
+
+fn own_pid() -> String {
+    std::process::id().to_string()
+}
+
+#[test]
+fn threads_in_known_states() {
+    let w = Workload::start(&[
+        Kind::PipeReader,
+        Kind::Sleeper,
+        Kind::Spinner,
+        Kind::FutexWaiter,
+        Kind::Acceptor,
+        Kind::VforkParent,
+    ]);
+    let out = run(&["-a", "-p", &own_pid(), "-f", "json", "-G", "nid,pcomm"]).ok();
+    let rows = out.json();
+    let rows = by_tid(&rows);
+    let row = |kind| {
+        let tid = w.tid(kind);
+        *rows
+            .get(&tid)
+            .unwrap_or_else(|| panic!("no row for {kind:?} (tid {tid})"))
+    };
+    for (&kind, &tid) in &w.tids {
+        let r = row(kind);
+        assert_eq!(r["pid"].as_u64(), Some(u64::from(std::process::id())));
+        assert_eq!(text(r, "comm"), kind.name());
+        assert_eq!(text(r, "nid"), format!("{tid:#x}"));
+        assert!(r["minflt"].as_u64().is_some() && r["majflt"].as_u64().is_some());
+    }
+    let pipe = row(Kind::PipeReader);
+    assert_eq!(text(pipe, "state"), "S");
+    assert!(!matches!(text(pipe, "wchan"), "" | "0"), "{pipe}");
+    assert!(text(pipe, "kstack").contains("read"), "{pipe}");
+    assert_eq!(text(row(Kind::Sleeper), "state"), "S");
+    assert_eq!(text(row(Kind::FutexWaiter), "state"), "S");
+    assert_eq!(text(row(Kind::Acceptor), "state"), "S");
+    let spin = row(Kind::Spinner);
+    assert_eq!(text(spin, "state"), "R");
+    let pcpu = spin["pcpu"].as_f64().unwrap();
+    assert!(pcpu > 50.0, "spinner pcpu {pcpu} over a 0.5 s window");
+    assert_eq!(text(row(Kind::VforkParent), "state"), "D");
+    if foreign_arch() {
+        eprintln!("syscall names not checked: tsnap runs emulated for another architecture");
+        return;
+    }
+    assert_eq!(text(pipe, "syscall"), "read");
+    assert_eq!(text(pipe, "filename"), format!("pipe:[{}]", w.pipe_inode));
+    assert!(
+        matches!(
+            text(row(Kind::Sleeper), "syscall"),
+            "clock_nanosleep" | "nanosleep"
+        ),
+        "{}",
+        row(Kind::Sleeper)
+    );
+    assert_eq!(text(row(Kind::Sleeper), "filename"), "");
+    assert_eq!(text(spin, "syscall"), "[running]");
+    assert_eq!(text(row(Kind::FutexWaiter), "syscall"), "futex");
+    let accept = row(Kind::Acceptor);
+    assert!(
+        matches!(text(accept, "syscall"), "accept" | "accept4"),
+        "{accept}"
+    );
+    assert_eq!(
+        text(accept, "filename"),
+        format!("socket:[{}]", w.socket_inode)
+    );
+    assert!(matches!(
+        text(row(Kind::VforkParent), "syscall"),
+        "clone" | "vfork" | "clone3"
+    ));
+}
+
+#[test]
+fn default_shows_only_running_and_uninterruptible() {
+    let w = Workload::start(&[Kind::Spinner, Kind::PipeReader, Kind::VforkParent]);
+    let out = run(&["-p", &own_pid(), "-f", "json", "-i", "0"]).ok();
+    let rows = out.json();
+    for r in &rows {
+        assert!(matches!(text(r, "state"), "R" | "D"), "{r}");
+    }
+    let rows = by_tid(&rows);
+    assert!(rows.contains_key(&w.tid(Kind::Spinner)));
+    assert!(rows.contains_key(&w.tid(Kind::VforkParent)));
+    assert!(!rows.contains_key(&w.tid(Kind::PipeReader)));
+}
+
+#[test]
+fn lifetime_pcpu_with_interval_zero_is_what_ps_shows() {
+    let w = Workload::start(&[Kind::Spinner, Kind::Sleeper]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let out = run(&[
+        "-a",
+        "-p",
+        &own_pid(),
+        "-f",
+        "json",
+        "-i",
+        "0",
+        "-o",
+        "tid,pcpu",
+    ])
+    .ok();
+    let ps = std::process::Command::new("ps")
+        .args(["-L", "-o", "tid=,pcpu=", "-p", &own_pid()])
+        .output();
+    let Ok(ps) = ps else {
+        eprintln!("ps is not installed: comparing with the spinner's expected range only");
+        return;
+    };
+    let ps = String::from_utf8_lossy(&ps.stdout).into_owned();
+    let rows = out.json();
+    let rows = by_tid(&rows);
+    for kind in [Kind::Spinner, Kind::Sleeper] {
+        let tid = w.tid(kind);
+        let ours = rows[&tid]["pcpu"].as_f64().unwrap();
+        let theirs: f64 = ps
+            .lines()
+            .find_map(|l| {
+                let mut f = l.split_whitespace();
+                (f.next()?.parse::<u64>().ok()? == tid).then(|| f.next()?.parse().ok())?
+            })
+            .expect("ps lists the thread");
+        // The two read at slightly different moments of a thread that is ~1 s old.
+        assert!(
+            (ours - theirs).abs() < 15.0,
+            "{kind:?}: tsnap {ours} ps {theirs}"
+        );
+    }
+}
+
+#[test]
+fn never_lists_itself() {
+    let child = util::tsnap()
+        .args(["-a", "-f", "json", "-i", "0", "-o", "pid,tid,comm"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = u64::from(child.id());
+    let out = util::finish(child.wait_with_output().unwrap()).ok();
+    let rows = out.json();
+    assert!(rows.len() > 1);
+    assert!(rows.iter().all(|r| r["pid"].as_u64() != Some(pid)));
+}
+
+#[test]
+fn dump_lists_every_thread_in_tid_order() {
+    let w = Workload::start(&[Kind::PipeReader, Kind::Sleeper]);
+    let out = run(&["dump", "-p", &own_pid(), "-i", "0"]).ok();
+    let mut lines = out.stdout.lines();
+    let first = lines.next().unwrap();
+    assert!(first.len() >= 19 && first.as_bytes()[4] == b'-', "{first}");
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with(&format!("Thread dump of pid {} (", own_pid())),
+        "{header}"
+    );
+    let entries: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with('"')).collect();
+    let tids: Vec<u64> = entries
+        .iter()
+        .map(|l| {
+            let t = l.split(" tid=").nth(1).unwrap();
+            t.split(' ').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    let mut sorted = tids.clone();
+    sorted.sort_unstable();
+    assert_eq!(tids, sorted);
+    assert!(
+        header.contains(&format!("{} threads", tids.len())),
+        "{header}"
+    );
+    let pipe = w.tid(Kind::PipeReader);
+    let entry = out
+        .stdout
+        .split("\n\n")
+        .find(|e| e.contains(&format!(" tid={pipe} ")))
+        .unwrap();
+    assert!(
+        entry.starts_with(&format!(
+            "\"t-pipe\" tid={pipe} nid={pipe:#x} state=S (sleeping) cpu="
+        )),
+        "{entry}"
+    );
+    if !foreign_arch() {
+        assert!(entry.contains("\n    syscall: read\n"), "{entry}");
+        assert!(
+            entry.contains(&format!("\n    file: pipe:[{}]\n", w.pipe_inode)),
+            "{entry}"
+        );
+    }
+    assert!(entry.contains("\n    at "), "{entry}");
+
+    let json = run(&["dump", "-p", &own_pid(), "-i", "0", "-f", "json"])
+        .ok()
+        .json();
+    assert_eq!(json[0]["type"], "process");
+    assert_eq!(json[0]["threads"].as_u64(), Some(json.len() as u64 - 1));
+    let t = json
+        .iter()
+        .find(|o| o["tid"].as_u64() == Some(pipe))
+        .unwrap();
+    assert_eq!(t["type"], "thread");
+    assert_eq!(t["nid"], format!("{pipe:#x}"));
+    assert!(t["kstack"].as_array().is_some_and(|a| !a.is_empty()), "{t}");
+}

@@ -1,0 +1,124 @@
+//! Running the tsnap binary and reading what it says.
+//!
+//! `TSNAP_BIN` overrides the binary under test (e.g. a musl or aarch64 build) and
+//! `TSNAP_TEST_RUNNER` a program to run it with (e.g. `qemu-aarch64`). Tests that depend on
+//! the syscall numbering of this machine's kernel skip those checks when a runner is set.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+pub fn binary() -> PathBuf {
+    std::env::var_os("TSNAP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tsnap")))
+}
+
+/// A command that runs tsnap (through the runner, if any).
+pub fn tsnap() -> Command {
+    match std::env::var_os("TSNAP_TEST_RUNNER") {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(binary());
+            c
+        }
+        None => Command::new(binary()),
+    }
+}
+
+/// True when tsnap runs emulated for another architecture: the kernel's syscall numbers
+/// then belong to this machine, not to tsnap's table.
+pub fn foreign_arch() -> bool {
+    std::env::var_os("TSNAP_TEST_RUNNER").is_some()
+}
+
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.status, 0,
+            "tsnap failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The stdout lines as JSON objects.
+    pub fn json(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
+            .collect()
+    }
+}
+
+pub fn finish(output: Output) -> Run {
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs tsnap with `args` and collects its output.
+pub fn run(args: &[&str]) -> Run {
+    finish(
+        tsnap()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tsnap"),
+    )
+}
+
+/// JSON rows keyed by tid.
+pub fn by_tid(rows: &[Value]) -> HashMap<u64, &Value> {
+    rows.iter()
+        .filter_map(|r| Some((r.get("tid")?.as_u64()?, r)))
+        .collect()
+}
+
+/// Compares two texts, printing both in full when they differ.
+#[track_caller]
+pub fn assert_same(expected: &str, actual: &str, what: &str) {
+    if expected != actual {
+        panic!("{what} differs\n--- expected\n{expected}\n--- actual\n{actual}\n---");
+    }
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+pub fn gettid() -> u64 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() as u64 }
+}
+
+/// A unique directory under the system temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tsnap-test-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
