@@ -530,6 +530,45 @@ mod tests {
     }
 
     #[test]
+    fn syscall_names() {
+        let name = |sys| {
+            let mut out = Vec::new();
+            let kind = syscall_name(sys, &mut out);
+            (kind, String::from_utf8(out).unwrap())
+        };
+        let call = |nr| Sys::Call { nr, args: [0; 6] };
+        assert_eq!(name(Sys::Running), (Kind::Text, "[running]".into()));
+        assert_eq!(name(Sys::NotInSyscall), (Kind::Text, "[no_syscall]".into()));
+        assert_eq!(
+            name(Sys::KernelThread),
+            (Kind::Text, "[kernel_thread]".into())
+        );
+        assert_eq!(name(Sys::Unknown), (Kind::Missing, String::new()));
+        assert_eq!(name(call(999)), (Kind::Text, "sys_999".into()));
+        assert_eq!(
+            name(call(u64::MAX)),
+            (Kind::Text, "sys_18446744073709551615".into())
+        );
+        assert_eq!(name(call(0)).1, crate::syscalls::lookup(0).unwrap().name);
+    }
+
+    #[test]
+    fn fd_arguments() {
+        let open = |fd: u64| Sys::Call {
+            nr: (0..1000)
+                .find(|&n| crate::syscalls::lookup(n).is_some_and(|s| s.name == "openat"))
+                .unwrap(),
+            args: [fd, 0, 0, 0, 0, 0],
+        };
+        assert_eq!(
+            fd_argument(open(0xffff_ffff_ffff_ff9c)),
+            Some((Arg0::Dirfd, -100))
+        );
+        assert_eq!(fd_argument(open(7)), Some((Arg0::Dirfd, 7)));
+        assert_eq!(fd_argument(Sys::Running), None);
+    }
+
+    #[test]
     fn kstack_is_outermost_first_without_entry_frames() {
         let mut out = Vec::new();
         push_kstack(

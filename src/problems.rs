@@ -81,8 +81,16 @@ impl Problems {
     /// One line per column and reason: `kstack: not readable for 212 of 230 threads
     /// (permission denied: needs CAP_SYS_ADMIN)`. `noun` names what was counted.
     pub fn lines(&self, privileges: &Privileges, noun: &str) -> Vec<String> {
-        self.counts
-            .iter()
+        let mut counts: Vec<&Count> = self.counts.iter().collect();
+        // In column order, whatever order the failures came in.
+        counts.sort_by_key(|c| {
+            crate::columns::ALL
+                .iter()
+                .position(|i| i.name == c.column)
+                .map_or(0, |p| p + 1)
+        });
+        counts
+            .into_iter()
             .map(|c| {
                 let tried = self
                     .tried
@@ -181,8 +189,8 @@ mod tests {
         assert_eq!(
             p.lines(&user, "threads"),
             [
-                "kstack: not readable for 2 of 3 threads (permission denied: needs CAP_SYS_ADMIN)",
                 "syscall: not readable for 1 of 3 threads (permission denied: needs ptrace access to the process (its user, or CAP_SYS_PTRACE); kernel.yama.ptrace_scope=1)",
+                "kstack: not readable for 2 of 3 threads (permission denied: needs CAP_SYS_ADMIN)",
             ]
         );
     }

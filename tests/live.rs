@@ -218,3 +218,57 @@ fn dump_lists_every_thread_in_tid_order() {
     assert_eq!(t["nid"], format!("{pipe:#x}"));
     assert!(t["kstack"].as_array().is_some_and(|a| !a.is_empty()), "{t}");
 }
+
+/// Threads named with the bytes that break naive parsers and terminals, sleeping until told.
+fn hostile_threads(
+    names: &[&'static [u8]],
+) -> (Vec<(u64, &'static [u8])>, std::sync::mpsc::Sender<()>) {
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let stop_rx = std::sync::Arc::new(std::sync::Mutex::new(stop_rx));
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    for &name in names {
+        let stop_rx = stop_rx.clone();
+        let tid_tx = tid_tx.clone();
+        std::thread::spawn(move || {
+            let c = std::ffi::CString::new(name).unwrap();
+            // SAFETY: PR_SET_NAME reads a NUL-terminated string.
+            unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr()) };
+            tid_tx.send((util::gettid(), name)).unwrap();
+            let _ = stop_rx.lock().unwrap().recv();
+        });
+    }
+    let tids = names.iter().map(|_| tid_rx.recv().unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    (tids, stop_tx)
+}
+
+#[test]
+fn hostile_names_keep_their_true_name_and_state() {
+    let names: [&[u8]; 4] = [b"a) R 1 (b", b"new\nline", b"sp ace)", b"\x1b[31mred"];
+    let (tids, _stop) = hostile_threads(&names);
+    let out = run(&["-a", "-p", &own_pid(), "-f", "json", "-o", "tid,state,comm"]).ok();
+    let rows = out.json();
+    let rows = by_tid(&rows);
+    for (tid, name) in tids {
+        let r = rows[&tid];
+        assert_eq!(text(r, "comm").as_bytes(), name);
+        assert!(matches!(text(r, "state"), "S" | "R"), "{r}");
+    }
+    let table = run(&["-a", "-p", &own_pid(), "-o", "tid,comm"]).ok();
+    assert!(table.stdout.contains("new\\nline"), "{}", table.stdout);
+    assert!(table.stdout.contains("\\x1b[31mred"), "{}", table.stdout);
+    assert!(!table.stdout.bytes().any(|b| b < 0x20 && b != b'\n'));
+    let header_fields = table
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .count();
+    assert_eq!(header_fields, 2);
+    assert_eq!(
+        table.stdout.lines().count(),
+        rows.len() + 1,
+        "one line per thread"
+    );
+}

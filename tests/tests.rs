@@ -1,7 +1,11 @@
 //! Integration tests: one binary, a module per area.
 
 mod cli;
+mod fixtures;
+mod generated;
+mod java;
 mod live;
+mod synthetic;
 mod unprivileged;
 mod util;
 mod workload;

@@ -189,6 +189,10 @@ impl Grid {
                     let w = escape::width(&scratch);
                     pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last);
                 }
+                // An empty last cell leaves padding behind.
+                while out.last() == Some(&b' ') {
+                    out.pop();
+                }
                 out.push(b'\n');
             }
             for (cell, f) in row.iter().zip(&self.fields) {
