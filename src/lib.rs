@@ -1,0 +1,40 @@
+//! tsnap: what every thread of a process is doing, read from /proc, in one static binary
+//! that needs no root and nothing else installed.
+//!
+//! The binary (`src/main.rs`) is a thin shell over this library; the library form exists so
+//! that the fuzz targets and tests can reach the parsers directly.
+
+pub mod cli;
+pub mod clock;
+pub mod collect;
+pub mod columns;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod parse;
+pub mod problems;
+pub mod procfs;
+pub mod row;
+pub mod select;
+pub mod syscalls;
+
+use cli::{Action, Command};
+use error::Error;
+use output::Out;
+
+/// Runs tsnap with these arguments (without the program name).
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Error> {
+    let mut out = Out::new();
+    let args = match cli::parse_from(args)? {
+        Action::Print(text) => {
+            out.buf.extend_from_slice(text.as_bytes());
+            return out.flush();
+        }
+        Action::Run(args) => args,
+    };
+    match args.command {
+        Command::Snap => commands::snap::run(&args, &mut out),
+        Command::Dump => commands::dump::run(&args, &mut out),
+        Command::Columns => commands::columns::run(&mut out),
+    }
+}
