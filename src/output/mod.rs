@@ -31,6 +31,12 @@ pub struct Out {
     pub buf: Vec<u8>,
 }
 
+impl Default for Out {
+    fn default() -> Out {
+        Out::new()
+    }
+}
+
 impl Out {
     const CHUNK: usize = 64 * 1024;
 

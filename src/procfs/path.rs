@@ -11,6 +11,12 @@ pub struct RelPath {
     len: usize,
 }
 
+impl Default for RelPath {
+    fn default() -> RelPath {
+        RelPath::new()
+    }
+}
+
 impl RelPath {
     pub fn new() -> Self {
         Self {
