@@ -12,23 +12,29 @@ use std::path::PathBuf;
 pub enum Command {
     Snap,
     Dump,
+    Sample,
+    Watch,
+    Report,
     Columns,
 }
 
 impl Command {
-    fn from_name(name: &str) -> Option<Command> {
-        match name {
-            "snap" => Some(Command::Snap),
-            "dump" => Some(Command::Dump),
-            "columns" => Some(Command::Columns),
-            _ => None,
-        }
-    }
+    const ALL: [Command; 6] = [
+        Command::Snap,
+        Command::Dump,
+        Command::Sample,
+        Command::Watch,
+        Command::Report,
+        Command::Columns,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Command::Snap => "snap",
             Command::Dump => "dump",
+            Command::Sample => "sample",
+            Command::Watch => "watch",
+            Command::Report => "report",
             Command::Columns => "columns",
         }
     }
@@ -37,7 +43,65 @@ impl Command {
         match self {
             Command::Snap => SNAP_HELP,
             Command::Dump => DUMP_HELP,
+            Command::Sample => SAMPLE_HELP,
+            Command::Watch => WATCH_HELP,
+            Command::Report => REPORT_HELP,
             Command::Columns => COLUMNS_HELP,
+        }
+    }
+
+    /// The options (by long name) that apply to this command.
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            Command::Snap => &[
+                "--pid",
+                "--comm",
+                "--recursive",
+                "--proc",
+                "--all",
+                "--columns",
+                "--add",
+                "--format",
+                "--interval",
+            ],
+            Command::Dump => &[
+                "--pid",
+                "--comm",
+                "--recursive",
+                "--proc",
+                "--format",
+                "--interval",
+            ],
+            Command::Sample => &[
+                "--pid",
+                "--comm",
+                "--recursive",
+                "--proc",
+                "--all",
+                "--duration",
+                "--hz",
+                "--group-by",
+                "--add",
+                "--format",
+                "--save",
+                "--exact",
+            ],
+            Command::Watch => &[
+                "--pid",
+                "--comm",
+                "--recursive",
+                "--proc",
+                "--all",
+                "--columns",
+                "--add",
+                "--format",
+                "--interval",
+                "--duration",
+                "--save",
+                "--output-dir",
+            ],
+            Command::Report => &["--group-by", "--add", "--format", "--exact"],
+            Command::Columns => &[],
         }
     }
 }
@@ -55,12 +119,26 @@ pub struct Args {
     pub command: Command,
     pub selection: Selection,
     pub all: bool,
+    /// snap and watch: the columns shown; sample and report: the group columns.
     pub columns: Vec<Column>,
     pub format: Format,
-    /// Seconds of the CPU window.
+    /// Seconds: the pcpu window (snap, dump) or the period (watch).
     pub interval: f64,
+    /// Seconds: how long to sample, or to watch (`None`: until interrupted).
+    pub duration: Option<f64>,
+    /// Sampling passes per second.
+    pub hz: u32,
+    /// Digits in names and file names kept when grouping.
+    pub exact: bool,
+    pub save: Option<PathBuf>,
+    pub output_dir: Option<PathBuf>,
+    /// The file `report` reads.
+    pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
 }
+
+/// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
+pub const DEFAULT_GROUP: &[Column] = &[Column::Comm, Column::State];
 
 pub const VERSION: &str = concat!("tsnap ", env!("CARGO_PKG_VERSION"));
 
@@ -70,9 +148,12 @@ tsnap - what every thread of a process is doing, from /proc
 USAGE
     tsnap [snap] [OPTIONS]        active (R and D) threads now, as a table
     tsnap dump [OPTIONS]          every thread of the selected processes, jstack-like
+    tsnap sample [OPTIONS]        sample at a fixed rate for a while, then aggregate (psn)
+    tsnap watch [OPTIONS]         a timestamped snapshot every interval (xcapture)
+    tsnap report FILE [OPTIONS]   aggregate samples saved with --save
     tsnap columns                 every column, its source file and the privilege it needs
 
-SELECTION (all commands)
+SELECTION (snap, dump, sample, watch)
     -p, --pid PID[,PID...]        these processes (all their threads)
     -C, --comm NAME[,NAME...]     processes named exactly NAME (/proc/PID/comm), as ps -C
     -r, --recursive               also every descendant of the selected processes
@@ -94,12 +175,13 @@ What tsnap could not read (no permission, no such file on this kernel) is shown 
 in JSON) and told once per column on stderr, with what would have allowed it.
 
 EXIT STATUS
-    0 success, 1 nothing matched or /proc unusable, 2 bad usage
+    0 success, 1 nothing matched or /proc unusable, 2 bad usage or a malformed file
 
 EXAMPLES
     tsnap -C java                 what the JVM's busy threads are doing
     tsnap -a -p 1234 -f json      every thread of process 1234 as JSON lines
     tsnap dump -p 1234            a thread dump to join with jstack by nid=0x...
+    tsnap sample -G syscall,filename   what active threads do over 5 s, psn-style
 ";
 
 const SNAP_HELP: &str = "\
@@ -150,6 +232,74 @@ OPTIONS
         --proc DIR                read this procfs mount instead of /proc
 ";
 
+const SAMPLE_HELP: &str = "\
+tsnap sample - sample threads at a fixed rate, then count them by group (psn)
+
+USAGE
+    tsnap sample [-d SECS] [--hz N] [-g COLS | -G COLS] [-a] [-p PID,... | -C NAME,...] [-r]
+                 [-f FMT] [--save FILE] [--exact] [--proc DIR]
+
+Takes --hz passes a second for -d seconds over the active (R and D) threads, or all with -a,
+and prints one row per group: samples (how many times the group was seen) and avg_threads
+(samples divided by passes), most samples first. Digits in comm, pcomm and filename show as *
+so that alike threads fall together (kworker/*:*, socket:[*]). Ctrl-C ends sampling early and
+still prints the report.
+
+OPTIONS
+    -d, --duration SECS           how long to sample, default 5
+        --hz N                    passes per second, default 20
+    -g, --group-by COLS           group by these columns (default comm,state)
+    -G, --add COLS                group by comm,state plus these
+    -a, --all                     threads in every state
+    -p, --pid PID[,PID...]        these processes
+    -C, --comm NAME[,NAME...]     processes named exactly NAME
+    -r, --recursive               also every descendant
+    -f, --format FMT              table (default), csv, json
+        --save FILE               also append every sampled row to FILE as JSON lines
+        --exact                   keep digits in names when grouping
+        --proc DIR                read this procfs mount instead of /proc
+";
+
+const WATCH_HELP: &str = "\
+tsnap watch - a timestamped snapshot of the active threads every interval (xcapture)
+
+USAGE
+    tsnap watch [-i SECS] [-d SECS] [-a] [-p PID,... | -C NAME,...] [-r] [-o COLS | -G COLS]
+                [-f FMT] [--output-dir DIR] [--save FILE] [--proc DIR]
+
+Every row starts with the time (ISO 8601, milliseconds, UTC offset). Runs until -d elapses or
+it is interrupted (Ctrl-C, SIGTERM), then exits 0.
+
+OPTIONS
+    -i, --interval SECS           time between snapshots, default 1
+    -d, --duration SECS           stop after this long (default: until interrupted)
+    -a, --all                     threads in every state
+    -o, --columns COLS            exactly these columns
+    -G, --add COLS                the default columns plus these
+    -f, --format FMT              table (default), csv, json
+        --output-dir DIR          write CSV to DIR/tsnap-YYYY-MM-DD.HH.csv, one file an hour,
+                                  appending
+        --save FILE               also append every row to FILE as JSON lines
+    -p, -C, -r, --proc            as for snap
+";
+
+const REPORT_HELP: &str = "\
+tsnap report - aggregate rows saved by sample --save or watch --save
+
+USAGE
+    tsnap report FILE [-g COLS | -G COLS] [-f FMT] [--exact]
+
+Counts the saved rows by group exactly as sample would have, so a capture taken in a pod can
+be copied out and sliced many ways later. A truncated last line (the writer was killed) is
+skipped with a warning.
+
+OPTIONS
+    -g, --group-by COLS           group by these columns (default comm,state)
+    -G, --add COLS                group by comm,state plus these
+    -f, --format FMT              table (default), csv, json
+        --exact                   keep digits in names when grouping
+";
+
 const COLUMNS_HELP: &str = "\
 tsnap columns - every column: its name, what it means, the /proc file it comes from and the
 privilege that file needs
@@ -158,114 +308,219 @@ USAGE
     tsnap columns
 ";
 
+/// Options as given, before they are checked against the command.
+#[derive(Default)]
+struct Given {
+    command: Option<Command>,
+    file: Option<PathBuf>,
+    selection: Selection,
+    all: bool,
+    only: Option<Vec<Column>>,
+    group: Option<Vec<Column>>,
+    add: Vec<Column>,
+    format: Option<Format>,
+    interval: Option<f64>,
+    duration: Option<f64>,
+    hz: Option<u32>,
+    exact: bool,
+    save: Option<PathBuf>,
+    output_dir: Option<PathBuf>,
+    proc_root: Option<PathBuf>,
+    /// Long names of the options seen, to check they apply to the command.
+    seen: Vec<&'static str>,
+}
+
 /// Parses the arguments after the program name.
 pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Error> {
     let mut p = lexopt::Parser::from_args(args);
-    let mut command = None;
-    let mut selection = Selection::default();
-    let mut all = false;
-    let mut only: Option<Vec<Column>> = None;
-    let mut add: Vec<Column> = Vec::new();
-    let mut format = None;
-    let mut interval = None;
-    let mut proc_root = None;
-    let mut given: Vec<&'static str> = Vec::new();
-
+    let mut g = Given::default();
     while let Some(arg) = p.next()? {
-        match arg {
+        let long = match arg {
             Short('h') | Long("help") => {
                 return Ok(Action::Print(
-                    command.map_or(HELP, Command::help).to_string(),
+                    g.command.map_or(HELP, Command::help).to_string(),
                 ));
             }
             Short('V') | Long("version") => return Ok(Action::Print(format!("{VERSION}\n"))),
             Short('p') | Long("pid") => {
                 for part in list(&mut p, "--pid")? {
-                    selection.pids.push(pid(&part)?);
+                    g.selection.pids.push(pid(&part)?);
                 }
+                "--pid"
             }
             Short('C') | Long("comm") => {
                 for part in list(&mut p, "--comm")? {
-                    selection.comms.push(part.into_bytes());
+                    g.selection.comms.push(part.into_bytes());
                 }
+                "--comm"
             }
-            Short('r') | Long("recursive") => selection.recursive = true,
+            Short('r') | Long("recursive") => {
+                g.selection.recursive = true;
+                "--recursive"
+            }
             Short('a') | Long("all") => {
-                all = true;
-                given.push("--all");
+                g.all = true;
+                "--all"
             }
             Short('o') | Long("columns") => {
-                only.get_or_insert_with(Vec::new)
-                    .extend(column_list(&mut p, "--columns")?);
-                given.push("--columns");
+                let cols = column_list(&mut p, "--columns")?;
+                g.only.get_or_insert_with(Vec::new).extend(cols);
+                "--columns"
+            }
+            Short('g') | Long("group-by") => {
+                let cols = column_list(&mut p, "--group-by")?;
+                g.group.get_or_insert_with(Vec::new).extend(cols);
+                "--group-by"
             }
             Short('G') | Long("add") => {
-                add.extend(column_list(&mut p, "--add")?);
-                given.push("--add");
+                g.add.extend(column_list(&mut p, "--add")?);
+                "--add"
             }
             Short('f') | Long("format") => {
                 let v = string(&mut p, "--format")?;
-                format = Some(match v.as_str() {
+                g.format = Some(match v.as_str() {
                     "text" => Format::Table,
                     s => Format::parse(s).ok_or_else(|| {
                         Error::Usage(format!("unknown format '{v}' (table, csv or json)"))
                     })?,
                 });
-                given.push("--format");
+                "--format"
             }
             Short('i') | Long("interval") => {
-                interval = Some(seconds(&mut p, "--interval")?);
-                given.push("--interval");
+                g.interval = Some(seconds(&mut p, "--interval")?);
+                "--interval"
             }
-            Long("proc") => proc_root = Some(PathBuf::from(p.value()?)),
-            Value(v) if command.is_none() => {
+            Short('d') | Long("duration") => {
+                g.duration = Some(seconds(&mut p, "--duration")?);
+                "--duration"
+            }
+            Long("hz") => {
+                let v = string(&mut p, "--hz")?;
+                g.hz = Some(match v.parse::<u32>() {
+                    Ok(n) if (1..=1000).contains(&n) => n,
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "--hz: '{v}' is not a number of passes a second from 1 to 1000"
+                        )));
+                    }
+                });
+                "--hz"
+            }
+            Long("exact") => {
+                g.exact = true;
+                "--exact"
+            }
+            Long("save") => {
+                g.save = Some(PathBuf::from(p.value()?));
+                "--save"
+            }
+            Long("output-dir") => {
+                g.output_dir = Some(PathBuf::from(p.value()?));
+                "--output-dir"
+            }
+            Long("proc") => {
+                g.proc_root = Some(PathBuf::from(p.value()?));
+                "--proc"
+            }
+            Value(v) if g.command.is_none() => {
                 let name = v.string()?;
-                command = Some(Command::from_name(&name).ok_or_else(|| {
-                    Error::Usage(format!("unknown command '{name}' (snap, dump or columns)"))
-                })?);
+                g.command = Some(
+                    Command::ALL
+                        .into_iter()
+                        .find(|c| c.name() == name)
+                        .ok_or_else(|| {
+                            Error::Usage(format!(
+                                "unknown command '{name}' (snap, dump, sample, watch, report or columns)"
+                            ))
+                        })?,
+                );
+                continue;
+            }
+            Value(v) if g.command == Some(Command::Report) && g.file.is_none() => {
+                g.file = Some(PathBuf::from(v));
+                continue;
             }
             _ => return Err(arg.unexpected().into()),
-        }
+        };
+        g.seen.push(long);
     }
+    check(g).map(Action::Run)
+}
 
-    let command = command.unwrap_or(Command::Snap);
-    let allowed: &[&str] = match command {
-        Command::Snap => &["--all", "--columns", "--add", "--format", "--interval"],
-        Command::Dump => &["--format", "--interval"],
-        Command::Columns => &[],
-    };
-    if let Some(bad) = given.iter().find(|g| !allowed.contains(g)) {
+/// Checks the options against the command and fills in the defaults.
+fn check(g: Given) -> Result<Args, Error> {
+    let command = g.command.unwrap_or(Command::Snap);
+    let name = command.name();
+    if let Some(bad) = g.seen.iter().find(|o| !command.options().contains(o)) {
         return Err(Error::Usage(format!(
-            "option {bad} does not apply to '{}' (see tsnap {} --help)",
-            command.name(),
-            command.name()
+            "option {bad} does not apply to '{name}' (see tsnap {name} --help)"
         )));
     }
-    if command == Command::Dump && selection.pids.is_empty() && selection.comms.is_empty() {
-        return Err(Error::Usage(
-            "dump needs the processes to dump: -p PID or -C NAME".to_string(),
-        ));
+    let selected = !g.selection.pids.is_empty() || !g.selection.comms.is_empty();
+    match command {
+        Command::Dump if !selected => {
+            return Err(Error::Usage(
+                "dump needs the processes to dump: -p PID or -C NAME".to_string(),
+            ));
+        }
+        Command::Dump if g.format == Some(Format::Csv) => {
+            return Err(Error::Usage(
+                "dump writes text or json, not csv".to_string(),
+            ));
+        }
+        Command::Report if g.file.is_none() => {
+            return Err(Error::Usage("report needs the FILE to read".to_string()));
+        }
+        Command::Watch if g.interval == Some(0.0) => {
+            return Err(Error::Usage(
+                "watch needs an --interval above 0".to_string(),
+            ));
+        }
+        Command::Sample | Command::Watch if g.duration == Some(0.0) => {
+            return Err(Error::Usage("--duration must be above 0".to_string()));
+        }
+        Command::Watch if g.output_dir.is_some() && g.format.is_some_and(|f| f != Format::Csv) => {
+            return Err(Error::Usage(
+                "--output-dir writes CSV; leave out --format".to_string(),
+            ));
+        }
+        _ => {}
     }
-    if format == Some(Format::Csv) && command == Command::Dump {
-        return Err(Error::Usage(
-            "dump writes text or json, not csv".to_string(),
-        ));
+    if g.only.is_some() && g.group.is_some() {
+        return Err(Error::Usage("give -o or -g, not both".to_string()));
     }
-    let mut columns = only.unwrap_or_else(|| columns::DEFAULT.to_vec());
-    for c in add {
+    let base = match command {
+        Command::Sample | Command::Report => g.group.unwrap_or_else(|| DEFAULT_GROUP.to_vec()),
+        _ => g.only.unwrap_or_else(|| columns::DEFAULT.to_vec()),
+    };
+    let mut columns = base;
+    for c in g.add {
         if !columns.contains(&c) {
             columns.push(c);
         }
     }
-    Ok(Action::Run(Args {
+    let (interval, duration) = match command {
+        Command::Watch => (g.interval.unwrap_or(1.0), g.duration),
+        Command::Sample => (0.0, Some(g.duration.unwrap_or(5.0))),
+        _ => (g.interval.unwrap_or(0.5), None),
+    };
+    Ok(Args {
         command,
-        selection,
-        all: all || command == Command::Dump,
+        selection: g.selection,
+        all: g.all || command == Command::Dump,
         columns,
-        format: format.unwrap_or(Format::Table),
-        interval: interval.unwrap_or(0.5),
-        proc_root: proc_root.unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
-    }))
+        format: g.format.unwrap_or(Format::Table),
+        interval,
+        duration,
+        hz: g.hz.unwrap_or(20),
+        exact: g.exact,
+        save: g.save,
+        output_dir: g.output_dir,
+        file: g.file,
+        proc_root: g
+            .proc_root
+            .unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
+    })
 }
 
 fn string(p: &mut lexopt::Parser, option: &str) -> Result<String, Error> {
@@ -352,6 +607,11 @@ mod tests {
         assert_eq!(a.interval, 0.5);
         assert!(!a.all);
         assert_eq!(a.proc_root, PathBuf::from("/proc"));
+        let s = args("sample");
+        assert_eq!(s.columns, DEFAULT_GROUP);
+        assert_eq!((s.duration, s.hz), (Some(5.0), 20));
+        let w = args("watch");
+        assert_eq!((w.interval, w.duration), (1.0, None));
     }
 
     #[test]
@@ -372,6 +632,36 @@ mod tests {
     }
 
     #[test]
+    fn sample_watch_report() {
+        let s = args("sample -d 2 --hz 50 -G syscall,filenamesum --save /tmp/f --exact -a");
+        assert_eq!(
+            s.columns,
+            [
+                Column::Comm,
+                Column::State,
+                Column::Syscall,
+                Column::Filename
+            ]
+        );
+        assert_eq!(
+            (s.duration, s.hz, s.exact, s.all),
+            (Some(2.0), 50, true, true)
+        );
+        assert_eq!(s.save, Some(PathBuf::from("/tmp/f")));
+        assert_eq!(args("sample -g wchan").columns, [Column::Wchan]);
+        let w = args("watch -i 0.2 -d 1 --output-dir /tmp/x -o pid,comm");
+        assert_eq!((w.interval, w.duration), (0.2, Some(1.0)));
+        assert_eq!(w.output_dir, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(w.columns, [Column::Pid, Column::Comm]);
+        let r = args("report saved.jsonl -g pid -f csv");
+        assert_eq!(r.file, Some(PathBuf::from("saved.jsonl")));
+        assert_eq!(
+            (r.columns.as_slice(), r.format),
+            (&[Column::Pid][..], Format::Csv)
+        );
+    }
+
+    #[test]
     fn bad_usage() {
         assert!(usage("--bogus").contains("--bogus"));
         assert!(usage("-o pid,nope").contains("unknown column 'nope'"));
@@ -387,6 +677,17 @@ mod tests {
         assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
         assert!(usage("columns -o pid").contains("does not apply"));
         assert!(usage("snap extra").contains("extra"));
+        assert!(usage("sample --hz 0").contains("--hz"));
+        assert!(usage("sample --hz 5000").contains("--hz"));
+        assert!(usage("sample -o pid").contains("--columns does not apply to 'sample'"));
+        assert!(usage("snap -g pid").contains("--group-by does not apply to 'snap'"));
+        assert!(usage("snap --save f").contains("--save does not apply"));
+        assert!(usage("report").contains("needs the FILE"));
+        assert!(usage("report f -p 1").contains("--pid does not apply to 'report'"));
+        assert!(usage("report a b").contains("unexpected argument \"b\""));
+        assert!(usage("watch -i 0").contains("above 0"));
+        assert!(usage("sample -d 0").contains("above 0"));
+        assert!(usage("watch --output-dir d -f json").contains("CSV"));
     }
 
     #[test]
@@ -394,6 +695,15 @@ mod tests {
         assert!(matches!(parse("--help"), Ok(Action::Print(h)) if h.starts_with("tsnap - ")));
         assert!(
             matches!(parse("dump --help"), Ok(Action::Print(h)) if h.starts_with("tsnap dump"))
+        );
+        assert!(
+            matches!(parse("sample -h"), Ok(Action::Print(h)) if h.starts_with("tsnap sample"))
+        );
+        assert!(
+            matches!(parse("watch --help"), Ok(Action::Print(h)) if h.starts_with("tsnap watch"))
+        );
+        assert!(
+            matches!(parse("report --help"), Ok(Action::Print(h)) if h.starts_with("tsnap report"))
         );
         assert!(matches!(parse("-V"), Ok(Action::Print(v)) if v.starts_with("tsnap 0.")));
     }

@@ -36,6 +36,14 @@ pub fn push_readable(out: &mut Vec<u8>, secs: i64) {
     push_offset(out, offset);
 }
 
+/// Appends `2026-11-25.21`: the local date and hour, to name hourly files.
+pub fn push_hour(out: &mut Vec<u8>, secs: i64) {
+    let (date, (hour, _, _)) = civil(secs + i64::from(local_offset(secs)));
+    push_date(out, date);
+    out.push(b'.');
+    push_padded(out, i64::from(hour), 2);
+}
+
 /// Appends a duration as `3d04h05m06s`, leaving out leading zero units.
 pub fn push_duration(out: &mut Vec<u8>, secs: u64) {
     let parts = [

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 pub enum Error {
     /// Bad command line: status 2, with a hint to read the help.
     Usage(String),
+    /// A malformed input file (`report`): status 2, without the usage hint.
+    BadInput(String),
     /// Nothing matched the selection: status 1.
     NoMatch(String),
     /// /proc unusable, an output file that cannot be written: status 1.
@@ -17,7 +19,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) => ExitCode::from(2),
+            Error::Usage(_) | Error::BadInput(_) => ExitCode::from(2),
             Error::NoMatch(_) | Error::Fatal(_) => ExitCode::from(1),
             Error::BrokenPipe => ExitCode::SUCCESS,
         }
@@ -29,7 +31,7 @@ impl Error {
             Error::Usage(m) => Some(format!(
                 "tsnap: {m}\nTry 'tsnap --help' for more information."
             )),
-            Error::NoMatch(m) | Error::Fatal(m) => Some(format!("tsnap: {m}")),
+            Error::BadInput(m) | Error::NoMatch(m) | Error::Fatal(m) => Some(format!("tsnap: {m}")),
             Error::BrokenPipe => None,
         }
     }

@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) is a thin shell over this library; the library form exists so
 //! that the fuzz targets and tests can reach the parsers directly.
 
+pub mod aggregate;
 pub mod cli;
 pub mod clock;
 pub mod collect;
@@ -15,7 +16,9 @@ pub mod parse;
 pub mod problems;
 pub mod procfs;
 pub mod row;
+pub mod save;
 pub mod select;
+pub mod signals;
 pub mod syscalls;
 
 use cli::{Action, Command};
@@ -35,6 +38,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
     match args.command {
         Command::Snap => commands::snap::run(&args, &mut out),
         Command::Dump => commands::dump::run(&args, &mut out),
+        Command::Sample => commands::sample::run(&args, &mut out),
+        Command::Watch => commands::watch::run(&args, &mut out),
+        Command::Report => commands::report::run(&args, &mut out),
         Command::Columns => commands::columns::run(&mut out),
     }
 }

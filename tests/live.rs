@@ -17,14 +17,18 @@ fn own_pid() -> String {
 
 #[test]
 fn threads_in_known_states() {
-    let w = Workload::start(&[
-        Kind::PipeReader,
-        Kind::Sleeper,
-        Kind::Spinner,
-        Kind::FutexWaiter,
-        Kind::Acceptor,
-        Kind::VforkParent,
-    ]);
+    let _cpu = crate::util::cpu_lock();
+    let w = Workload::start(
+        "known",
+        &[
+            Kind::PipeReader,
+            Kind::Sleeper,
+            Kind::Spinner,
+            Kind::FutexWaiter,
+            Kind::Acceptor,
+            Kind::VforkParent,
+        ],
+    );
     let out = run(&["-a", "-p", &own_pid(), "-f", "json", "-G", "nid,pcomm"]).ok();
     let rows = out.json();
     let rows = by_tid(&rows);
@@ -37,7 +41,7 @@ fn threads_in_known_states() {
     for (&kind, &tid) in &w.tids {
         let r = row(kind);
         assert_eq!(r["pid"].as_u64(), Some(u64::from(std::process::id())));
-        assert_eq!(text(r, "comm"), kind.name());
+        assert_eq!(text(r, "comm"), w.name(kind));
         assert_eq!(text(r, "nid"), format!("{tid:#x}"));
         assert!(r["minflt"].as_u64().is_some() && r["majflt"].as_u64().is_some());
     }
@@ -87,7 +91,11 @@ fn threads_in_known_states() {
 
 #[test]
 fn default_shows_only_running_and_uninterruptible() {
-    let w = Workload::start(&[Kind::Spinner, Kind::PipeReader, Kind::VforkParent]);
+    let _cpu = crate::util::cpu_lock();
+    let w = Workload::start(
+        "active",
+        &[Kind::Spinner, Kind::PipeReader, Kind::VforkParent],
+    );
     let out = run(&["-p", &own_pid(), "-f", "json", "-i", "0"]).ok();
     let rows = out.json();
     for r in &rows {
@@ -101,7 +109,8 @@ fn default_shows_only_running_and_uninterruptible() {
 
 #[test]
 fn lifetime_pcpu_with_interval_zero_is_what_ps_shows() {
-    let w = Workload::start(&[Kind::Spinner, Kind::Sleeper]);
+    let _cpu = crate::util::cpu_lock();
+    let w = Workload::start("life", &[Kind::Spinner, Kind::Sleeper]);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let out = run(&[
         "-a",
@@ -159,7 +168,7 @@ fn never_lists_itself() {
 
 #[test]
 fn dump_lists_every_thread_in_tid_order() {
-    let w = Workload::start(&[Kind::PipeReader, Kind::Sleeper]);
+    let w = Workload::start("dump", &[Kind::PipeReader, Kind::Sleeper]);
     let out = run(&["dump", "-p", &own_pid(), "-i", "0"]).ok();
     let mut lines = out.stdout.lines();
     let first = lines.next().unwrap();
@@ -192,7 +201,7 @@ fn dump_lists_every_thread_in_tid_order() {
         .unwrap();
     assert!(
         entry.starts_with(&format!(
-            "\"t-pipe\" tid={pipe} nid={pipe:#x} state=S (sleeping) cpu="
+            "\"dump-pipe\" tid={pipe} nid={pipe:#x} state=S (sleeping) cpu="
         )),
         "{entry}"
     );

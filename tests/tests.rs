@@ -5,6 +5,7 @@ mod fixtures;
 mod generated;
 mod java;
 mod live;
+mod sample;
 mod synthetic;
 mod unprivileged;
 mod util;

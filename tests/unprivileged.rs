@@ -32,7 +32,8 @@ fn run_as_nobody(args: &[&str]) -> Option<Run> {
 
 #[test]
 fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
-    let w = Workload::start(&[Kind::PipeReader, Kind::Spinner]);
+    let _cpu = crate::util::cpu_lock();
+    let w = Workload::start("nobody", &[Kind::PipeReader, Kind::Spinner]);
     let pid = std::process::id().to_string();
     let Some(out) = run_as_nobody(&["-a", "-p", &pid, "-f", "json"]) else {
         return;
@@ -41,7 +42,7 @@ fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
     let rows = out.json();
     let rows = by_tid(&rows);
     let pipe = rows[&w.tid(Kind::PipeReader)];
-    assert_eq!(pipe["comm"], "t-pipe");
+    assert_eq!(pipe["comm"], "nobody-pipe");
     assert_eq!(pipe["state"], "S");
     assert!(pipe["minflt"].as_u64().is_some());
     assert!(pipe["pcpu"].as_f64().is_some());
@@ -69,7 +70,7 @@ fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
     let line = table
         .stdout
         .lines()
-        .find(|l| l.contains("t-pipe"))
+        .find(|l| l.contains("nobody-pipe"))
         .unwrap_or_else(|| panic!("{}", table.stdout));
     assert!(
         line.split_whitespace().filter(|f| *f == "-").count() >= 3,

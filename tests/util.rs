@@ -122,3 +122,10 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Held by every test that keeps a CPU busy (a spinning thread or a JVM), so that on a small
+/// machine two spinners never share the cores and each measures close to a full CPU.
+pub fn cpu_lock() -> std::sync::MutexGuard<'static, ()> {
+    static CPU: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    CPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

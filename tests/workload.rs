@@ -23,15 +23,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The thread name (prctl) each kind gets, unique per test run.
-    pub fn name(self) -> &'static str {
+    /// The thread name (prctl) each kind gets, after the workload's tag.
+    fn suffix(self) -> &'static str {
         match self {
-            Kind::PipeReader => "t-pipe",
-            Kind::Sleeper => "t-sleep",
-            Kind::Spinner => "t-spin",
-            Kind::FutexWaiter => "t-futex",
-            Kind::Acceptor => "t-accept",
-            Kind::VforkParent => "t-vfork",
+            Kind::PipeReader => "pipe",
+            Kind::Sleeper => "sleep",
+            Kind::Spinner => "spin",
+            Kind::FutexWaiter => "futex",
+            Kind::Acceptor => "accept",
+            Kind::VforkParent => "vfork",
         }
     }
 
@@ -46,6 +46,9 @@ impl Kind {
 }
 
 pub struct Workload {
+    /// Prefix of the thread names, so that tests running at once in this process tell
+    /// their threads apart.
+    tag: &'static str,
     pub tids: HashMap<Kind, u64>,
     /// Inode of the pipe the reader blocks on (`pipe:[N]`).
     pub pipe_inode: u64,
@@ -59,11 +62,13 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn start(kinds: &[Kind]) -> Workload {
+    /// Starts one thread of each kind, named `TAG-KIND` (`TAG` of letters, at most 8).
+    pub fn start(tag: &'static str, kinds: &[Kind]) -> Workload {
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
         let (tx, rx) = mpsc::channel();
         let mut w = Workload {
+            tag,
             tids: HashMap::new(),
             pipe_inode: 0,
             socket_inode: 0,
@@ -115,8 +120,9 @@ impl Workload {
                 }
                 Kind::VforkParent => Box::new(vfork_parent),
             };
+            let name = format!("{tag}-{}", kind.suffix());
             w.threads.push(std::thread::spawn(move || {
-                set_name(kind.name());
+                set_name(&name);
                 tx.send((kind, super::util::gettid())).unwrap();
                 body();
             }));
@@ -137,6 +143,11 @@ impl Workload {
 
     pub fn tid(&self, kind: Kind) -> u64 {
         self.tids[&kind]
+    }
+
+    /// The thread name of `kind`.
+    pub fn name(&self, kind: Kind) -> String {
+        format!("{}-{}", self.tag, kind.suffix())
     }
 }
 

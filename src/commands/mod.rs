@@ -3,7 +3,10 @@
 
 pub mod columns;
 pub mod dump;
+pub mod report;
+pub mod sample;
 pub mod snap;
+pub mod watch;
 
 use crate::collect::{Collector, Options};
 use crate::error::Error;

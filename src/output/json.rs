@@ -61,12 +61,18 @@ impl<'a> JsonLine<'a> {
         self
     }
 
+    pub fn boolean(&mut self, key: &str, value: bool) -> &mut Self {
+        let text: &[u8] = if value { b"true" } else { b"false" };
+        self.key(key).extend_from_slice(text);
+        self
+    }
+
     pub fn null(&mut self, key: &str) -> &mut Self {
         self.key(key).extend_from_slice(b"null");
         self
     }
 
-    pub fn end(self) {
+    pub fn end(&mut self) {
         self.out.extend_from_slice(b"}\n");
     }
 }

@@ -70,9 +70,9 @@ impl Out {
 }
 
 /// Writes all of `data` to `fd`, retrying after interruptions and short writes.
-pub fn write_all(fd: rustix::fd::BorrowedFd<'_>, mut data: &[u8]) -> rustix::io::Result<()> {
+pub fn write_all(fd: impl rustix::fd::AsFd, mut data: &[u8]) -> rustix::io::Result<()> {
     while !data.is_empty() {
-        match rustix::io::write(fd, data) {
+        match rustix::io::write(fd.as_fd(), data) {
             Ok(0) => return Err(Errno::IO),
             Ok(n) => data = &data[n..],
             Err(Errno::INTR) => {}
@@ -104,6 +104,10 @@ struct Cell {
 #[derive(Default)]
 pub struct Grid {
     fields: Vec<Field>,
+    /// Tables in psn's style: ` | ` between columns and a rule under the header.
+    bars: bool,
+    /// A `"type"` key written first in every JSON object.
+    json_type: Option<&'static str>,
     data: Vec<u8>,
     cells: Vec<Cell>,
     widths: Vec<usize>,
@@ -116,6 +120,20 @@ impl Grid {
             fields,
             ..Grid::default()
         }
+    }
+
+    pub fn bars(mut self) -> Grid {
+        self.bars = true;
+        self
+    }
+
+    pub fn json_type(mut self, kind: &'static str) -> Grid {
+        self.json_type = Some(kind);
+        self
+    }
+
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
     }
 
     pub fn clear(&mut self) {
@@ -169,20 +187,29 @@ impl Grid {
             }
         }
         let last = self.fields.iter().rposition(|f| !f.own_line);
+        let sep: &[u8] = if self.bars { b" | " } else { b" " };
         if header && last.is_some() {
+            let start = out.len();
             for (i, f) in self.fields.iter().enumerate() {
                 if !f.own_line {
+                    let w = f.name.len();
                     pad(
                         out,
                         f.name.as_bytes(),
-                        f.name.len(),
+                        w,
                         widths[i],
                         f.numeric,
                         Some(i) == last,
+                        sep,
                     );
                 }
             }
+            let width = out.len() - start;
             out.push(b'\n');
+            if self.bars {
+                out.resize(out.len() + width, b'-');
+                out.push(b'\n');
+            }
         }
         for row in self.rows() {
             if last.is_some() {
@@ -193,12 +220,10 @@ impl Grid {
                     scratch.clear();
                     self.table_cell(cell, &mut scratch);
                     let w = escape::width(&scratch);
-                    pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last);
+                    pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last, sep);
                 }
-                // An empty last cell leaves padding behind.
-                while out.last() == Some(&b' ') {
-                    out.pop();
-                }
+                // An empty last cell leaves padding (and a bar) behind.
+                trim_end(out, self.bars);
                 out.push(b'\n');
             }
             for (cell, f) in row.iter().zip(&self.fields) {
@@ -251,6 +276,9 @@ impl Grid {
     fn write_json(&self, out: &mut Vec<u8>) {
         for row in self.rows() {
             let mut line = json::JsonLine::new(out);
+            if let Some(kind) = self.json_type {
+                line.text("type", kind.as_bytes());
+            }
             for (cell, f) in row.iter().zip(&self.fields) {
                 line.cell(f.name, cell.kind, self.raw(cell));
             }
@@ -259,9 +287,27 @@ impl Grid {
     }
 }
 
-/// Writes `text` (already escaped, `width` columns wide) padded to `to` columns, then a
-/// separating space unless it is the last column.
-fn pad(out: &mut Vec<u8>, text: &[u8], width: usize, to: usize, right: bool, last: bool) {
+fn trim_end(out: &mut Vec<u8>, bars: bool) {
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    if bars && out.last() == Some(&b'|') {
+        out.pop();
+        trim_end(out, false);
+    }
+}
+
+/// Writes `text` (already escaped, `width` columns wide) padded to `to` columns, then the
+/// separator unless it is the last column.
+fn pad(
+    out: &mut Vec<u8>,
+    text: &[u8],
+    width: usize,
+    to: usize,
+    right: bool,
+    last: bool,
+    sep: &[u8],
+) {
     let fill = to.saturating_sub(width);
     if right {
         out.resize(out.len() + fill, b' ');
@@ -271,7 +317,7 @@ fn pad(out: &mut Vec<u8>, text: &[u8], width: usize, to: usize, right: bool, las
         if !right {
             out.resize(out.len() + fill, b' ');
         }
-        out.push(b' ');
+        out.extend_from_slice(sep);
     }
 }
 

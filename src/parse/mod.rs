@@ -4,6 +4,7 @@
 //! `None` (or skips the bad part), never a panic, so a hostile or truncated file cannot crash
 //! tsnap.
 
+pub mod jsonl;
 pub mod schedstat;
 pub mod stack;
 pub mod stat;

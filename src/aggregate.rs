@@ -1,0 +1,288 @@
+//! Grouping samples as psn does: a count per distinct combination of the group columns'
+//! values, over all passes, reported most samples first.
+//!
+//! `sample` feeds it rendered rows pass by pass and `report` feeds it the values saved in a
+//! file, through the same key encoding and digit normalisation, so the two agree.
+
+use crate::columns::{self, Column, Kind};
+use crate::output::{Field, Grid};
+use crate::row::Rows;
+use std::collections::HashMap;
+
+/// Counts per group. Looking up a group seen before allocates nothing.
+pub struct Aggregate {
+    columns: Vec<Column>,
+    exact: bool,
+    groups: HashMap<Box<[u8]>, u64>,
+    key: Vec<u8>,
+    cell: Vec<u8>,
+}
+
+/// One line of the report.
+pub struct Group<'a> {
+    pub samples: u64,
+    key: &'a [u8],
+}
+
+impl Aggregate {
+    /// Groups by `columns`; unless `exact`, digits in names and file names become `*`.
+    pub fn new(columns: Vec<Column>, exact: bool) -> Aggregate {
+        Aggregate {
+            columns,
+            exact,
+            groups: HashMap::new(),
+            key: Vec::new(),
+            cell: Vec::new(),
+        }
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Counts every row of one pass.
+    pub fn add_rows(&mut self, rows: &Rows) {
+        for row in &rows.rows {
+            self.key.clear();
+            for &c in &self.columns {
+                self.cell.clear();
+                let kind = columns::render(c, row, rows, &mut self.cell);
+                push_cell(&mut self.key, c, kind, &self.cell, self.exact);
+            }
+            self.count();
+        }
+    }
+
+    /// Counts one saved row, given its value for each group column in order.
+    pub fn add_values<'v>(&mut self, values: impl Iterator<Item = (Kind, &'v [u8])>) {
+        self.key.clear();
+        for (&c, (kind, value)) in self.columns.iter().zip(values) {
+            push_cell(&mut self.key, c, kind, value, self.exact);
+        }
+        self.count();
+    }
+
+    fn count(&mut self) {
+        match self.groups.get_mut(&self.key[..]) {
+            Some(n) => *n += 1,
+            None => {
+                self.groups.insert(self.key.as_slice().into(), 1);
+            }
+        }
+    }
+
+    /// The groups, most samples first; ties in the order of their values.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group<'_>> = self
+            .groups
+            .iter()
+            .map(|(key, &samples)| Group { samples, key })
+            .collect();
+        groups.sort_by(|a, b| {
+            b.samples
+                .cmp(&a.samples)
+                .then_with(|| values(a.key).cmp(values(b.key)))
+        });
+        groups
+    }
+
+    /// The report as a grid: samples, avg_threads (samples / passes, two decimals), then the
+    /// group columns; psn's `|` table, and `"type":"group"` in JSON.
+    pub fn grid(&self, passes: u64) -> Grid {
+        let mut fields = vec![
+            Field {
+                name: "samples",
+                numeric: true,
+                own_line: false,
+            },
+            Field {
+                name: "avg_threads",
+                numeric: true,
+                own_line: false,
+            },
+        ];
+        fields.extend(self.columns.iter().map(|c| Field {
+            name: c.name(),
+            numeric: c.info().numeric,
+            own_line: false,
+        }));
+        let mut grid = Grid::new(fields).bars().json_type("group");
+        for g in self.groups() {
+            grid.push(|out| {
+                out.extend_from_slice(itoa::Buffer::new().format(g.samples).as_bytes());
+                Kind::Number
+            });
+            grid.push(|out| {
+                push_hundredths(out, g.samples, passes);
+                Kind::Number
+            });
+            for (kind, value) in cells(g.key) {
+                grid.push(|out| {
+                    out.extend_from_slice(value);
+                    kind
+                });
+            }
+        }
+        grid
+    }
+}
+
+/// Appends one cell to a group key: its kind, its length and its (normalised) bytes.
+fn push_cell(key: &mut Vec<u8>, column: Column, kind: Kind, value: &[u8], exact: bool) {
+    key.push(match kind {
+        Kind::Missing => 0,
+        Kind::Number => 1,
+        Kind::Text => 2,
+    });
+    let len_at = key.len();
+    key.extend_from_slice(&[0; 4]);
+    if exact || !normalised(column) {
+        key.extend_from_slice(value);
+    } else {
+        star_digits(key, value);
+    }
+    let len = u32::try_from(key.len() - len_at - 4).unwrap_or(u32::MAX);
+    key[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
+/// The cells of a key, in column order.
+fn cells(mut key: &[u8]) -> impl Iterator<Item = (Kind, &[u8])> {
+    std::iter::from_fn(move || {
+        let (&kind, rest) = key.split_first()?;
+        let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let value = rest.get(4..4 + len)?;
+        key = &rest[4 + len..];
+        let kind = match kind {
+            0 => Kind::Missing,
+            1 => Kind::Number,
+            _ => Kind::Text,
+        };
+        Some((kind, value))
+    })
+}
+
+/// The values of a key's cells, to order groups by.
+fn values(key: &[u8]) -> impl Iterator<Item = &[u8]> {
+    cells(key).map(|(_, v)| v)
+}
+
+/// The columns whose digits are noise when grouping: thread and process names
+/// (`kworker/*:*`) and file names (`socket:[*]`).
+fn normalised(column: Column) -> bool {
+    matches!(column, Column::Comm | Column::Pcomm | Column::Filename)
+}
+
+/// Appends `value` with every run of ASCII digits replaced by one `*`.
+pub fn star_digits(out: &mut Vec<u8>, value: &[u8]) {
+    let mut in_digits = false;
+    for &b in value {
+        if b.is_ascii_digit() {
+            if !in_digits {
+                out.push(b'*');
+            }
+            in_digits = true;
+        } else {
+            out.push(b);
+            in_digits = false;
+        }
+    }
+}
+
+/// Writes `n / d` with two decimals, rounded to nearest.
+pub fn push_hundredths(out: &mut Vec<u8>, n: u64, d: u64) {
+    let hundredths = if d == 0 {
+        0
+    } else {
+        (u128::from(n) * 100 + u128::from(d) / 2) / u128::from(d)
+    };
+    let mut digits = itoa::Buffer::new();
+    out.extend_from_slice(digits.format(hundredths / 100).as_bytes());
+    out.push(b'.');
+    let frac = (hundredths % 100) as u8;
+    out.push(b'0' + frac / 10);
+    out.push(b'0' + frac % 10);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn star(s: &str) -> String {
+        let mut out = Vec::new();
+        star_digits(&mut out, s.as_bytes());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn digits_become_stars() {
+        assert_eq!(star("kworker/0:1"), "kworker/*:*");
+        assert_eq!(
+            star("kworker/u8:0-kvfree_rcu_reclaim"),
+            "kworker/u*:*-kvfree_rcu_reclaim"
+        );
+        assert_eq!(star("socket:[12345]"), "socket:[*]");
+        assert_eq!(star("/data/file0042.dbf"), "/data/file*.dbf");
+        assert_eq!(star("java"), "java");
+        assert_eq!(star(""), "");
+    }
+
+    #[test]
+    fn hundredths() {
+        let h = |n, d| {
+            let mut out = Vec::new();
+            push_hundredths(&mut out, n, d);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(h(40, 40), "1.00");
+        assert_eq!(h(1963, 4), "490.75");
+        assert_eq!(h(1, 3), "0.33");
+        assert_eq!(h(2, 3), "0.67");
+        assert_eq!(h(5, 0), "0.00");
+    }
+
+    #[test]
+    fn most_samples_first_then_by_value() {
+        let mut agg = Aggregate::new(vec![Column::Comm, Column::State], false);
+        let add = |agg: &mut Aggregate, comm: &str, state: &str| {
+            agg.add_values(
+                [
+                    (Kind::Text, comm.as_bytes()),
+                    (Kind::Text, state.as_bytes()),
+                ]
+                .into_iter(),
+            );
+        };
+        add(&mut agg, "worker-2", "R");
+        add(&mut agg, "b", "D");
+        add(&mut agg, "worker-10", "R");
+        add(&mut agg, "a", "D");
+        add(&mut agg, "kworker/1:0", "D");
+        add(&mut agg, "kworker/0:1", "D");
+        let got: Vec<(u64, Vec<String>)> = agg
+            .groups()
+            .iter()
+            .map(|g| {
+                (
+                    g.samples,
+                    cells(g.key)
+                        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                        .collect(),
+                )
+            })
+            .collect();
+        let row = |n, c: &str, s: &str| (n, vec![c.to_string(), s.to_string()]);
+        assert_eq!(
+            got,
+            [
+                row(2, "kworker/*:*", "D"),
+                row(2, "worker-*", "R"),
+                row(1, "a", "D"),
+                row(1, "b", "D"),
+            ]
+        );
+        let mut exact = Aggregate::new(vec![Column::Comm], true);
+        exact.add_values([(Kind::Text, &b"w-1"[..])].into_iter());
+        exact.add_values([(Kind::Text, &b"w-2"[..])].into_iter());
+        assert_eq!(exact.groups().len(), 2);
+    }
+}

@@ -1,0 +1,179 @@
+//! `tsnap watch`: a snapshot of the active threads every interval, each row stamped with the
+//! time, to the terminal or (xcapture's `-o`) into hourly CSV files.
+
+use super::start;
+use crate::cli::Args;
+use crate::clock;
+use crate::collect::{Options, Pass, monotonic_ns};
+use crate::columns::{self, Kind};
+use crate::error::Error;
+use crate::output::{Field, Format, Grid, Out};
+use crate::problems::errno_name;
+use crate::row::Rows;
+use crate::save::Saver;
+use crate::signals;
+use rustix::fd::OwnedFd;
+use rustix::fs::{Mode, OFlags};
+use std::path::{Path, PathBuf};
+
+pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
+    let mut saver = args
+        .save
+        .as_deref()
+        .map(|path| Saver::open(path, &args.columns))
+        .transpose()?;
+    let mut hourly = args.output_dir.as_deref().map(Hourly::new).transpose()?;
+    let mut needs = columns::needs(&args.columns);
+    if let Some(s) = &saver {
+        needs = needs.union(columns::needs(s.columns()));
+    }
+    let mut collector = start(
+        &args.proc_root,
+        Options {
+            selection: args.selection.clone(),
+            needs,
+            all_states: args.all,
+            cache_files: true,
+        },
+    )?;
+    signals::install();
+    let format = if hourly.is_some() {
+        Format::Csv
+    } else {
+        args.format
+    };
+    let mut grid = grid(&args.columns, format);
+    let mut rows = Rows::default();
+    let mut time = Vec::new();
+    let period = (args.interval * 1e9) as u64;
+    let end = args.duration.map(|d| (d * 1e9) as u64);
+    let begin = monotonic_ns();
+    // The first snapshot's pcpu is measured over the first interval.
+    collector.pass(Pass::Baseline, &mut rows);
+    let mut pass = 0u64;
+    let mut slot = 1u64;
+    loop {
+        let due = slot * period;
+        if end.is_some_and(|end| due > end) {
+            break;
+        }
+        signals::sleep_until(begin + due);
+        if signals::stopped() {
+            break;
+        }
+        // After an overrun, the next snapshot is the next slot still ahead.
+        slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
+        super::snap::refresh(&mut collector)?;
+        collector.pass(Pass::Full, &mut rows);
+        pass += 1;
+        let (secs, nanos) = clock::now();
+        time.clear();
+        clock::push_iso8601(&mut time, secs, nanos);
+        fill(&mut grid, &args.columns, &rows, &time);
+        if let Some(saver) = &mut saver {
+            saver.pass(pass, &time, &rows)?;
+        }
+        match &mut hourly {
+            Some(h) => h.write(secs, &mut grid)?,
+            None => {
+                if format == Format::Table && pass > 1 {
+                    out.buf.push(b'\n');
+                }
+                grid.write(format, format == Format::Table || pass == 1, &mut out.buf);
+                out.flush()?;
+            }
+        }
+    }
+    super::print_problems(&collector.problems, collector.root(), "thread snapshots");
+    Ok(())
+}
+
+/// The `time` field, then the columns; kstack on its own line in tables.
+fn grid(columns: &[columns::Column], format: Format) -> Grid {
+    let mut fields = vec![Field {
+        name: "time",
+        numeric: false,
+        own_line: false,
+    }];
+    fields.extend(
+        super::snap::grid_for(columns, format)
+            .fields()
+            .iter()
+            .copied(),
+    );
+    Grid::new(fields)
+}
+
+fn fill(grid: &mut Grid, columns: &[columns::Column], rows: &Rows, time: &[u8]) {
+    grid.clear();
+    for row in &rows.rows {
+        grid.push(|out| {
+            out.extend_from_slice(time);
+            Kind::Text
+        });
+        for &c in columns {
+            grid.push(|out| columns::render(c, row, rows, out));
+        }
+    }
+}
+
+/// xcapture's output files: `DIR/tsnap-YYYY-MM-DD.HH.csv`, one an hour (local time), each
+/// with a header, appended to when it exists so a restarted watch loses nothing.
+struct Hourly {
+    dir: PathBuf,
+    name: Vec<u8>,
+    file: Option<(Vec<u8>, OwnedFd)>,
+    buf: Vec<u8>,
+}
+
+impl Hourly {
+    fn new(dir: &Path) -> Result<Hourly, Error> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Fatal(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(Hourly {
+            dir: dir.to_path_buf(),
+            name: Vec::new(),
+            file: None,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends the grid's rows to the file of the hour of `secs`.
+    fn write(&mut self, secs: i64, grid: &mut Grid) -> Result<(), Error> {
+        self.name.clear();
+        self.name.extend_from_slice(b"tsnap-");
+        clock::push_hour(&mut self.name, secs);
+        self.name.extend_from_slice(b".csv");
+        let path = self
+            .dir
+            .join(std::str::from_utf8(&self.name).unwrap_or("tsnap.csv"));
+        let fail = |e: rustix::io::Errno| {
+            Error::Fatal(format!(
+                "cannot write to {}: {} (what was written before is kept)",
+                path.display(),
+                errno_name(e)
+            ))
+        };
+        let mut header = false;
+        if self
+            .file
+            .as_ref()
+            .is_none_or(|(name, _)| *name != self.name)
+        {
+            let fd = rustix::fs::open(
+                &path,
+                OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )
+            .map_err(fail)?;
+            header = rustix::fs::fstat(&fd).map_err(fail)?.st_size == 0;
+            self.file = Some((self.name.clone(), fd));
+        }
+        self.buf.clear();
+        grid.write(Format::Csv, header, &mut self.buf);
+        match &self.file {
+            Some((_, fd)) => crate::output::write_all(fd, &self.buf).map_err(fail),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `--save FILE`: every sampled row appended to FILE as a JSON line, for `report` to
+//! aggregate later. Each pass first writes a marker line, so that passes in which no thread
+//! was active still count in `avg_threads`:
+//!
+//! ```text
+//! {"type":"pass","pass":1,"time":"2026-11-25T22:10:00.050+00:00"}
+//! {"type":"row","pass":1,"time":"2026-11-25T22:10:00.050+00:00","pid":42,"tid":42,...}
+//! ```
+
+use crate::columns::{self, Column};
+use crate::error::Error;
+use crate::output::json::JsonLine;
+use crate::problems::errno_name;
+use crate::row::Rows;
+use rustix::fd::OwnedFd;
+use rustix::fs::{Mode, OFlags};
+use std::path::{Path, PathBuf};
+
+/// The columns every saved row holds, whatever the grouping: all that `stat` gives, and the
+/// files that say what a thread waits for. Groups and shown columns are added to them.
+const SAVED: &[Column] = &[
+    Column::Pid,
+    Column::Tid,
+    Column::Ppid,
+    Column::State,
+    Column::Statedesc,
+    Column::Comm,
+    Column::Pcomm,
+    Column::Pcpu,
+    Column::Cputime,
+    Column::Minflt,
+    Column::Majflt,
+    Column::Prio,
+    Column::Nice,
+    Column::Psr,
+    Column::Nlwp,
+    Column::Wchan,
+    Column::Syscall,
+    Column::Filename,
+    Column::Kstack,
+];
+
+pub struct Saver {
+    fd: OwnedFd,
+    path: PathBuf,
+    columns: Vec<Column>,
+    buf: Vec<u8>,
+    cell: Vec<u8>,
+}
+
+impl Saver {
+    /// Opens `path` for appending (creating it), to save [`SAVED`] plus `also`.
+    pub fn open(path: &Path, also: &[Column]) -> Result<Saver, Error> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )
+        .map_err(|e| {
+            Error::Fatal(format!(
+                "cannot open {} to save rows: {}",
+                path.display(),
+                errno_name(e)
+            ))
+        })?;
+        let mut columns = SAVED.to_vec();
+        columns.extend(also.iter().filter(|c| !SAVED.contains(c)));
+        Ok(Saver {
+            fd,
+            path: path.to_path_buf(),
+            columns,
+            buf: Vec::new(),
+            cell: Vec::new(),
+        })
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Appends pass number `pass`, taken at `time` (ISO 8601), and its rows.
+    pub fn pass(&mut self, pass: u64, time: &[u8], rows: &Rows) -> Result<(), Error> {
+        self.buf.clear();
+        JsonLine::new(&mut self.buf)
+            .text("type", b"pass")
+            .number("pass", pass)
+            .text("time", time)
+            .end();
+        for row in &rows.rows {
+            let mut line = JsonLine::new(&mut self.buf);
+            line.text("type", b"row")
+                .number("pass", pass)
+                .text("time", time);
+            for &c in &self.columns {
+                self.cell.clear();
+                let kind = columns::render(c, row, rows, &mut self.cell);
+                line.cell(c.name(), kind, &self.cell);
+            }
+            line.end();
+        }
+        crate::output::write_all(&self.fd, &self.buf).map_err(|e| {
+            Error::Fatal(format!(
+                "cannot write to {}: {} (the rows saved before are kept)",
+                self.path.display(),
+                errno_name(e)
+            ))
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! Ending `sample` and `watch` cleanly on SIGINT (Ctrl-C) and SIGTERM: the handler only
+//! records that a stop was asked for; the loops check it between passes, and the sleep until
+//! the next pass returns early when a signal arrives.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+unsafe extern "C" {
+    /// libc's `signal(2)`, from the C library std links (musl or glibc); rustix offers no
+    /// safe way to install a handler.
+    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+}
+
+extern "C" fn on_signal(_: i32) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Installs the handler for SIGINT and SIGTERM.
+pub fn install() {
+    for sig in [rustix::process::Signal::INT, rustix::process::Signal::TERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe { signal(sig.as_raw(), on_signal) };
+    }
+}
+
+/// Whether SIGINT or SIGTERM has arrived.
+pub fn stopped() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// Sleeps until CLOCK_MONOTONIC reaches `deadline_ns`, or a signal arrives.
+pub fn sleep_until(deadline_ns: u64) {
+    let t = rustix::time::Timespec {
+        tv_sec: (deadline_ns / 1_000_000_000) as i64,
+        tv_nsec: (deadline_ns % 1_000_000_000) as _,
+    };
+    while !stopped() {
+        match rustix::thread::clock_nanosleep_absolute(rustix::time::ClockId::Monotonic, &t) {
+            Err(rustix::io::Errno::INTR) => continue,
+            _ => return,
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! sample, watch and report against live threads in this process.
+
+use crate::util::{TempDir, foreign_arch, run, tsnap};
+use crate::workload::{Kind, Workload};
+use serde_json::Value;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn own_pid() -> String {
+    std::process::id().to_string()
+}
+
+fn groups(rows: &[Value]) -> Vec<&Value> {
+    rows.iter().filter(|r| r["type"] == "group").collect()
+}
+
+fn summary(rows: &[Value]) -> &Value {
+    rows.iter()
+        .find(|r| r["type"] == "summary")
+        .expect("a summary line")
+}
+
+#[test]
+fn sample_counts_a_spinner_and_pipe_readers() {
+    let _cpu = crate::util::cpu_lock();
+    let _w = Workload::start("smp", &[Kind::Spinner, Kind::PipeReader]);
+    let _more = [
+        Workload::start("smp", &[Kind::PipeReader]),
+        Workload::start("smp", &[Kind::PipeReader]),
+    ];
+    let args = [
+        "sample",
+        "-d",
+        "2",
+        "--hz",
+        "20",
+        "-p",
+        &own_pid(),
+        "-G",
+        "syscall,filename",
+        "-f",
+        "json",
+    ];
+    let out = run(&args).ok();
+    let rows = out.json();
+    let total = summary(&rows);
+    let passes = total["passes"].as_u64().unwrap();
+    assert!(
+        (36..=40).contains(&passes),
+        "passes {passes} of 40: {total}"
+    );
+    assert_eq!(total["expected"].as_u64(), Some(40));
+    let spin = groups(&rows)
+        .into_iter()
+        .find(|g| g["comm"] == "smp-spin")
+        .unwrap_or_else(|| panic!("no spinner group in {}", out.stdout));
+    assert_eq!(spin["state"], "R");
+    let avg = spin["avg_threads"].as_f64().unwrap();
+    assert!((0.8..=1.0).contains(&avg), "spinner avg_threads {avg}");
+    if !foreign_arch() {
+        assert_eq!(spin["syscall"], "[running]");
+    }
+    assert!(
+        groups(&rows)
+            .iter()
+            .all(|g| g["state"] == "R" || g["state"] == "D")
+    );
+
+    let all = run(&[
+        "sample",
+        "-a",
+        "-d",
+        "1",
+        "-p",
+        &own_pid(),
+        "-G",
+        "syscall,filename",
+        "-f",
+        "json",
+    ])
+    .ok();
+    let rows = all.json();
+    let passes = summary(&rows)["passes"].as_f64().unwrap();
+    let readers = groups(&rows)
+        .into_iter()
+        .find(|g| g["comm"] == "smp-pipe")
+        .unwrap_or_else(|| panic!("no pipe readers in {}", all.stdout));
+    assert_eq!(readers["state"], "S");
+    assert_eq!(
+        readers["samples"].as_f64().unwrap(),
+        3.0 * passes,
+        "three readers every pass"
+    );
+    if !foreign_arch() {
+        assert_eq!(readers["syscall"], "read");
+        assert_eq!(readers["filename"], "pipe:[*]");
+    }
+}
+
+#[test]
+fn sigint_ends_sampling_with_the_report() {
+    let _cpu = crate::util::cpu_lock();
+    let _w = Workload::start("intr", &[Kind::Spinner]);
+    let started = Instant::now();
+    let child = tsnap()
+        .args(["sample", "-d", "10", "-p", &own_pid(), "-G", "tid"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    // SAFETY: kill sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = crate::util::finish(child.wait_with_output().unwrap()).ok();
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "sampling went on"
+    );
+    assert!(
+        out.stdout.starts_with("=== Active threads (R, D): "),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("intr-spin"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\ninterrupted: sampling ended early"),
+        "{}",
+        out.stdout
+    );
+    let passes: u64 = out
+        .stdout
+        .split("passes: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        (10..=40).contains(&passes),
+        "{passes} passes in about a second"
+    );
+}
+
+#[test]
+fn saved_samples_report_the_same_rows() {
+    let _cpu = crate::util::cpu_lock();
+    let _w = Workload::start("save", &[Kind::Spinner, Kind::PipeReader, Kind::Sleeper]);
+    let dir = TempDir::new("save");
+    let file = dir.0.join("samples.jsonl");
+    let file = file.to_str().unwrap();
+    let group = "comm,state,syscall,filename";
+    let sampled = run(&[
+        "sample",
+        "-a",
+        "-d",
+        "1",
+        "-p",
+        &own_pid(),
+        "-g",
+        group,
+        "--save",
+        file,
+        "-f",
+        "json",
+    ])
+    .ok();
+    let reported = run(&["report", file, "-g", group, "-f", "json"]).ok();
+    let rows = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains(r#""type":"group""#))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(!rows(&sampled.stdout).is_empty());
+    assert_eq!(rows(&sampled.stdout), rows(&reported.stdout));
+    // Another grouping of the same file, and a column that was not saved.
+    let by_state = run(&["report", file, "-g", "state", "-f", "csv"]).ok();
+    assert!(by_state.stdout.starts_with("samples,avg_threads,state\n"));
+    let missing = run(&["report", file, "-g", "cmdline"]);
+    assert_eq!(missing.status, 2);
+    assert!(
+        missing.stderr.contains("has no column 'cmdline'"),
+        "{}",
+        missing.stderr
+    );
+
+    // A writer killed mid-line leaves a truncated last line: skipped with a warning.
+    let mut data = std::fs::read(file).unwrap();
+    data.extend_from_slice(br#"{"type":"row","pass":99,"comm":"cut"#);
+    std::fs::write(file, &data).unwrap();
+    let truncated = run(&["report", file, "-g", group, "-f", "json"]).ok();
+    assert_eq!(rows(&truncated.stdout), rows(&sampled.stdout));
+    assert!(truncated.stderr.contains("skipped the truncated last line"));
+    // Anything else malformed is an error naming the line.
+    let text = String::from_utf8(data).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(2, "not json");
+    std::fs::write(file, lines.join("\n")).unwrap();
+    let bad = run(&["report", file]);
+    assert_eq!(bad.status, 2);
+    assert!(
+        bad.stderr.contains("line 3 is not a saved row"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn watch_takes_timestamped_snapshots() {
+    let _cpu = crate::util::cpu_lock();
+    let _w = Workload::start("watch", &[Kind::Spinner]);
+    let out = run(&[
+        "watch",
+        "-i",
+        "0.2",
+        "-d",
+        "1",
+        "-a",
+        "-p",
+        &own_pid(),
+        "-f",
+        "json",
+        "-o",
+        "tid,comm,state",
+    ])
+    .ok();
+    let rows = out.json();
+    let mut times: Vec<&str> = rows.iter().map(|r| r["time"].as_str().unwrap()).collect();
+    times.dedup();
+    assert!(
+        (4..=5).contains(&times.len()),
+        "{} snapshots: {times:?}",
+        times.len()
+    );
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+    // 2026-11-25T22:07:44.172+00:00
+    let t = times[0].as_bytes();
+    assert_eq!((t.len(), t[10], t[19]), (29, b'T', b'.'), "{}", times[0]);
+    assert!(
+        matches!(t[23], b'+' | b'-') && t[26] == b':',
+        "{}",
+        times[0]
+    );
+
+    let table = run(&[
+        "watch",
+        "-i",
+        "0.2",
+        "-d",
+        "0.4",
+        "-p",
+        &own_pid(),
+        "-o",
+        "tid,comm",
+    ])
+    .ok();
+    assert_eq!(
+        table.stdout.matches("time ").count(),
+        2,
+        "a header per snapshot:\n{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("\n\ntime "),
+        "a blank line between snapshots"
+    );
+    let csv = run(&[
+        "watch",
+        "-i",
+        "0.2",
+        "-d",
+        "0.4",
+        "-p",
+        &own_pid(),
+        "-o",
+        "tid,comm",
+        "-f",
+        "csv",
+    ])
+    .ok();
+    assert_eq!(
+        csv.stdout.matches("time,tid,comm").count(),
+        1,
+        "{}",
+        csv.stdout
+    );
+}
+
+#[test]
+fn watch_output_dir_appends_hourly_files() {
+    let _cpu = crate::util::cpu_lock();
+    let _w = Workload::start("hourly", &[Kind::Spinner]);
+    let dir = TempDir::new("hourly");
+    let out_dir = dir.0.join("capture");
+    let args = [
+        "watch",
+        "-i",
+        "0.2",
+        "-d",
+        "0.4",
+        "-p",
+        &own_pid(),
+        "-o",
+        "tid,comm",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ];
+    run(&args).ok();
+    run(&args).ok();
+    let files: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty() && files.len() <= 2, "{files:?}");
+    let mut rows = 0;
+    for f in &files {
+        let name = f.file_name().unwrap().to_str().unwrap().to_string();
+        // tsnap-2026-11-25.22.csv
+        assert!(
+            name.starts_with("tsnap-") && name.ends_with(".csv") && name.len() == 23,
+            "{name}"
+        );
+        let text = std::fs::read_to_string(f).unwrap();
+        assert_eq!(
+            text.matches("time,tid,comm\n").count(),
+            1,
+            "one header: {text}"
+        );
+        assert!(text.starts_with("time,tid,comm\n"));
+        rows += text.lines().filter(|l| l.contains("hourly-spin")).count();
+    }
+    assert_eq!(rows, 4, "two snapshots a run, appended");
+}
+
+#[test]
+fn sigterm_ends_watch_with_complete_lines() {
+    let _cpu = crate::util::cpu_lock();
+    let _w = Workload::start("term", &[Kind::Spinner]);
+    let child = tsnap()
+        .args(["watch", "-i", "0.2", "-a", "-p", &own_pid(), "-f", "json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    // SAFETY: kill sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = crate::util::finish(child.wait_with_output().unwrap()).ok();
+    assert!(out.stdout.ends_with('\n'));
+    assert!(out.json().len() >= 3);
+}
