@@ -48,7 +48,8 @@ pub struct Options {
     pub needs: Needs,
     /// Show threads in every state, not only R and D.
     pub all_states: bool,
-    /// Keep files open between passes (sampling, and snap's CPU window).
+    /// More than one pass will be made (sampling, snap's CPU window): keep files open
+    /// between passes, and measure CPU time to the nanosecond.
     pub cache_files: bool,
 }
 
@@ -291,6 +292,8 @@ impl Collector {
     /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show.
     pub fn pass(&mut self, kind: Pass, rows: &mut Rows) {
         rows.clear();
+        // Room for every thread up front: no copying as the rows grow.
+        rows.rows.reserve(self.known_tasks);
         let mut uptime = Uptime::default();
         let mut freed = 0;
         for p in 0..self.procs.len() {
@@ -369,13 +372,18 @@ impl Collector {
             }
             return None;
         }
+        // The state alone decides whether the thread is shown: parse the rest only then.
+        let shown = match stat::state(stat_buf) {
+            Some(state) => self.opts.all_states || matches!(state, b'R' | b'D'),
+            None => true,
+        };
+        if !shown {
+            return None;
+        }
         let Some(st) = stat::parse(stat_buf) else {
             self.problems.failed("stat", Reason::Malformed);
             return None;
         };
-        if !self.opts.all_states && !matches!(st.state, b'R' | b'D') {
-            return None;
-        }
         let proc = &self.procs[p];
         let mut row = Row {
             pid: proc.pid,
@@ -402,7 +410,7 @@ impl Collector {
             kstack: None,
         };
         let needs = self.opts.needs;
-        if needs.has(Needs::CPU) {
+        if needs.has(Needs::PCPU) || needs.has(Needs::CPUTIME) {
             self.read_cpu(p, t, &st, uptime, &mut row).ok()?;
         }
         if needs.has(Needs::SYSCALL) {
@@ -425,7 +433,10 @@ impl Collector {
         t: usize,
         st: Option<&stat::Stat<'_>>,
     ) -> io::Result<Option<u64>> {
-        if !self.schedstat_missing {
+        // Nanoseconds matter for cputime and for a window; a lifetime pcpu is as good from
+        // ticks, and that saves reading schedstat.
+        let precise = self.opts.needs.has(Needs::CPUTIME) || self.opts.cache_files;
+        if precise && !self.schedstat_missing {
             let mut buf = std::mem::take(&mut self.bufs.file);
             let read = self.read(p, t, File::Schedstat, &mut buf);
             let parsed = schedstat::parse(&buf);

@@ -11,7 +11,8 @@ pub struct Needs(u16);
 
 impl Needs {
     pub const NONE: Needs = Needs(0);
-    pub const CPU: Needs = Needs(1);
+    /// CPU time to compute `pcpu` (ticks will do for a lifetime average).
+    pub const PCPU: Needs = Needs(1);
     pub const SYSCALL: Needs = Needs(1 << 1);
     pub const FD: Needs = Needs(1 << 2);
     pub const WCHAN: Needs = Needs(1 << 3);
@@ -19,6 +20,8 @@ impl Needs {
     pub const PCOMM: Needs = Needs(1 << 5);
     pub const CMDLINE: Needs = Needs(1 << 6);
     pub const EXE: Needs = Needs(1 << 7);
+    /// CPU time to the nanosecond (`schedstat`).
+    pub const CPUTIME: Needs = Needs(1 << 8);
 
     pub const fn union(self, other: Needs) -> Needs {
         Needs(self.0 | other.0)
@@ -179,7 +182,7 @@ pub static ALL: &[Info] = &[
         Pcpu,
         "pcpu",
         true,
-        Needs::CPU,
+        Needs::PCPU,
         "schedstat (else stat)",
         ANYONE,
         "percent of one CPU used during the -i window (lifetime average with -i 0, as ps)"
@@ -188,7 +191,7 @@ pub static ALL: &[Info] = &[
         Cputime,
         "cputime",
         true,
-        Needs::CPU,
+        Needs::CPUTIME,
         "schedstat (else stat)",
         ANYONE,
         "CPU time used since the thread started, in milliseconds"

@@ -9,12 +9,10 @@
 
 use crate::columns::{self, Column};
 use crate::error::Error;
+use crate::output::Out;
 use crate::output::json::JsonLine;
-use crate::problems::errno_name;
 use crate::row::Rows;
-use rustix::fd::OwnedFd;
-use rustix::fs::{Mode, OFlags};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The columns every saved row holds, whatever the grouping: all that `stat` gives, and the
 /// files that say what a thread waits for. Groups and shown columns are added to them.
@@ -41,35 +39,19 @@ const SAVED: &[Column] = &[
 ];
 
 pub struct Saver {
-    fd: OwnedFd,
-    path: PathBuf,
+    out: Out,
     columns: Vec<Column>,
-    buf: Vec<u8>,
     cell: Vec<u8>,
 }
 
 impl Saver {
     /// Opens `path` for appending (creating it), to save [`SAVED`] plus `also`.
     pub fn open(path: &Path, also: &[Column]) -> Result<Saver, Error> {
-        let fd = rustix::fs::open(
-            path,
-            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o644),
-        )
-        .map_err(|e| {
-            Error::Fatal(format!(
-                "cannot open {} to save rows: {}",
-                path.display(),
-                errno_name(e)
-            ))
-        })?;
         let mut columns = SAVED.to_vec();
         columns.extend(also.iter().filter(|c| !SAVED.contains(c)));
         Ok(Saver {
-            fd,
-            path: path.to_path_buf(),
+            out: Out::append_to(path)?,
             columns,
-            buf: Vec::new(),
             cell: Vec::new(),
         })
     }
@@ -80,14 +62,13 @@ impl Saver {
 
     /// Appends pass number `pass`, taken at `time` (ISO 8601), and its rows.
     pub fn pass(&mut self, pass: u64, time: &[u8], rows: &Rows) -> Result<(), Error> {
-        self.buf.clear();
-        JsonLine::new(&mut self.buf)
+        JsonLine::new(&mut self.out.buf)
             .text("type", b"pass")
             .number("pass", pass)
             .text("time", time)
             .end();
         for row in &rows.rows {
-            let mut line = JsonLine::new(&mut self.buf);
+            let mut line = JsonLine::new(&mut self.out.buf);
             line.text("type", b"row")
                 .number("pass", pass)
                 .text("time", time);
@@ -98,12 +79,6 @@ impl Saver {
             }
             line.end();
         }
-        crate::output::write_all(&self.fd, &self.buf).map_err(|e| {
-            Error::Fatal(format!(
-                "cannot write to {}: {} (the rows saved before are kept)",
-                self.path.display(),
-                errno_name(e)
-            ))
-        })
+        self.out.flush()
     }
 }

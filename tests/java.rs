@@ -133,13 +133,25 @@ fn dump_of_a_jvm_joins_jstack_by_nid() {
     let entry = |name: &str| &entries[&nids[name]];
     let spinner = entry("spinner");
     assert!(spinner.contains(" state=R (running) "), "{spinner}");
-    let cpu: f64 = spinner
-        .split(" cpu=")
-        .nth(1)
-        .and_then(|c| c.split('%').next())
-        .and_then(|c| c.parse().ok())
-        .unwrap();
-    assert!(cpu > 50.0, "{spinner}");
+    let cpu = |entry: &str| -> f64 {
+        entry
+            .split(" cpu=")
+            .nth(1)
+            .and_then(|c| c.split('%').next())
+            .and_then(|c| c.parse().ok())
+            .unwrap()
+    };
+    // On two cores a burst of other work (the JVM's own compiler threads) can take a CPU
+    // from the spinner for a moment: measure again, twice at most, before calling it wrong.
+    let mut spinner_cpu = cpu(spinner);
+    for _ in 0..2 {
+        if spinner_cpu > 50.0 {
+            break;
+        }
+        let again = run(&["dump", "-p", &jvm.pid().to_string()]).ok();
+        spinner_cpu = cpu(&dump_entries(&again.stdout)[&nids["spinner"]]);
+    }
+    assert!(spinner_cpu > 50.0, "{spinner}");
     for name in [
         "sleeper",
         "monitor-waiter-with-a-long-name",

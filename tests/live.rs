@@ -54,8 +54,10 @@ fn threads_in_known_states() {
     assert_eq!(text(row(Kind::Acceptor), "state"), "S");
     let spin = row(Kind::Spinner);
     assert_eq!(text(spin, "state"), "R");
-    let pcpu = spin["pcpu"].as_f64().unwrap();
-    assert!(pcpu > 50.0, "spinner pcpu {pcpu} over a 0.5 s window");
+    assert!(
+        spinner_pcpu(spin["pcpu"].as_f64().unwrap(), w.tid(Kind::Spinner)) > 50.0,
+        "spinner pcpu over a 0.5 s window"
+    );
     assert_eq!(text(row(Kind::VforkParent), "state"), "D");
     if foreign_arch() {
         eprintln!("syscall names not checked: tsnap runs emulated for another architecture");
@@ -87,6 +89,21 @@ fn threads_in_known_states() {
         text(row(Kind::VforkParent), "syscall"),
         "clone" | "vfork" | "clone3"
     ));
+}
+
+/// The spinner's pcpu: `first` if above 50, else measured again (twice at most), since on a
+/// two-core machine a burst of other work can take a CPU from it for a moment.
+fn spinner_pcpu(first: f64, tid: u64) -> f64 {
+    let mut pcpu = first;
+    for _ in 0..2 {
+        if pcpu > 50.0 {
+            break;
+        }
+        eprintln!("spinner at {pcpu}% this time: measuring again");
+        let out = run(&["-a", "-p", &own_pid(), "-f", "json", "-o", "tid,pcpu"]).ok();
+        pcpu = by_tid(&out.json())[&tid]["pcpu"].as_f64().unwrap();
+    }
+    pcpu
 }
 
 #[test]

@@ -12,7 +12,8 @@ use crate::output::{Format, Out, escape};
 use crate::row::{Row, Rows};
 
 /// What a dump shows of each thread.
-const NEEDS: Needs = Needs::CPU
+const NEEDS: Needs = Needs::PCPU
+    .union(Needs::CPUTIME)
     .union(Needs::SYSCALL)
     .union(Needs::FD)
     .union(Needs::WCHAN)

@@ -25,7 +25,19 @@ struct Summary {
     missed: u64,
     wall_ns: u64,
     busy_ns: u64,
+    /// Time of each pass in µs, re-listing excluded, to report the median.
+    pass_us: Vec<u32>,
     interrupted: bool,
+}
+
+impl Summary {
+    fn median_pass_us(&mut self) -> u32 {
+        self.pass_us.sort_unstable();
+        self.pass_us
+            .get(self.pass_us.len() / 2)
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
@@ -63,6 +75,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         missed: 0,
         wall_ns: 0,
         busy_ns: 0,
+        pass_us: Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(1 << 20)),
         interrupted: false,
     };
     let mut slot = 0;
@@ -77,9 +90,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             super::snap::refresh(&mut collector)?;
             last_refresh = t0;
         }
+        let pass_start = monotonic_ns();
         collector.pass(Pass::Full, &mut rows);
         aggregate.add_rows(&rows);
         summary.passes += 1;
+        let pass_us = (monotonic_ns() - pass_start) / 1000;
+        summary
+            .pass_us
+            .push(u32::try_from(pass_us).unwrap_or(u32::MAX));
         if let Some(saver) = &mut saver {
             let (secs, nanos) = clock::now();
             time.clear();
@@ -104,17 +122,17 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             title(&mut out.buf, args, &summary);
             grid.write(Format::Table, true, &mut out.buf);
             out.buf.push(b'\n');
-            footer(&mut out.buf, &summary, &collector);
+            footer(&mut out.buf, &mut summary, &collector);
         }
         Format::Csv => {
             grid.write(Format::Csv, true, &mut out.buf);
             let mut text = Vec::new();
-            footer(&mut text, &summary, &collector);
+            footer(&mut text, &mut summary, &collector);
             eprint!("{}", String::from_utf8_lossy(&text));
         }
         Format::Json => {
             grid.write(Format::Json, true, &mut out.buf);
-            summary_json(&mut out.buf, &summary, &collector);
+            summary_json(&mut out.buf, &mut summary, &collector);
         }
     }
     out.flush()?;
@@ -135,7 +153,7 @@ fn title(out: &mut Vec<u8>, args: &Args, s: &Summary) {
     out.extend_from_slice(b" Hz ===\n\n");
 }
 
-fn footer(out: &mut Vec<u8>, s: &Summary, c: &crate::collect::Collector) {
+fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     let mut num = itoa::Buffer::new();
     out.extend_from_slice(b"passes: ");
     out.extend_from_slice(num.format(s.passes).as_bytes());
@@ -153,7 +171,9 @@ fn footer(out: &mut Vec<u8>, s: &Summary, c: &crate::collect::Collector) {
     push_hundredths(out, s.busy_ns, 1_000_000_000);
     out.extend_from_slice(b" s in passes (");
     push_hundredths(out, s.busy_ns * 100, s.wall_ns.max(1));
-    out.extend_from_slice(b"%)\n");
+    out.extend_from_slice(b"%), a pass ");
+    push_hundredths(out, u64::from(s.median_pass_us()), 1000);
+    out.extend_from_slice(b" ms (median)\n");
     if c.seen.uncached_reads > 0 {
         out.extend_from_slice(b"files: ");
         out.extend_from_slice(num.format(c.seen.uncached_reads).as_bytes());
@@ -166,7 +186,7 @@ fn footer(out: &mut Vec<u8>, s: &Summary, c: &crate::collect::Collector) {
     }
 }
 
-fn summary_json(out: &mut Vec<u8>, s: &Summary, c: &crate::collect::Collector) {
+fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     let mut line = JsonLine::new(out);
     line.text("type", b"summary")
         .number("passes", s.passes)
@@ -176,6 +196,7 @@ fn summary_json(out: &mut Vec<u8>, s: &Summary, c: &crate::collect::Collector) {
         .number("threads", c.seen.threads)
         .number("wall_ms", s.wall_ns / 1_000_000)
         .number("busy_ms", s.busy_ns / 1_000_000)
+        .number("pass_us_median", s.median_pass_us())
         .number("uncached_reads", c.seen.uncached_reads)
         .boolean("interrupted", s.interrupted);
     line.end();

@@ -4,14 +4,14 @@
 use super::{print_problems, sleep, start};
 use crate::cli::Args;
 use crate::collect::{Options, Pass};
-use crate::columns::{self, Column, Needs};
+use crate::columns::{self, Column, Kind, Needs};
 use crate::error::Error;
-use crate::output::{Field, Format, Grid, Out};
+use crate::output::{Field, Format, Grid, Out, Stream};
 use crate::row::Rows;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let needs = columns::needs(&args.columns);
-    let window = args.interval > 0.0 && needs.has(Needs::CPU);
+    let window = args.interval > 0.0 && needs.has(Needs::PCPU);
     let mut collector = start(
         &args.proc_root,
         Options {
@@ -29,9 +29,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     collector.pass(Pass::Full, &mut rows);
 
-    let mut grid = grid_for(&args.columns, args.format);
-    fill(&mut grid, &args.columns, &rows);
-    grid.write(args.format, true, &mut out.buf);
+    RowWriter::new(&args.columns, args.format, false).write(out, &rows, b"", true)?;
     out.flush()?;
     if rows.rows.is_empty() && !args.all && args.format == Format::Table {
         eprintln!("tsnap: no thread is running or in uninterruptible sleep (-a shows them all)");
@@ -50,26 +48,74 @@ pub fn refresh(collector: &mut crate::collect::Collector) -> Result<(), Error> {
     })
 }
 
-/// A grid with one field per column; in tables, kstack goes on its own line.
-pub fn grid_for(columns: &[Column], format: Format) -> Grid {
-    Grid::new(
-        columns
-            .iter()
-            .map(|&c| Field {
-                name: c.name(),
-                numeric: c.info().numeric,
-                own_line: format == Format::Table && c == Column::Kstack,
-            })
-            .collect(),
-    )
+/// Writes sets of rows in one format, each row led by a time when asked: a table goes through
+/// a [`Grid`] for its column widths, CSV and JSON are streamed out in chunks.
+pub struct RowWriter {
+    columns: Vec<Column>,
+    format: Format,
+    timed: bool,
+    grid: Grid,
+    stream: Stream,
 }
 
-/// Renders every row's `columns` into the grid.
-pub fn fill(grid: &mut Grid, columns: &[Column], rows: &Rows) {
-    grid.clear();
-    for row in &rows.rows {
-        for &c in columns {
-            grid.push(|out| columns::render(c, row, rows, out));
+impl RowWriter {
+    pub fn new(columns: &[Column], format: Format, timed: bool) -> RowWriter {
+        let mut fields = Vec::new();
+        if timed {
+            fields.push(Field {
+                name: "time",
+                numeric: false,
+                own_line: false,
+            });
         }
+        fields.extend(columns.iter().map(|&c| Field {
+            name: c.name(),
+            numeric: c.info().numeric,
+            own_line: format == Format::Table && c == Column::Kstack,
+        }));
+        RowWriter {
+            columns: columns.to_vec(),
+            format,
+            timed,
+            grid: Grid::new(fields.clone()),
+            stream: Stream::new(fields, format),
+        }
+    }
+
+    /// Writes `rows` (with `time` first when timed); `header` adds the table or CSV header.
+    pub fn write(
+        &mut self,
+        out: &mut Out,
+        rows: &Rows,
+        time: &[u8],
+        header: bool,
+    ) -> Result<(), Error> {
+        let shift = usize::from(self.timed);
+        let columns = &self.columns;
+        let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
+            Some(c) => columns::render(columns[c], row, rows, buf),
+            None => {
+                buf.extend_from_slice(time);
+                Kind::Text
+            }
+        };
+        if self.format == Format::Table {
+            self.grid.clear();
+            for row in &rows.rows {
+                for i in 0..columns.len() + shift {
+                    self.grid.push(|buf| cell(i, row, buf));
+                }
+            }
+            self.grid.write(Format::Table, header, &mut out.buf);
+            return Ok(());
+        }
+        if header {
+            self.stream.header(&mut out.buf);
+        }
+        for row in &rows.rows {
+            self.stream.row(&mut out.buf, |i, buf| cell(i, row, buf));
+            out.maybe_flush()?;
+        }
+        Ok(())
     }
 }

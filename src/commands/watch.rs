@@ -1,19 +1,17 @@
 //! `tsnap watch`: a snapshot of the active threads every interval, each row stamped with the
 //! time, to the terminal or (xcapture's `-o`) into hourly CSV files.
 
+use super::snap::RowWriter;
 use super::start;
 use crate::cli::Args;
 use crate::clock;
 use crate::collect::{Options, Pass, monotonic_ns};
-use crate::columns::{self, Kind};
+use crate::columns;
 use crate::error::Error;
-use crate::output::{Field, Format, Grid, Out};
-use crate::problems::errno_name;
+use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::save::Saver;
 use crate::signals;
-use rustix::fd::OwnedFd;
-use rustix::fs::{Mode, OFlags};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
@@ -42,7 +40,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     } else {
         args.format
     };
-    let mut grid = grid(&args.columns, format);
+    let mut writer = RowWriter::new(&args.columns, format, true);
     let mut rows = Rows::default();
     let mut time = Vec::new();
     let period = (args.interval * 1e9) as u64;
@@ -69,17 +67,16 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let (secs, nanos) = clock::now();
         time.clear();
         clock::push_iso8601(&mut time, secs, nanos);
-        fill(&mut grid, &args.columns, &rows, &time);
         if let Some(saver) = &mut saver {
             saver.pass(pass, &time, &rows)?;
         }
         match &mut hourly {
-            Some(h) => h.write(secs, &mut grid)?,
+            Some(h) => h.write(secs, &mut writer, &rows, &time)?,
             None => {
                 if format == Format::Table && pass > 1 {
                     out.buf.push(b'\n');
                 }
-                grid.write(format, format == Format::Table || pass == 1, &mut out.buf);
+                writer.write(out, &rows, &time, format == Format::Table || pass == 1)?;
                 out.flush()?;
             }
         }
@@ -88,42 +85,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     Ok(())
 }
 
-/// The `time` field, then the columns; kstack on its own line in tables.
-fn grid(columns: &[columns::Column], format: Format) -> Grid {
-    let mut fields = vec![Field {
-        name: "time",
-        numeric: false,
-        own_line: false,
-    }];
-    fields.extend(
-        super::snap::grid_for(columns, format)
-            .fields()
-            .iter()
-            .copied(),
-    );
-    Grid::new(fields)
-}
-
-fn fill(grid: &mut Grid, columns: &[columns::Column], rows: &Rows, time: &[u8]) {
-    grid.clear();
-    for row in &rows.rows {
-        grid.push(|out| {
-            out.extend_from_slice(time);
-            Kind::Text
-        });
-        for &c in columns {
-            grid.push(|out| columns::render(c, row, rows, out));
-        }
-    }
-}
-
 /// xcapture's output files: `DIR/tsnap-YYYY-MM-DD.HH.csv`, one an hour (local time), each
 /// with a header, appended to when it exists so a restarted watch loses nothing.
 struct Hourly {
     dir: PathBuf,
     name: Vec<u8>,
-    file: Option<(Vec<u8>, OwnedFd)>,
-    buf: Vec<u8>,
+    file: Option<(Vec<u8>, Out)>,
 }
 
 impl Hourly {
@@ -134,45 +101,35 @@ impl Hourly {
             dir: dir.to_path_buf(),
             name: Vec::new(),
             file: None,
-            buf: Vec::new(),
         })
     }
 
-    /// Appends the grid's rows to the file of the hour of `secs`.
-    fn write(&mut self, secs: i64, grid: &mut Grid) -> Result<(), Error> {
+    /// Appends the rows to the file of the hour of `secs`.
+    fn write(
+        &mut self,
+        secs: i64,
+        writer: &mut RowWriter,
+        rows: &Rows,
+        time: &[u8],
+    ) -> Result<(), Error> {
         self.name.clear();
         self.name.extend_from_slice(b"tsnap-");
         clock::push_hour(&mut self.name, secs);
         self.name.extend_from_slice(b".csv");
-        let path = self
-            .dir
-            .join(std::str::from_utf8(&self.name).unwrap_or("tsnap.csv"));
-        let fail = |e: rustix::io::Errno| {
-            Error::Fatal(format!(
-                "cannot write to {}: {} (what was written before is kept)",
-                path.display(),
-                errno_name(e)
-            ))
-        };
-        let mut header = false;
         if self
             .file
             .as_ref()
             .is_none_or(|(name, _)| *name != self.name)
         {
-            let fd = rustix::fs::open(
-                &path,
-                OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o644),
-            )
-            .map_err(fail)?;
-            header = rustix::fs::fstat(&fd).map_err(fail)?.st_size == 0;
-            self.file = Some((self.name.clone(), fd));
+            let path = self.dir.join(String::from_utf8_lossy(&self.name).as_ref());
+            self.file = Some((self.name.clone(), Out::append_to(&path)?));
         }
-        self.buf.clear();
-        grid.write(Format::Csv, header, &mut self.buf);
-        match &self.file {
-            Some((_, fd)) => crate::output::write_all(fd, &self.buf).map_err(fail),
+        match &mut self.file {
+            Some((_, out)) => {
+                let header = out.is_new_file();
+                writer.write(out, rows, time, header)?;
+                out.flush()
+            }
             None => Ok(()),
         }
     }

@@ -13,54 +13,38 @@ pub fn text(out: &mut Vec<u8>, text: &[u8]) {
 }
 
 fn escape_text(out: &mut Vec<u8>, text: &[u8], double_quotes: bool) {
-    for_each_piece(text, |piece| match piece {
-        Piece::Str(s) => {
-            for c in s.chars() {
-                match c {
-                    '"' if double_quotes => out.extend_from_slice(b"\"\""),
-                    '\\' => out.extend_from_slice(b"\\\\"),
-                    '\n' => out.extend_from_slice(b"\\n"),
-                    '\r' => out.extend_from_slice(b"\\r"),
-                    '\t' => out.extend_from_slice(b"\\t"),
-                    c if (c as u32) < 0x20 || c as u32 == 0x7f => hex_byte(out, c as u8),
-                    c if (0x80..0xa0).contains(&(c as u32)) => {
-                        out.extend_from_slice(b"\\u{");
-                        push_hex2(out, c as u8);
-                        out.push(b'}');
-                    }
-                    c => push_char(out, c),
-                }
-            }
+    scan(text, |piece| match piece {
+        Piece::Plain(run) => out.extend_from_slice(run),
+        Piece::Special(b'"') if double_quotes => out.extend_from_slice(b"\"\""),
+        Piece::Special(b'"') => out.push(b'"'),
+        Piece::Special(b'\\') => out.extend_from_slice(b"\\\\"),
+        Piece::Special(b'\n') => out.extend_from_slice(b"\\n"),
+        Piece::Special(b'\r') => out.extend_from_slice(b"\\r"),
+        Piece::Special(b'\t') => out.extend_from_slice(b"\\t"),
+        Piece::Special(b) | Piece::Invalid(b) => hex_byte(out, b),
+        Piece::C1(b) => {
+            out.extend_from_slice(b"\\u{");
+            push_hex2(out, b);
+            out.push(b'}');
         }
-        Piece::Invalid(bytes) => bytes.iter().for_each(|&b| hex_byte(out, b)),
     });
 }
 
 /// Appends `text` as a JSON string, quotes included.
 pub fn json(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
-    for_each_piece(text, |piece| match piece {
-        Piece::Str(s) => {
-            for c in s.chars() {
-                match c {
-                    '"' => out.extend_from_slice(b"\\\""),
-                    '\\' => out.extend_from_slice(b"\\\\"),
-                    '\n' => out.extend_from_slice(b"\\n"),
-                    '\r' => out.extend_from_slice(b"\\r"),
-                    '\t' => out.extend_from_slice(b"\\t"),
-                    c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
-                        out.extend_from_slice(b"\\u00");
-                        push_hex2(out, c as u8);
-                    }
-                    c => push_char(out, c),
-                }
-            }
+    scan(text, |piece| match piece {
+        Piece::Plain(run) => out.extend_from_slice(run),
+        Piece::Special(b'"') => out.extend_from_slice(b"\\\""),
+        Piece::Special(b'\\') => out.extend_from_slice(b"\\\\"),
+        Piece::Special(b'\n') => out.extend_from_slice(b"\\n"),
+        Piece::Special(b'\r') => out.extend_from_slice(b"\\r"),
+        Piece::Special(b'\t') => out.extend_from_slice(b"\\t"),
+        Piece::Special(b) | Piece::C1(b) => {
+            out.extend_from_slice(b"\\u00");
+            push_hex2(out, b);
         }
-        Piece::Invalid(bytes) => {
-            for _ in bytes {
-                out.extend_from_slice("\u{fffd}".as_bytes());
-            }
-        }
+        Piece::Invalid(_) => out.extend_from_slice("\u{fffd}".as_bytes()),
     });
     out.push(b'"');
 }
@@ -81,35 +65,65 @@ pub fn csv(out: &mut Vec<u8>, field: &[u8]) {
     }
 }
 
+/// A piece of input, as [`scan`] hands them out.
 enum Piece<'a> {
-    Str(&'a str),
-    Invalid(&'a [u8]),
+    /// Bytes to copy as they are: printable ASCII and UTF-8 characters past the C1 range.
+    Plain(&'a [u8]),
+    /// An ASCII byte that needs a thought: a control byte, DEL, `"` or `\`.
+    Special(u8),
+    /// A C1 control character (U+0080..U+009F), given as its code.
+    C1(u8),
+    /// A byte that is not part of valid UTF-8.
+    Invalid(u8),
 }
 
-/// Splits `bytes` into valid UTF-8 runs and the invalid bytes between them.
-fn for_each_piece(mut bytes: &[u8], mut f: impl FnMut(Piece<'_>)) {
-    while !bytes.is_empty() {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => {
-                f(Piece::Str(s));
-                return;
+/// Splits `bytes` into pieces, copying runs of plain bytes whole: names and paths are
+/// almost always plain ASCII, so this is a scan and one copy.
+fn scan(bytes: &[u8], mut f: impl FnMut(Piece<'_>)) {
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let piece = match b {
+            b'"' | b'\\' | 0x00..=0x1f | 0x7f => Piece::Special(b),
+            0x20..=0x7e => {
+                i += 1;
+                continue;
             }
-            Err(e) => {
-                let (good, rest) = bytes.split_at(e.valid_up_to());
-                if let Ok(s) = std::str::from_utf8(good) {
-                    f(Piece::Str(s));
+            _ => {
+                let len = match b {
+                    0xc2..=0xdf => 2,
+                    0xe0..=0xef => 3,
+                    0xf0..=0xf4 => 4,
+                    _ => 0,
+                };
+                let c = bytes
+                    .get(i..i + len)
+                    .and_then(|s| std::str::from_utf8(s).ok())
+                    .and_then(|s| s.chars().next());
+                match c {
+                    Some(c) if (0x80..0xa0).contains(&(c as u32)) => Piece::C1(c as u8),
+                    Some(_) => {
+                        i += len;
+                        continue;
+                    }
+                    None => Piece::Invalid(b),
                 }
-                let bad = e.error_len().unwrap_or(rest.len());
-                f(Piece::Invalid(&rest[..bad]));
-                bytes = &rest[bad..];
             }
+        };
+        if run < i {
+            f(Piece::Plain(&bytes[run..i]));
         }
+        i += match piece {
+            Piece::C1(_) => 2,
+            _ => 1,
+        };
+        run = i;
+        f(piece);
     }
-}
-
-fn push_char(out: &mut Vec<u8>, c: char) {
-    let mut utf8 = [0; 4];
-    out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+    if run < bytes.len() {
+        f(Piece::Plain(&bytes[run..]));
+    }
 }
 
 fn hex_byte(out: &mut Vec<u8>, b: u8) {

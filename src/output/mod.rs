@@ -6,7 +6,11 @@ pub mod json;
 
 use crate::columns::Kind;
 use crate::error::Error;
+use crate::problems::errno_name;
+use rustix::fd::OwnedFd;
+use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -26,9 +30,19 @@ impl Format {
     }
 }
 
-/// Standard output, written in large chunks from one buffer.
+/// Standard output or a file, written in large chunks from one buffer.
 pub struct Out {
     pub buf: Vec<u8>,
+    sink: Sink,
+}
+
+enum Sink {
+    Stdout,
+    /// A file opened for appending (`--save`, `--output-dir`), named in error messages.
+    File {
+        fd: OwnedFd,
+        path: PathBuf,
+    },
 }
 
 impl Default for Out {
@@ -40,9 +54,42 @@ impl Default for Out {
 impl Out {
     const CHUNK: usize = 64 * 1024;
 
+    /// Standard output.
     pub fn new() -> Out {
         Out {
             buf: Vec::with_capacity(Self::CHUNK + 4096),
+            sink: Sink::Stdout,
+        }
+    }
+
+    /// Creates `path` if needed and appends to it.
+    pub fn append_to(path: &Path) -> Result<Out, Error> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )
+        .map_err(|e| {
+            Error::Fatal(format!(
+                "cannot open {} for writing: {}",
+                path.display(),
+                errno_name(e)
+            ))
+        })?;
+        Ok(Out {
+            buf: Vec::new(),
+            sink: Sink::File {
+                fd,
+                path: path.to_path_buf(),
+            },
+        })
+    }
+
+    /// Whether the file written to is empty (it needs a header); false for stdout.
+    pub fn is_new_file(&self) -> bool {
+        match &self.sink {
+            Sink::Stdout => false,
+            Sink::File { fd, .. } => rustix::fs::fstat(fd).is_ok_and(|st| st.st_size == 0),
         }
     }
 
@@ -55,15 +102,24 @@ impl Out {
     }
 
     /// Writes everything buffered. A closed pipe (`tsnap | head`) is [`Error::BrokenPipe`],
-    /// which ends tsnap quietly.
+    /// which ends tsnap quietly; a file that cannot be written is fatal, and what was
+    /// written before stays.
     pub fn flush(&mut self) -> Result<(), Error> {
-        let result = write_all(rustix::stdio::stdout(), &self.buf);
+        let result = match &self.sink {
+            Sink::Stdout => write_all(rustix::stdio::stdout(), &self.buf),
+            Sink::File { fd, .. } => write_all(fd, &self.buf),
+        };
         self.buf.clear();
-        result.map_err(|e| match e {
-            Errno::PIPE => Error::BrokenPipe,
-            e => Error::Fatal(format!(
+        result.map_err(|e| match (&self.sink, e) {
+            (Sink::Stdout, Errno::PIPE) => Error::BrokenPipe,
+            (Sink::Stdout, e) => Error::Fatal(format!(
                 "cannot write to standard output: {}",
-                crate::problems::errno_name(e)
+                errno_name(e)
+            )),
+            (Sink::File { path, .. }, e) => Error::Fatal(format!(
+                "cannot write to {}: {} (what was written before is kept)",
+                path.display(),
+                errno_name(e)
             )),
         })
     }
@@ -130,10 +186,6 @@ impl Grid {
     pub fn json_type(mut self, kind: &'static str) -> Grid {
         self.json_type = Some(kind);
         self
-    }
-
-    pub fn fields(&self) -> &[Field] {
-        &self.fields
     }
 
     pub fn clear(&mut self) {
@@ -250,24 +302,11 @@ impl Grid {
 
     fn write_csv(&self, header: bool, out: &mut Vec<u8>) {
         if header {
-            for (i, f) in self.fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(f.name.as_bytes());
-            }
-            out.push(b'\n');
+            csv_header(out, &self.fields);
         }
         for row in self.rows() {
             for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                match cell.kind {
-                    Kind::Missing => out.push(b'-'),
-                    Kind::Number => out.extend_from_slice(self.raw(cell)),
-                    Kind::Text => escape::csv(out, self.raw(cell)),
-                }
+                csv_cell(out, i, cell.kind, self.raw(cell));
             }
             out.push(b'\n');
         }
@@ -284,6 +323,73 @@ impl Grid {
             }
             line.end();
         }
+    }
+}
+
+/// Writes rows one at a time as CSV or JSON lines straight into the output: these formats
+/// need no column widths, so no row is kept.
+pub struct Stream {
+    fields: Vec<Field>,
+    format: Format,
+    cell: Vec<u8>,
+}
+
+impl Stream {
+    pub fn new(fields: Vec<Field>, format: Format) -> Stream {
+        Stream {
+            fields,
+            format,
+            cell: Vec::new(),
+        }
+    }
+
+    /// The CSV header row (nothing for JSON).
+    pub fn header(&self, out: &mut Vec<u8>) {
+        if self.format == Format::Csv {
+            csv_header(out, &self.fields);
+        }
+    }
+
+    /// Writes one row; `render(i, buf)` appends field `i`'s value to `buf`.
+    pub fn row(&mut self, out: &mut Vec<u8>, mut render: impl FnMut(usize, &mut Vec<u8>) -> Kind) {
+        if self.format == Format::Json {
+            let mut line = json::JsonLine::new(out);
+            for (i, f) in self.fields.iter().enumerate() {
+                self.cell.clear();
+                let kind = render(i, &mut self.cell);
+                line.cell(f.name, kind, &self.cell);
+            }
+            line.end();
+        } else {
+            for i in 0..self.fields.len() {
+                self.cell.clear();
+                let kind = render(i, &mut self.cell);
+                csv_cell(out, i, kind, &self.cell);
+            }
+            out.push(b'\n');
+        }
+    }
+}
+
+fn csv_header(out: &mut Vec<u8>, fields: &[Field]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(f.name.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// Field `i` of a CSV row: `-` when missing, numbers raw, text escaped and quoted as needed.
+fn csv_cell(out: &mut Vec<u8>, i: usize, kind: Kind, raw: &[u8]) {
+    if i > 0 {
+        out.push(b',');
+    }
+    match kind {
+        Kind::Missing => out.push(b'-'),
+        Kind::Number => out.extend_from_slice(raw),
+        Kind::Text => escape::csv(out, raw),
     }
 }
 

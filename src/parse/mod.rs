@@ -62,8 +62,29 @@ pub fn hex_u64(s: &[u8]) -> Option<u64> {
 }
 
 /// Splits on runs of ASCII whitespace, skipping empty pieces.
-pub fn words(s: &[u8]) -> impl Iterator<Item = &[u8]> {
-    s.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty())
+pub fn words(s: &[u8]) -> Words<'_> {
+    Words { rest: s }
+}
+
+/// The iterator of [`words`]: a plain byte scan, as the fields of `stat` are walked for
+/// every thread of every pass.
+pub struct Words<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let start = self.rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        let rest = &self.rest[start..];
+        let end = rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len());
+        self.rest = &rest[end..];
+        Some(&rest[..end])
+    }
 }
 
 /// `s` without trailing ASCII whitespace (a file's final newline).
@@ -97,5 +118,8 @@ mod tests {
         assert_eq!(hex_u64(b"0xg"), None);
         assert_eq!(trim_end(b"abc \n"), b"abc");
         assert_eq!(trim_end(b"\n"), b"");
+        let w: Vec<&[u8]> = words(b"  a bc\t\n d ").collect();
+        assert_eq!(w, [&b"a"[..], b"bc", b"d"]);
+        assert_eq!(words(b" \n ").next(), None);
     }
 }

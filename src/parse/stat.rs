@@ -32,6 +32,12 @@ pub struct Stat<'a> {
     pub processor: Option<u64>,
 }
 
+/// Just the state letter: the first field after the name.
+pub fn state(buf: &[u8]) -> Option<u8> {
+    let close = buf.iter().rposition(|&b| b == b')')?;
+    words(&buf[close + 1..]).next()?.first().copied()
+}
+
 /// Parses a `stat` line; `None` if the fields up to `starttime` are not all there.
 pub fn parse(buf: &[u8]) -> Option<Stat<'_>> {
     let open = buf.iter().position(|&b| b == b'(')?;
@@ -102,6 +108,7 @@ mod tests {
     #[test]
     fn hostile_names_end_at_the_last_paren() {
         for &(line, comm, state) in HOSTILE {
+            assert_eq!(super::state(line), Some(state));
             let s = parse(line).unwrap();
             assert_eq!(s.comm, comm);
             assert_eq!(s.state, state);
