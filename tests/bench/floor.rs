@@ -7,7 +7,11 @@
 //!   floor stat PID          stat of every thread (one shot)
 //!   floor pread PID PASSES HZ   stat of every thread opened once, then PASSES passes of
 //!                               pread, HZ a second (as tsnap sample paces them)
-//!   floor reopen PID PASSES HZ  PASSES passes of openat+read+close of every thread's stat
+//!   floor reopen PID PASSES HZ  PASSES passes of openat+read+close of every thread's stat,
+//!                               relative to the open task directory
+//!   floor reopen-path PID PASSES HZ  the same with absolute paths (/proc/PID/task/TID/stat),
+//!                               as scripts that re-open files every pass do
+//!   floor rss CMD [ARG...]      runs CMD and prints its peak RSS in KiB
 //! The pass modes print the median pass time in microseconds.
 
 use rustix::fd::{AsFd, OwnedFd};
@@ -15,6 +19,10 @@ use tsnap::procfs::{self, RelPath};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("rss") {
+        peak_rss(&args[1..]);
+        return;
+    }
     let (mode, pid) = match (
         args.first(),
         args.get(1).and_then(|p| p.parse::<u32>().ok()),
@@ -76,6 +84,17 @@ fn main() {
                 let _ = procfs::read_file(task_dir.as_fd(), &path, &mut buf);
             }
         }),
+        "reopen-path" => report(passes, hz, || {
+            for &tid in &tids {
+                path.clear()
+                    .push(b"/proc")
+                    .num(pid)
+                    .push(b"task")
+                    .num(tid)
+                    .push(b"stat");
+                let _ = procfs::read_file(root.as_fd(), &path, &mut buf);
+            }
+        }),
         _ => usage(),
     }
 }
@@ -91,6 +110,28 @@ fn fd_argument(line: &[u8]) -> Option<i32> {
     }
     let fd = tsnap::parse::hex_u64(words.next()?)? as u32 as i32;
     (fd >= 0).then_some(fd)
+}
+
+/// Runs `cmd` and prints its peak resident set in KiB, from the kernel's accounting of the
+/// finished child. Measured from this small static program because a child's peak includes
+/// the memory of the process that forked it until it execs.
+fn peak_rss(cmd: &[String]) {
+    let Some((program, args)) = cmd.split_first() else {
+        usage()
+    };
+    let child = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run the command");
+    // SAFETY: wait4 fills the zeroed status and rusage of our own child.
+    let rusage = unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::wait4(child.id() as i32, &mut status, 0, &mut usage);
+        usage
+    };
+    println!("{}", rusage.ru_maxrss);
 }
 
 /// Runs `pass` `passes` times, `hz` a second, and prints the median time of one, in
@@ -111,6 +152,6 @@ fn report(passes: usize, hz: u64, mut pass: impl FnMut()) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: floor all|stat PID | floor pread|reopen PID PASSES HZ");
+    eprintln!("usage: floor all|stat PID | floor pread|reopen|reopen-path PID PASSES HZ | floor rss CMD...");
     std::process::exit(2);
 }
