@@ -84,6 +84,8 @@ struct Proc {
     comm: Option<Vec<u8>>,
     cmdline: Option<Vec<u8>>,
     exe: Option<Vec<u8>>,
+    /// `exe` is read once: a process keeps its executable.
+    exe_read: bool,
     /// Whether tsnap may read the process's `fd/` (and so its wchan); checked once.
     ptrace_read: Option<bool>,
 }
@@ -269,17 +271,22 @@ impl Collector {
         let pid = proc.pid;
         if needs.has(Needs::PCOMM) {
             self.path.clear().num(pid).push(b"comm");
-            proc.comm = procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file)
-                .ok()
-                .map(|()| parse::trim_end(&self.bufs.file).to_vec());
+            let read = procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file);
+            store(
+                &mut proc.comm,
+                read.ok().map(|()| parse::trim_end(&self.bufs.file)),
+            );
         }
         if needs.has(Needs::CMDLINE) {
             self.path.clear().num(pid).push(b"cmdline");
-            proc.cmdline = procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file)
-                .ok()
-                .map(|()| cmdline_text(&self.bufs.file));
+            let read = procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file);
+            store(&mut proc.cmdline, read.ok().map(|()| &self.bufs.file[..]));
+            if let Some(c) = &mut proc.cmdline {
+                cmdline_text(c);
+            }
         }
-        if needs.has(Needs::EXE) && proc.exe.is_none() {
+        if needs.has(Needs::EXE) && !proc.exe_read {
+            proc.exe_read = true;
             self.path.clear().num(pid).push(b"exe");
             match procfs::read_link(self.root.as_fd(), &self.path, &mut self.bufs.link) {
                 Ok(()) => proc.exe = Some(self.bufs.link.clone()),
@@ -728,7 +735,21 @@ fn new_proc(pid: u32, task_dir: OwnedFd) -> Proc {
         comm: None,
         cmdline: None,
         exe: None,
+        exe_read: false,
         ptrace_read: None,
+    }
+}
+
+/// Puts `value` in `slot`, reusing the allocation it holds: a refresh that finds nothing
+/// changed allocates nothing.
+fn store(slot: &mut Option<Vec<u8>>, value: Option<&[u8]>) {
+    match (slot.as_mut(), value) {
+        (Some(v), Some(new)) => {
+            v.clear();
+            v.extend_from_slice(new);
+        }
+        (None, Some(new)) => *slot = Some(new.to_vec()),
+        (_, None) => *slot = None,
     }
 }
 
@@ -742,10 +763,14 @@ fn standard_stream(fd: i32) -> Option<&'static [u8]> {
     }
 }
 
-/// `cmdline` with its NUL separators as spaces and the trailing NUL dropped.
-fn cmdline_text(raw: &[u8]) -> Vec<u8> {
-    let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
-    raw.iter().map(|&b| if b == 0 { b' ' } else { b }).collect()
+/// Turns a raw `cmdline` into text: the trailing NUL dropped, the NUL separators as spaces.
+fn cmdline_text(cmdline: &mut Vec<u8>) {
+    if cmdline.last() == Some(&0) {
+        cmdline.pop();
+    }
+    for b in cmdline.iter_mut().filter(|b| **b == 0) {
+        *b = b' ';
+    }
 }
 
 fn percent(cpu_ns: u64, wall_ns: u64) -> f64 {
@@ -785,8 +810,19 @@ mod tests {
 
     #[test]
     fn cmdline_and_streams() {
-        assert_eq!(cmdline_text(b"java\0-Xmx1g\0Main\0"), b"java -Xmx1g Main");
-        assert_eq!(cmdline_text(b""), b"");
+        let text = |raw: &[u8]| {
+            let mut v = raw.to_vec();
+            cmdline_text(&mut v);
+            v
+        };
+        assert_eq!(text(b"java\0-Xmx1g\0Main\0"), b"java -Xmx1g Main");
+        assert_eq!(text(b""), b"");
+        let mut slot = None;
+        store(&mut slot, Some(&b"abc"[..]));
+        store(&mut slot, Some(&b"de"[..]));
+        assert_eq!(slot.as_deref(), Some(&b"de"[..]));
+        store(&mut slot, None);
+        assert_eq!(slot, None);
         assert_eq!(standard_stream(2), Some(&b" (stderr)"[..]));
         assert_eq!(standard_stream(3), None);
         assert_eq!(percent(50, 100), 50.0);

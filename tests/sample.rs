@@ -347,3 +347,34 @@ fn sigterm_ends_watch_with_complete_lines() {
     assert!(out.stdout.ends_with('\n'));
     assert!(out.json().len() >= 3);
 }
+
+#[test]
+fn too_few_file_descriptors_still_sample_and_say_so() {
+    use std::os::unix::process::CommandExt;
+    let _w = Workload::start("fds", &[Kind::PipeReader, Kind::Sleeper, Kind::FutexWaiter]);
+    let mut cmd = tsnap();
+    cmd.args(["sample", "-a", "-d", "0.5", "-p", &own_pid()]);
+    // SAFETY: setrlimit is async-signal-safe, as a pre_exec hook must be.
+    unsafe {
+        cmd.pre_exec(|| {
+            // tsnap keeps 64 descriptors in reserve: this leaves room to cache two files.
+            let limit = libc::rlimit {
+                rlim_cur: 66,
+                rlim_max: 66,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let out = crate::util::finish(cmd.output().unwrap()).ok();
+    assert!(out.stdout.contains("fds-pipe"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("reads reopened their file: not enough file descriptors"),
+        "{}",
+        out.stdout
+    );
+}

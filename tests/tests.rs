@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod alloc;
 mod cli;
 mod fixtures;
 mod generated;
@@ -10,3 +11,6 @@ mod synthetic;
 mod unprivileged;
 mod util;
 mod workload;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;

@@ -152,6 +152,8 @@ fn report(passes: usize, hz: u64, mut pass: impl FnMut()) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: floor all|stat PID | floor pread|reopen|reopen-path PID PASSES HZ | floor rss CMD...");
+    eprintln!(
+        "usage: floor all|stat PID | floor pread|reopen|reopen-path PID PASSES HZ | floor rss CMD..."
+    );
     std::process::exit(2);
 }

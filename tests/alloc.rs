@@ -1,0 +1,146 @@
+//! Zero heap allocations per pass once warmed up: a counting global allocator around real
+//! passes (with re-listing and aggregation) over live threads of a workload process.
+
+use crate::workload::{Kind, Workload};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use tsnap::aggregate::Aggregate;
+use tsnap::collect::{Collector, Options, Pass};
+use tsnap::columns::{self, Column};
+use tsnap::row::Rows;
+use tsnap::select::Selection;
+
+/// The system allocator, counting the allocations each thread makes.
+pub struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed to the system allocator unchanged; the count is a
+// thread-local integer, which needs no allocation.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// The workload process: this test binary run again for this one ignored test, holding
+/// threads in known states until its stdin closes.
+#[test]
+#[ignore = "the workload process of a_pass_allocates_nothing_once_warmed_up"]
+fn alloc_workload_process() {
+    if std::env::var_os("TSNAP_ALLOC_WORKLOAD").is_none() {
+        return;
+    }
+    let _w = Workload::start(
+        "alloc",
+        &[
+            Kind::PipeReader,
+            Kind::Sleeper,
+            Kind::FutexWaiter,
+            Kind::Acceptor,
+        ],
+    );
+    println!("ready");
+    let _ = std::io::stdin().read(&mut [0u8; 1]);
+}
+
+#[test]
+fn a_pass_allocates_nothing_once_warmed_up() {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "alloc::alloc_workload_process",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("TSNAP_ALLOC_WORKLOAD", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(Ok(line)) = lines.next() {
+        if line == "ready" {
+            break;
+        }
+    }
+    let every_column: Vec<Column> = columns::ALL.iter().map(|i| i.column).collect();
+    let root = tsnap::procfs::open_dir(rustix::fs::CWD, "/proc").unwrap();
+    let mut collector = Collector::new(
+        root,
+        Options {
+            selection: Selection {
+                pids: vec![child.id()],
+                ..Selection::default()
+            },
+            needs: columns::needs(&every_column),
+            all_states: true,
+            cache_files: true,
+        },
+    );
+    let mut aggregate = Aggregate::new(
+        vec![
+            Column::Comm,
+            Column::State,
+            Column::Syscall,
+            Column::Filename,
+            Column::Kstack,
+        ],
+        false,
+    );
+    let mut rows = Rows::default();
+    let mut pass = |collector: &mut Collector, rows: &mut Rows| {
+        collector.pass(Pass::Full, rows);
+        aggregate.add_rows(rows);
+    };
+    collector.refresh().unwrap();
+    for _ in 0..3 {
+        pass(&mut collector, &mut rows);
+        collector.refresh().unwrap();
+    }
+    let before = allocations();
+    for _ in 0..20 {
+        pass(&mut collector, &mut rows);
+    }
+    collector.refresh().unwrap();
+    pass(&mut collector, &mut rows);
+    let made = allocations() - before;
+    drop(child.stdin.take());
+    let _ = child.wait();
+    assert!(
+        rows.rows.len() >= 5,
+        "the passes read the workload's threads"
+    );
+    assert!(
+        rows.rows
+            .iter()
+            .any(|r| r.kstack.is_some() || !crate::util::is_root())
+    );
+    assert_eq!(
+        made, 0,
+        "allocations in 21 warmed-up passes and a re-listing"
+    );
+}
