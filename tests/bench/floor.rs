@@ -115,6 +115,10 @@ fn fd_argument(line: &[u8]) -> Option<i32> {
 /// Runs `cmd` and prints its peak resident set in KiB, from the kernel's accounting of the
 /// finished child. Measured from this small static program because a child's peak includes
 /// the memory of the process that forked it until it execs.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also gives its resource use"
+)]
 fn peak_rss(cmd: &[String]) {
     let Some((program, args)) = cmd.split_first() else {
         usage()
