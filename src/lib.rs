@@ -27,6 +27,7 @@ use output::Out;
 
 /// Runs tsnap with these arguments (without the program name).
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Error> {
+    refuse_set_id()?;
     let mut out = Out::new();
     let args = match cli::parse_from(args)? {
         Action::Print(text) => {
@@ -43,4 +44,18 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
         Command::Report => commands::report::run(&args, &mut out),
         Command::Columns => commands::columns::run(&mut out),
     }
+}
+
+/// A set-user-ID or set-group-ID tsnap would show any user what only its owner may see.
+fn refuse_set_id() -> Result<(), Error> {
+    use rustix::process::{getegid, geteuid, getgid, getuid};
+    if getuid() != geteuid() || getgid() != getegid() {
+        return Err(Error::Fatal(
+            "refusing to run set-user-ID or set-group-ID: it would show other users' threads to \
+             whoever runs it; remove the bit (chmod u-s,g-s) and grant privileges to the user \
+             instead"
+                .to_string(),
+        ));
+    }
+    Ok(())
 }

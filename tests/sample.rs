@@ -378,3 +378,85 @@ fn too_few_file_descriptors_still_sample_and_say_so() {
         out.stdout
     );
 }
+
+#[test]
+fn a_full_disk_ends_with_a_clear_error_and_keeps_what_was_written() {
+    let save = run(&[
+        "sample",
+        "-a",
+        "-d",
+        "0.3",
+        "-p",
+        &own_pid(),
+        "--save",
+        "/dev/full",
+    ]);
+    assert_eq!(save.status, 1, "{}", save.stderr);
+    assert!(
+        save.stderr.contains("cannot write to /dev/full: ENOSPC"),
+        "{}",
+        save.stderr
+    );
+
+    if !crate::util::is_root() {
+        eprintln!("skipped the full file system: mounting a small tmpfs needs root");
+        return;
+    }
+    let dir = TempDir::new("full");
+    let mnt = dir.0.join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=16k",
+            "tsnap-test",
+            mnt.to_str().unwrap(),
+        ])
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped the full file system: cannot mount a tmpfs here");
+        return;
+    }
+    let _w = Workload::start("full", &[Kind::PipeReader, Kind::Sleeper]);
+    let out = run(&[
+        "watch",
+        "-i",
+        "0.05",
+        "-d",
+        "30",
+        "-a",
+        "-p",
+        &own_pid(),
+        "--output-dir",
+        mnt.to_str().unwrap(),
+    ]);
+    let files: Vec<_> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("ENOSPC"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("what was written before is kept"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        text.len() > 8000,
+        "the file grew until the disk was full: {}",
+        text.len()
+    );
+    let fields = text.lines().next().unwrap().split(',').count();
+    let complete: Vec<&str> = text
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .collect();
+    assert!(complete.len() > 20);
+    for line in &complete[1..] {
+        assert!(line.split(',').count() >= fields, "{line}");
+    }
+}

@@ -77,3 +77,109 @@ fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
         "{line}"
     );
 }
+
+#[test]
+fn refuses_to_run_set_user_id() {
+    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root and setpriv to run a set-user-ID copy as another user");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = util::TempDir::new("setuid");
+    std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.0.join("tsnap");
+    std::fs::copy(util::binary(), &bin).unwrap();
+    for mode in [0o4755, 0o2755] {
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = util::finish(
+            std::process::Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(&bin)
+                .args(["-a", "-i", "0"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(out.status, 1, "mode {mode:o}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr
+                .contains("refusing to run set-user-ID or set-group-ID"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn hidepid_mount_hides_other_users_and_says_so() {
+    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root to mount a procfs and setpriv to switch users");
+        return;
+    }
+    let dir = util::TempDir::new("hidepid");
+    let mnt = dir.0.join("proc");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "proc",
+            "-o",
+            "hidepid=2",
+            "proc",
+            mnt.to_str().unwrap(),
+        ])
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot mount a procfs here");
+        return;
+    }
+    let mut theirs = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sleep",
+            "30",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let proc_dir = mnt.to_str().unwrap().to_string();
+    let listed = run_as_nobody(&[
+        "--proc", &proc_dir, "-a", "-i", "0", "-o", "pid,comm", "-f", "csv",
+    ]);
+    let mine = run_as_nobody(&["--proc", &proc_dir, "-p", &std::process::id().to_string()]);
+    let _ = theirs.kill();
+    let _ = theirs.wait();
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    let (listed, mine) = (listed.unwrap().ok(), mine.unwrap());
+    let pids: Vec<&str> = listed
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert!(
+        pids.contains(&theirs.id().to_string().as_str()),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        !pids.contains(&std::process::id().to_string().as_str()),
+        "{}",
+        listed.stdout
+    );
+    assert!(!pids.contains(&"1"), "{}", listed.stdout);
+    assert!(
+        listed.stderr.contains("is mounted with hidepid=invisible"),
+        "{}",
+        listed.stderr
+    );
+    assert_eq!(mine.status, 1);
+    assert!(mine.stderr.contains("no such process"), "{}", mine.stderr);
+    assert!(
+        mine.stderr.contains("processes of other users are hidden"),
+        "{}",
+        mine.stderr
+    );
+}

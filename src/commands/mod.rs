@@ -26,21 +26,47 @@ pub fn open_root(path: &Path) -> Result<OwnedFd, Error> {
 /// Fails with [`Error::NoMatch`] when an explicit selection matches nothing.
 pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
     let root = open_root(path)?;
-    resolve_pids(&root, &mut opts.selection)?;
+    let hidden = hidden_processes(path);
+    let hint = hidden
+        .as_deref()
+        .map_or(String::new(), |h| format!(" ({h})"));
+    resolve_pids(&root, &mut opts.selection, &hint)?;
     let selection = opts.selection.clone();
     let mut collector = Collector::new(root, opts);
     collector
         .refresh()
         .map_err(|e| Error::Fatal(format!("cannot list {}: {}", path.display(), errno_name(e))))?;
     if collector.process_count() == 0 {
-        return Err(Error::NoMatch(nothing_matched(&selection)));
+        return Err(Error::NoMatch(format!(
+            "{}{hint}",
+            nothing_matched(&selection)
+        )));
+    }
+    if let Some(h) = hidden {
+        eprintln!("tsnap: note: {h}");
     }
     Ok(collector)
 }
 
+/// Why other users' processes may be missing: the procfs at `path` is mounted with
+/// `hidepid` (and tsnap is not root, who sees them all).
+fn hidden_processes(path: &Path) -> Option<String> {
+    if rustix::process::geteuid().is_root() {
+        return None;
+    }
+    let mountinfo = std::fs::read("/proc/self/mountinfo").ok()?;
+    let point = std::fs::canonicalize(path).ok()?;
+    let value = crate::parse::mountinfo::hidepid(&mountinfo, point.as_os_str().as_encoded_bytes())?;
+    Some(format!(
+        "{} is mounted with hidepid={}: processes of other users are hidden",
+        path.display(),
+        String::from_utf8_lossy(value)
+    ))
+}
+
 /// Replaces thread ids given to `-p` by their process ids; warns about ids that do not
 /// exist, and fails if none does (and no `-C` may still match).
-fn resolve_pids(root: &OwnedFd, selection: &mut Selection) -> Result<(), Error> {
+fn resolve_pids(root: &OwnedFd, selection: &mut Selection, hint: &str) -> Result<(), Error> {
     if selection.pids.is_empty() {
         return Ok(());
     }
@@ -58,10 +84,12 @@ fn resolve_pids(root: &OwnedFd, selection: &mut Selection) -> Result<(), Error> 
         .collect::<Vec<_>>()
         .join(", ");
     if found.is_empty() && selection.comms.is_empty() {
-        return Err(Error::NoMatch(format!("no such process: {missing_text}")));
+        return Err(Error::NoMatch(format!(
+            "no such process: {missing_text}{hint}"
+        )));
     }
     if !missing.is_empty() {
-        eprintln!("tsnap: no such process: {missing_text}");
+        eprintln!("tsnap: no such process: {missing_text}{hint}");
     }
     found.sort_unstable();
     found.dedup();

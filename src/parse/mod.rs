@@ -5,6 +5,7 @@
 //! tsnap.
 
 pub mod jsonl;
+pub mod mountinfo;
 pub mod schedstat;
 pub mod stack;
 pub mod stat;
