@@ -1,0 +1,15 @@
+#![no_main]
+//! Escaping attacker-controlled bytes: table and CSV text hold no control byte and are
+//! valid UTF-8; JSON strings are valid UTF-8 without raw control characters.
+
+use libfuzzer_sys::fuzz_target;
+use tsnap::output::escape;
+
+fuzz_target!(|data: &[u8]| {
+    for write in [escape::text, escape::csv, escape::json] {
+        let mut out = Vec::new();
+        write(&mut out, data);
+        let s = std::str::from_utf8(&out).expect("escaped output is UTF-8");
+        assert!(!s.chars().any(|c| c.is_control()), "{s:?}");
+    }
+});

@@ -1,0 +1,8 @@
+#![no_main]
+//! `schedstat` lines: never a panic.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = tsnap::parse::schedstat::parse(data);
+});

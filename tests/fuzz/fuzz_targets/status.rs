@@ -1,0 +1,19 @@
+#![no_main]
+//! `status` files: field lookups never panic, whatever the bytes.
+
+use libfuzzer_sys::fuzz_target;
+use tsnap::parse::status;
+
+fuzz_target!(|data: &[u8]| {
+    for key in [
+        &b"Tgid"[..],
+        b"NSpid",
+        b"Uid",
+        b"SigCgt",
+        b"voluntary_ctxt_switches",
+        b"",
+    ] {
+        let _ = status::field(data, key);
+        let _ = status::number(data, key);
+    }
+});
