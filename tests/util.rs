@@ -1,8 +1,9 @@
 //! Running the tsnap binary and reading what it says.
 //!
-//! `TSNAP_BIN` overrides the binary under test (e.g. a musl or aarch64 build) and
-//! `TSNAP_TEST_RUNNER` a program to run it with (e.g. `qemu-aarch64`). Tests that depend on
-//! the syscall numbering of this machine's kernel skip those checks when a runner is set.
+//! `TSNAP_BIN` overrides the binary under test (e.g. a musl or aarch64 build),
+//! `TSNAP_TEST_RUNNER` names a program to run it with (e.g. `qemu-aarch64`) and
+//! `TSNAP_TEST_ARCH` the architecture it was built for. Checks of syscall names read from
+//! this machine's kernel are skipped when that is not this machine's architecture.
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -27,10 +28,16 @@ pub fn tsnap() -> Command {
     }
 }
 
-/// True when tsnap runs emulated for another architecture: the kernel's syscall numbers
-/// then belong to this machine, not to tsnap's table.
+/// The architecture tsnap was built for: `TSNAP_TEST_ARCH` when a binary of another one is
+/// tested (under qemu), else this test binary's.
+pub fn tsnap_arch() -> String {
+    std::env::var("TSNAP_TEST_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.to_string())
+}
+
+/// True when tsnap runs emulated for another architecture: the syscall numbers this machine's
+/// kernel reports then belong to another table than tsnap's.
 pub fn foreign_arch() -> bool {
-    std::env::var_os("TSNAP_TEST_RUNNER").is_some()
+    tsnap_arch() != std::env::consts::ARCH
 }
 
 pub struct Run {
