@@ -18,7 +18,11 @@ fn fixture(name: &str) -> PathBuf {
 /// `syscalls`: the output names syscalls, so it is checked only when tsnap's syscall table
 /// is the one of the fixture's architecture (its name says which).
 fn check(name: &str, case: &str, args: &[&str], syscalls: bool) {
-    let arch = if name.contains("aarch64") { "aarch64" } else { "x86_64" };
+    let arch = if name.contains("aarch64") {
+        "aarch64"
+    } else {
+        "x86_64"
+    };
     if syscalls && tsnap_arch() != arch {
         eprintln!("{name}/{case}: skipped, syscall numbers of {arch}");
         return;
@@ -130,10 +134,32 @@ const CENTOS7: &str = "linux-3.10-x86_64-centos7";
 #[test]
 fn centos7_addresses_in_stacks_and_short_stat_lines() {
     check(CENTOS7, "default", &["-i", "0"], true);
-    check(CENTOS7, "all-csv", &["-a", "-i", "0", "-f", "csv", "-G", "nid,pcomm,statedesc"], true);
+    check(
+        CENTOS7,
+        "all-csv",
+        &["-a", "-i", "0", "-f", "csv", "-G", "nid,pcomm,statedesc"],
+        true,
+    );
     check(CENTOS7, "dump", &["dump", "-p", "2710", "-i", "0"], true);
-    check(CENTOS7, "stacks", &["-a", "-i", "0", "-o", "pid,comm,state,wchan,kstack"], false);
-    check(CENTOS7, "by-name", &["-C", "ora_lgwr_linprd,kworker/0:1", "-i", "0", "-o", "pid,comm,state,psr,nlwp"], false);
+    check(
+        CENTOS7,
+        "stacks",
+        &["-a", "-i", "0", "-o", "pid,comm,state,wchan,kstack"],
+        false,
+    );
+    check(
+        CENTOS7,
+        "by-name",
+        &[
+            "-C",
+            "ora_lgwr_linprd,kworker/0:1",
+            "-i",
+            "0",
+            "-o",
+            "pid,comm,state,psr,nlwp",
+        ],
+        false,
+    );
 }
 
 const WCHAN0: &str = "linux-4.14-x86_64-wchan0";
@@ -141,8 +167,18 @@ const WCHAN0: &str = "linux-4.14-x86_64-wchan0";
 #[test]
 fn kernel_4_14_wchan_reads_0_and_stacks_end_in_a_bare_address() {
     check(WCHAN0, "all", &["-a", "-i", "0"], true);
-    check(WCHAN0, "stacks", &["-a", "-i", "0", "-o", "tid,comm,state,wchan,kstack"], false);
-    check(WCHAN0, "dump-json", &["dump", "-p", "3100", "-i", "0", "-f", "json"], true);
+    check(
+        WCHAN0,
+        "stacks",
+        &["-a", "-i", "0", "-o", "tid,comm,state,wchan,kstack"],
+        false,
+    );
+    check(
+        WCHAN0,
+        "dump-json",
+        &["dump", "-p", "3100", "-i", "0", "-f", "json"],
+        true,
+    );
 }
 
 const AARCH64: &str = "linux-6.1-aarch64";
@@ -151,7 +187,12 @@ const AARCH64: &str = "linux-6.1-aarch64";
 fn aarch64_syscall_numbers_and_stacks() {
     check(AARCH64, "all", &["-a", "-i", "0"], true);
     check(AARCH64, "dump", &["dump", "-C", "envoy", "-i", "0"], true);
-    check(AARCH64, "stacks", &["-a", "-i", "0", "-o", "tid,comm,state,wchan,kstack"], false);
+    check(
+        AARCH64,
+        "stacks",
+        &["-a", "-i", "0", "-o", "tid,comm,state,wchan,kstack"],
+        false,
+    );
 }
 
 const HIDEPID: &str = "linux-6.18-x86_64-hidepid-nobody";
@@ -160,5 +201,10 @@ const HIDEPID: &str = "linux-6.18-x86_64-hidepid-nobody";
 fn hidepid_mount_seen_by_an_unprivileged_user() {
     check(HIDEPID, "all", &["-a", "-i", "0"], true);
     check(HIDEPID, "others-hidden", &["-p", "1", "-i", "0"], false);
-    check(HIDEPID, "by-name", &["-C", "wl-nobody", "-i", "0", "-o", "pid,tid,state,comm"], false);
+    check(
+        HIDEPID,
+        "by-name",
+        &["-C", "wl-nobody", "-i", "0", "-o", "pid,tid,state,comm"],
+        false,
+    );
 }

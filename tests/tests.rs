@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area.
 
 mod alloc;
+mod churn;
 mod cli;
 mod fixtures;
 mod generated;
