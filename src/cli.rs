@@ -7,6 +7,7 @@ use crate::select::Selection;
 use lexopt::prelude::*;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -60,6 +61,8 @@ pub struct Args {
     /// Seconds of the CPU window.
     pub interval: f64,
     pub proc_root: PathBuf,
+    /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
+    pub java: Option<Duration>,
 }
 
 pub const VERSION: &str = concat!("tsnap ", env!("CARGO_PKG_VERSION"));
@@ -100,6 +103,7 @@ EXAMPLES
     tsnap -C java                 what the JVM's busy threads are doing
     tsnap -a -p 1234 -f json      every thread of process 1234 as JSON lines
     tsnap dump -p 1234            a thread dump to join with jstack by nid=0x...
+    tsnap dump --java -p 1234     the same, merged with the JVM's own thread dump
 ";
 
 const SNAP_HELP: &str = "\
@@ -129,6 +133,7 @@ tsnap dump - a jstack-like text dump of every thread of the selected processes
 
 USAGE
     tsnap dump (-p PID,... | -C NAME,...) [-r] [-f text|json] [-i SECS] [--proc DIR]
+               [--java [--java-timeout SECS]]
 
 For each process, a header (time, pid, name, command line, thread count, uptime) and then
 every thread in tid order:
@@ -141,6 +146,21 @@ every thread in tid order:
 
 nid is the thread id in hex, as jstack prints it: join the two dumps on it.
 
+With --java, the selected processes must be HotSpot JVMs (OpenJDK, Oracle, Temurin,
+Corretto, ...), and tsnap asks each for its own thread dump, as jstack does, and merges it
+in by nid: each thread gets its full Java name and, under its first line,
+
+    java: #N daemon prio=P ... STATUS      (the JVM's line for the thread)
+        java.lang.Thread.State: ...
+        at java.Frame(...)                 (Java frames and locks, as the JVM printed them)
+        - locked <0x...> (a ...)
+
+The JVM's header comes first and its deadlock report, if any, last. A JVM whose attach
+listener is not running yet gets one SIGQUIT, which makes HotSpot start it; tsnap refuses to
+signal a process that does not catch SIGQUIT (a JVM run with -Xrs: SIGQUIT would kill it) or
+is not a HotSpot JVM. If the listener does not come up in time, tsnap says so and prints the
+dump without the Java view.
+
 OPTIONS
     -p, --pid PID[,PID...]        these processes
     -C, --comm NAME[,NAME...]     processes named exactly NAME
@@ -148,6 +168,8 @@ OPTIONS
     -f, --format FMT              text (default) or json (one object per line)
     -i, --interval SECS           window for cpu=, default 0.5; 0 = lifetime average
         --proc DIR                read this procfs mount instead of /proc
+        --java                    merge in each JVM's own thread dump (HotSpot only)
+        --java-timeout SECS       how long to wait for the JVM, default 5
 ";
 
 const COLUMNS_HELP: &str = "\
@@ -169,6 +191,8 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
     let mut format = None;
     let mut interval = None;
     let mut proc_root = None;
+    let mut java = false;
+    let mut java_timeout = None;
     let mut given: Vec<&'static str> = Vec::new();
 
     while let Some(arg) = p.next()? {
@@ -218,6 +242,14 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
                 given.push("--interval");
             }
             Long("proc") => proc_root = Some(PathBuf::from(p.value()?)),
+            Long("java") => {
+                java = true;
+                given.push("--java");
+            }
+            Long("java-timeout") => {
+                java_timeout = Some(seconds(&mut p, "--java-timeout")?);
+                given.push("--java-timeout");
+            }
             Value(v) if command.is_none() => {
                 let name = v.string()?;
                 command = Some(Command::from_name(&name).ok_or_else(|| {
@@ -231,7 +263,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
     let command = command.unwrap_or(Command::Snap);
     let allowed: &[&str] = match command {
         Command::Snap => &["--all", "--columns", "--add", "--format", "--interval"],
-        Command::Dump => &["--format", "--interval"],
+        Command::Dump => &["--format", "--interval", "--java", "--java-timeout"],
         Command::Columns => &[],
     };
     if let Some(bad) = given.iter().find(|g| !allowed.contains(g)) {
@@ -244,6 +276,14 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
     if command == Command::Dump && selection.pids.is_empty() && selection.comms.is_empty() {
         return Err(Error::Usage(
             "dump needs the processes to dump: -p PID or -C NAME".to_string(),
+        ));
+    }
+    if java_timeout.is_some() && !java {
+        return Err(Error::Usage("--java-timeout goes with --java".to_string()));
+    }
+    if java_timeout == Some(0.0) {
+        return Err(Error::Usage(
+            "--java-timeout: the JVM needs more than 0 seconds".to_string(),
         ));
     }
     if format == Some(Format::Csv) && command == Command::Dump {
@@ -265,6 +305,9 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
         format: format.unwrap_or(Format::Table),
         interval: interval.unwrap_or(0.5),
         proc_root: proc_root.unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
+        java: java.then_some(Duration::from_millis(
+            (java_timeout.unwrap_or(5.0) * 1000.0) as u64,
+        )),
     }))
 }
 
@@ -369,6 +412,12 @@ mod tests {
         assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
         assert_eq!(args("dump -C java").command, Command::Dump);
         assert!(args("dump -p 9").all);
+        assert_eq!(a.java, None);
+        assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
+        assert_eq!(
+            args("dump -p 9 --java --java-timeout 0.25").java,
+            Some(Duration::from_millis(250))
+        );
     }
 
     #[test]
@@ -387,6 +436,11 @@ mod tests {
         assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
         assert!(usage("columns -o pid").contains("does not apply"));
         assert!(usage("snap extra").contains("extra"));
+        assert!(usage("-a --java").contains("--java does not apply to 'snap'"));
+        assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));
+        assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
+        assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
+        assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
     }
 
     #[test]

@@ -201,6 +201,11 @@ impl Collector {
         self.procs.len()
     }
 
+    /// The selected processes, in pid order.
+    pub fn pids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.procs.iter().map(|p| p.pid)
+    }
+
     /// Re-lists the selected processes and their threads: new ones are added, those gone
     /// are dropped with their open files.
     pub fn refresh(&mut self) -> io::Result<()> {

@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod dump;
+pub mod java_dump;
 pub mod snap;
 
 use crate::collect::{Collector, Options};

@@ -61,13 +61,17 @@ pub enum Line<'a> {
 }
 
 impl<'a> Thread<'a> {
-    /// The non-blank lines after the header, classified.
-    pub fn lines(&self) -> impl Iterator<Item = Line<'a>> + use<'a> {
+    /// The non-blank lines after the header, without their indentation.
+    pub fn text_lines(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
         self.body
             .split(|&b| b == b'\n')
             .map(<[u8]>::trim_ascii)
             .filter(|l| !l.is_empty())
-            .map(classify)
+    }
+
+    /// The non-blank lines after the header, classified.
+    pub fn lines(&self) -> impl Iterator<Item = Line<'a>> + use<'a> {
+        self.text_lines().map(classify)
     }
 
     /// The `java.lang.Thread.State`, if the JVM printed one.
@@ -106,6 +110,8 @@ pub fn parse(text: &[u8]) -> Dump<'_> {
             };
         } else {
             match &mut at {
+                // Blank lines before the header are no part of it.
+                At::Header if dump.header.is_empty() && content.trim_ascii().is_empty() => {}
                 At::Header => dump.header.push(content),
                 At::Thread { body, blank } => {
                     let indented = content.first().is_some_and(|b| *b == b' ' || *b == b'\t');
@@ -125,21 +131,12 @@ pub fn parse(text: &[u8]) -> Dump<'_> {
             }
         }
     }
-    trim_blank(&mut dump.header);
-    trim_blank(&mut dump.trailer);
-    dump
-}
-
-/// Drops blank lines at both ends.
-fn trim_blank(lines: &mut Vec<&[u8]>) {
-    while lines.last().is_some_and(|l| l.trim_ascii().is_empty()) {
-        lines.pop();
+    for lines in [&mut dump.header, &mut dump.trailer] {
+        while lines.last().is_some_and(|l| l.trim_ascii().is_empty()) {
+            lines.pop();
+        }
     }
-    let first = lines
-        .iter()
-        .position(|l| !l.trim_ascii().is_empty())
-        .unwrap_or(lines.len());
-    lines.drain(..first);
+    dump
 }
 
 /// Parses a thread header line; `None` for any other line.
