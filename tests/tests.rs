@@ -4,6 +4,7 @@ mod cli;
 mod fixtures;
 mod generated;
 mod java;
+mod java_attach;
 mod live;
 mod synthetic;
 mod unprivileged;

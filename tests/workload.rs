@@ -56,6 +56,8 @@ pub struct Workload {
     pipe_writer: Option<std::io::PipeWriter>,
     listen_addr: Option<std::net::SocketAddr>,
     threads: Vec<JoinHandle<()>>,
+    /// With a spinner: the CPU, shared with no other spinner or JVM.
+    _turn: Option<std::sync::MutexGuard<'static, ()>>,
 }
 
 impl Workload {
@@ -63,6 +65,7 @@ impl Workload {
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
         let (tx, rx) = mpsc::channel();
+        let turn = kinds.contains(&Kind::Spinner).then(crate::util::cpu_turn);
         let mut w = Workload {
             tids: HashMap::new(),
             pipe_inode: 0,
@@ -72,6 +75,7 @@ impl Workload {
             pipe_writer: None,
             listen_addr: None,
             threads: Vec::new(),
+            _turn: turn,
         };
         for &kind in kinds {
             let tx = tx.clone();
