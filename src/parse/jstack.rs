@@ -477,7 +477,9 @@ mod tests {
                 let _ = (t.lines().count(), t.state());
             }
         }
-        let d = parse(b"\"x\" nid=7\n- <\n at x\n");
+        let d = parse(b"\n \nheader\n\n\"x\" nid=7\n- <\n at x\n\ntrailer\n\n");
+        assert_eq!(d.header, [&b"header"[..]]);
+        assert_eq!(d.trailer, [&b"trailer"[..]]);
         assert_eq!(d.threads[0].nid, Some(7));
         assert_eq!(d.threads[0].status, b"");
         assert_eq!(
