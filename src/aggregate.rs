@@ -7,15 +7,27 @@
 use crate::columns::{self, Column, Kind};
 use crate::output::{Field, Grid};
 use crate::row::Rows;
-use std::collections::HashMap;
 
-/// Counts per group. Looking up a group seen before allocates nothing.
+/// Counts per group, in a small open-addressing table over one arena of keys, sized up front:
+/// counting a row allocates nothing, even for a group never seen before, until there are
+/// more groups than the table was made for (and then only to double it).
 pub struct Aggregate {
     columns: Vec<Column>,
     exact: bool,
-    groups: HashMap<Box<[u8]>, u64>,
+    /// Every group's key, one after the other.
+    keys: Vec<u8>,
+    groups: Vec<Entry>,
+    /// Indices into `groups` plus one; 0 is an empty slot. Its length is a power of two.
+    slots: Vec<u32>,
     key: Vec<u8>,
     cell: Vec<u8>,
+}
+
+struct Entry {
+    start: usize,
+    end: usize,
+    hash: u64,
+    samples: u64,
 }
 
 /// One line of the report.
@@ -30,7 +42,9 @@ impl Aggregate {
         Aggregate {
             columns,
             exact,
-            groups: HashMap::new(),
+            keys: Vec::with_capacity(64 * 1024),
+            groups: Vec::with_capacity(512),
+            slots: vec![0; 1024],
             key: Vec::new(),
             cell: Vec::new(),
         }
@@ -63,11 +77,47 @@ impl Aggregate {
     }
 
     fn count(&mut self) {
-        match self.groups.get_mut(&self.key[..]) {
-            Some(n) => *n += 1,
-            None => {
-                self.groups.insert(self.key.as_slice().into(), 1);
+        let hash = fnv1a(&self.key);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => break,
+                n => {
+                    let g = &mut self.groups[n as usize - 1];
+                    if g.hash == hash && self.keys[g.start..g.end] == self.key[..] {
+                        g.samples += 1;
+                        return;
+                    }
+                }
             }
+            i = (i + 1) & mask;
+        }
+        let start = self.keys.len();
+        self.keys.extend_from_slice(&self.key);
+        self.groups.push(Entry {
+            start,
+            end: self.keys.len(),
+            hash,
+            samples: 1,
+        });
+        self.slots[i] = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        if self.groups.len() * 2 > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    /// Doubles the table, keeping it at most half full.
+    fn grow(&mut self) {
+        let len = self.slots.len() * 2;
+        self.slots.clear();
+        self.slots.resize(len, 0);
+        for (n, g) in self.groups.iter().enumerate() {
+            let mut i = g.hash as usize & (len - 1);
+            while self.slots[i] != 0 {
+                i = (i + 1) & (len - 1);
+            }
+            self.slots[i] = u32::try_from(n + 1).unwrap_or(u32::MAX);
         }
     }
 
@@ -76,7 +126,10 @@ impl Aggregate {
         let mut groups: Vec<Group<'_>> = self
             .groups
             .iter()
-            .map(|(key, &samples)| Group { samples, key })
+            .map(|g| Group {
+                samples: g.samples,
+                key: &self.keys[g.start..g.end],
+            })
             .collect();
         groups.sort_by(|a, b| {
             b.samples
@@ -125,6 +178,13 @@ impl Aggregate {
         }
         grid
     }
+}
+
+/// The FNV-1a hash: quick on short keys, and the same in every run.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Appends one cell to a group key: its kind, its length and its (normalised) bytes.
@@ -284,5 +344,19 @@ mod tests {
         exact.add_values([(Kind::Text, &b"w-1"[..])].into_iter());
         exact.add_values([(Kind::Text, &b"w-2"[..])].into_iter());
         assert_eq!(exact.groups().len(), 2);
+    }
+
+    #[test]
+    fn many_groups_grow_the_table() {
+        let mut agg = Aggregate::new(vec![Column::Tid], true);
+        for round in 1..=3u64 {
+            for n in 0..5000u64 {
+                let text = n.to_string();
+                agg.add_values([(Kind::Number, text.as_bytes())].into_iter());
+            }
+            let groups = agg.groups();
+            assert_eq!(groups.len(), 5000);
+            assert!(groups.iter().all(|g| g.samples == round));
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::select::Selection;
 use lexopt::prelude::*;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -71,6 +72,8 @@ impl Command {
                 "--proc",
                 "--format",
                 "--interval",
+                "--java",
+                "--java-timeout",
             ],
             Command::Sample => &[
                 "--pid",
@@ -135,6 +138,8 @@ pub struct Args {
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
+    /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
+    pub java: Option<Duration>,
 }
 
 /// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
@@ -181,6 +186,7 @@ EXAMPLES
     tsnap -C java                 what the JVM's busy threads are doing
     tsnap -a -p 1234 -f json      every thread of process 1234 as JSON lines
     tsnap dump -p 1234            a thread dump to join with jstack by nid=0x...
+    tsnap dump --java -p 1234     the same, merged with the JVM's own thread dump
     tsnap sample -G syscall,filename   what active threads do over 5 s, psn-style
 ";
 
@@ -211,6 +217,7 @@ tsnap dump - a jstack-like text dump of every thread of the selected processes
 
 USAGE
     tsnap dump (-p PID,... | -C NAME,...) [-r] [-f text|json] [-i SECS] [--proc DIR]
+               [--java [--java-timeout SECS]]
 
 For each process, a header (time, pid, name, command line, thread count, uptime) and then
 every thread in tid order:
@@ -223,6 +230,21 @@ every thread in tid order:
 
 nid is the thread id in hex, as jstack prints it: join the two dumps on it.
 
+With --java, the selected processes must be HotSpot JVMs (OpenJDK, Oracle, Temurin,
+Corretto, ...), and tsnap asks each for its own thread dump, as jstack does, and merges it
+in by nid: each thread gets its full Java name and, under its first line,
+
+    java: #N daemon prio=P ... STATUS      (the JVM's line for the thread)
+        java.lang.Thread.State: ...
+        at java.Frame(...)                 (Java frames and locks, as the JVM printed them)
+        - locked <0x...> (a ...)
+
+The JVM's header comes first and its deadlock report, if any, last. A JVM whose attach
+listener is not running yet gets one SIGQUIT, which makes HotSpot start it; tsnap refuses to
+signal a process that does not catch SIGQUIT (a JVM run with -Xrs: SIGQUIT would kill it) or
+is not a HotSpot JVM. If the listener does not come up in time, tsnap says so and prints the
+dump without the Java view.
+
 OPTIONS
     -p, --pid PID[,PID...]        these processes
     -C, --comm NAME[,NAME...]     processes named exactly NAME
@@ -230,6 +252,8 @@ OPTIONS
     -f, --format FMT              text (default) or json (one object per line)
     -i, --interval SECS           window for cpu=, default 0.5; 0 = lifetime average
         --proc DIR                read this procfs mount instead of /proc
+        --java                    merge in each JVM's own thread dump (HotSpot only)
+        --java-timeout SECS       how long to wait for the JVM, default 5
 ";
 
 const SAMPLE_HELP: &str = "\
@@ -326,6 +350,8 @@ struct Given {
     save: Option<PathBuf>,
     output_dir: Option<PathBuf>,
     proc_root: Option<PathBuf>,
+    java: bool,
+    java_timeout: Option<f64>,
     /// Long names of the options seen, to check they apply to the command.
     seen: Vec<&'static str>,
 }
@@ -422,6 +448,14 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
                 g.proc_root = Some(PathBuf::from(p.value()?));
                 "--proc"
             }
+            Long("java") => {
+                g.java = true;
+                "--java"
+            }
+            Long("java-timeout") => {
+                g.java_timeout = Some(seconds(&mut p, "--java-timeout")?);
+                "--java-timeout"
+            }
             Value(v) if g.command.is_none() => {
                 let name = v.string()?;
                 g.command = Some(
@@ -486,6 +520,14 @@ fn check(g: Given) -> Result<Args, Error> {
         }
         _ => {}
     }
+    if g.java_timeout.is_some() && !g.java {
+        return Err(Error::Usage("--java-timeout goes with --java".to_string()));
+    }
+    if g.java_timeout == Some(0.0) {
+        return Err(Error::Usage(
+            "--java-timeout: the JVM needs more than 0 seconds".to_string(),
+        ));
+    }
     if g.only.is_some() && g.group.is_some() {
         return Err(Error::Usage("give -o or -g, not both".to_string()));
     }
@@ -520,6 +562,9 @@ fn check(g: Given) -> Result<Args, Error> {
         proc_root: g
             .proc_root
             .unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
+        java: g
+            .java
+            .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
     })
 }
 
@@ -629,6 +674,12 @@ mod tests {
         assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
         assert_eq!(args("dump -C java").command, Command::Dump);
         assert!(args("dump -p 9").all);
+        assert_eq!(a.java, None);
+        assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
+        assert_eq!(
+            args("dump -p 9 --java --java-timeout 0.25").java,
+            Some(Duration::from_millis(250))
+        );
     }
 
     #[test]
@@ -688,6 +739,11 @@ mod tests {
         assert!(usage("watch -i 0").contains("above 0"));
         assert!(usage("sample -d 0").contains("above 0"));
         assert!(usage("watch --output-dir d -f json").contains("CSV"));
+        assert!(usage("-a --java").contains("--java does not apply to 'snap'"));
+        assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));
+        assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
+        assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
+        assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
     }
 
     #[test]

@@ -204,6 +204,11 @@ impl Collector {
         self.procs.len()
     }
 
+    /// The selected processes, in pid order.
+    pub fn pids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.procs.iter().map(|p| p.pid)
+    }
+
     /// Re-lists the selected processes and their threads: new ones are added, those gone
     /// are dropped with their open files.
     pub fn refresh(&mut self) -> io::Result<()> {
@@ -299,8 +304,10 @@ impl Collector {
     /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show.
     pub fn pass(&mut self, kind: Pass, rows: &mut Rows) {
         rows.clear();
-        // Room for every thread up front: no copying as the rows grow.
-        rows.rows.reserve(self.known_tasks);
+        // Room for every thread up front, and for a few hundred bytes of text each (a name,
+        // a wchan, a stack): no copying as the rows grow, and none in a later pass whose
+        // stacks happen to be deeper.
+        rows.reserve(self.known_tasks, self.known_tasks * 512 + 4096);
         let mut uptime = Uptime::default();
         let mut freed = 0;
         for p in 0..self.procs.len() {

@@ -11,6 +11,7 @@ pub mod collect;
 pub mod columns;
 pub mod commands;
 pub mod error;
+pub mod java;
 pub mod output;
 pub mod parse;
 pub mod problems;

@@ -162,6 +162,9 @@ pub fn errno_name(e: Errno) -> String {
         Errno::PERM => "EPERM (operation not permitted)",
         Errno::NOENT => "ENOENT (no such file or directory)",
         Errno::SRCH => "ESRCH (no such process)",
+        Errno::CONNREFUSED => "ECONNREFUSED (connection refused)",
+        Errno::NAMETOOLONG => "ENAMETOOLONG (file name too long)",
+        Errno::NOSYS => "ENOSYS (not implemented by this kernel)",
         _ => return format!("errno {}", e.raw_os_error()),
     };
     name.to_string()

@@ -70,6 +70,12 @@ impl Rows {
         self.arena.clear();
     }
 
+    /// Makes room for `rows` rows and `text` bytes of text.
+    pub fn reserve(&mut self, rows: usize, text: usize) {
+        self.rows.reserve(rows);
+        self.arena.reserve(text);
+    }
+
     /// Stores `text` and returns where it is.
     pub fn push_text(&mut self, text: &[u8]) -> Span {
         let start = self.arena.len();

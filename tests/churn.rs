@@ -4,7 +4,6 @@
 //! from two threads.
 
 use crate::util::{Run, run};
-use serde_json::Value;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};

@@ -34,6 +34,11 @@ fn usage_errors_exit_2_with_a_hint() {
             &["dump", "-p", "1", "-o", "pid"],
             "option --columns does not apply to 'dump'",
         ),
+        (&["-a", "--java"], "option --java does not apply to 'snap'"),
+        (
+            &["dump", "-p", "1", "--java-timeout", "2"],
+            "--java-timeout goes with --java",
+        ),
     ] {
         fails(args, 2, message);
         fails(args, 2, "Try 'tsnap --help'");

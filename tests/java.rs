@@ -1,21 +1,32 @@
 //! A real JVM (tests/java/ThreadStates.java, compiled with the machine's javac) with named
 //! threads in known states, and tsnap's dump of it joined with jstack's by nid.
 
-use crate::util::{TempDir, foreign_arch, run};
+use crate::util::{TempDir, cpu_turn, foreign_arch, run};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::MutexGuard;
 
-/// A running ThreadStates JVM; killed when dropped.
+/// A running ThreadStates JVM; killed when dropped (with its wrapper).
 pub struct Jvm {
     child: Child,
-    _classes: TempDir,
+    stdout: Lines<BufReader<ChildStdout>>,
+    pub classes: TempDir,
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Jvm {
     /// Compiles and starts the program, or says why it cannot (no JDK) and returns `None`.
     pub fn start(extra_java_args: &[&str]) -> Option<Jvm> {
+        Jvm::launch(&[], extra_java_args, true)
+    }
+
+    /// Starts the program through `wrapper` (a command that runs the rest of its arguments,
+    /// such as `setpriv ... --`, or nothing) with `java_args`; `spin`: with its spinner thread.
+    /// Its working directory is the directory of its classes, which any user can read.
+    pub fn launch(wrapper: &[&str], java_args: &[&str], spin: bool) -> Option<Jvm> {
+        let turn = cpu_turn();
         let classes = TempDir::new("java");
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/ThreadStates.java");
         match Command::new("javac")
@@ -31,18 +42,35 @@ impl Jvm {
                 return None;
             }
         }
-        let mut child = Command::new("java")
-            .args(extra_java_args)
+        // Readable by the user the JVM may run as, whatever the umask.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |m| std::fs::Permissions::from_mode(m);
+        std::fs::set_permissions(&classes.0, mode(0o755)).unwrap();
+        for class in std::fs::read_dir(&classes.0).unwrap() {
+            std::fs::set_permissions(class.unwrap().path(), mode(0o644)).unwrap();
+        }
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg("java");
+                c
+            }
+            None => Command::new("java"),
+        };
+        let mut child = command
+            .args(java_args)
             .arg("-cp")
             .arg(&classes.0)
             .arg("ThreadStates")
+            .args(if spin { None } else { Some("calm") })
+            .current_dir(&classes.0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("start java");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         loop {
-            match lines.next() {
+            match stdout.next() {
                 Some(Ok(l)) if l == "ready" => break,
                 Some(Ok(_)) => {}
                 other => panic!("the JVM did not get ready: {other:?}"),
@@ -52,12 +80,34 @@ impl Jvm {
         std::thread::sleep(std::time::Duration::from_millis(300));
         Some(Jvm {
             child,
-            _classes: classes,
+            stdout,
+            classes,
+            _turn: turn,
         })
     }
 
+    /// The JVM's pid: the child's, or through a wrapper that forks (unshare), its child's.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        let id = self.child.id();
+        let comm = std::fs::read_to_string(format!("/proc/{id}/comm")).unwrap_or_default();
+        if comm.trim_end() == "java" {
+            return id;
+        }
+        std::fs::read_to_string(format!("/proc/{id}/task/{id}/children"))
+            .ok()
+            .and_then(|c| c.split_whitespace().next()?.parse().ok())
+            .unwrap_or(id)
+    }
+
+    /// Closes the JVM's standard input, which makes it exit, and returns how it ended and what
+    /// it printed on its standard output after "ready". SIGQUIT makes HotSpot print a thread
+    /// dump there, unless it is a request to start its attach listener; a JVM that does not
+    /// catch SIGQUIT dies of it.
+    pub fn exit(&mut self) -> (ExitStatus, String) {
+        drop(self.child.stdin.take());
+        let rest: Vec<String> = self.stdout.by_ref().map_while(Result::ok).collect();
+        let status = self.child.wait().expect("wait for the JVM");
+        (status, rest.join("\n"))
     }
 }
 
@@ -68,17 +118,21 @@ impl Drop for Jvm {
     }
 }
 
-/// jstack's `nid` for each thread name.
-pub fn jstack_nids(pid: u32) -> Option<HashMap<String, String>> {
-    let out = match Command::new("jstack").arg(pid.to_string()).output() {
-        Ok(o) if o.status.success() => o,
+/// What jstack prints for the JVM `pid`; `None` (said why) without jstack.
+pub fn jstack(pid: u32) -> Option<String> {
+    match Command::new("jstack").arg(pid.to_string()).output() {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
         Ok(o) => panic!("jstack failed: {}", String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("jstack not available ({e})");
-            return None;
+            eprintln!("skipped: jstack not available ({e})");
+            None
         }
-    };
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    }
+}
+
+/// jstack's `nid` for each thread name.
+pub fn jstack_nids(pid: u32) -> Option<HashMap<String, String>> {
+    let text = jstack(pid)?;
     Some(
         text.lines()
             .filter(|l| l.starts_with('"'))

@@ -6,6 +6,7 @@ mod cli;
 mod fixtures;
 mod generated;
 mod java;
+mod java_attach;
 mod live;
 mod sample;
 mod synthetic;

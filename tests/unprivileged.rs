@@ -7,7 +7,7 @@ use crate::workload::{Kind, Workload};
 use std::path::Path;
 
 /// Runs tsnap as uid/gid 65534, from a copy of the binary any user can execute.
-fn run_as_nobody(args: &[&str]) -> Option<Run> {
+pub fn run_as_nobody(args: &[&str]) -> Option<Run> {
     if !is_root() {
         eprintln!("skipped: needs root to switch to uid 65534");
         return None;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 pub fn binary() -> PathBuf {
     std::env::var_os("TSNAP_BIN")
@@ -97,6 +98,14 @@ pub fn assert_same(expected: &str, actual: &str, what: &str) {
     if expected != actual {
         panic!("{what} differs\n--- expected\n{expected}\n--- actual\n{actual}\n---");
     }
+}
+
+/// A turn at the CPU: held by the tests that run a spinning thread (some check how much CPU it
+/// gets) and by those that start a JVM (which takes a core or more while it starts), so that
+/// on a small machine they do not run together.
+pub fn cpu_turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub fn is_root() -> bool {

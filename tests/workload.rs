@@ -59,6 +59,8 @@ pub struct Workload {
     pipe_writer: Option<std::io::PipeWriter>,
     listen_addr: Option<std::net::SocketAddr>,
     threads: Vec<JoinHandle<()>>,
+    /// With a spinner: the CPU, shared with no other spinner or JVM.
+    _turn: Option<std::sync::MutexGuard<'static, ()>>,
 }
 
 impl Workload {
@@ -67,6 +69,7 @@ impl Workload {
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
         let (tx, rx) = mpsc::channel();
+        let turn = kinds.contains(&Kind::Spinner).then(crate::util::cpu_turn);
         let mut w = Workload {
             tag,
             tids: HashMap::new(),
@@ -77,6 +80,7 @@ impl Workload {
             pipe_writer: None,
             listen_addr: None,
             threads: Vec::new(),
+            _turn: turn,
         };
         for &kind in kinds {
             let tx = tx.clone();

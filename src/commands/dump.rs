@@ -1,6 +1,8 @@
 //! `tsnap dump`: every thread of the selected processes, as a jstack-like text dump (or JSON
-//! lines), to read on its own or join with jstack's by `nid`.
+//! lines), to read on its own or join with jstack's by `nid`; with `--java`, joined with the
+//! JVM's own dump already (see [`java_dump`]).
 
+use super::java_dump::{self, Merged};
 use super::{print_problems, sleep, start};
 use crate::cli::Args;
 use crate::clock;
@@ -33,9 +35,22 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         },
     )?;
     let mut rows = Rows::default();
+    let started = collect::monotonic_ns();
     if window {
         collector.pass(Pass::Baseline, &mut rows);
-        sleep(args.interval);
+    }
+    let jvms = match args.java {
+        Some(timeout) => {
+            java_dump::fetch(&args.proc_root, collector.root(), collector.pids(), timeout)?
+        }
+        None => Vec::new(),
+    };
+    if window {
+        let spent = (collect::monotonic_ns() - started) as f64 / 1e9;
+        sleep((args.interval - spent).max(0.0));
+    }
+    // Again after asking the JVMs, which may have started their Attach Listener thread.
+    if window || args.java.is_some() {
         super::snap::refresh(&mut collector)?;
     }
     collector.pass(Pass::Full, &mut rows);
@@ -51,9 +66,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             .count();
         let threads = &rows.rows[first..first + count];
         let process = Process::of(threads, uptime);
+        let java = Merged::new(&jvms, threads);
+        let java = java.as_ref();
         match args.format {
-            Format::Json => write_json(&mut out.buf, &process, threads, &rows, now),
-            _ => write_text(&mut out.buf, &process, threads, &rows, now),
+            Format::Json => {
+                let asked = args.java.is_some();
+                write_json(&mut out.buf, &process, threads, &rows, now, java, asked);
+            }
+            _ => write_text(&mut out.buf, &process, threads, &rows, now, java),
         }
         out.maybe_flush()?;
         first += count;
@@ -87,7 +107,14 @@ impl<'r> Process<'r> {
     }
 }
 
-fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
+fn write_text(
+    out: &mut Vec<u8>,
+    p: &Process<'_>,
+    threads: &[Row],
+    rows: &Rows,
+    now: i64,
+    java: Option<&Merged<'_>>,
+) {
     let mut num = itoa::Buffer::new();
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
@@ -111,10 +138,14 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         None => out.push(b'-'),
     }
     out.extend_from_slice(b"\n\n");
+    if let Some(java) = java {
+        java.write_header_text(out);
+    }
     let mut cell = Vec::new();
-    for t in threads {
+    for (i, t) in threads.iter().enumerate() {
+        let java_thread = java.and_then(|j| j.thread(i));
         out.push(b'"');
-        escape::text(out, rows.text(t.comm));
+        escape::text(out, java_thread.map_or(rows.text(t.comm), |j| j.name));
         out.extend_from_slice(b"\" tid=");
         out.extend_from_slice(num.format(t.tid).as_bytes());
         out.extend_from_slice(b" nid=");
@@ -134,6 +165,9 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
             None => out.push(b'-'),
         }
         out.extend_from_slice(b"ms\n");
+        if let Some(j) = java_thread {
+            java_dump::write_thread_text(out, j);
+        }
         for (label, column) in [
             (&b"syscall"[..], Column::Syscall),
             (b"file", Column::Filename),
@@ -167,9 +201,35 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         }
         out.push(b'\n');
     }
+    if let Some(java) = java {
+        java.write_rest_text(out);
+    }
 }
 
-fn write_json(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
+/// The keys of a thread's JSON line after `type` and `pid`, `description` (the state in
+/// words) following `state`, and `java` last with `--java`.
+const JSON_COLUMNS: [Column; 10] = [
+    Column::Tid,
+    Column::Nid,
+    Column::Comm,
+    Column::State,
+    Column::Pcpu,
+    Column::Cputime,
+    Column::Syscall,
+    Column::Filename,
+    Column::Wchan,
+    Column::Kstack,
+];
+
+fn write_json(
+    out: &mut Vec<u8>,
+    p: &Process<'_>,
+    threads: &[Row],
+    rows: &Rows,
+    now: i64,
+    java: Option<&Merged<'_>>,
+    asked: bool,
+) {
     let mut time = Vec::new();
     clock::push_iso8601(&mut time, now, 0);
     let mut line = JsonLine::new(out);
@@ -186,43 +246,51 @@ fn write_json(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         Some(up) => line.number("uptime", up),
         None => line.null("uptime"),
     };
+    match java {
+        Some(java) => java.write_process_json(&mut line),
+        None if asked => {
+            line.null("java");
+        }
+        None => {}
+    }
     line.end();
     let mut cell = Vec::new();
-    for t in threads {
+    for (i, t) in threads.iter().enumerate() {
         let mut line = JsonLine::new(out);
-        line.text("type", b"thread");
-        for column in [
-            Column::Pid,
-            Column::Tid,
-            Column::Nid,
-            Column::Comm,
-            Column::State,
-        ] {
-            cell.clear();
-            let kind = columns::render(column, t, rows, &mut cell);
-            line.cell(column.name(), kind, &cell);
+        line.text("type", b"thread").number("pid", t.pid);
+        for column in JSON_COLUMNS {
+            match (column, t.kstack) {
+                (Column::Kstack, Some(s)) => line.texts(
+                    column.name(),
+                    rows.text(s)
+                        .split(|&b| b == b'\n')
+                        .filter(|f| !f.is_empty()),
+                ),
+                _ => {
+                    cell.clear();
+                    let kind = columns::render(column, t, rows, &mut cell);
+                    line.cell(column.name(), kind, &cell)
+                }
+            };
+            if column == Column::State {
+                line.text("description", kernel_state_words(t.state).as_bytes());
+            }
         }
-        line.text("description", kernel_state_words(t.state).as_bytes());
-        for column in [
-            Column::Pcpu,
-            Column::Cputime,
-            Column::Syscall,
-            Column::Filename,
-            Column::Wchan,
-        ] {
-            cell.clear();
-            let kind = columns::render(column, t, rows, &mut cell);
-            line.cell(column.name(), kind, &cell);
+        if asked {
+            java_dump::write_thread_json(&mut line, java.and_then(|j| j.thread(i)));
         }
-        match t.kstack {
-            Some(s) => line.texts(
-                "kstack",
-                rows.text(s)
-                    .split(|&b| b == b'\n')
-                    .filter(|f| !f.is_empty()),
-            ),
-            None => line.null("kstack"),
-        };
+        line.end();
+    }
+    for jt in java.iter().flat_map(|j| j.unclaimed()) {
+        let mut line = JsonLine::new(out);
+        line.text("type", b"thread").number("pid", p.leader.pid);
+        for column in JSON_COLUMNS {
+            line.null(column.name());
+            if column == Column::State {
+                line.null("description");
+            }
+        }
+        java_dump::write_thread_json(&mut line, Some(jt));
         line.end();
     }
 }

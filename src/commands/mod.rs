@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod dump;
+pub mod java_dump;
 pub mod report;
 pub mod sample;
 pub mod snap;

@@ -1,4 +1,4 @@
-//! One JSON object per line, written key by key.
+//! One JSON object per line, written key by key (nested objects and arrays included).
 
 use super::escape;
 use crate::columns::Kind;
@@ -67,6 +67,18 @@ impl<'a> JsonLine<'a> {
         self
     }
 
+    /// A nested object, written through the returned line and ended with [`JsonLine::close`].
+    pub fn object(&mut self, key: &str) -> JsonLine<'_> {
+        JsonLine::new(self.key(key))
+    }
+
+    /// An array of objects, each written through [`JsonArray::object`].
+    pub fn array(&mut self, key: &str) -> JsonArray<'_> {
+        let out = self.key(key);
+        out.push(b'[');
+        JsonArray { out, first: true }
+    }
+
     pub fn null(&mut self, key: &str) -> &mut Self {
         self.key(key).extend_from_slice(b"null");
         self
@@ -74,5 +86,30 @@ impl<'a> JsonLine<'a> {
 
     pub fn end(&mut self) {
         self.out.extend_from_slice(b"}\n");
+    }
+
+    /// Ends a nested object.
+    pub fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+pub struct JsonArray<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl JsonArray<'_> {
+    /// The next element, ended with [`JsonLine::close`].
+    pub fn object(&mut self) -> JsonLine<'_> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        JsonLine::new(self.out)
+    }
+
+    pub fn close(self) {
+        self.out.push(b']');
     }
 }

@@ -53,6 +53,25 @@ pub fn read_file(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::
     fill(fd.as_fd(), buf)
 }
 
+/// Reads a file of many records (`maps`) whole: to the end of the file, unlike
+/// [`read_file`], since such a file comes a page of records per read.
+pub fn read_to_end(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::Result<()> {
+    let fd = open_file(dir, path.as_cstr())?;
+    buf.clear();
+    loop {
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(buf.capacity().max(4096));
+        }
+        let (filled, _) = rustix::io::read(&fd, buf.spare_capacity_mut())?;
+        let n = filled.len();
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: read initialised the first `n` bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+    }
+}
+
 fn fill(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<()> {
     buf.clear();
     loop {
@@ -170,6 +189,22 @@ mod tests {
         path.clear().push(b"self");
         read_link(root.as_fd(), &path, &mut buf).unwrap();
         assert_eq!(buf, me.to_string().as_bytes());
+    }
+
+    #[test]
+    fn files_longer_than_a_read_are_read_whole() {
+        let dir = std::env::temp_dir().join(format!("tsnap-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.join("many"), &data).unwrap();
+        let fd = open_dir(rustix::fs::CWD, &dir).unwrap();
+        let mut path = RelPath::new();
+        path.push(b"many");
+        let mut buf = Vec::new();
+        let read = read_to_end(fd.as_fd(), &path, &mut buf);
+        std::fs::remove_dir_all(&dir).unwrap();
+        read.unwrap();
+        assert_eq!(buf, data);
     }
 
     #[test]

@@ -2,12 +2,14 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Named threads in known states for tsnap's JVM tests. Prints "ready" once every thread is
- * started, then runs until its standard input closes.
+ * started, then runs until its standard input closes. With the argument "calm", there is no
+ * spinner, so that the JVM takes no CPU from other tests.
  */
 public class ThreadStates {
     static final Object MONITOR = new Object();
@@ -25,13 +27,15 @@ public class ThreadStates {
             in.read();
         });
         start("sleeper", () -> Thread.sleep(3_600_000));
-        start("spinner", () -> {
-            long n = 0;
-            while (spinning) {
-                n++;
-            }
-            System.out.println(n);
-        });
+        if (!Arrays.asList(args).contains("calm")) {
+            start("spinner", () -> {
+                long n = 0;
+                while (spinning) {
+                    n++;
+                }
+                System.out.println(n);
+            });
+        }
         start("monitor-holder", () -> {
             synchronized (MONITOR) {
                 held.countDown();

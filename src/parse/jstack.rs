@@ -1,0 +1,490 @@
+//! A HotSpot thread dump (what `jstack` prints, and what the JVM's attach listener answers
+//! to `threaddump`): the JVM's header, one entry per thread, and what follows the threads
+//! (the JNI reference counts, the deadlock report).
+//!
+//! A thread entry starts with a header line:
+//!
+//! ```text
+//! "NAME" [#N] [[OS-TID]] [daemon] [prio=P] os_prio=P [cpu=..ms elapsed=..s] tid=0x.. nid=NID STATUS [[0x..]]
+//! ```
+//!
+//! where `#N` came with JDK 8, `cpu=`/`elapsed=` with JDK 11 and `[OS-TID]` with JDK 20, and
+//! `nid` is hex (`0x3e14`) in older JDKs and decimal (`15892`) in newer ones. The name is the
+//! Java name in full, printed raw, so it may hold quotes: the header's own fields never do,
+//! which makes the last quote on the line the closing one.
+//!
+//! Lines are kept, never dropped: those before the first thread are the header, indented
+//! lines after a thread header (and unindented ones before its first blank line) belong to
+//! that thread, and any other line goes to the trailer. Any input parses, into something.
+
+/// A parsed dump, borrowing from the text.
+#[derive(Debug, Default)]
+pub struct Dump<'a> {
+    /// Lines before the first thread: the time, `Full thread dump ...`, the SMR info.
+    pub header: Vec<&'a [u8]>,
+    pub threads: Vec<Thread<'a>>,
+    /// Lines after the threads that belong to none: `JNI global refs`, the deadlock report.
+    pub trailer: Vec<&'a [u8]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread<'a> {
+    /// The Java name, in full.
+    pub name: &'a [u8],
+    /// The header line after the name's closing quote, as printed.
+    pub fields: &'a [u8],
+    /// `#N`: the Java thread number (threads of the VM itself have none).
+    pub number: Option<u64>,
+    pub daemon: bool,
+    pub prio: Option<i64>,
+    pub os_prio: Option<i64>,
+    /// The OS thread id in the JVM's pid namespace.
+    pub nid: Option<u64>,
+    /// What the JVM says the thread does: `runnable`, `waiting on condition`, ...
+    pub status: &'a [u8],
+    /// The lines after the header line, blank lines included.
+    body: &'a [u8],
+}
+
+/// A line of a thread entry, without its indentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// The value of `java.lang.Thread.State:`, e.g. `WAITING (parking)`.
+    State(&'a [u8]),
+    /// A Java frame: the text after `at `.
+    Frame(&'a [u8]),
+    /// `- KIND <OBJECT> (a CLASS)`: `locked`, `waiting on`, `waiting to lock`, `parking to
+    /// wait for`, ...; `object` is the text from `<` on.
+    Lock { kind: &'a [u8], object: &'a [u8] },
+    /// Any other line, as printed.
+    Other(&'a [u8]),
+}
+
+impl<'a> Thread<'a> {
+    /// The non-blank lines after the header, without their indentation.
+    pub fn text_lines(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        self.body
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::trim_ascii)
+            .filter(|l| !l.is_empty())
+    }
+
+    /// The non-blank lines after the header, classified.
+    pub fn lines(&self) -> impl Iterator<Item = Line<'a>> + use<'a> {
+        self.text_lines().map(classify)
+    }
+
+    /// The `java.lang.Thread.State`, if the JVM printed one.
+    pub fn state(&self) -> Option<&'a [u8]> {
+        self.lines().find_map(|l| match l {
+            Line::State(s) => Some(s),
+            _ => None,
+        })
+    }
+}
+
+/// Parses a whole dump.
+pub fn parse(text: &[u8]) -> Dump<'_> {
+    let mut dump = Dump::default();
+    // Where the current line goes when it is not a thread header.
+    enum At {
+        Header,
+        /// In the last thread's entry, which starts at `body`; whether a blank line was seen
+        /// since its last line.
+        Thread {
+            body: usize,
+            blank: bool,
+        },
+        Trailer,
+    }
+    let mut at = At::Header;
+    let mut end = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        end += line.len();
+        let content = line.strip_suffix(b"\n").unwrap_or(line);
+        if let Some(thread) = header(content) {
+            dump.threads.push(thread);
+            at = At::Thread {
+                body: end,
+                blank: false,
+            };
+        } else {
+            match &mut at {
+                // Blank lines before the header are no part of it.
+                At::Header if dump.header.is_empty() && content.trim_ascii().is_empty() => {}
+                At::Header => dump.header.push(content),
+                At::Thread { body, blank } => {
+                    let indented = content.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+                    if content.trim_ascii().is_empty() {
+                        *blank = true;
+                    } else if indented || !*blank {
+                        if let Some(t) = dump.threads.last_mut() {
+                            t.body = &text[*body..end];
+                        }
+                        *blank = false;
+                    } else {
+                        dump.trailer.push(content);
+                        at = At::Trailer;
+                    }
+                }
+                At::Trailer => dump.trailer.push(content),
+            }
+        }
+    }
+    for lines in [&mut dump.header, &mut dump.trailer] {
+        while lines.last().is_some_and(|l| l.trim_ascii().is_empty()) {
+            lines.pop();
+        }
+    }
+    dump
+}
+
+/// Parses a thread header line; `None` for any other line.
+fn header(line: &[u8]) -> Option<Thread<'_>> {
+    let rest = line.strip_prefix(b"\"")?;
+    let close = rest.iter().rposition(|&b| b == b'"')?;
+    let (name, fields) = (&rest[..close], &rest[close + 1..]);
+    if !fields.starts_with(b" ") {
+        return None;
+    }
+    let mut thread = Thread {
+        name,
+        fields: fields.trim_ascii(),
+        number: None,
+        daemon: false,
+        prio: None,
+        os_prio: None,
+        nid: None,
+        status: b"",
+        body: b"",
+    };
+    let mut pos = 0;
+    while pos < fields.len() {
+        let len = fields[pos..]
+            .iter()
+            .position(|&b| b == b' ')
+            .unwrap_or(fields.len() - pos);
+        let word = &fields[pos..pos + len];
+        pos += len + 1;
+        if let Some(n) = word.strip_prefix(b"#") {
+            thread.number = super::dec_u64(n);
+        } else if word == b"daemon" {
+            thread.daemon = true;
+        } else if let Some(p) = word.strip_prefix(b"prio=") {
+            thread.prio = super::dec_i64(p);
+        } else if let Some(p) = word.strip_prefix(b"os_prio=") {
+            thread.os_prio = super::dec_i64(p);
+        } else if let Some(n) = word.strip_prefix(b"nid=") {
+            thread.nid = if n.starts_with(b"0x") {
+                super::hex_u64(n)
+            } else {
+                super::dec_u64(n)
+            };
+            break;
+        }
+    }
+    thread.nid?;
+    // The status runs to the end, but for the stack address `[0x...]` of Java threads.
+    let status = fields.get(pos..).unwrap_or_default().trim_ascii();
+    thread.status = match status.iter().rposition(|&b| b == b'[') {
+        Some(i) if status.ends_with(b"]") => status[..i].trim_ascii(),
+        _ => status,
+    };
+    Some(thread)
+}
+
+/// Classifies a line of a thread entry, already trimmed.
+fn classify(line: &[u8]) -> Line<'_> {
+    if let Some(state) = line.strip_prefix(b"java.lang.Thread.State:") {
+        return Line::State(state.trim_ascii());
+    }
+    if let Some(frame) = line.strip_prefix(b"at ") {
+        return Line::Frame(frame.trim_ascii());
+    }
+    if let Some(lock) = line.strip_prefix(b"- ")
+        && let Some(open) = lock.iter().position(|&b| b == b'<')
+    {
+        let kind = lock[..open].trim_ascii();
+        if !kind.is_empty() {
+            return Line::Lock {
+                kind,
+                object: &lock[open..],
+            };
+        }
+    }
+    Line::Other(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! sample {
+        ($file:literal) => {
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/jstack/",
+                $file
+            ))
+        };
+    }
+
+    fn frames<'a>(t: &Thread<'a>) -> Vec<&'a [u8]> {
+        t.lines()
+            .filter_map(|l| match l {
+                Line::Frame(f) => Some(f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn locks<'a>(t: &Thread<'a>) -> Vec<(&'a [u8], &'a [u8])> {
+        t.lines()
+            .filter_map(|l| match l {
+                Line::Lock { kind, object } => Some((kind, object)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn names<'a>(d: &Dump<'a>) -> Vec<&'a [u8]> {
+        d.threads.iter().map(|t| t.name).collect()
+    }
+
+    #[test]
+    fn jdk8() {
+        // From github.com/orientechnologies/orientdb/issues/4613 (see the README beside it).
+        let d = parse(sample!("jdk8.txt"));
+        assert!(d.header.is_empty() && d.trailer.is_empty());
+        assert_eq!(
+            names(&d),
+            [
+                &b"OrientDB ONetworkProtocolBinary listen at 0.0.0.0:2424-2430"[..],
+                b"Timer-0",
+                b"Service Thread"
+            ]
+        );
+        let listener = &d.threads[0];
+        assert_eq!(listener.number, Some(15));
+        assert!(!listener.daemon);
+        assert_eq!((listener.prio, listener.os_prio), (Some(5), Some(0)));
+        assert_eq!(listener.nid, Some(0x27d8));
+        assert_eq!(listener.status, b"runnable");
+        assert_eq!(listener.state(), Some(&b"RUNNABLE"[..]));
+        let f = frames(listener);
+        assert_eq!(f.len(), 7);
+        assert_eq!(
+            f[0],
+            b"java.net.DualStackPlainSocketImpl.accept0(Native Method)"
+        );
+        assert_eq!(
+            locks(listener),
+            [(
+                &b"locked"[..],
+                &b"<0x00000000e02777b8> (a java.net.SocksSocketImpl)"[..]
+            )]
+        );
+        // The lock follows the frame that took it, and the ownable list is kept as text.
+        let lines: Vec<Line<'_>> = listener.lines().collect();
+        assert_eq!(
+            lines[4],
+            Line::Frame(b"java.net.PlainSocketImpl.accept(PlainSocketImpl.java:199)")
+        );
+        assert!(matches!(lines[5], Line::Lock { .. }));
+        assert_eq!(
+            &lines[lines.len() - 2..],
+            [
+                Line::Other(b"Locked ownable synchronizers:"),
+                Line::Other(b"- None")
+            ]
+        );
+        let timer = &d.threads[1];
+        assert!(timer.daemon);
+        assert_eq!(timer.status, b"in Object.wait()");
+        assert_eq!(
+            timer.state(),
+            Some(&b"TIMED_WAITING (on object monitor)"[..])
+        );
+        assert_eq!(d.threads[2].nid, Some(0x43bc));
+        assert_eq!(d.threads[2].prio, Some(9));
+    }
+
+    #[test]
+    fn jdk8_vm_threads_and_deadlock_report() {
+        // From github.com/skylot/jadx/issues/726.
+        let d = parse(sample!("jdk8-deadlock.txt"));
+        assert_eq!(d.threads.len(), 2);
+        let vm = &d.threads[1];
+        assert_eq!(vm.name, b"VM Periodic Task Thread");
+        assert_eq!(vm.number, None);
+        assert_eq!((vm.prio, vm.os_prio), (None, Some(2)));
+        assert_eq!(vm.nid, Some(0x16d8));
+        assert_eq!(vm.status, b"waiting on condition");
+        assert_eq!(vm.state(), None);
+        assert_eq!(vm.lines().count(), 0);
+        // Everything after the threads is kept, blank lines inside included.
+        assert_eq!(d.trailer[0], b"JNI global references: 517");
+        assert_eq!(d.trailer[3], b"Found one Java-level deadlock:");
+        assert_eq!(d.trailer[5], b"\"pool-1-thread-4\":");
+        assert_eq!(
+            d.trailer.last(),
+            Some(&&b"  waiting to lock monitor 0x0000000048aeb628 (object 0x0000000407f76398, a jadx.core.dex.info.ClassInfo)"[..])
+        );
+        assert_eq!(d.trailer.len(), 10);
+    }
+
+    #[test]
+    fn jdk11() {
+        // From github.com/oracle/opengrok/issues/3585.
+        let d = parse(sample!("jdk11.txt"));
+        assert_eq!(d.header[0], b"2021-06-11 12:06:04");
+        assert_eq!(
+            d.header[1],
+            b"Full thread dump OpenJDK 64-Bit Server VM (11.0.11+9 mixed mode, sharing):"
+        );
+        assert_eq!(d.header.last(), Some(&&b"}"[..]));
+        assert_eq!(d.header.len(), 8);
+        let main = &d.threads[0];
+        assert_eq!(main.name, b"main");
+        assert_eq!(main.number, Some(1));
+        assert_eq!(main.nid, Some(0x13));
+        assert_eq!(main.status, b"runnable");
+        assert!(
+            main.fields
+                .starts_with(b"#1 prio=5 os_prio=0 cpu=11300.96ms")
+        );
+        assert_eq!(frames(main).len(), 4);
+    }
+
+    #[test]
+    fn jdk17() {
+        // jstack -l of tests/java/ThreadStates.java on OpenJDK 17.0.15, ten of its threads.
+        let d = parse(sample!("jdk17.txt"));
+        assert_eq!(d.header.len(), 11);
+        assert_eq!(d.trailer, [&b"JNI global refs: 12, weak refs: 0"[..]]);
+        assert_eq!(d.threads.len(), 10);
+        let by_name = |n: &[u8]| d.threads.iter().find(|t| t.name == n).unwrap();
+        let waiter = by_name(b"monitor-waiter-with-a-long-name");
+        assert_eq!(waiter.nid, Some(0x4b36));
+        assert_eq!(waiter.status, b"waiting for monitor entry");
+        assert_eq!(waiter.state(), Some(&b"BLOCKED (on object monitor)"[..]));
+        assert_eq!(
+            frames(waiter)[0],
+            b"ThreadStates.lambda$main$5(ThreadStates.java:49)"
+        );
+        assert_eq!(
+            locks(waiter),
+            [(
+                &b"waiting to lock"[..],
+                &b"<0x000000069ec1a738> (a java.lang.Object)"[..]
+            )]
+        );
+        let parked = by_name(b"parked-on-reentrant-lock");
+        assert_eq!(parked.state(), Some(&b"WAITING (parking)"[..]));
+        assert_eq!(
+            locks(parked)[0],
+            (
+                &b"parking to wait for"[..],
+                &b"<0x000000069ec1a8a0> (a java.util.concurrent.locks.ReentrantLock$NonfairSync)"[..]
+            )
+        );
+        // An entry of the ownable synchronizers list has no kind: it stays a plain line.
+        let reader = by_name(b"socket-reader-thread");
+        assert!(
+            reader.lines().any(|l| l == Line::Other(
+                b"- <0x000000069ec432f0> (a java.util.concurrent.locks.ReentrantLock$NonfairSync)"
+            ))
+        );
+        let compiler = by_name(b"C2 CompilerThread0");
+        assert!(
+            compiler
+                .lines()
+                .any(|l| l == Line::Other(b"No compile task"))
+        );
+        let gc = by_name(b"GC Thread#0");
+        assert_eq!(
+            (gc.number, gc.nid, gc.status),
+            (None, Some(0x4b20), &b"runnable"[..])
+        );
+    }
+
+    #[test]
+    fn jdk21() {
+        // From github.com/dragonwell-project/dragonwell21/issues/127.
+        let d = parse(sample!("jdk21.txt"));
+        let t = &d.threads[0];
+        assert_eq!(t.name, b"JFR Periodic Tasks");
+        assert_eq!(t.number, Some(42));
+        assert!(t.daemon);
+        assert_eq!(t.nid, Some(4_158_743));
+        assert_eq!(t.status, b"waiting for monitor entry");
+        assert_eq!(t.state(), Some(&b"BLOCKED (on object monitor)"[..]));
+        assert_eq!(frames(t).len(), 5);
+        assert_eq!(locks(t)[0].0, b"waiting to lock");
+        // From github.com/apache/skywalking/issues/12707.
+        let d = parse(sample!("jdk21-vm.txt"));
+        assert_eq!(
+            names(&d),
+            [&b"Attach Listener"[..], b"VM Thread", b"ZDirector"]
+        );
+        assert_eq!(d.threads[0].nid, Some(63756));
+        assert_eq!(d.threads[0].number, Some(37));
+        assert_eq!(d.threads[2].nid, Some(61997));
+        assert_eq!(d.threads[2].status, b"runnable");
+    }
+
+    #[test]
+    fn names_with_quotes_and_lines_that_only_look_like_headers() {
+        let text = b"\"a \"quoted\" nid=0x1 name\" #7 prio=5 os_prio=0 tid=0x1 nid=0x2a sleeping\n\
+            \x20  java.lang.Thread.State: TIMED_WAITING (sleeping)\n\
+            \"Thread-1\":\n\
+            \"main\" Id=1 RUNNABLE\n\
+            \n\
+            \"x\" nid=zz runnable\n";
+        let d = parse(text);
+        assert_eq!(d.threads.len(), 1);
+        let t = &d.threads[0];
+        assert_eq!(t.name, b"a \"quoted\" nid=0x1 name");
+        assert_eq!(t.nid, Some(0x2a));
+        assert_eq!(t.status, b"sleeping");
+        // Unindented lines right after an entry are the entry's; after a blank line, not.
+        assert_eq!(
+            t.lines().skip(1).collect::<Vec<_>>(),
+            [
+                Line::Other(b"\"Thread-1\":"),
+                Line::Other(b"\"main\" Id=1 RUNNABLE")
+            ]
+        );
+        assert_eq!(d.trailer, [&b"\"x\" nid=zz runnable"[..]]);
+    }
+
+    #[test]
+    fn any_bytes_parse() {
+        for text in [
+            &b""[..],
+            b"\n\n\n",
+            b"\"",
+            b"\"\"",
+            b"\" nid=",
+            b"\"x\" nid=0x",
+            b"\"x\" nid=0xffffffffffffffffff\n",
+            b"\"x\" nid=7",
+            b"\"x\" nid=7\n- <\n-  <>\n at\nat \njava.lang.Thread.State:",
+            b"\xff\xfe\"\xff\" nid=1 \xff [\n\t\xff",
+        ] {
+            let d = parse(text);
+            for t in &d.threads {
+                let _ = (t.lines().count(), t.state());
+            }
+        }
+        let d = parse(b"\n \nheader\n\n\"x\" nid=7\n- <\n at x\n\ntrailer\n\n");
+        assert_eq!(d.header, [&b"header"[..]]);
+        assert_eq!(d.trailer, [&b"trailer"[..]]);
+        assert_eq!(d.threads[0].nid, Some(7));
+        assert_eq!(d.threads[0].status, b"");
+        assert_eq!(
+            d.threads[0].lines().collect::<Vec<_>>(),
+            [Line::Other(b"- <"), Line::Frame(b"x")]
+        );
+    }
+}
