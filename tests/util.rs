@@ -56,6 +56,13 @@ impl Run {
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
             .collect()
     }
+
+    /// The rows of snap's JSON: the objects without a `type` (the cgroups have one).
+    pub fn rows(&self) -> Vec<Value> {
+        let mut all = self.json();
+        all.retain(|o| o.get("type").is_none());
+        all
+    }
 }
 
 pub fn finish(output: Output) -> Run {
@@ -100,6 +107,14 @@ pub fn is_root() -> bool {
 pub fn gettid() -> u64 {
     // SAFETY: gettid has no preconditions.
     unsafe { libc::gettid() as u64 }
+}
+
+/// Held by the tests whose threads must get their share of the CPUs (a spinner's pcpu, run
+/// queue waits, sleeps timed against a window), so that they do not run while another such
+/// test spins; the test harness runs tests in parallel.
+pub fn cpu_bound() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A unique directory under the system temp dir, removed when dropped.

@@ -11,7 +11,7 @@ use crate::row::Rows;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let needs = columns::needs(&args.columns);
-    let window = args.interval > 0.0 && needs.has(Needs::CPU);
+    let window = args.interval > 0.0 && needs.any(Needs::WINDOWED);
     let mut collector = start(
         &args.proc_root,
         Options {
