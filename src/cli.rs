@@ -60,7 +60,12 @@ pub struct Args {
     /// Seconds of the CPU window.
     pub interval: f64,
     pub proc_root: PathBuf,
+    /// The sysfs mount whose `fs/cgroup` holds the cgroups of the processes in `proc_root`.
+    pub sys_root: PathBuf,
 }
+
+/// Where sysfs is mounted, unless `--sys` says otherwise.
+pub const DEFAULT_SYS_ROOT: &str = "/sys";
 
 pub const VERSION: &str = concat!("tsnap ", env!("CARGO_PKG_VERSION"));
 
@@ -77,6 +82,7 @@ SELECTION (all commands)
     -C, --comm NAME[,NAME...]     processes named exactly NAME (/proc/PID/comm), as ps -C
     -r, --recursive               also every descendant of the selected processes
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
 
 OUTPUT (snap)
     -a, --all                     threads in every state, not only R and D
@@ -89,6 +95,9 @@ OUTPUT (snap)
     -V, --version                 the version
 
 Default columns: pid tid state pcpu comm wchan minflt majflt syscall filename kstack
+
+Before the threads, a block for each cgroup they live in: its CPU limit, usage and throttling
+over the -i window, memory use, limit and OOM kills, and pressure (PSI).
 
 What tsnap could not read (no permission, no such file on this kernel) is shown as - (null
 in JSON) and told once per column on stderr, with what would have allowed it.
@@ -107,7 +116,7 @@ tsnap snap - the threads that are running (R) or in uninterruptible sleep (D) no
 
 USAGE
     tsnap [snap] [-p PID,... | -C NAME,...] [-r] [-a] [-o COLS | -G COLS] [-f FMT] [-i SECS]
-          [--proc DIR]
+          [--proc DIR] [--sys DIR]
 
 OPTIONS
     -p, --pid PID[,PID...]        these processes (all their threads)
@@ -117,9 +126,13 @@ OPTIONS
     -o, --columns COLS            exactly these columns (see tsnap columns)
     -G, --add COLS                the default columns plus these
     -f, --format FMT              table (default), csv, json
-    -i, --interval SECS           window for pcpu, default 0.5; 0 = lifetime average, as ps
+    -i, --interval SECS           window for pcpu, runq, vcsw, ivcsw and the cgroup figures,
+                                  default 0.5; 0 = lifetime averages and totals, as ps
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
 
+Before the table, a block for each cgroup of the selected processes (the 4 with the most
+threads shown; JSON: all of them, as {\"type\":\"cgroup\",...} lines; CSV: on stderr).
 The table shows kstack on its own indented line under its thread. Without -p or -C every
 visible process is looked at, except tsnap itself.
 ";
@@ -129,9 +142,10 @@ tsnap dump - a jstack-like text dump of every thread of the selected processes
 
 USAGE
     tsnap dump (-p PID,... | -C NAME,...) [-r] [-f text|json] [-i SECS] [--proc DIR]
+          [--sys DIR]
 
-For each process, a header (time, pid, name, command line, thread count, uptime) and then
-every thread in tid order:
+For each process, a header (time, pid, name, command line, thread count, uptime, and its
+cgroup's CPU, memory and pressure) and then every thread in tid order:
 
     \"NAME\" tid=N nid=0xHEX state=X (description) cpu=P% cputime=Nms
         syscall: ...
@@ -146,8 +160,10 @@ OPTIONS
     -C, --comm NAME[,NAME...]     processes named exactly NAME
     -r, --recursive               also every descendant
     -f, --format FMT              text (default) or json (one object per line)
-    -i, --interval SECS           window for cpu=, default 0.5; 0 = lifetime average
+    -i, --interval SECS           window for cpu= and the cgroup figures, default 0.5;
+                                  0 = lifetime average
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
 ";
 
 const COLUMNS_HELP: &str = "\
@@ -169,6 +185,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
     let mut format = None;
     let mut interval = None;
     let mut proc_root = None;
+    let mut sys_root = None;
     let mut given: Vec<&'static str> = Vec::new();
 
     while let Some(arg) = p.next()? {
@@ -218,6 +235,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
                 given.push("--interval");
             }
             Long("proc") => proc_root = Some(PathBuf::from(p.value()?)),
+            Long("sys") => sys_root = Some(PathBuf::from(p.value()?)),
             Value(v) if command.is_none() => {
                 let name = v.string()?;
                 command = Some(Command::from_name(&name).ok_or_else(|| {
@@ -265,6 +283,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
         format: format.unwrap_or(Format::Table),
         interval: interval.unwrap_or(0.5),
         proc_root: proc_root.unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
+        sys_root: sys_root.unwrap_or_else(|| PathBuf::from(DEFAULT_SYS_ROOT)),
     }))
 }
 
@@ -352,12 +371,13 @@ mod tests {
         assert_eq!(a.interval, 0.5);
         assert!(!a.all);
         assert_eq!(a.proc_root, PathBuf::from("/proc"));
+        assert_eq!(a.sys_root, PathBuf::from("/sys"));
     }
 
     #[test]
     fn selection_and_shape() {
         let a = args(
-            "-p 1,2 -p 3 -C java,python3 -r -a -o pid,tid -G wchan,pid -f json -i 0 --proc /host/proc",
+            "-p 1,2 -p 3 -C java,python3 -r -a -o pid,tid -G wchan,pid -f json -i 0 --proc /host/proc --sys /host/sys",
         );
         assert_eq!(a.selection.pids, [1, 2, 3]);
         assert_eq!(a.selection.comms, [b"java".to_vec(), b"python3".to_vec()]);
@@ -366,6 +386,7 @@ mod tests {
         assert_eq!(a.format, Format::Json);
         assert_eq!(a.interval, 0.0);
         assert_eq!(a.proc_root, PathBuf::from("/host/proc"));
+        assert_eq!(a.sys_root, PathBuf::from("/host/sys"));
         assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
         assert_eq!(args("dump -C java").command, Command::Dump);
         assert!(args("dump -p 9").all);

@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) is a thin shell over this library; the library form exists so
 //! that the fuzz targets and tests can reach the parsers directly.
 
+pub mod cgroup;
 pub mod cli;
 pub mod clock;
 pub mod collect;

@@ -63,6 +63,14 @@ impl Run {
         all.retain(|o| o.get("type").is_none());
         all
     }
+
+    /// A snap table without the cgroup blocks above it.
+    pub fn table(&self) -> &str {
+        match self.stdout.starts_with("cgroup ") {
+            true => self.stdout.split_once("\n\n").map_or("", |(_, t)| t),
+            false => &self.stdout,
+        }
+    }
 }
 
 pub fn finish(output: Output) -> Run {

@@ -1,7 +1,9 @@
 //! `tsnap dump`: every thread of the selected processes, as a jstack-like text dump (or JSON
-//! lines), to read on its own or join with jstack's by `nid`.
+//! lines), to read on its own or join with jstack's by `nid`, each process headed by what
+//! its cgroup says.
 
 use super::{print_problems, sleep, start};
+use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
 use crate::collect::{self, Options, Pass};
@@ -18,7 +20,8 @@ const NEEDS: Needs = Needs::CPU
     .union(Needs::WCHAN)
     .union(Needs::STACK)
     .union(Needs::PCOMM)
-    .union(Needs::CMDLINE);
+    .union(Needs::CMDLINE)
+    .union(Needs::CGROUP);
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let window = args.interval > 0.0;
@@ -31,13 +34,18 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             cache_files: window,
         },
     )?;
+    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    cgroups.track(collector.cgroups());
     let mut rows = Rows::default();
     if window {
+        cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
         sleep(args.interval);
         super::snap::refresh(&mut collector)?;
     }
     collector.pass(Pass::Full, &mut rows);
+    cgroups.track(collector.cgroups());
+    cgroups.finish();
     let (now, _) = clock::now();
     let uptime = collect::read_uptime_ns(collector.root(), &mut Vec::new());
 
@@ -50,9 +58,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             .count();
         let threads = &rows.rows[first..first + count];
         let process = Process::of(threads, uptime);
+        let cgroup = cgroups.group_of(pid).map(|g| (&cgroups, g));
         match args.format {
-            Format::Json => write_json(&mut out.buf, &process, threads, &rows, now),
-            _ => write_text(&mut out.buf, &process, threads, &rows, now),
+            Format::Json => write_json(&mut out.buf, &process, cgroup, threads, &rows, now),
+            _ => write_text(&mut out.buf, &process, cgroup, threads, &rows, now),
         }
         out.maybe_flush()?;
         first += count;
@@ -86,7 +95,17 @@ impl<'r> Process<'r> {
     }
 }
 
-fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
+/// A process's cgroup: the window and the group's index in it.
+type Cgroup<'c> = Option<(&'c CgroupWindow, usize)>;
+
+fn write_text(
+    out: &mut Vec<u8>,
+    p: &Process<'_>,
+    cgroup: Cgroup<'_>,
+    threads: &[Row],
+    rows: &Rows,
+    now: i64,
+) {
     let mut num = itoa::Buffer::new();
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
@@ -109,7 +128,11 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         Some(c) => escape::text(out, rows.text(c)),
         None => out.push(b'-'),
     }
-    out.extend_from_slice(b"\n\n");
+    out.push(b'\n');
+    if let Some((cgroups, g)) = cgroup {
+        cgroups.write_text(g, out);
+    }
+    out.push(b'\n');
     let mut cell = Vec::new();
     for t in threads {
         out.push(b'"');
@@ -168,7 +191,14 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
     }
 }
 
-fn write_json(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
+fn write_json(
+    out: &mut Vec<u8>,
+    p: &Process<'_>,
+    cgroup: Cgroup<'_>,
+    threads: &[Row],
+    rows: &Rows,
+    now: i64,
+) {
     let mut time = Vec::new();
     clock::push_iso8601(&mut time, now, 0);
     let mut line = JsonLine::new(out);
@@ -184,6 +214,14 @@ fn write_json(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
     match p.uptime {
         Some(up) => line.number("uptime", up),
         None => line.null("uptime"),
+    };
+    match cgroup {
+        Some((cgroups, g)) => {
+            line.object("cgroup");
+            cgroups.write_json(g, &mut line);
+            line.close()
+        }
+        None => line.null("cgroup"),
     };
     line.end();
     let mut cell = Vec::new();

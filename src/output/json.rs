@@ -61,6 +61,19 @@ impl<'a> JsonLine<'a> {
         self
     }
 
+    /// Opens an object as the value of `key`; [`JsonLine::close`] ends it.
+    pub fn object(&mut self, key: &str) -> &mut Self {
+        self.key(key).push(b'{');
+        self.first = true;
+        self
+    }
+
+    pub fn close(&mut self) -> &mut Self {
+        self.out.push(b'}');
+        self.first = false;
+        self
+    }
+
     pub fn null(&mut self, key: &str) -> &mut Self {
         self.key(key).extend_from_slice(b"null");
         self

@@ -71,6 +71,25 @@ fn fill(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<()> {
     }
 }
 
+/// Opens `path` relative to `dir` and reads it to the end into `buf`: for files of many
+/// records (`mountinfo`), where a short read does not mean the end.
+pub fn read_to_end(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::Result<()> {
+    let fd = open_file(dir, path.as_cstr())?;
+    buf.clear();
+    loop {
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(buf.capacity().max(16 * 1024));
+        }
+        let (filled, _) = rustix::io::read(&fd, buf.spare_capacity_mut())?;
+        let n = filled.len();
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: read initialised the first `n` bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+    }
+}
+
 /// Reads the target of the symlink `path` relative to `dir` into `buf` (replacing its
 /// contents), without allocating once `buf` is large enough.
 pub fn read_link(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::Result<()> {

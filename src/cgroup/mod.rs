@@ -1,0 +1,284 @@
+//! The cgroups the selected processes live in, and what their files say at the start and
+//! the end of a window: CPU limit, usage and throttling, memory use, limit and OOM kills, and
+//! pressure (PSI). [`CgroupWindow`] takes the two readings; `render` turns them into the
+//! header block of snap and dump (and the footer of a sampling run).
+//!
+//! v2, v1 and hybrid layouts are read; where both hierarchies could answer, v2 is used when
+//! its controller is enabled for the cgroup, else v1. A file that does not exist leaves its
+//! value out and never fails the run; all of them are readable by any user.
+
+mod locate;
+mod render;
+
+use crate::parse::cgroup::{self as parse, Limit, Membership, Pressure, Quota};
+use crate::procfs::{self, RelPath};
+use crate::row::Row;
+use locate::{Hierarchy, Missing, Mounts};
+use rustix::fd::{BorrowedFd, OwnedFd};
+use std::ffi::CStr;
+use std::path::Path;
+
+/// One reading of a cgroup's files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// When it was taken (CLOCK_MONOTONIC ns).
+    pub at: u64,
+    pub quota: Option<Quota>,
+    /// CFS periods elapsed, and those in which the cgroup ran out of quota.
+    pub periods: Option<u64>,
+    pub throttled: Option<u64>,
+    pub throttled_ns: Option<u64>,
+    /// CPU time used by the cgroup since it was created.
+    pub usage_ns: Option<u64>,
+    pub memory: Option<u64>,
+    pub memory_limit: Option<Limit>,
+    pub oom_kills: Option<u64>,
+    /// The `some` lines of cpu, memory and io pressure.
+    pub pressure: [Option<Pressure>; 3],
+}
+
+/// Which hierarchy each part of the last reading came from, for labels.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sources {
+    cpu: Option<Hierarchy>,
+    memory: Option<Hierarchy>,
+    /// The v2 directory could be opened (pressure comes from it).
+    v2: bool,
+    /// Why no directory at all could be opened.
+    missing: Option<Missing>,
+}
+
+struct Group {
+    /// `/proc/PID/cgroup` of the first process seen in it: its paths name the group.
+    file: Vec<u8>,
+    key: Vec<u8>,
+    processes: usize,
+    sources: Sources,
+    start: Option<Reading>,
+    end: Option<Reading>,
+}
+
+impl Group {
+    fn membership(&self) -> Membership<'_> {
+        parse::membership(&self.file)
+    }
+}
+
+/// The cgroups of the selected processes, with a reading at the start of a window
+/// ([`CgroupWindow::start`]) and one at its end ([`CgroupWindow::finish`]). Without a start
+/// reading only the values of the moment are shown.
+pub struct CgroupWindow {
+    mounts: Mounts,
+    groups: Vec<Group>,
+    /// (pid, group), sorted by pid.
+    members: Vec<(u32, usize)>,
+    key: Vec<u8>,
+    bufs: [Vec<u8>; 2],
+}
+
+impl CgroupWindow {
+    /// Locates the hierarchies under `sys` from tsnap's own mountinfo in the procfs mount
+    /// `proc_root`.
+    pub fn new(proc_root: BorrowedFd<'_>, sys: &Path) -> CgroupWindow {
+        let mut path = RelPath::new();
+        path.push(b"self/mountinfo");
+        let mut info = Vec::new();
+        let found = procfs::read_to_end(proc_root, &path, &mut info).is_ok();
+        CgroupWindow {
+            mounts: Mounts::find(sys, found.then_some(&info[..])),
+            groups: Vec::new(),
+            members: Vec::new(),
+            key: Vec::new(),
+            bufs: Default::default(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Adds the processes not seen yet, given as (pid, its `/proc/PID/cgroup`), to their
+    /// groups. A group first seen after [`CgroupWindow::start`] has no start reading.
+    pub fn track<'a>(&mut self, processes: impl Iterator<Item = (u32, &'a [u8])>) {
+        for (pid, file) in processes {
+            let Err(at) = self.members.binary_search_by_key(&pid, |m| m.0) else {
+                continue;
+            };
+            let m = parse::membership(file);
+            if m.path().is_none() {
+                continue;
+            }
+            self.key.clear();
+            for path in [m.v2, m.cpu, m.cpuacct, m.memory] {
+                self.key.extend_from_slice(path.unwrap_or(b"-"));
+                self.key.push(0);
+            }
+            let g = match self.groups.iter().position(|g| g.key == self.key) {
+                Some(g) => g,
+                None => {
+                    self.groups.push(Group {
+                        file: file.to_vec(),
+                        key: self.key.clone(),
+                        processes: 0,
+                        sources: Sources::default(),
+                        start: None,
+                        end: None,
+                    });
+                    self.groups.len() - 1
+                }
+            };
+            self.groups[g].processes += 1;
+            self.members.insert(at, (pid, g));
+        }
+    }
+
+    /// Takes the reading that opens the window.
+    pub fn start(&mut self) {
+        for g in 0..self.groups.len() {
+            let reading = self.read(g);
+            self.groups[g].start = Some(reading);
+        }
+    }
+
+    /// Takes the reading that closes the window (or the only one, without a window).
+    pub fn finish(&mut self) {
+        for g in 0..self.groups.len() {
+            let reading = self.read(g);
+            self.groups[g].end = Some(reading);
+        }
+    }
+
+    pub fn group_of(&self, pid: u32) -> Option<usize> {
+        let at = self.members.binary_search_by_key(&pid, |m| m.0).ok()?;
+        Some(self.members[at].1)
+    }
+
+    /// The groups to show with `rows`: those with the most rows first, then those with the
+    /// most processes, at most `max` of them; and how many were left out.
+    pub fn busiest(&self, rows: &[Row], max: usize) -> (Vec<usize>, usize) {
+        let mut shown = vec![0usize; self.groups.len()];
+        for r in rows {
+            if let Some(g) = self.group_of(r.pid) {
+                shown[g] += 1;
+            }
+        }
+        let mut order: Vec<usize> = (0..self.groups.len()).collect();
+        order.sort_by_key(|&g| {
+            (
+                std::cmp::Reverse(shown[g]),
+                std::cmp::Reverse(self.groups[g].processes),
+                g,
+            )
+        });
+        let more = order.len().saturating_sub(max);
+        order.truncate(max);
+        (order, more)
+    }
+
+    /// Reads the files of group `g` now.
+    fn read(&mut self, g: usize) -> Reading {
+        let group = &self.groups[g];
+        let m = group.membership();
+        let open = |h, path: Option<&[u8]>| {
+            path.map_or(Err(Missing::NotMounted), |p| self.mounts.open(h, p))
+        };
+        let v2 = open(Hierarchy::V2, m.v2);
+        let cpu = open(Hierarchy::Cpu, m.cpu);
+        let cpuacct = open(Hierarchy::Cpuacct, m.cpuacct);
+        let memory = open(Hierarchy::Memory, m.memory);
+        let dirs = [&v2, &cpu, &cpuacct, &memory];
+        let missing = match dirs.iter().any(|d| d.is_ok()) {
+            true => None,
+            false => dirs.iter().filter_map(|d| d.as_ref().err().copied()).max(),
+        };
+        let mut sources = Sources {
+            v2: v2.is_ok(),
+            missing,
+            ..Sources::default()
+        };
+        let [a, b] = &mut self.bufs;
+        let mut r = Reading {
+            at: crate::collect::monotonic_ns(),
+            ..Reading::default()
+        };
+
+        // The limit and throttling: v2 where its cpu controller is on (cpu.max), else v1.
+        let v2_quota = v2
+            .as_ref()
+            .ok()
+            .and_then(|d| file(d, c"cpu.max", a).and_then(parse::cpu_max));
+        if let (Ok(d), Some(q)) = (&v2, v2_quota) {
+            r.quota = Some(q);
+            sources.cpu = Some(Hierarchy::V2);
+            if let Some(stat) = file(d, c"cpu.stat", a) {
+                r.periods = parse::keyed(stat, b"nr_periods");
+                r.throttled = parse::keyed(stat, b"nr_throttled");
+                r.throttled_ns = parse::keyed(stat, b"throttled_usec").map(|us| us * 1000);
+            }
+        } else if let Ok(d) = &cpu {
+            sources.cpu = Some(Hierarchy::Cpu);
+            if let (Some(quota), Some(period)) = (
+                file(d, c"cpu.cfs_quota_us", a),
+                file(d, c"cpu.cfs_period_us", b),
+            ) {
+                r.quota = parse::cfs_quota(quota, period);
+            }
+            if let Some(stat) = file(d, c"cpu.stat", a) {
+                r.periods = parse::keyed(stat, b"nr_periods");
+                r.throttled = parse::keyed(stat, b"nr_throttled");
+                r.throttled_ns = parse::keyed(stat, b"throttled_time");
+            }
+        }
+        // Usage: v1 cpuacct where mounted, else v2's cpu.stat (there with or without the
+        // cpu controller).
+        if let Ok(d) = &cpuacct {
+            r.usage_ns = file(d, c"cpuacct.usage", a).and_then(parse::number);
+            sources.cpu.get_or_insert(Hierarchy::Cpuacct);
+        } else if let Ok(d) = &v2 {
+            r.usage_ns = file(d, c"cpu.stat", a)
+                .and_then(|s| parse::keyed(s, b"usage_usec"))
+                .map(|us| us * 1000);
+            if r.usage_ns.is_some() {
+                sources.cpu.get_or_insert(Hierarchy::V2);
+            }
+        }
+
+        // Memory: v2 where its memory controller is on (memory.current), else v1.
+        let v2_memory = v2
+            .as_ref()
+            .ok()
+            .and_then(|d| file(d, c"memory.current", a).and_then(parse::number));
+        if let (Ok(d), Some(current)) = (&v2, v2_memory) {
+            sources.memory = Some(Hierarchy::V2);
+            r.memory = Some(current);
+            r.memory_limit = file(d, c"memory.max", a).and_then(parse::memory_max);
+            r.oom_kills = file(d, c"memory.events", a).and_then(|e| parse::keyed(e, b"oom_kill"));
+        } else if let Ok(d) = &memory {
+            sources.memory = Some(Hierarchy::Memory);
+            r.memory = file(d, c"memory.usage_in_bytes", a).and_then(parse::number);
+            r.memory_limit =
+                file(d, c"memory.limit_in_bytes", a).and_then(parse::memory_limit_in_bytes);
+            r.oom_kills =
+                file(d, c"memory.oom_control", a).and_then(|e| parse::keyed(e, b"oom_kill"));
+        }
+
+        if let Ok(d) = &v2 {
+            for (slot, name) in
+                r.pressure
+                    .iter_mut()
+                    .zip([c"cpu.pressure", c"memory.pressure", c"io.pressure"])
+            {
+                *slot = file(d, name, a).and_then(parse::pressure);
+            }
+        }
+        self.groups[g].sources = sources;
+        r
+    }
+}
+
+/// Reads the file `name` of the cgroup directory `dir` into `buf`.
+fn file<'b>(dir: &OwnedFd, name: &CStr, buf: &'b mut Vec<u8>) -> Option<&'b [u8]> {
+    let fd = procfs::open_file(dir, name).ok()?;
+    procfs::pread_whole(rustix::fd::AsFd::as_fd(&fd), buf).ok()?;
+    Some(buf)
+}
