@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod cgroup;
 mod cli;
 mod fixtures;
 mod generated;

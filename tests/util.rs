@@ -6,13 +6,15 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The binary under test, as an absolute path (tests may run it from another directory).
 pub fn binary() -> PathBuf {
-    std::env::var_os("TSNAP_BIN")
+    let bin = std::env::var_os("TSNAP_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tsnap")))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tsnap")));
+    std::path::absolute(&bin).unwrap_or(bin)
 }
 
 /// A command that runs tsnap (through the runner, if any).
@@ -83,8 +85,14 @@ pub fn finish(output: Output) -> Run {
 
 /// Runs tsnap with `args` and collects its output.
 pub fn run(args: &[&str]) -> Run {
+    run_in(Path::new("."), args)
+}
+
+/// Runs tsnap with `args` in directory `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     finish(
         tsnap()
+            .current_dir(dir)
             .args(args)
             .stdin(Stdio::null())
             .output()
