@@ -96,8 +96,8 @@ OUTPUT (snap)
 
 Default columns: pid tid state pcpu comm wchan minflt majflt syscall filename kstack
 
-Before the threads, a block for each cgroup they live in: its CPU limit, usage and throttling
-over the -i window, memory use, limit and OOM kills, and pressure (PSI).
+Before the threads, a block for each cgroup they live in: CPU limit, usage and throttling,
+memory and OOM kills, pressure (PSI).
 
 What tsnap could not read (no permission, no such file on this kernel) is shown as - (null
 in JSON) and told once per column on stderr, with what would have allowed it.
@@ -131,8 +131,8 @@ OPTIONS
         --proc DIR                read this procfs mount instead of /proc
         --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
 
-Before the table, a block for each cgroup of the selected processes (the 4 with the most
-threads shown; JSON: all of them, as {\"type\":\"cgroup\",...} lines; CSV: on stderr).
+Before the table, a block for each cgroup (at most 4, those with the most threads shown;
+JSON: all, as {\"type\":\"cgroup\",...} lines; CSV: on stderr).
 The table shows kstack on its own indented line under its thread. Without -p or -C every
 visible process is looked at, except tsnap itself.
 ";

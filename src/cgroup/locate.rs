@@ -9,10 +9,9 @@
 //! `SYS/fs/cgroup/unified` beside v1 controllers at `SYS/fs/cgroup/CONTROLLER`.
 
 use crate::parse::mountinfo;
+use crate::procfs;
 use rustix::fd::OwnedFd;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use rustix::fs::CWD;
 
 /// The hierarchies tsnap reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,17 +38,17 @@ impl Hierarchy {
 pub enum Missing {
     /// No mount of the hierarchy: nothing to read, nothing to say.
     NotMounted,
-    /// The cgroup is outside what is mounted here (another container's, or beyond tsnap's
-    /// cgroup namespace: a path with `..`).
-    Outside,
     /// The directory does not exist (or cannot be opened): the process moved, or `--sys`
     /// is not that host's.
     NotFound,
+    /// The cgroup is outside what is mounted here (another container's, or beyond tsnap's
+    /// cgroup namespace: a path with `..`).
+    Outside,
 }
 
 struct Mount {
     hierarchy: Hierarchy,
-    point: PathBuf,
+    point: Vec<u8>,
     root: Vec<u8>,
 }
 
@@ -57,21 +56,20 @@ struct Mount {
 pub struct Mounts {
     mounts: Vec<Mount>,
     /// `SYS/fs/cgroup`, for messages.
-    pub base: PathBuf,
+    pub base: Vec<u8>,
 }
 
 impl Mounts {
-    /// Finds the mounts in `mountinfo` (when given) under `sys`, else assumes the usual
-    /// layout.
-    pub fn find(sys: &Path, info: Option<&[u8]>) -> Mounts {
-        let base = sys.join("fs/cgroup");
-        let real = std::fs::canonicalize(&base).unwrap_or_else(|_| base.clone());
+    /// Finds the mounts in `mountinfo` (when given) under the sysfs mount `sys`, else
+    /// assumes the usual layout.
+    pub fn find(sys: &[u8], info: Option<&[u8]>) -> Mounts {
+        let mut base = sys.strip_suffix(b"/").unwrap_or(sys).to_vec();
+        base.extend_from_slice(b"/fs/cgroup");
         let mut mounts = Vec::new();
-        for m in info.into_iter().flat_map(mountinfo::mounts) {
+        for m in mountinfo::mounts(info.unwrap_or_default()) {
             let mut point = Vec::new();
             mountinfo::unescape(m.point, &mut point);
-            let point = PathBuf::from(OsStr::from_bytes(&point));
-            if !point.starts_with(&real) {
+            if below(&point, &base).is_none() {
                 continue;
             }
             let mut root = Vec::new();
@@ -113,28 +111,38 @@ impl Mounts {
         let (m, rel) = of_h
             .find_map(|m| Some((m, below(path, &m.root)?)))
             .ok_or(Missing::Outside)?;
-        let dir = m.point.join(OsStr::from_bytes(rel));
-        crate::procfs::open_dir(rustix::fs::CWD, &dir).map_err(|_| Missing::NotFound)
+        procfs::open_dir(CWD, join(&m.point, rel)).map_err(|_| Missing::NotFound)
     }
 }
 
+/// `dir/name`.
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut path = dir.to_vec();
+    if !name.is_empty() {
+        path.push(b'/');
+        path.extend_from_slice(name);
+    }
+    path
+}
+
 /// The layout systemd and container runtimes set up, for when mountinfo says nothing.
-fn usual(base: &Path) -> Vec<Mount> {
-    let mount = |hierarchy, point: PathBuf| Mount {
+fn usual(base: &[u8]) -> Vec<Mount> {
+    let mount = |hierarchy, point: Vec<u8>| Mount {
         hierarchy,
         point,
         root: b"/".to_vec(),
     };
+    let is_v2 = |dir: &[u8]| procfs::open_file(CWD, join(dir, b"cgroup.controllers")).is_ok();
     let mut mounts = Vec::new();
-    for v2 in [base.to_path_buf(), base.join("unified")] {
-        if v2.join("cgroup.controllers").exists() {
-            mounts.push(mount(Hierarchy::V2, v2));
-            break;
-        }
+    if let Some(v2) = [base.to_vec(), join(base, b"unified")]
+        .into_iter()
+        .find(|d| is_v2(d))
+    {
+        mounts.push(mount(Hierarchy::V2, v2));
     }
     for h in [Hierarchy::Cpu, Hierarchy::Cpuacct, Hierarchy::Memory] {
-        let dir = base.join(OsStr::from_bytes(h.controller()));
-        if dir.is_dir() && !dir.join("cgroup.controllers").exists() {
+        let dir = join(base, h.controller());
+        if procfs::open_dir(CWD, &dir[..]).is_ok() && !is_v2(&dir) {
             mounts.push(mount(h, dir));
         }
     }
@@ -168,6 +176,7 @@ mod tests {
     #[test]
     fn mounts_from_mountinfo() {
         let dir = std::env::temp_dir().join(format!("tsnap-locate-{}", std::process::id()));
+        let sys = dir.to_str().unwrap().as_bytes();
         let base = dir.join("fs/cgroup");
         // The container's cgroup /docker/abc is mounted at memory/; the full hierarchy
         // would have it at memory/docker/abc.
@@ -175,15 +184,14 @@ mod tests {
         std::fs::create_dir_all(base.join("memory/docker/abc/inner")).unwrap();
         std::fs::create_dir_all(base.join("unified/user.slice")).unwrap();
         std::fs::write(base.join("unified/cgroup.controllers"), "\n").unwrap();
-        let base_s = std::fs::canonicalize(&base).unwrap();
-        let base_s = base_s.to_str().unwrap();
+        let base_s = base.to_str().unwrap();
         let info = format!(
             "1 0 0:1 / / rw - ext4 /dev/root rw\n\
              2 1 0:2 /docker/abc {base_s}/memory rw - cgroup cgroup rw,memory\n\
              3 1 0:3 / {base_s}/unified rw - cgroup2 cgroup2 rw\n\
              4 1 0:4 / /elsewhere/cpu rw - cgroup cgroup rw,cpu\n"
         );
-        let m = Mounts::find(&dir, Some(info.as_bytes()));
+        let m = Mounts::find(sys, Some(info.as_bytes()));
         assert!(m.open(Hierarchy::Memory, b"/docker/abc").is_ok());
         assert!(m.open(Hierarchy::Memory, b"/docker/abc/inner").is_ok());
         assert_eq!(
@@ -206,7 +214,7 @@ mod tests {
         );
 
         // No cgroup mount under SYS in mountinfo: the usual hybrid layout.
-        let m = Mounts::find(&dir, Some(b"1 0 0:1 / / rw - ext4 /dev/root rw\n"));
+        let m = Mounts::find(sys, Some(b"1 0 0:1 / / rw - ext4 /dev/root rw\n"));
         assert!(m.open(Hierarchy::Memory, b"/docker/abc/inner").is_ok());
         assert!(m.open(Hierarchy::V2, b"/").is_ok());
         assert_eq!(

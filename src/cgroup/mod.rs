@@ -16,6 +16,7 @@ use crate::row::Row;
 use locate::{Hierarchy, Missing, Mounts};
 use rustix::fd::{BorrowedFd, OwnedFd};
 use std::ffi::CStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// One reading of a cgroup's files.
@@ -52,7 +53,6 @@ struct Group {
     /// `/proc/PID/cgroup` of the first process seen in it: its paths name the group.
     file: Vec<u8>,
     key: Vec<u8>,
-    processes: usize,
     sources: Sources,
     start: Option<Reading>,
     end: Option<Reading>,
@@ -70,7 +70,7 @@ impl Group {
 pub struct CgroupWindow {
     mounts: Mounts,
     groups: Vec<Group>,
-    /// (pid, group), sorted by pid.
+    /// (pid, group).
     members: Vec<(u32, usize)>,
     key: Vec<u8>,
     bufs: [Vec<u8>; 2],
@@ -85,7 +85,7 @@ impl CgroupWindow {
         let mut info = Vec::new();
         let found = procfs::read_to_end(proc_root, &path, &mut info).is_ok();
         CgroupWindow {
-            mounts: Mounts::find(sys, found.then_some(&info[..])),
+            mounts: Mounts::find(sys.as_os_str().as_bytes(), found.then_some(&info[..])),
             groups: Vec::new(),
             members: Vec::new(),
             key: Vec::new(),
@@ -101,9 +101,9 @@ impl CgroupWindow {
     /// groups. A group first seen after [`CgroupWindow::start`] has no start reading.
     pub fn track<'a>(&mut self, processes: impl Iterator<Item = (u32, &'a [u8])>) {
         for (pid, file) in processes {
-            let Err(at) = self.members.binary_search_by_key(&pid, |m| m.0) else {
+            if self.group_of(pid).is_some() {
                 continue;
-            };
+            }
             let m = parse::membership(file);
             if m.path().is_none() {
                 continue;
@@ -119,7 +119,6 @@ impl CgroupWindow {
                     self.groups.push(Group {
                         file: file.to_vec(),
                         key: self.key.clone(),
-                        processes: 0,
                         sources: Sources::default(),
                         start: None,
                         end: None,
@@ -127,153 +126,155 @@ impl CgroupWindow {
                     self.groups.len() - 1
                 }
             };
-            self.groups[g].processes += 1;
-            self.members.insert(at, (pid, g));
+            self.members.push((pid, g));
         }
     }
 
     /// Takes the reading that opens the window.
     pub fn start(&mut self) {
-        for g in 0..self.groups.len() {
-            let reading = self.read(g);
-            self.groups[g].start = Some(reading);
+        for group in &mut self.groups {
+            group.start = Some(read(&self.mounts, &mut self.bufs, group));
         }
     }
 
     /// Takes the reading that closes the window (or the only one, without a window).
     pub fn finish(&mut self) {
-        for g in 0..self.groups.len() {
-            let reading = self.read(g);
-            self.groups[g].end = Some(reading);
+        for group in &mut self.groups {
+            group.end = Some(read(&self.mounts, &mut self.bufs, group));
         }
     }
 
     pub fn group_of(&self, pid: u32) -> Option<usize> {
-        let at = self.members.binary_search_by_key(&pid, |m| m.0).ok()?;
-        Some(self.members[at].1)
+        self.members.iter().find(|m| m.0 == pid).map(|m| m.1)
     }
 
     /// The groups to show with `rows`: those with the most rows first, then those with the
     /// most processes, at most `max` of them; and how many were left out.
     pub fn busiest(&self, rows: &[Row], max: usize) -> (Vec<usize>, usize) {
-        let mut shown = vec![0usize; self.groups.len()];
-        for r in rows {
-            if let Some(g) = self.group_of(r.pid) {
-                shown[g] += 1;
+        let count = self.groups.len();
+        // (rows shown, processes) of each group.
+        let mut weight = vec![(0usize, 0usize); count];
+        for &(_, g) in &self.members {
+            if let Some(w) = weight.get_mut(g) {
+                w.1 += 1;
             }
         }
-        let mut order: Vec<usize> = (0..self.groups.len()).collect();
-        order.sort_by_key(|&g| {
-            (
-                std::cmp::Reverse(shown[g]),
-                std::cmp::Reverse(self.groups[g].processes),
-                g,
-            )
-        });
-        let more = order.len().saturating_sub(max);
-        order.truncate(max);
+        for r in rows {
+            if let Some(w) = self.group_of(r.pid).and_then(|g| weight.get_mut(g)) {
+                w.0 += 1;
+            }
+        }
+        // Few groups: pick the busiest of those left, one at a time.
+        let mut order = Vec::new();
+        while order.len() < max.min(count) {
+            let best = weight
+                .iter()
+                .enumerate()
+                .filter(|(g, _)| !order.contains(g))
+                .max_by_key(|&(g, w)| (*w, count - g))
+                .map(|(g, _)| g);
+            order.extend(best);
+        }
+        let more = count - order.len();
         (order, more)
     }
+}
 
-    /// Reads the files of group `g` now.
-    fn read(&mut self, g: usize) -> Reading {
-        let group = &self.groups[g];
-        let m = group.membership();
-        let open = |h, path: Option<&[u8]>| {
-            path.map_or(Err(Missing::NotMounted), |p| self.mounts.open(h, p))
-        };
-        let v2 = open(Hierarchy::V2, m.v2);
-        let cpu = open(Hierarchy::Cpu, m.cpu);
-        let cpuacct = open(Hierarchy::Cpuacct, m.cpuacct);
-        let memory = open(Hierarchy::Memory, m.memory);
-        let dirs = [&v2, &cpu, &cpuacct, &memory];
-        let missing = match dirs.iter().any(|d| d.is_ok()) {
-            true => None,
-            false => dirs.iter().filter_map(|d| d.as_ref().err().copied()).max(),
-        };
-        let mut sources = Sources {
-            v2: v2.is_ok(),
-            missing,
-            ..Sources::default()
-        };
-        let [a, b] = &mut self.bufs;
-        let mut r = Reading {
-            at: crate::collect::monotonic_ns(),
-            ..Reading::default()
-        };
+/// Reads the files of `group` now, and notes in it where they came from.
+fn read(mounts: &Mounts, bufs: &mut [Vec<u8>; 2], group: &mut Group) -> Reading {
+    let m = group.membership();
+    let open =
+        |h, path: Option<&[u8]>| path.map_or(Err(Missing::NotMounted), |p| mounts.open(h, p));
+    let v2 = open(Hierarchy::V2, m.v2);
+    let cpu = open(Hierarchy::Cpu, m.cpu);
+    let cpuacct = open(Hierarchy::Cpuacct, m.cpuacct);
+    let memory = open(Hierarchy::Memory, m.memory);
+    let dirs = [&v2, &cpu, &cpuacct, &memory];
+    let missing = match dirs.iter().any(|d| d.is_ok()) {
+        true => None,
+        false => dirs.iter().filter_map(|d| d.as_ref().err().copied()).max(),
+    };
+    let mut sources = Sources {
+        v2: v2.is_ok(),
+        missing,
+        ..Sources::default()
+    };
+    let [a, b] = bufs;
+    let mut r = Reading {
+        at: crate::collect::monotonic_ns(),
+        ..Reading::default()
+    };
 
-        // The limit and throttling: v2 where its cpu controller is on (cpu.max), else v1.
-        let v2_quota = v2
-            .as_ref()
-            .ok()
-            .and_then(|d| file(d, c"cpu.max", a).and_then(parse::cpu_max));
-        if let (Ok(d), Some(q)) = (&v2, v2_quota) {
-            r.quota = Some(q);
-            sources.cpu = Some(Hierarchy::V2);
-            if let Some(stat) = file(d, c"cpu.stat", a) {
-                r.periods = parse::keyed(stat, b"nr_periods");
-                r.throttled = parse::keyed(stat, b"nr_throttled");
-                r.throttled_ns = parse::keyed(stat, b"throttled_usec").map(|us| us * 1000);
-            }
-        } else if let Ok(d) = &cpu {
-            sources.cpu = Some(Hierarchy::Cpu);
-            if let (Some(quota), Some(period)) = (
-                file(d, c"cpu.cfs_quota_us", a),
-                file(d, c"cpu.cfs_period_us", b),
-            ) {
-                r.quota = parse::cfs_quota(quota, period);
-            }
-            if let Some(stat) = file(d, c"cpu.stat", a) {
-                r.periods = parse::keyed(stat, b"nr_periods");
-                r.throttled = parse::keyed(stat, b"nr_throttled");
-                r.throttled_ns = parse::keyed(stat, b"throttled_time");
-            }
+    // The limit and throttling: v2 where its cpu controller is on (cpu.max), else v1.
+    let v2_quota = v2
+        .as_ref()
+        .ok()
+        .and_then(|d| file(d, c"cpu.max", a).and_then(parse::cpu_max));
+    if let (Ok(d), Some(q)) = (&v2, v2_quota) {
+        r.quota = Some(q);
+        sources.cpu = Some(Hierarchy::V2);
+        if let Some(stat) = file(d, c"cpu.stat", a) {
+            r.periods = parse::keyed(stat, b"nr_periods");
+            r.throttled = parse::keyed(stat, b"nr_throttled");
+            r.throttled_ns = parse::keyed(stat, b"throttled_usec").map(|us| us * 1000);
         }
-        // Usage: v1 cpuacct where mounted, else v2's cpu.stat (there with or without the
-        // cpu controller).
-        if let Ok(d) = &cpuacct {
-            r.usage_ns = file(d, c"cpuacct.usage", a).and_then(parse::number);
-            sources.cpu.get_or_insert(Hierarchy::Cpuacct);
-        } else if let Ok(d) = &v2 {
-            r.usage_ns = file(d, c"cpu.stat", a)
-                .and_then(|s| parse::keyed(s, b"usage_usec"))
-                .map(|us| us * 1000);
-            if r.usage_ns.is_some() {
-                sources.cpu.get_or_insert(Hierarchy::V2);
-            }
+    } else if let Ok(d) = &cpu {
+        sources.cpu = Some(Hierarchy::Cpu);
+        if let (Some(quota), Some(period)) = (
+            file(d, c"cpu.cfs_quota_us", a),
+            file(d, c"cpu.cfs_period_us", b),
+        ) {
+            r.quota = parse::cfs_quota(quota, period);
         }
-
-        // Memory: v2 where its memory controller is on (memory.current), else v1.
-        let v2_memory = v2
-            .as_ref()
-            .ok()
-            .and_then(|d| file(d, c"memory.current", a).and_then(parse::number));
-        if let (Ok(d), Some(current)) = (&v2, v2_memory) {
-            sources.memory = Some(Hierarchy::V2);
-            r.memory = Some(current);
-            r.memory_limit = file(d, c"memory.max", a).and_then(parse::memory_max);
-            r.oom_kills = file(d, c"memory.events", a).and_then(|e| parse::keyed(e, b"oom_kill"));
-        } else if let Ok(d) = &memory {
-            sources.memory = Some(Hierarchy::Memory);
-            r.memory = file(d, c"memory.usage_in_bytes", a).and_then(parse::number);
-            r.memory_limit =
-                file(d, c"memory.limit_in_bytes", a).and_then(parse::memory_limit_in_bytes);
-            r.oom_kills =
-                file(d, c"memory.oom_control", a).and_then(|e| parse::keyed(e, b"oom_kill"));
+        if let Some(stat) = file(d, c"cpu.stat", a) {
+            r.periods = parse::keyed(stat, b"nr_periods");
+            r.throttled = parse::keyed(stat, b"nr_throttled");
+            r.throttled_ns = parse::keyed(stat, b"throttled_time");
         }
-
-        if let Ok(d) = &v2 {
-            for (slot, name) in
-                r.pressure
-                    .iter_mut()
-                    .zip([c"cpu.pressure", c"memory.pressure", c"io.pressure"])
-            {
-                *slot = file(d, name, a).and_then(parse::pressure);
-            }
-        }
-        self.groups[g].sources = sources;
-        r
     }
+    // Usage: v1 cpuacct where mounted, else v2's cpu.stat (there with or without the
+    // cpu controller).
+    if let Ok(d) = &cpuacct {
+        r.usage_ns = file(d, c"cpuacct.usage", a).and_then(parse::number);
+        sources.cpu.get_or_insert(Hierarchy::Cpuacct);
+    } else if let Ok(d) = &v2 {
+        r.usage_ns = file(d, c"cpu.stat", a)
+            .and_then(|s| parse::keyed(s, b"usage_usec"))
+            .map(|us| us * 1000);
+        if r.usage_ns.is_some() {
+            sources.cpu.get_or_insert(Hierarchy::V2);
+        }
+    }
+
+    // Memory: v2 where its memory controller is on (memory.current), else v1.
+    let v2_memory = v2
+        .as_ref()
+        .ok()
+        .and_then(|d| file(d, c"memory.current", a).and_then(parse::number));
+    if let (Ok(d), Some(current)) = (&v2, v2_memory) {
+        sources.memory = Some(Hierarchy::V2);
+        r.memory = Some(current);
+        r.memory_limit = file(d, c"memory.max", a).and_then(parse::memory_max);
+        r.oom_kills = file(d, c"memory.events", a).and_then(|e| parse::keyed(e, b"oom_kill"));
+    } else if let Ok(d) = &memory {
+        sources.memory = Some(Hierarchy::Memory);
+        r.memory = file(d, c"memory.usage_in_bytes", a).and_then(parse::number);
+        r.memory_limit =
+            file(d, c"memory.limit_in_bytes", a).and_then(parse::memory_limit_in_bytes);
+        r.oom_kills = file(d, c"memory.oom_control", a).and_then(|e| parse::keyed(e, b"oom_kill"));
+    }
+
+    if let Ok(d) = &v2 {
+        for (slot, name) in
+            r.pressure
+                .iter_mut()
+                .zip([c"cpu.pressure", c"memory.pressure", c"io.pressure"])
+        {
+            *slot = file(d, name, a).and_then(parse::pressure);
+        }
+    }
+    group.sources = sources;
+    r
 }
 
 /// Reads the file `name` of the cgroup directory `dir` into `buf`.

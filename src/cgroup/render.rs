@@ -57,11 +57,17 @@ impl Group {
 }
 
 impl CgroupWindow {
+    /// Group `g` with its window (when it has a start reading) and its last reading.
+    fn group(&self, g: usize) -> Option<(&Group, Option<Window<'_>>, &Reading)> {
+        let group = self.groups.get(g)?;
+        let (window, end) = group.window()?;
+        Some((group, window, end))
+    }
+
     /// Writes the block of group `g`: a line naming it, then one line each for cpu, memory
     /// and pressure where anything of them could be read.
     pub fn write_text(&self, g: usize, out: &mut Vec<u8>) {
-        let group = &self.groups[g];
-        let Some((window, end)) = group.window() else {
+        let Some((group, window, end)) = self.group(g) else {
             return;
         };
         let m = group.membership();
@@ -73,7 +79,7 @@ impl CgroupWindow {
         out.push(b')');
         if let Some(id) = parse::container_id(path) {
             out.extend_from_slice(b", container ");
-            out.extend_from_slice(&id[..12]);
+            out.extend_from_slice(id.get(..12).unwrap_or(id));
         }
         if let Some(uid) = parse::pod_uid(path) {
             out.extend_from_slice(b", pod ");
@@ -194,10 +200,10 @@ impl CgroupWindow {
             out.extend_from_slice(b" (avg10)");
         }
         if let Some(w) = w {
-            let stalls = (0..3).filter_map(|i| {
-                let stalled = w.delta(end, |r| Some(r.pressure[i]?.total_us))?;
-                Some((RESOURCES[i], stalled))
-            });
+            let stalls = RESOURCES
+                .iter()
+                .zip(stalled(w, end))
+                .filter_map(|(n, us)| Some((n, us?)));
             for (n, (name, us)) in stalls.enumerate() {
                 out.extend_from_slice(if n == 0 { b"; stalled in " } else { b", " });
                 if n == 0 {
@@ -216,8 +222,7 @@ impl CgroupWindow {
     /// Writes the fields of group `g` into a JSON object: values that could not be read are
     /// null, limits that are not set are `"max"`, window values are null without a window.
     pub fn write_json(&self, g: usize, line: &mut JsonLine<'_>) {
-        let group = &self.groups[g];
-        let Some((window, end)) = group.window() else {
+        let Some((group, window, end)) = self.group(g) else {
             return;
         };
         let m = group.membership();
@@ -306,27 +311,23 @@ impl CgroupWindow {
             None => line.null("memory_limit_bytes"),
         };
         count(line, "oom_kills", end.oom_kills);
-        for (i, key) in ["cpu_some_avg10", "memory_some_avg10", "io_some_avg10"]
-            .into_iter()
-            .enumerate()
-        {
-            fixed(line, key, end.pressure[i].map(|p| (p.avg10, 100)), 2);
+        let avg10 = ["cpu_some_avg10", "memory_some_avg10", "io_some_avg10"];
+        for (key, p) in avg10.into_iter().zip(end.pressure) {
+            fixed(line, key, p.map(|p| (p.avg10, 100)), 2);
         }
-        for (i, key) in [
+        let stalls = w.map_or([None; 3], |w| stalled(w, end));
+        let keys = [
             "cpu_some_stalled_s",
             "memory_some_stalled_s",
             "io_some_stalled_s",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let stalled = w.and_then(|w| w.delta(end, |r| Some(r.pressure[i]?.total_us)));
-            fixed(line, key, stalled.map(|us| (us, 1_000_000)), 2);
+        ];
+        for (key, us) in keys.into_iter().zip(stalls) {
+            fixed(line, key, us.map(|us| (us, 1_000_000)), 2);
         }
     }
 
     fn explain(&self, missing: Missing, out: &mut Vec<u8>) {
-        let base = self.mounts.base.as_os_str().as_encoded_bytes();
+        let base = &self.mounts.base[..];
         let (before, after): (&[u8], &[u8]) = match missing {
             Missing::NotMounted => (b"no cgroup hierarchy is mounted at ", b""),
             Missing::Outside => (
@@ -335,7 +336,7 @@ impl CgroupWindow {
             ),
             Missing::NotFound => (
                 b"no such directory under ",
-                b" (with --proc for a host, --sys must be that host's /sys)",
+                b" (is --sys that host's /sys?)",
             ),
         };
         out.extend_from_slice(before);
@@ -349,6 +350,20 @@ fn count(line: &mut JsonLine<'_>, key: &str, value: Option<u64>) {
         Some(n) => line.number(key, n),
         None => line.null(key),
     };
+}
+
+/// The stall time of cpu, memory and io pressure in the window, in microseconds.
+fn stalled(w: &Window<'_>, end: &Reading) -> [Option<u64>; 3] {
+    let mut stalls = [None; 3];
+    for (slot, (a, b)) in stalls
+        .iter_mut()
+        .zip(w.start.pressure.iter().zip(&end.pressure))
+    {
+        *slot = a
+            .zip(*b)
+            .map(|(a, b)| b.total_us.saturating_sub(a.total_us));
+    }
+    stalls
 }
 
 /// Starts a line `  NAME: `, or `  NAME at PATH: ` when its files are not those of the
@@ -382,16 +397,24 @@ fn push_int(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Writes `num / den` with `decimals` decimals, rounded to nearest.
+/// Writes `num / den` with `decimals` decimals (at most 2), rounded to nearest.
 fn push_fixed(out: &mut Vec<u8>, num: u64, den: u64, decimals: u32) {
-    let scale = 10u128.pow(decimals);
-    let den = u128::from(den.max(1));
-    let v = (u128::from(num) * scale + den / 2) / den;
-    out.extend_from_slice(itoa::Buffer::new().format(v / scale).as_bytes());
+    let scale = 10u64.pow(decimals);
+    let (mut num, mut den) = (num, den.max(1));
+    // Keep the remainder times the scale within u64.
+    while den > u64::MAX / 1000 {
+        (num, den) = (num >> 10, den >> 10);
+    }
+    let mut whole = num / den;
+    let mut frac = ((num % den) * scale + den / 2) / den;
+    if frac == scale {
+        (whole, frac) = (whole + 1, 0);
+    }
+    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
     if decimals > 0 {
         out.push(b'.');
         let mut digits = itoa::Buffer::new();
-        let frac = digits.format(v % scale).as_bytes();
+        let frac = digits.format(frac).as_bytes();
         out.resize(out.len() + decimals as usize - frac.len(), b'0');
         out.extend_from_slice(frac);
     }
@@ -456,11 +479,10 @@ mod tests {
             ..first
         };
         CgroupWindow {
-            mounts: Mounts::find(std::path::Path::new("/nonexistent"), None),
+            mounts: Mounts::find(b"/nonexistent", None),
             groups: vec![Group {
                 file: format!("0::{PATH}\n").into_bytes(),
                 key: Vec::new(),
-                processes: 1,
                 sources: Sources {
                     cpu: Some(Hierarchy::V2),
                     memory: Some(Hierarchy::V2),
@@ -557,6 +579,9 @@ mod tests {
         assert_eq!(fixed(5, 1000, 2), "0.01");
         assert_eq!(fixed(7, 0, 1), "7.0");
         assert_eq!(fixed(u64::MAX, 1, 2), "18446744073709551615.00");
+        assert_eq!(fixed(u64::MAX, u64::MAX, 1), "1.0");
+        assert_eq!(fixed(u64::MAX / 2, u64::MAX, 2), "0.50");
+        assert_eq!(fixed(1999, 1000, 2), "2.00");
         assert_eq!(fixed(12, 1, 0), "12");
         let mut out = Vec::new();
         for n in [0, 512 << 10, 300 << 20, (1 << 30) - 1, 3 << 29, u64::MAX] {

@@ -214,7 +214,7 @@ pub fn pod_uid(path: &[u8]) -> Option<&[u8]> {
         } else {
             part.windows(4).rposition(|w| w == b"-pod")? + 4
         };
-        let uid = &part[at..];
+        let uid = part.get(at..)?;
         (uid.len() == 36
             && uid
                 .iter()

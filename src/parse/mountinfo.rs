@@ -2,8 +2,6 @@
 //! [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS`, with space, tab, newline and backslash in
 //! paths written as octal escapes (`\040`).
 
-use super::words;
-
 /// The fields of a mount tsnap uses, still escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mount<'a> {
@@ -18,7 +16,8 @@ pub struct Mount<'a> {
 /// The mounts of a mountinfo file; malformed lines are skipped.
 pub fn mounts(buf: &[u8]) -> impl Iterator<Item = Mount<'_>> {
     buf.split(|&b| b == b'\n').filter_map(|line| {
-        let mut w = words(line);
+        // Fields are separated by one space; spaces in paths are escaped.
+        let mut w = line.split(|&b| b == b' ');
         let root = w.nth(3)?;
         let point = w.next()?;
         w.find(|f| *f == b"-")?;

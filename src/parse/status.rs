@@ -33,18 +33,21 @@ pub fn task(buf: &[u8]) -> Task {
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;
         };
-        let value = &line[colon + 1..];
-        match &line[..colon] {
-            b"Uid" => {
-                t.uid = words(value)
-                    .next()
-                    .and_then(dec_u64)
-                    .and_then(|n| u32::try_from(n).ok())
-            }
-            b"NSpid" => t.nspid = words(value).last().and_then(dec_u64),
-            b"voluntary_ctxt_switches" => t.voluntary = dec_u64(value.trim_ascii()),
-            b"nonvoluntary_ctxt_switches" => t.involuntary = dec_u64(value.trim_ascii()),
-            _ => {}
+        let slot = match &line[..colon] {
+            b"Uid" => 0,
+            b"NSpid" => 1,
+            b"voluntary_ctxt_switches" => 2,
+            b"nonvoluntary_ctxt_switches" => 3,
+            _ => continue,
+        };
+        let mut w = words(&line[colon + 1..]);
+        let first = w.next();
+        let value = if slot == 1 { w.last().or(first) } else { first }.and_then(dec_u64);
+        match slot {
+            0 => t.uid = value.and_then(|n| u32::try_from(n).ok()),
+            1 => t.nspid = value,
+            2 => t.voluntary = value,
+            _ => t.involuntary = value,
         }
     }
     t
