@@ -103,8 +103,6 @@ struct Proc {
     cgroup: ReadOnce<Vec<u8>>,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     passwd: ReadOnce<Vec<u8>>,
-    /// The last uid looked up and its name (or digits), as most threads share one.
-    last_user: Option<(u32, Vec<u8>)>,
 }
 
 /// A per-process value read at most once: not tried yet, or what the read gave.
@@ -676,21 +674,11 @@ impl Collector {
                     .map(|()| self.bufs.link.clone()),
             );
         }
-        match &mut proc.last_user {
-            Some((last, _)) if *last == uid => {}
-            cached => {
-                let (last, name) = cached.get_or_insert_with(|| (uid, Vec::new()));
-                *last = uid;
-                name.clear();
-                let file = proc.passwd.as_ref().and_then(Option::as_deref);
-                match file.and_then(|f| passwd::user_name(f, uid)) {
-                    Some(found) => name.extend_from_slice(found),
-                    None => name.extend_from_slice(itoa::Buffer::new().format(uid).as_bytes()),
-                }
-            }
+        let file = proc.passwd.as_ref().and_then(Option::as_deref);
+        match file.and_then(|f| passwd::user_name(f, uid)) {
+            Some(name) => rows.push_text(name),
+            None => rows.push_text(itoa::Buffer::new().format(uid).as_bytes()),
         }
-        let name = proc.last_user.as_ref().map_or(&[][..], |(_, n)| n);
-        rows.push_text(name)
     }
 
     fn read_syscall(
@@ -908,7 +896,6 @@ fn new_proc(pid: u32, task_dir: OwnedFd) -> Proc {
         ptrace_read: None,
         cgroup: None,
         passwd: None,
-        last_user: None,
     }
 }
 

@@ -28,9 +28,10 @@ pub struct Reading {
     /// CFS periods elapsed, and those in which the cgroup ran out of quota.
     pub periods: Option<u64>,
     pub throttled: Option<u64>,
-    pub throttled_ns: Option<u64>,
-    /// CPU time used by the cgroup since it was created.
-    pub usage_ns: Option<u64>,
+    /// Time throttled and CPU time used since the cgroup was created, in microseconds (v2's
+    /// unit; v1's nanoseconds are divided down, which cannot overflow).
+    pub throttled_us: Option<u64>,
+    pub usage_us: Option<u64>,
     pub memory: Option<u64>,
     pub memory_limit: Option<Limit>,
     pub oom_kills: Option<u64>,
@@ -49,6 +50,7 @@ struct Sources {
     missing: Option<Missing>,
 }
 
+/// A cgroup: the processes with the same paths in every hierarchy tsnap reads.
 struct Group {
     /// `/proc/PID/cgroup` of the first process seen in it: its paths name the group.
     file: Vec<u8>,
@@ -216,7 +218,7 @@ fn read(mounts: &Mounts, bufs: &mut [Vec<u8>; 2], group: &mut Group) -> Reading 
         if let Some(stat) = file(d, c"cpu.stat", a) {
             r.periods = parse::keyed(stat, b"nr_periods");
             r.throttled = parse::keyed(stat, b"nr_throttled");
-            r.throttled_ns = parse::keyed(stat, b"throttled_usec").map(|us| us * 1000);
+            r.throttled_us = parse::keyed(stat, b"throttled_usec");
         }
     } else if let Ok(d) = &cpu {
         sources.cpu = Some(Hierarchy::Cpu);
@@ -229,19 +231,19 @@ fn read(mounts: &Mounts, bufs: &mut [Vec<u8>; 2], group: &mut Group) -> Reading 
         if let Some(stat) = file(d, c"cpu.stat", a) {
             r.periods = parse::keyed(stat, b"nr_periods");
             r.throttled = parse::keyed(stat, b"nr_throttled");
-            r.throttled_ns = parse::keyed(stat, b"throttled_time");
+            r.throttled_us = parse::keyed(stat, b"throttled_time").map(|ns| ns / 1000);
         }
     }
     // Usage: v1 cpuacct where mounted, else v2's cpu.stat (there with or without the
     // cpu controller).
     if let Ok(d) = &cpuacct {
-        r.usage_ns = file(d, c"cpuacct.usage", a).and_then(parse::number);
+        r.usage_us = file(d, c"cpuacct.usage", a)
+            .and_then(parse::number)
+            .map(|ns| ns / 1000);
         sources.cpu.get_or_insert(Hierarchy::Cpuacct);
     } else if let Ok(d) = &v2 {
-        r.usage_ns = file(d, c"cpu.stat", a)
-            .and_then(|s| parse::keyed(s, b"usage_usec"))
-            .map(|us| us * 1000);
-        if r.usage_ns.is_some() {
+        r.usage_us = file(d, c"cpu.stat", a).and_then(|s| parse::keyed(s, b"usage_usec"));
+        if r.usage_us.is_some() {
             sources.cpu.get_or_insert(Hierarchy::V2);
         }
     }

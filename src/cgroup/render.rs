@@ -110,7 +110,7 @@ impl CgroupWindow {
             None => {}
         }
         if let Some(w) = w {
-            let used = w.delta(end, |r| r.usage_ns);
+            let used = w.delta(end, |r| r.usage_us);
             let periods = w.delta(end, |r| r.periods).filter(|&p| p > 0);
             let throttled = w.delta(end, |r| r.throttled);
             if used.is_some() || periods.is_some() {
@@ -123,7 +123,7 @@ impl CgroupWindow {
             }
             if let Some(used) = used {
                 out.extend_from_slice(b"used ");
-                push_fixed(out, used, w.ns, 2);
+                push_fixed(out, used, w.ns / 1000, 2);
                 out.extend_from_slice(b" cores");
             }
             if let (Some(periods), Some(throttled)) = (periods, throttled) {
@@ -137,9 +137,9 @@ impl CgroupWindow {
                 out.extend_from_slice(b" periods (");
                 push_fixed(out, throttled.saturating_mul(100), periods, 1);
                 out.extend_from_slice(b"%)");
-                if let Some(ns) = w.delta(end, |r| r.throttled_ns) {
+                if let Some(us) = w.delta(end, |r| r.throttled_us) {
                     out.extend_from_slice(b" for ");
-                    push_fixed(out, ns, 1_000_000_000, 2);
+                    push_fixed(out, us, 1_000_000, 2);
                     out.extend_from_slice(b" s");
                 }
             }
@@ -289,11 +289,11 @@ impl CgroupWindow {
             }
         }
         let delta = |f: fn(&Reading) -> Option<u64>| w.and_then(|w| w.delta(end, f));
-        let ns = w.map_or(1, |w| w.ns);
+        let us = w.map_or(1, |w| w.ns / 1000);
         fixed(
             line,
             "cpu_used_cores",
-            delta(|r| r.usage_ns).map(|u| (u, ns)),
+            delta(|r| r.usage_us).map(|u| (u, us)),
             2,
         );
         count(line, "periods", delta(|r| r.periods));
@@ -301,7 +301,7 @@ impl CgroupWindow {
         fixed(
             line,
             "throttled_s",
-            delta(|r| r.throttled_ns).map(|t| (t, 1_000_000_000)),
+            delta(|r| r.throttled_us).map(|t| (t, 1_000_000)),
             2,
         );
         count(line, "memory_bytes", end.memory);
@@ -453,8 +453,8 @@ mod tests {
             }),
             periods: Some(1000),
             throttled: Some(100),
-            throttled_ns: Some(5_000_000_000),
-            usage_ns: Some(100_000_000_000),
+            throttled_us: Some(5_000_000),
+            usage_us: Some(100_000_000),
             memory: Some(999_000_000),
             memory_limit: Some(Limit::Bytes(1 << 31)),
             oom_kills: Some(3),
@@ -468,8 +468,8 @@ mod tests {
             at: 1_500_000_000,
             periods: Some(1005),
             throttled: Some(103),
-            throttled_ns: Some(5_120_000_000),
-            usage_ns: Some(100_700_000_000),
+            throttled_us: Some(5_120_000),
+            usage_us: Some(100_700_000),
             memory: Some(1_000_000_000),
             pressure: [
                 pressure(2345, 400_250_000),
