@@ -347,6 +347,53 @@ mod tests {
         }
     }
 
+    /// Every parser of a cgroup-related file, on every prefix of real samples and on
+    /// pseudo-random bytes: none may panic (a debug build also checks arithmetic).
+    #[test]
+    fn any_input_is_survived() {
+        let samples: [&[u8]; 6] = [
+            HYBRID,
+            b"some avg10=0.66 avg60=1.08 avg300=1.39 total=15269322\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+            b"usage_usec 427432118\nnr_periods 50\nnr_throttled 12\nthrottled_usec 310000\n",
+            b"0::/kubepods.slice/kubepods-pod6b1c5f8e_3a2d_4c1e_9f0a_1b2c3d4e5f60.slice/cri-containerd-3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899.scope\n",
+            b"35 31 0:32 /docker/a\\040b /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+            b"app:x:1000:1000::/:/bin/sh\nUid:\t1000\t1000\nNSpid:\t9\t1\nvoluntary_ctxt_switches:\t99\n",
+        ];
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for sample in samples {
+            inputs.extend((0..=sample.len()).map(|n| sample[..n].to_vec()));
+        }
+        let mut x: u32 = 0x2545_f491;
+        for len in 0..200 {
+            let noise = (0..len).map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let alphabet = b"0123456789 :/\n=.-_abcdefmx\\";
+                alphabet[x as usize % alphabet.len()]
+            });
+            inputs.push(noise.collect());
+        }
+        let mut out = Vec::new();
+        for input in &inputs {
+            let m = membership(input);
+            let _ = (m.path(), m.has_v1());
+            let _ = (cpu_max(input), cfs_quota(input, input), memory_max(input));
+            let _ = (memory_limit_in_bytes(input), number(input), pressure(input));
+            let _ = (
+                keyed(input, b"nr_periods"),
+                container_id(input),
+                pod_uid(input),
+            );
+            for mount in super::super::mountinfo::mounts(input) {
+                super::super::mountinfo::unescape(mount.point, &mut out);
+            }
+            super::super::mountinfo::unescape(input, &mut out);
+            let _ = super::super::passwd::user_name(input, 1000);
+            let _ = super::super::status::task(input);
+        }
+    }
+
     #[test]
     fn container_and_pod_ids() {
         let id = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899";
