@@ -99,8 +99,9 @@ struct Proc {
     exe: Option<Vec<u8>>,
     /// Whether tsnap may read the process's `fd/` (and so its wchan); checked once.
     ptrace_read: Option<bool>,
-    /// `/proc/PID/cgroup`, read once.
+    /// `/proc/PID/cgroup`, read once, and the path that names the process's cgroup in it.
     cgroup: ReadOnce<Vec<u8>>,
+    cgroup_path: Option<Vec<u8>>,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     passwd: ReadOnce<Vec<u8>>,
 }
@@ -310,11 +311,14 @@ impl Collector {
         }
         if needs.has(Needs::CGROUP) && proc.cgroup.is_none() {
             self.path.clear().num(pid).push(b"cgroup");
-            proc.cgroup = Some(
-                procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file)
-                    .ok()
-                    .map(|()| self.bufs.file.clone()),
-            );
+            let file = procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file)
+                .ok()
+                .map(|()| self.bufs.file.clone());
+            proc.cgroup_path = file
+                .as_deref()
+                .and_then(|f| parse::cgroup::membership(f).path())
+                .map(<[u8]>::to_vec);
+            proc.cgroup = Some(file);
         }
         if needs.has(Needs::EXE) && proc.exe.is_none() {
             self.path.clear().num(pid).push(b"exe");
@@ -353,12 +357,8 @@ impl Collector {
                     .get_or_insert_with(|| proc.cmdline.as_deref().map(|c| rows.push_text(c)));
                 row.exe =
                     *exe.get_or_insert_with(|| proc.exe.as_deref().map(|c| rows.push_text(c)));
-                if self.opts.needs.has(Needs::CGROUP) {
-                    row.cgroup = *cgroup.get_or_insert_with(|| {
-                        let file = proc.cgroup.as_ref()?.as_deref()?;
-                        Some(rows.push_text(parse::cgroup::membership(file).path()?))
-                    });
-                }
+                row.cgroup = *cgroup
+                    .get_or_insert_with(|| proc.cgroup_path.as_deref().map(|c| rows.push_text(c)));
                 rows.rows.push(row);
             }
             let proc = &mut self.procs[p];
@@ -895,6 +895,7 @@ fn new_proc(pid: u32, task_dir: OwnedFd) -> Proc {
         exe: None,
         ptrace_read: None,
         cgroup: None,
+        cgroup_path: None,
         passwd: None,
     }
 }
