@@ -59,6 +59,7 @@ impl Command {
                 "--comm",
                 "--recursive",
                 "--proc",
+                "--sys",
                 "--all",
                 "--columns",
                 "--add",
@@ -70,6 +71,7 @@ impl Command {
                 "--comm",
                 "--recursive",
                 "--proc",
+                "--sys",
                 "--format",
                 "--interval",
                 "--java",
@@ -80,6 +82,7 @@ impl Command {
                 "--comm",
                 "--recursive",
                 "--proc",
+                "--sys",
                 "--all",
                 "--duration",
                 "--hz",
@@ -112,7 +115,7 @@ impl Command {
 /// What to do, checked and resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Run(Args),
+    Run(Box<Args>),
     /// Print this text on stdout and exit 0.
     Print(String),
 }
@@ -138,12 +141,17 @@ pub struct Args {
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
+    /// The sysfs mount whose `fs/cgroup` holds the cgroups of the processes in `proc_root`.
+    pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
 }
 
 /// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
 pub const DEFAULT_GROUP: &[Column] = &[Column::Comm, Column::State];
+
+/// Where sysfs is mounted, unless `--sys` says otherwise.
+pub const DEFAULT_SYS_ROOT: &str = "/sys";
 
 pub const VERSION: &str = concat!("tsnap ", env!("CARGO_PKG_VERSION"));
 
@@ -163,6 +171,10 @@ SELECTION (snap, dump, sample, watch)
     -C, --comm NAME[,NAME...]     processes named exactly NAME (/proc/PID/comm), as ps -C
     -r, --recursive               also every descendant of the selected processes
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
+
+Before the threads, a block for each cgroup they live in: CPU limit, usage and throttling,
+memory and OOM kills, pressure (PSI).
 
 OUTPUT (snap)
     -a, --all                     threads in every state, not only R and D
@@ -195,7 +207,7 @@ tsnap snap - the threads that are running (R) or in uninterruptible sleep (D) no
 
 USAGE
     tsnap [snap] [-p PID,... | -C NAME,...] [-r] [-a] [-o COLS | -G COLS] [-f FMT] [-i SECS]
-          [--proc DIR]
+          [--proc DIR] [--sys DIR]
 
 OPTIONS
     -p, --pid PID[,PID...]        these processes (all their threads)
@@ -205,8 +217,13 @@ OPTIONS
     -o, --columns COLS            exactly these columns (see tsnap columns)
     -G, --add COLS                the default columns plus these
     -f, --format FMT              table (default), csv, json
-    -i, --interval SECS           window for pcpu, default 0.5; 0 = lifetime average, as ps
+    -i, --interval SECS           window for pcpu, runq, vcsw, ivcsw and the cgroup figures,
+                                  default 0.5; 0 = lifetime averages and totals, as ps
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
+
+Before the table, a block for each cgroup (at most 4, those with the most threads shown;
+JSON: all, as {\"type\":\"cgroup\",...} lines; CSV: on stderr).
 
 The table shows kstack on its own indented line under its thread. Without -p or -C every
 visible process is looked at, except tsnap itself.
@@ -217,10 +234,10 @@ tsnap dump - a jstack-like text dump of every thread of the selected processes
 
 USAGE
     tsnap dump (-p PID,... | -C NAME,...) [-r] [-f text|json] [-i SECS] [--proc DIR]
-               [--java [--java-timeout SECS]]
+               [--sys DIR] [--java [--java-timeout SECS]]
 
-For each process, a header (time, pid, name, command line, thread count, uptime) and then
-every thread in tid order:
+For each process, a header (time, pid, name, command line, thread count, uptime, and its
+cgroup's CPU, memory and pressure) and then every thread in tid order:
 
     \"NAME\" tid=N nid=0xHEX state=X (description) cpu=P% cputime=Nms
         syscall: ...
@@ -250,8 +267,10 @@ OPTIONS
     -C, --comm NAME[,NAME...]     processes named exactly NAME
     -r, --recursive               also every descendant
     -f, --format FMT              text (default) or json (one object per line)
-    -i, --interval SECS           window for cpu=, default 0.5; 0 = lifetime average
+    -i, --interval SECS           window for cpu= and the cgroup figures, default 0.5;
+                                  0 = lifetime average
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
         --java                    merge in each JVM's own thread dump (HotSpot only)
         --java-timeout SECS       how long to wait for the JVM, default 5
 ";
@@ -350,6 +369,7 @@ struct Given {
     save: Option<PathBuf>,
     output_dir: Option<PathBuf>,
     proc_root: Option<PathBuf>,
+    sys_root: Option<PathBuf>,
     java: bool,
     java_timeout: Option<f64>,
     /// Long names of the options seen, to check they apply to the command.
@@ -448,6 +468,10 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
                 g.proc_root = Some(PathBuf::from(p.value()?));
                 "--proc"
             }
+            Long("sys") => {
+                g.sys_root = Some(PathBuf::from(p.value()?));
+                "--sys"
+            }
             Long("java") => {
                 g.java = true;
                 "--java"
@@ -478,7 +502,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
         };
         g.seen.push(long);
     }
-    check(g).map(Action::Run)
+    check(g).map(|args| Action::Run(Box::new(args)))
 }
 
 /// Checks the options against the command and fills in the defaults.
@@ -562,6 +586,9 @@ fn check(g: Given) -> Result<Args, Error> {
         proc_root: g
             .proc_root
             .unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
+        sys_root: g
+            .sys_root
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SYS_ROOT)),
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
@@ -631,7 +658,7 @@ mod tests {
 
     fn args(line: &str) -> Args {
         match parse(line) {
-            Ok(Action::Run(a)) => a,
+            Ok(Action::Run(a)) => *a,
             other => panic!("{line}: {other:?}"),
         }
     }
@@ -652,6 +679,7 @@ mod tests {
         assert_eq!(a.interval, 0.5);
         assert!(!a.all);
         assert_eq!(a.proc_root, PathBuf::from("/proc"));
+        assert_eq!(a.sys_root, PathBuf::from("/sys"));
         let s = args("sample");
         assert_eq!(s.columns, DEFAULT_GROUP);
         assert_eq!((s.duration, s.hz), (Some(5.0), 20));
@@ -662,7 +690,7 @@ mod tests {
     #[test]
     fn selection_and_shape() {
         let a = args(
-            "-p 1,2 -p 3 -C java,python3 -r -a -o pid,tid -G wchan,pid -f json -i 0 --proc /host/proc",
+            "-p 1,2 -p 3 -C java,python3 -r -a -o pid,tid -G wchan,pid -f json -i 0 --proc /host/proc --sys /host/sys",
         );
         assert_eq!(a.selection.pids, [1, 2, 3]);
         assert_eq!(a.selection.comms, [b"java".to_vec(), b"python3".to_vec()]);
@@ -671,6 +699,7 @@ mod tests {
         assert_eq!(a.format, Format::Json);
         assert_eq!(a.interval, 0.0);
         assert_eq!(a.proc_root, PathBuf::from("/host/proc"));
+        assert_eq!(a.sys_root, PathBuf::from("/host/sys"));
         assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
         assert_eq!(args("dump -C java").command, Command::Dump);
         assert!(args("dump -p 9").all);
@@ -740,6 +769,7 @@ mod tests {
         assert!(usage("sample -d 0").contains("above 0"));
         assert!(usage("watch --output-dir d -f json").contains("CSV"));
         assert!(usage("-a --java").contains("--java does not apply to 'snap'"));
+        assert!(usage("report f --sys /s").contains("--sys does not apply to 'report'"));
         assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));
         assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
         assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));

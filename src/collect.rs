@@ -2,16 +2,18 @@
 //! files open, and one pass that reads them into [`Rows`].
 //!
 //! A pass reads `stat` of every thread (one `pread` on a cached fd, or openat+read+close), and
-//! only for the threads that will be shown the files their columns need: `syscall` (the
-//! costliest: the kernel waits for the thread to be off CPU), `wchan`, `stack`, the fd link.
+//! only for the threads that will be shown the files their columns need: `schedstat`,
+//! `status`, `syscall` (the costliest: the kernel waits for the thread to be off CPU),
+//! `wchan`, `stack`, the fd link. Per process it reads `cgroup` and the container's
+//! `/etc/passwd` once, when asked for.
 //! A thread that exits while being read is dropped without a word; a file that cannot be read
 //! leaves its value missing and is counted in [`Problems`].
 
 use crate::columns::{self, Column, Needs};
-use crate::parse::{self, schedstat, stack, stat, syscall};
+use crate::parse::{self, passwd, schedstat, stack, stat, status, syscall};
 use crate::problems::{Problems, Reason};
 use crate::procfs::{self, RelPath};
-use crate::row::{Row, Rows, Sys};
+use crate::row::{Row, Rows, Span, Sys};
 use crate::select::{Selection, Selector};
 use crate::syscalls::{AT_FDCWD, Arg0};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -22,18 +24,20 @@ use rustix::io::{self, Errno};
 enum File {
     Stat,
     Schedstat,
+    Status,
     Syscall,
     Wchan,
     Stack,
 }
 
-const FILES: usize = 5;
+const FILES: usize = 6;
 
 impl File {
     fn name(self) -> &'static [u8] {
         match self {
             File::Stat => b"stat",
             File::Schedstat => b"schedstat",
+            File::Status => b"status",
             File::Syscall => b"syscall",
             File::Wchan => b"wchan",
             File::Stack => b"stack",
@@ -56,9 +60,19 @@ pub struct Options {
 struct Task {
     tid: u32,
     files: [Option<OwnedFd>; FILES],
-    /// CPU time (ns) and when it was read (CLOCK_MONOTONIC ns).
-    last_cpu: Option<(u64, u64)>,
+    /// The counters read in the last pass, which start the next window.
+    last: Mark,
     gone: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    /// When `schedstat` (or `stat`) was read, CLOCK_MONOTONIC ns.
+    at: u64,
+    cpu_ns: Option<u64>,
+    wait_ns: Option<u64>,
+    /// Voluntary and involuntary context switches.
+    switches: Option<(u64, u64)>,
 }
 
 impl Task {
@@ -66,7 +80,7 @@ impl Task {
         Task {
             tid,
             files: Default::default(),
-            last_cpu: None,
+            last: Mark::default(),
             gone: false,
         }
     }
@@ -88,7 +102,15 @@ struct Proc {
     exe_read: bool,
     /// Whether tsnap may read the process's `fd/` (and so its wchan); checked once.
     ptrace_read: Option<bool>,
+    /// `/proc/PID/cgroup`, read once, and the path that names the process's cgroup in it.
+    cgroup: ReadOnce<Vec<u8>>,
+    cgroup_path: Option<Vec<u8>>,
+    /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
+    passwd: ReadOnce<Vec<u8>>,
 }
+
+/// A per-process value read at most once: not tried yet, or what the read gave.
+type ReadOnce<T> = Option<Option<T>>;
 
 impl Proc {
     fn open_files(&self) -> usize {
@@ -154,7 +176,8 @@ pub struct Collector {
     /// Threads known at the last refresh: non-`stat` fds are cached only while `stat` fds
     /// for all of them would still fit.
     known_tasks: usize,
-    schedstat_missing: bool,
+    /// Why `schedstat` cannot be read on this system, once a read failed.
+    schedstat_missing: Option<Reason>,
     ticks_per_sec: u64,
     pub problems: Problems,
     pub seen: Seen,
@@ -189,7 +212,7 @@ impl Collector {
             path: RelPath::new(),
             budget: FdBudget::new(),
             known_tasks: 0,
-            schedstat_missing: false,
+            schedstat_missing: None,
             ticks_per_sec: rustix::param::clock_ticks_per_second().max(1),
             problems: Problems::default(),
             seen: Seen::default(),
@@ -202,6 +225,14 @@ impl Collector {
 
     pub fn process_count(&self) -> usize {
         self.procs.len()
+    }
+
+    /// Each selected process whose `/proc/PID/cgroup` was read (with [`Needs::CGROUP`]),
+    /// and its content.
+    pub fn cgroups(&self) -> impl Iterator<Item = (u32, &[u8])> {
+        self.procs
+            .iter()
+            .filter_map(|p| Some((p.pid, p.cgroup.as_ref()?.as_deref()?)))
     }
 
     /// The selected processes, in pid order.
@@ -290,6 +321,17 @@ impl Collector {
                 cmdline_text(c);
             }
         }
+        if needs.has(Needs::CGROUP) && proc.cgroup.is_none() {
+            self.path.clear().num(pid).push(b"cgroup");
+            let file = procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.file)
+                .ok()
+                .map(|()| self.bufs.file.clone());
+            proc.cgroup_path = file
+                .as_deref()
+                .and_then(|f| parse::cgroup::membership(f).path())
+                .map(<[u8]>::to_vec);
+            proc.cgroup = Some(file);
+        }
         if needs.has(Needs::EXE) && !proc.exe_read {
             proc.exe_read = true;
             self.path.clear().num(pid).push(b"exe");
@@ -314,6 +356,7 @@ impl Collector {
             let mut pcomm = None;
             let mut cmdline = None;
             let mut exe = None;
+            let mut cgroup = None;
             for t in 0..self.procs[p].tasks.len() {
                 let Some(mut row) = (match kind {
                     Pass::Baseline => {
@@ -331,6 +374,8 @@ impl Collector {
                     .get_or_insert_with(|| proc.cmdline.as_deref().map(|c| rows.push_text(c)));
                 row.exe =
                     *exe.get_or_insert_with(|| proc.exe.as_deref().map(|c| rows.push_text(c)));
+                row.cgroup = *cgroup
+                    .get_or_insert_with(|| proc.cgroup_path.as_deref().map(|c| rows.push_text(c)));
                 rows.rows.push(row);
             }
             let proc = &mut self.procs[p];
@@ -345,14 +390,31 @@ impl Collector {
         rows.sort();
     }
 
-    /// Reads the CPU time of thread `t` of process `p` to start its window.
+    /// Reads the counters of thread `t` of process `p` that start its window.
     fn baseline(&mut self, p: usize, t: usize) {
-        let now = monotonic_ns();
-        match self.cpu_ns(p, t, None) {
-            Ok(Some(cpu)) => self.procs[p].tasks[t].last_cpu = Some((cpu, now)),
-            Ok(None) => {}
-            Err(e) if procfs::is_gone(e) => self.procs[p].tasks[t].gone = true,
-            Err(_) => {}
+        let needs = self.opts.needs;
+        if needs.any(Needs::CPU.union(Needs::RUNQ)) {
+            let now = monotonic_ns();
+            match self.sched(p, t, None) {
+                Ok((cpu_ns, wait_ns)) => {
+                    let last = &mut self.procs[p].tasks[t].last;
+                    (last.at, last.cpu_ns, last.wait_ns) = (now, cpu_ns, wait_ns);
+                }
+                Err(e) if procfs::is_gone(e) => self.procs[p].tasks[t].gone = true,
+                Err(_) => {}
+            }
+        }
+        if needs.any(Needs::VCSW.union(Needs::IVCSW)) {
+            let mut buf = std::mem::take(&mut self.bufs.file);
+            match self.read(p, t, File::Status, &mut buf) {
+                Ok(()) => {
+                    let st = status::task(&buf);
+                    self.procs[p].tasks[t].last.switches = st.voluntary.zip(st.involuntary);
+                }
+                Err(e) if procfs::is_gone(e) => self.procs[p].tasks[t].gone = true,
+                Err(_) => {}
+            }
+            self.bufs.file = buf;
         }
     }
 
@@ -418,14 +480,23 @@ impl Collector {
             starttime: st.starttime,
             cputime_ns: None,
             pcpu: None,
+            runq: None,
+            vcsw: None,
+            ivcsw: None,
+            nspid: None,
+            user: None,
+            cgroup: None,
             wchan: None,
             sys: Sys::Unknown,
             filename: None,
             kstack: None,
         };
         let needs = self.opts.needs;
-        if needs.has(Needs::PCPU) || needs.has(Needs::CPUTIME) {
+        if needs.any(Needs::CPU.union(Needs::RUNQ)) {
             self.read_cpu(p, t, &st, uptime, &mut row).ok()?;
+        }
+        if needs.has(Needs::STATUS) {
+            self.read_status(p, t, &mut row, rows).ok()?;
         }
         if needs.has(Needs::SYSCALL) {
             self.read_syscall(p, t, &mut row, rows).ok()?;
@@ -439,18 +510,19 @@ impl Collector {
         Some(row)
     }
 
-    /// CPU time in ns: `schedstat` run time, else `stat` ticks (parsed from `stat` when given,
-    /// read otherwise).
-    fn cpu_ns(
+    /// CPU time and run-queue wait in ns: `schedstat`'s, or where it cannot be read, `stat`
+    /// ticks for the CPU time (parsed from `st` when given, read otherwise) and no wait.
+    fn sched(
         &mut self,
         p: usize,
         t: usize,
         st: Option<&stat::Stat<'_>>,
-    ) -> io::Result<Option<u64>> {
-        // Nanoseconds matter for cputime and for a window; a lifetime pcpu is as good from
-        // ticks, and that saves reading schedstat.
-        let precise = self.opts.needs.has(Needs::CPUTIME) || self.opts.cache_files;
-        if precise && !self.schedstat_missing {
+    ) -> io::Result<(Option<u64>, Option<u64>)> {
+        // Nanoseconds matter for cputime, runq and any window; a lifetime pcpu is as good
+        // from ticks, and that saves reading schedstat.
+        let needs = self.opts.needs;
+        let precise = needs.has(Needs::CPUTIME) || needs.has(Needs::RUNQ) || self.opts.cache_files;
+        if precise && self.schedstat_missing.is_none() {
             let mut buf = std::mem::take(&mut self.bufs.file);
             let read = self.read(p, t, File::Schedstat, &mut buf);
             let parsed = schedstat::parse(&buf);
@@ -458,18 +530,21 @@ impl Collector {
             match read {
                 Ok(()) => {
                     if let Some(s) = parsed {
-                        return Ok(Some(s.run_ns));
+                        return Ok((Some(s.run_ns), Some(s.wait_ns)));
                     }
                 }
                 Err(e) if procfs::is_gone(e) => {
                     if self.task_exists(p, t) {
-                        self.schedstat_missing = true;
+                        self.schedstat_missing = Some(Reason::NotProvided);
                     } else {
                         return Err(Errno::SRCH);
                     }
                 }
-                Err(_) => self.schedstat_missing = true,
+                Err(e) => self.schedstat_missing = Some(Reason::from_errno(e)),
             }
+        }
+        if !self.opts.needs.has(Needs::CPU) {
+            return Ok((None, None));
         }
         let ticks = match st {
             Some(st) => st.utime + st.stime,
@@ -481,15 +556,18 @@ impl Collector {
                 read?;
                 match ticks {
                     Some(t) => t,
-                    None => return Ok(None),
+                    None => return Ok((None, None)),
                 }
             }
         };
-        Ok(Some(
-            ticks.saturating_mul(1_000_000_000) / self.ticks_per_sec,
-        ))
+        let cpu = ticks.saturating_mul(1_000_000_000) / self.ticks_per_sec;
+        Ok((Some(cpu), None))
     }
 
+    /// `pcpu` and `cputime`, and `runq`: over the window since the last pass, or (with no
+    /// window, or for a thread born in it) over the thread's life, as ps does.
+    // Out of line, as is read_status: inlined into `pass`, the two cost 3.5 KiB of binary.
+    #[inline(never)]
     fn read_cpu(
         &mut self,
         p: usize,
@@ -498,36 +576,135 @@ impl Collector {
         uptime: &mut Uptime,
         row: &mut Row,
     ) -> Result<(), Gone> {
-        let cpu = match self.cpu_ns(p, t, Some(st)) {
-            Ok(cpu) => cpu,
+        let needs = self.opts.needs;
+        if needs.has(Needs::RUNQ) {
+            self.problems.tried(Column::Runq.name());
+        }
+        let (cpu, wait) = match self.sched(p, t, Some(st)) {
+            Ok(v) => v,
             Err(e) if procfs::is_gone(e) => return Err(self.gone(p, t)),
-            Err(_) => None,
+            Err(_) => (None, None),
         };
-        row.cputime_ns = cpu;
         let now = monotonic_ns();
-        let task = &mut self.procs[p].tasks[t];
-        row.pcpu = match (cpu, task.last_cpu) {
-            (Some(cpu), Some((before, at))) if now > at => {
-                Some(percent(cpu.saturating_sub(before), now - at))
-            }
-            // No window (-i 0), or a thread born during it: its average since it started,
-            // which is what ps shows.
-            _ => {
-                let hz = self.ticks_per_sec;
-                let up = *uptime
-                    .0
-                    .get_or_insert_with(|| read_uptime_ns(self.root.as_fd(), &mut self.bufs.file));
-                up.map(|up| {
-                    let started = st.starttime.saturating_mul(1_000_000_000) / hz;
-                    let ticks_ns = (st.utime + st.stime).saturating_mul(1_000_000_000) / hz;
-                    percent(ticks_ns, up.saturating_sub(started))
-                })
-            }
+        let hz = self.ticks_per_sec;
+        let root = self.root.as_fd();
+        let buf = &mut self.bufs.file;
+        let mut age_ns = || {
+            let up = *uptime.0.get_or_insert_with(|| read_uptime_ns(root, buf));
+            up.map(|up| up.saturating_sub(st.starttime.saturating_mul(1_000_000_000) / hz))
         };
-        if let Some(cpu) = cpu {
-            task.last_cpu = Some((cpu, now));
+        let task = &mut self.procs[p].tasks[t];
+        let last = task.last;
+        let window = |now_value: Option<u64>, before: Option<u64>| match (now_value, before) {
+            (Some(v), Some(b)) if now > last.at => {
+                Some(percent(v.saturating_sub(b), now - last.at))
+            }
+            _ => None,
+        };
+        if needs.has(Needs::CPU) {
+            row.cputime_ns = cpu;
+            row.pcpu = window(cpu, last.cpu_ns).or_else(|| {
+                let ticks_ns = (st.utime + st.stime).saturating_mul(1_000_000_000) / hz;
+                age_ns().map(|age| percent(ticks_ns, age))
+            });
+        }
+        if needs.has(Needs::RUNQ) {
+            row.runq = window(wait, last.wait_ns).or_else(|| Some(percent(wait?, age_ns()?)));
+            if wait.is_none() {
+                let reason = self.schedstat_missing.unwrap_or(Reason::Malformed);
+                self.problems.failed(Column::Runq.name(), reason);
+            }
+        }
+        if cpu.is_some() || wait.is_some() {
+            task.last = Mark {
+                at: now,
+                cpu_ns: cpu,
+                wait_ns: wait,
+                ..last
+            };
         }
         Ok(())
+    }
+
+    /// The columns from the thread's `status`: context switches (over the window, or since
+    /// the thread started), its id in its pid namespace, its user.
+    #[inline(never)]
+    fn read_status(
+        &mut self,
+        p: usize,
+        t: usize,
+        row: &mut Row,
+        rows: &mut Rows,
+    ) -> Result<(), Gone> {
+        let needs = self.opts.needs;
+        let columns = [
+            (Needs::VCSW, Column::Vcsw),
+            (Needs::IVCSW, Column::Ivcsw),
+            (Needs::NSPID, Column::Nspid),
+            (Needs::USER, Column::User),
+        ];
+        for (need, column) in columns {
+            if needs.has(need) {
+                self.problems.tried(column.name());
+            }
+        }
+        let mut buf = std::mem::take(&mut self.bufs.file);
+        let read = self.read(p, t, File::Status, &mut buf);
+        let st = status::task(&buf);
+        self.bufs.file = buf;
+        if let Err(e) = read {
+            if procfs::is_gone(e) && !self.task_exists(p, t) {
+                return Err(self.gone(p, t));
+            }
+            for (need, column) in columns {
+                if needs.has(need) {
+                    self.problems.failed(column.name(), Reason::from_errno(e));
+                }
+            }
+            return Ok(());
+        }
+        let task = &mut self.procs[p].tasks[t];
+        let switches = st.voluntary.zip(st.involuntary);
+        let since = task.last.switches.unwrap_or_default();
+        if let Some((v, i)) = switches {
+            row.vcsw = Some(v.saturating_sub(since.0));
+            row.ivcsw = Some(i.saturating_sub(since.1));
+            task.last.switches = switches;
+        }
+        row.nspid = st.nspid;
+        if needs.has(Needs::USER) {
+            row.user = st.uid.map(|uid| self.user_name(p, uid, rows));
+        }
+        for (need, column, found) in [
+            (Needs::VCSW, Column::Vcsw, row.vcsw.is_some()),
+            (Needs::IVCSW, Column::Ivcsw, row.ivcsw.is_some()),
+            (Needs::NSPID, Column::Nspid, row.nspid.is_some()),
+            (Needs::USER, Column::User, row.user.is_some()),
+        ] {
+            if needs.has(need) && !found {
+                self.problems.failed(column.name(), Reason::NoField);
+            }
+        }
+        Ok(())
+    }
+
+    /// The name of `uid` in the process's own `/etc/passwd`, or the uid in digits when the
+    /// file has no such user or cannot be read (no ptrace-read access to `root`).
+    fn user_name(&mut self, p: usize, uid: u32, rows: &mut Rows) -> Span {
+        let proc = &mut self.procs[p];
+        if proc.passwd.is_none() {
+            self.path.clear().num(proc.pid).push(b"root/etc/passwd");
+            proc.passwd = Some(
+                procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.link)
+                    .ok()
+                    .map(|()| self.bufs.link.clone()),
+            );
+        }
+        let file = proc.passwd.as_ref().and_then(Option::as_deref);
+        match file.and_then(|f| passwd::user_name(f, uid)) {
+            Some(name) => rows.push_text(name),
+            None => rows.push_text(itoa::Buffer::new().format(uid).as_bytes()),
+        }
     }
 
     fn read_syscall(
@@ -744,6 +921,19 @@ fn new_proc(pid: u32, task_dir: OwnedFd) -> Proc {
         exe: None,
         exe_read: false,
         ptrace_read: None,
+        cgroup: None,
+        cgroup_path: None,
+        passwd: None,
+    }
+}
+
+/// ` (stdin)`, ` (stdout)`, ` (stderr)` for fds 0, 1, 2.
+fn standard_stream(fd: i32) -> Option<&'static [u8]> {
+    match fd {
+        0 => Some(b" (stdin)"),
+        1 => Some(b" (stdout)"),
+        2 => Some(b" (stderr)"),
+        _ => None,
     }
 }
 
@@ -757,16 +947,6 @@ fn store(slot: &mut Option<Vec<u8>>, value: Option<&[u8]>) {
         }
         (None, Some(new)) => *slot = Some(new.to_vec()),
         (_, None) => *slot = None,
-    }
-}
-
-/// ` (stdin)`, ` (stdout)`, ` (stderr)` for fds 0, 1, 2.
-fn standard_stream(fd: i32) -> Option<&'static [u8]> {
-    match fd {
-        0 => Some(b" (stdin)"),
-        1 => Some(b" (stdout)"),
-        2 => Some(b" (stderr)"),
-        _ => None,
     }
 }
 

@@ -11,8 +11,7 @@ pub struct Needs(u16);
 
 impl Needs {
     pub const NONE: Needs = Needs(0);
-    /// CPU time to compute `pcpu` (ticks will do for a lifetime average).
-    pub const PCPU: Needs = Needs(1);
+    pub const CPU: Needs = Needs(1);
     pub const SYSCALL: Needs = Needs(1 << 1);
     pub const FD: Needs = Needs(1 << 2);
     pub const WCHAN: Needs = Needs(1 << 3);
@@ -20,15 +19,37 @@ impl Needs {
     pub const PCOMM: Needs = Needs(1 << 5);
     pub const CMDLINE: Needs = Needs(1 << 6);
     pub const EXE: Needs = Needs(1 << 7);
-    /// CPU time to the nanosecond (`schedstat`).
-    pub const CPUTIME: Needs = Needs(1 << 8);
+    /// `schedstat`'s run-queue wait.
+    pub const RUNQ: Needs = Needs(1 << 8);
+    /// The thread's `status`, for the bits below.
+    pub const STATUS: Needs = Needs(1 << 9);
+    pub const VCSW: Needs = Needs(1 << 10);
+    pub const IVCSW: Needs = Needs(1 << 11);
+    pub const NSPID: Needs = Needs(1 << 12);
+    /// The user name, from the process's `/etc/passwd`.
+    pub const USER: Needs = Needs(1 << 13);
+    /// `/proc/PID/cgroup`.
+    pub const CGROUP: Needs = Needs(1 << 14);
+    /// CPU time to the nanosecond (`schedstat`), where a lifetime `pcpu` makes do with ticks.
+    pub const CPUTIME: Needs = Needs(1 << 15);
+    /// What is measured over a window, and so read in a baseline pass too.
+    pub const WINDOWED: Needs = Needs::CPU
+        .union(Needs::RUNQ)
+        .union(Needs::VCSW)
+        .union(Needs::IVCSW);
 
     pub const fn union(self, other: Needs) -> Needs {
         Needs(self.0 | other.0)
     }
 
+    /// All of `other`.
     pub const fn has(self, other: Needs) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// Any of `other`.
+    pub const fn any(self, other: Needs) -> bool {
+        self.0 & other.0 != 0
     }
 }
 
@@ -37,6 +58,7 @@ pub enum Column {
     Pid,
     Tid,
     Nid,
+    Nspid,
     Ppid,
     State,
     Statedesc,
@@ -44,8 +66,13 @@ pub enum Column {
     Pcomm,
     Cmdline,
     Exe,
+    User,
+    Cgroup,
     Pcpu,
     Cputime,
+    Runq,
+    Vcsw,
+    Ivcsw,
     Minflt,
     Majflt,
     Prio,
@@ -116,6 +143,15 @@ pub static ALL: &[Info] = &[
         "thread id in hex, as jstack prints nid=0x..."
     ),
     info!(
+        Nspid,
+        "nspid",
+        true,
+        Needs::STATUS.union(Needs::NSPID),
+        "status (NSpid)",
+        ANYONE,
+        "thread id in its own (innermost) pid namespace: the tid a container sees"
+    ),
+    info!(
         Ppid,
         "ppid",
         true,
@@ -179,10 +215,28 @@ pub static ALL: &[Info] = &[
         "path of the process executable"
     ),
     info!(
+        User,
+        "user",
+        false,
+        Needs::STATUS.union(Needs::USER),
+        "status (Uid) + /proc/PID/root/etc/passwd",
+        "none; the name needs ptrace-read access (else the number)",
+        "user of the thread's real uid, named by the container's own /etc/passwd; the uid when it has no name"
+    ),
+    info!(
+        Cgroup,
+        "cgroup",
+        false,
+        Needs::CGROUP,
+        "/proc/PID/cgroup",
+        ANYONE,
+        "cgroup of the process: the v2 path; on v1 the most specific of the cpu, cpuacct and memory paths"
+    ),
+    info!(
         Pcpu,
         "pcpu",
         true,
-        Needs::PCPU,
+        Needs::CPU,
         "schedstat (else stat)",
         ANYONE,
         "percent of one CPU used during the -i window (lifetime average with -i 0, as ps)"
@@ -191,10 +245,37 @@ pub static ALL: &[Info] = &[
         Cputime,
         "cputime",
         true,
-        Needs::CPUTIME,
+        Needs::CPU.union(Needs::CPUTIME),
         "schedstat (else stat)",
         ANYONE,
         "CPU time used since the thread started, in milliseconds"
+    ),
+    info!(
+        Runq,
+        "runq",
+        true,
+        Needs::RUNQ,
+        "schedstat",
+        ANYONE,
+        "percent of the -i window spent runnable but waiting for a CPU (lifetime with -i 0): CPU starvation or throttling"
+    ),
+    info!(
+        Vcsw,
+        "vcsw",
+        true,
+        Needs::STATUS.union(Needs::VCSW),
+        "status",
+        ANYONE,
+        "voluntary context switches (the thread blocked) in the -i window; since it started with -i 0"
+    ),
+    info!(
+        Ivcsw,
+        "ivcsw",
+        true,
+        Needs::STATUS.union(Needs::IVCSW),
+        "status",
+        ANYONE,
+        "involuntary context switches (the thread was preempted) in the -i window; since it started with -i 0"
     ),
     info!(
         Minflt,
@@ -359,6 +440,7 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
             push_hex(out, row.tid.into());
             Kind::Text
         }
+        Column::Nspid => opt(row.nspid, out),
         Column::Ppid => int(row.ppid.into(), out),
         Column::State => {
             out.push(row.state);
@@ -372,17 +454,16 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         Column::Pcomm => text(row.pcomm, out),
         Column::Cmdline => text(row.cmdline, out),
         Column::Exe => text(row.exe, out),
-        Column::Pcpu => match row.pcpu {
-            Some(p) => {
-                push_tenths(out, p);
-                Kind::Number
-            }
-            None => Kind::Missing,
-        },
+        Column::User => text(row.user, out),
+        Column::Cgroup => text(row.cgroup, out),
+        Column::Pcpu => tenths(row.pcpu, out),
         Column::Cputime => match row.cputime_ns {
             Some(ns) => int(ns / 1_000_000, out),
             None => Kind::Missing,
         },
+        Column::Runq => tenths(row.runq, out),
+        Column::Vcsw => opt(row.vcsw, out),
+        Column::Ivcsw => opt(row.ivcsw, out),
         Column::Minflt => int(row.minflt, out),
         Column::Majflt => int(row.majflt, out),
         Column::Prio => signed(out, row.priority),
@@ -433,6 +514,26 @@ pub fn fd_argument(sys: Sys) -> Option<(Arg0, i32)> {
     let arg0 = syscalls::lookup(nr)?.arg0;
     // File descriptors are ints: the kernel looks at the low 32 bits.
     (arg0 != Arg0::None).then_some((arg0, args[0] as u32 as i32))
+}
+
+fn opt(n: Option<u64>, out: &mut Vec<u8>) -> Kind {
+    match n {
+        Some(n) => {
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            Kind::Number
+        }
+        None => Kind::Missing,
+    }
+}
+
+fn tenths(p: Option<f64>, out: &mut Vec<u8>) -> Kind {
+    match p {
+        Some(p) => {
+            push_tenths(out, p);
+            Kind::Number
+        }
+        None => Kind::Missing,
+    }
 }
 
 fn signed(out: &mut Vec<u8>, n: i64) -> Kind {

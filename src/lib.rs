@@ -5,6 +5,7 @@
 //! that the fuzz targets and tests can reach the parsers directly.
 
 pub mod aggregate;
+pub mod cgroup;
 pub mod cli;
 pub mod clock;
 pub mod collect;

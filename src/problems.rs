@@ -14,6 +14,8 @@ pub enum Reason {
     NotProvided,
     /// The content was not in the expected format.
     Malformed,
+    /// The file lacks the field (an older kernel's `status` has no `NSpid`).
+    NoField,
     Other(Errno),
 }
 
@@ -118,6 +120,7 @@ fn explain(column: &str, reason: Reason, p: &Privileges) -> String {
         }
         Reason::NotProvided => "this kernel does not provide the file".to_string(),
         Reason::Malformed => "unexpected file format".to_string(),
+        Reason::NoField => "this kernel's file lacks the field".to_string(),
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
 }

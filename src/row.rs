@@ -49,6 +49,15 @@ pub struct Row {
     pub cputime_ns: Option<u64>,
     /// Percent of one CPU over the window (or the lifetime with `-i 0`).
     pub pcpu: Option<f64>,
+    /// Percent of the window (or the lifetime) spent waiting in a run queue.
+    pub runq: Option<f64>,
+    /// Voluntary and involuntary context switches in the window (or since the start).
+    pub vcsw: Option<u64>,
+    pub ivcsw: Option<u64>,
+    pub nspid: Option<u64>,
+    /// User name, or the uid in digits when it has none.
+    pub user: Option<Span>,
+    pub cgroup: Option<Span>,
     pub wchan: Option<Span>,
     pub sys: Sys,
     /// The file behind the syscall's first argument; empty when the call takes none.

@@ -136,7 +136,7 @@ fn start() -> (Child, String) {
 
 #[test]
 fn churn_never_mixes_threads() {
-    let _cpu = crate::util::cpu_lock();
+    let _cpu = crate::util::cpu_turn();
     let (mut child, pid) = start();
     let mut checked = 0;
     for _ in 0..10 {

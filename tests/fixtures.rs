@@ -1,10 +1,11 @@
 //! Fixture /proc trees captured from real machines (scripts/capture-fixture), read through
-//! `--proc`, against expected output checked in next to them.
+//! `--proc` (and `--sys` for trees with `proc/` and `sys/` parts), against expected output
+//! checked in next to them.
 //!
 //! `TSNAP_BLESS=1 cargo test fixtures` rewrites the expected files from what tsnap prints now;
 //! read the diff before committing it.
 
-use crate::util::{assert_same, run, tsnap_arch};
+use crate::util::{assert_same, run_in, tsnap_arch};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -14,10 +15,12 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// Runs tsnap on fixture `name` with `args` and compares stdout and stderr with
-/// `expected/<case>.out` and `.err`. The dump's first line (the time now) is left out.
+/// `expected/<case>.txt`. The dump's first line (the time now) is left out. A fixture with
+/// `proc/` and `sys/` parts is read with `--proc proc --sys sys` from its directory, so that
+/// paths in the output do not depend on where the repository is.
 /// `syscalls`: the output names syscalls, so it is checked only when tsnap's syscall table
 /// is the one of the fixture's architecture (its name says which).
-fn check(name: &str, case: &str, args: &[&str], syscalls: bool) {
+pub fn check(name: &str, case: &str, args: &[&str], syscalls: bool) {
     let arch = if name.contains("aarch64") {
         "aarch64"
     } else {
@@ -28,9 +31,12 @@ fn check(name: &str, case: &str, args: &[&str], syscalls: bool) {
         return;
     }
     let dir = fixture(name);
-    let mut full = vec!["--proc", dir.to_str().unwrap()];
+    let mut full = match dir.join("proc").is_dir() {
+        true => vec!["--proc", "proc", "--sys", "sys"],
+        false => vec!["--proc", "."],
+    };
     full.extend_from_slice(args);
-    let out = run(&full);
+    let out = run_in(&dir, &full);
     let mut stdout = out.stdout.clone();
     if args.first() == Some(&"dump") && !args.contains(&"json") {
         stdout = stdout

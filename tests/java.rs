@@ -158,7 +158,6 @@ fn dump_entries(dump: &str) -> HashMap<String, String> {
 
 #[test]
 fn dump_of_a_jvm_joins_jstack_by_nid() {
-    let _cpu = crate::util::cpu_lock();
     let Some(jvm) = Jvm::start(&[]) else {
         return;
     };

@@ -17,7 +17,6 @@ fn own_pid() -> String {
 
 #[test]
 fn threads_in_known_states() {
-    let _cpu = crate::util::cpu_lock();
     let w = Workload::start(
         "known",
         &[
@@ -108,13 +107,12 @@ fn spinner_pcpu(first: f64, tid: u64) -> f64 {
 
 #[test]
 fn default_shows_only_running_and_uninterruptible() {
-    let _cpu = crate::util::cpu_lock();
     let w = Workload::start(
         "active",
         &[Kind::Spinner, Kind::PipeReader, Kind::VforkParent],
     );
     let out = run(&["-p", &own_pid(), "-f", "json", "-i", "0"]).ok();
-    let rows = out.json();
+    let rows = out.rows();
     for r in &rows {
         assert!(matches!(text(r, "state"), "R" | "D"), "{r}");
     }
@@ -126,7 +124,6 @@ fn default_shows_only_running_and_uninterruptible() {
 
 #[test]
 fn lifetime_pcpu_with_interval_zero_is_what_ps_shows() {
-    let _cpu = crate::util::cpu_lock();
     let w = Workload::start("life", &[Kind::Spinner, Kind::Sleeper]);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let out = run(&[
@@ -280,21 +277,245 @@ fn hostile_names_keep_their_true_name_and_state() {
         assert_eq!(text(r, "comm").as_bytes(), name);
         assert!(matches!(text(r, "state"), "S" | "R"), "{r}");
     }
-    let table = run(&["-a", "-p", &own_pid(), "-o", "tid,comm"]).ok();
+    let table = run(&["-a", "-p", &own_pid(), "-i", "0", "-o", "tid,comm"]).ok();
     assert!(table.stdout.contains("new\\nline"), "{}", table.stdout);
     assert!(table.stdout.contains("\\x1b[31mred"), "{}", table.stdout);
     assert!(!table.stdout.bytes().any(|b| b < 0x20 && b != b'\n'));
     let header_fields = table
-        .stdout
+        .table()
         .lines()
         .next()
         .unwrap()
         .split_whitespace()
         .count();
     assert_eq!(header_fields, 2);
-    assert_eq!(
-        table.stdout.lines().count(),
-        rows.len() + 1,
-        "one line per thread"
+    // One line per thread: every line under the header starts with a tid.
+    for line in table.table().lines().skip(1) {
+        let tid = line.split_whitespace().next().unwrap_or_default();
+        assert!(tid.parse::<u64>().is_ok(), "{line:?} in {}", table.stdout);
+    }
+}
+
+/// The CPUs this process may run on.
+fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: sched_getaffinity writes into the zeroed set it is given the size of.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect()
+    }
+}
+
+/// Pins the calling thread to `cpu`.
+fn pin_to(cpu: usize) {
+    // SAFETY: sched_setaffinity reads the set it is given the size of.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        assert_eq!(
+            libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set),
+            0
+        );
+    }
+}
+
+/// Spins, named `name` and pinned to `cpu`, until `stop`; sends its tid first.
+fn spinner(
+    name: &'static str,
+    cpu: usize,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tids: std::sync::mpsc::Sender<u64>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        pin_to(cpu);
+        let c = std::ffi::CString::new(name).unwrap();
+        // SAFETY: PR_SET_NAME reads a NUL-terminated string.
+        unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr()) };
+        tids.send(util::gettid()).unwrap();
+        let mut n = 0u64;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            n = std::hint::black_box(n.wrapping_add(1));
+        }
+    })
+}
+
+/// runq and pcpu of thread `tid` of this process over a 1 s window.
+fn runq_and_pcpu(tid: u64) -> (f64, f64) {
+    let out = run(&[
+        "-p",
+        &own_pid(),
+        "-a",
+        "-f",
+        "json",
+        "-i",
+        "1",
+        "-o",
+        "tid,runq,pcpu",
+    ])
+    .ok();
+    let rows = out.rows();
+    let row = by_tid(&rows)[&tid];
+    let value = |key: &str| {
+        row[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {key}: {row}"))
+    };
+    (value("runq"), value("pcpu"))
+}
+
+#[test]
+fn runq_rises_when_three_spinners_share_the_cpu() {
+    let _cpu = util::cpu_turn();
+    // The same thread on the same CPU, first alone, then with three spinners pinned there:
+    // whatever else loads the machine weighs on both windows. With k other busy tasks on
+    // that CPU it waits k/(k+1) of the time alone and 1 - 1/(4(k+1)) in company.
+    let Some(&cpu) = allowed_cpus().last() else {
+        eprintln!("skipped: no CPU in the affinity mask");
+        return;
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut threads = vec![spinner("t-runq", cpu, stop.clone(), tx.clone())];
+    let tid = rx.recv().unwrap();
+    let (alone, alone_pcpu) = runq_and_pcpu(tid);
+    for name in ["t-crowd-1", "t-crowd-2", "t-crowd-3"] {
+        threads.push(spinner(name, cpu, stop.clone(), tx.clone()));
+        rx.recv().unwrap();
+    }
+    let (crowded, crowded_pcpu) = runq_and_pcpu(tid);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    // Never sleeping, the thread is on its CPU or waiting for it.
+    for (runq, pcpu) in [(alone, alone_pcpu), (crowded, crowded_pcpu)] {
+        assert!(
+            (80.0..=110.0).contains(&(runq + pcpu)),
+            "runq {runq} + pcpu {pcpu}"
+        );
+    }
+    assert!(
+        crowded >= 50.0 && crowded >= alone + 20.0,
+        "runq alone {alone} (pcpu {alone_pcpu}), with three spinners {crowded} (pcpu {crowded_pcpu})"
     );
+}
+
+#[test]
+fn vcsw_counts_the_sleeps_in_the_window() {
+    let _cpu = util::cpu_turn();
+    use std::sync::mpsc::channel;
+    let (go_tx, go_rx) = channel::<()>();
+    let (done_tx, done_rx) = channel::<()>();
+    let (tid_tx, tid_rx) = channel();
+    let napper = std::thread::spawn(move || {
+        let c = std::ffi::CString::new("t-naps").unwrap();
+        // SAFETY: PR_SET_NAME reads a NUL-terminated string.
+        unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr()) };
+        tid_tx.send(util::gettid()).unwrap();
+        let _ = go_rx.recv();
+        for _ in 0..100 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        done_tx.send(()).unwrap();
+        let _ = go_rx.recv();
+    });
+    let tid = tid_rx.recv().unwrap();
+    wait_until_blocked(tid);
+    let mut child = util::tsnap()
+        .args(["-p", &own_pid(), "-a", "-f", "json", "-i", "2"])
+        .args(["-o", "tid,comm,vcsw,ivcsw"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // tsnap keeps the file open after the baseline read that opens its window: only then
+    // does the thread take its 100 naps.
+    let status = format!("/proc/{}/task/{tid}/status", own_pid());
+    wait_for_open_file(child.id(), &status);
+    go_tx.send(()).unwrap();
+    done_rx.recv().unwrap();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the naps took longer than tsnap's 2 s window"
+    );
+    let out = util::finish(child.wait_with_output().unwrap()).ok();
+    drop(go_tx);
+    napper.join().unwrap();
+    let rows = out.rows();
+    let row = by_tid(&rows)[&tid];
+    let vcsw = row["vcsw"].as_u64().unwrap();
+    // One per nap, and one more when it blocks again after reporting.
+    assert!((100..=103).contains(&vcsw), "vcsw {vcsw}: {row}");
+    assert!(row["ivcsw"].as_u64().is_some(), "{row}");
+}
+
+/// Waits until thread `tid` of this process sleeps.
+fn wait_until_blocked(tid: u64) {
+    let path = format!("/proc/self/task/{tid}/stat");
+    for _ in 0..1000 {
+        let stat = std::fs::read_to_string(&path).unwrap();
+        if stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('S'))
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("thread {tid} never blocked");
+}
+
+/// Waits until process `pid` has `path` open.
+fn wait_for_open_file(pid: u32, path: &str) {
+    for _ in 0..2000 {
+        let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == path));
+        if open {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("process {pid} never opened {path}");
+}
+
+#[test]
+fn nspid_and_user_of_own_threads() {
+    let w = Workload::start("nspid", &[Kind::Sleeper]);
+    let out = run(&[
+        "-p",
+        &own_pid(),
+        "-a",
+        "-f",
+        "json",
+        "-i",
+        "0",
+        "-o",
+        "tid,nspid,user",
+    ])
+    .ok();
+    let rows = out.rows();
+    let rows = by_tid(&rows);
+    // /proc belongs to this process's pid namespace, where the innermost id is the tid.
+    let tid = w.tid(Kind::Sleeper);
+    assert_eq!(rows[&tid]["nspid"].as_u64(), Some(tid));
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() }.to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+        })
+        .unwrap_or(uid);
+    for r in rows.values() {
+        assert_eq!(text(r, "user"), name, "{r}");
+    }
+    assert_eq!(out.stderr, "");
 }

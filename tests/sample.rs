@@ -22,7 +22,6 @@ fn summary(rows: &[Value]) -> &Value {
 
 #[test]
 fn sample_counts_a_spinner_and_pipe_readers() {
-    let _cpu = crate::util::cpu_lock();
     let _w = Workload::start("smp", &[Kind::Spinner, Kind::PipeReader]);
     let _more = [
         Workload::start("smp", &[Kind::PipeReader]),
@@ -99,7 +98,6 @@ fn sample_counts_a_spinner_and_pipe_readers() {
 
 #[test]
 fn sigint_ends_sampling_with_the_report() {
-    let _cpu = crate::util::cpu_lock();
     let _w = Workload::start("intr", &[Kind::Spinner]);
     let started = Instant::now();
     let child = tsnap()
@@ -142,7 +140,6 @@ fn sigint_ends_sampling_with_the_report() {
 
 #[test]
 fn saved_samples_report_the_same_rows() {
-    let _cpu = crate::util::cpu_lock();
     let _w = Workload::start("save", &[Kind::Spinner, Kind::PipeReader, Kind::Sleeper]);
     let dir = TempDir::new("save");
     let file = dir.0.join("samples.jsonl");
@@ -206,7 +203,6 @@ fn saved_samples_report_the_same_rows() {
 
 #[test]
 fn watch_takes_timestamped_snapshots() {
-    let _cpu = crate::util::cpu_lock();
     let _w = Workload::start("watch", &[Kind::Spinner]);
     let out = run(&[
         "watch",
@@ -287,7 +283,6 @@ fn watch_takes_timestamped_snapshots() {
 
 #[test]
 fn watch_output_dir_appends_hourly_files() {
-    let _cpu = crate::util::cpu_lock();
     let _w = Workload::start("hourly", &[Kind::Spinner]);
     let dir = TempDir::new("hourly");
     let out_dir = dir.0.join("capture");
@@ -333,7 +328,6 @@ fn watch_output_dir_appends_hourly_files() {
 
 #[test]
 fn sigterm_ends_watch_with_complete_lines() {
-    let _cpu = crate::util::cpu_lock();
     let _w = Workload::start("term", &[Kind::Spinner]);
     let child = tsnap()
         .args(["watch", "-i", "0.2", "-a", "-p", &own_pid(), "-f", "json"])

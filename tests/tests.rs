@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area.
 
 mod alloc;
+mod cgroup;
 mod churn;
 mod cli;
 mod fixtures;

@@ -32,7 +32,6 @@ pub fn run_as_nobody(args: &[&str]) -> Option<Run> {
 
 #[test]
 fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
-    let _cpu = crate::util::cpu_lock();
     let w = Workload::start("nobody", &[Kind::PipeReader, Kind::Spinner]);
     let pid = std::process::id().to_string();
     let Some(out) = run_as_nobody(&["-a", "-p", &pid, "-f", "json"]) else {

@@ -7,14 +7,16 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
+/// The binary under test, as an absolute path (tests may run it from another directory).
 pub fn binary() -> PathBuf {
-    std::env::var_os("TSNAP_BIN")
+    let bin = std::env::var_os("TSNAP_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tsnap")))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tsnap")));
+    std::path::absolute(&bin).unwrap_or(bin)
 }
 
 /// A command that runs tsnap (through the runner, if any).
@@ -64,6 +66,21 @@ impl Run {
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
             .collect()
     }
+
+    /// The rows of snap's JSON: the objects without a `type` (the cgroups have one).
+    pub fn rows(&self) -> Vec<Value> {
+        let mut all = self.json();
+        all.retain(|o| o.get("type").is_none());
+        all
+    }
+
+    /// A snap table without the cgroup blocks above it.
+    pub fn table(&self) -> &str {
+        match self.stdout.starts_with("cgroup ") {
+            true => self.stdout.split_once("\n\n").map_or("", |(_, t)| t),
+            false => &self.stdout,
+        }
+    }
 }
 
 pub fn finish(output: Output) -> Run {
@@ -76,8 +93,14 @@ pub fn finish(output: Output) -> Run {
 
 /// Runs tsnap with `args` and collects its output.
 pub fn run(args: &[&str]) -> Run {
+    run_in(Path::new("."), args)
+}
+
+/// Runs tsnap with `args` in directory `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     finish(
         tsnap()
+            .current_dir(dir)
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -101,8 +124,9 @@ pub fn assert_same(expected: &str, actual: &str, what: &str) {
 }
 
 /// A turn at the CPU: held by the tests that run a spinning thread (some check how much CPU it
-/// gets) and by those that start a JVM (which takes a core or more while it starts), so that
-/// on a small machine they do not run together.
+/// gets), that start a JVM (which takes a core or more while it starts), that churn threads or
+/// time threads against a window, so that on a small machine they do not run together.
+/// Workloads with a spinner and JVMs take it themselves.
 pub fn cpu_turn() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -137,11 +161,4 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// Held by every test that keeps a CPU busy (a spinning thread or a JVM), so that on a small
-/// machine two spinners never share the cores and each measures close to a full CPU.
-pub fn cpu_lock() -> std::sync::MutexGuard<'static, ()> {
-    static CPU: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    CPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -1,9 +1,11 @@
 //! `tsnap dump`: every thread of the selected processes, as a jstack-like text dump (or JSON
 //! lines), to read on its own or join with jstack's by `nid`; with `--java`, joined with the
-//! JVM's own dump already (see [`java_dump`]).
+//! JVM's own dump already (see [`java_dump`]). Each process is headed by what its cgroup
+//! says.
 
 use super::java_dump::{self, Merged};
 use super::{print_problems, sleep, start};
+use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
 use crate::collect::{self, Options, Pass};
@@ -14,14 +16,15 @@ use crate::output::{Format, Out, escape};
 use crate::row::{Row, Rows};
 
 /// What a dump shows of each thread.
-const NEEDS: Needs = Needs::PCPU
+const NEEDS: Needs = Needs::CPU
     .union(Needs::CPUTIME)
     .union(Needs::SYSCALL)
     .union(Needs::FD)
     .union(Needs::WCHAN)
     .union(Needs::STACK)
     .union(Needs::PCOMM)
-    .union(Needs::CMDLINE);
+    .union(Needs::CMDLINE)
+    .union(Needs::CGROUP);
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let window = args.interval > 0.0;
@@ -34,9 +37,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             cache_files: window,
         },
     )?;
+    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    cgroups.track(collector.cgroups());
     let mut rows = Rows::default();
     let started = collect::monotonic_ns();
     if window {
+        cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
     }
     let jvms = match args.java {
@@ -54,6 +60,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         super::snap::refresh(&mut collector)?;
     }
     collector.pass(Pass::Full, &mut rows);
+    cgroups.track(collector.cgroups());
+    cgroups.finish();
     let (now, _) = clock::now();
     let uptime = collect::read_uptime_ns(collector.root(), &mut Vec::new());
 
@@ -65,15 +73,18 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             .take_while(|r| r.pid == pid)
             .count();
         let threads = &rows.rows[first..first + count];
-        let process = Process::of(threads, uptime);
         let java = Merged::new(&jvms, threads);
-        let java = java.as_ref();
+        let process = Process {
+            cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
+            java: java.as_ref(),
+            ..Process::of(threads, uptime)
+        };
         match args.format {
             Format::Json => {
                 let asked = args.java.is_some();
-                write_json(&mut out.buf, &process, threads, &rows, now, java, asked);
+                write_json(&mut out.buf, &process, threads, &rows, now, asked);
             }
-            _ => write_text(&mut out.buf, &process, threads, &rows, now, java),
+            _ => write_text(&mut out.buf, &process, threads, &rows, now),
         }
         out.maybe_flush()?;
         first += count;
@@ -83,12 +94,15 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     Ok(())
 }
 
-/// The header facts of one process.
+/// The header facts of one process, what its cgroup says and the JVM's view of it.
 struct Process<'r> {
     leader: &'r Row,
     threads: usize,
     /// Seconds since the process started.
     uptime: Option<u64>,
+    /// The cgroup window and the process's group in it.
+    cgroup: Option<(&'r CgroupWindow, usize)>,
+    java: Option<&'r Merged<'r>>,
 }
 
 impl<'r> Process<'r> {
@@ -103,18 +117,14 @@ impl<'r> Process<'r> {
             leader,
             threads: threads.len(),
             uptime,
+            cgroup: None,
+            java: None,
         }
     }
 }
 
-fn write_text(
-    out: &mut Vec<u8>,
-    p: &Process<'_>,
-    threads: &[Row],
-    rows: &Rows,
-    now: i64,
-    java: Option<&Merged<'_>>,
-) {
+fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
+    let java = p.java;
     let mut num = itoa::Buffer::new();
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
@@ -137,7 +147,11 @@ fn write_text(
         Some(c) => escape::text(out, rows.text(c)),
         None => out.push(b'-'),
     }
-    out.extend_from_slice(b"\n\n");
+    out.push(b'\n');
+    if let Some((cgroups, g)) = p.cgroup {
+        cgroups.write_text(g, out);
+    }
+    out.push(b'\n');
     if let Some(java) = java {
         java.write_header_text(out);
     }
@@ -227,9 +241,9 @@ fn write_json(
     threads: &[Row],
     rows: &Rows,
     now: i64,
-    java: Option<&Merged<'_>>,
     asked: bool,
 ) {
+    let java = p.java;
     let mut time = Vec::new();
     clock::push_iso8601(&mut time, now, 0);
     let mut line = JsonLine::new(out);
@@ -246,6 +260,16 @@ fn write_json(
         Some(up) => line.number("uptime", up),
         None => line.null("uptime"),
     };
+    match p.cgroup {
+        Some((cgroups, g)) => {
+            let mut object = line.object("cgroup");
+            cgroups.write_json(g, &mut object);
+            object.close();
+        }
+        None => {
+            line.null("cgroup");
+        }
+    }
     match java {
         Some(java) => java.write_process_json(&mut line),
         None if asked => {

@@ -1,5 +1,6 @@
 //! The commands, and what they share: opening the procfs mount, starting the collector,
-//! checking that the selection matched, and the footer of what could not be read.
+//! checking that the selection matched, the cgroup blocks, and the footer of what could not
+//! be read.
 
 pub mod columns;
 pub mod dump;
@@ -9,10 +10,14 @@ pub mod sample;
 pub mod snap;
 pub mod watch;
 
+use crate::cgroup::CgroupWindow;
 use crate::collect::{Collector, Options};
 use crate::error::Error;
+use crate::output::json::JsonLine;
+use crate::output::{Format, Out};
 use crate::problems::{Privileges, Problems, errno_name};
 use crate::procfs::{self, RelPath};
+use crate::row::Row;
 use crate::select::{self, Selection};
 use rustix::fd::{BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -145,6 +150,51 @@ pub fn print_problems(problems: &Problems, root: BorrowedFd<'_>, noun: &str) {
     }
     // Best effort: stderr being closed must not change the exit status.
     let _ = crate::output::write_all(rustix::stdio::stderr(), text.as_bytes());
+}
+
+/// How many cgroup blocks a table or CSV run shows before saying how many more there are.
+const CGROUP_BLOCKS: usize = 4;
+
+/// Writes the blocks of the cgroups of the selected processes, those with the most `rows`
+/// first: before the table on stdout; on stderr for CSV, so that stdout stays one table;
+/// as `{"type":"cgroup",...}` lines for JSON, every cgroup.
+pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: &mut Out) {
+    let max = match format {
+        Format::Json => usize::MAX,
+        _ => CGROUP_BLOCKS,
+    };
+    let (shown, more) = cgroups.busiest(rows, max);
+    if shown.is_empty() {
+        return;
+    }
+    let mut text = Vec::new();
+    let buf = match format {
+        Format::Csv => &mut text,
+        _ => &mut out.buf,
+    };
+    for g in shown {
+        if format == Format::Json {
+            let mut line = JsonLine::new(buf);
+            line.text("type", b"cgroup");
+            cgroups.write_json(g, &mut line);
+            line.end();
+        } else {
+            cgroups.write_text(g, buf);
+        }
+    }
+    if format == Format::Json {
+        return;
+    }
+    if more > 0 {
+        buf.push(b'(');
+        buf.extend_from_slice(itoa::Buffer::new().format(more).as_bytes());
+        buf.extend_from_slice(b" more cgroups not shown: select processes with -p or -C)\n");
+    }
+    if format == Format::Table {
+        buf.push(b'\n');
+    }
+    // Best effort, as for the footer.
+    let _ = crate::output::write_all(rustix::stdio::stderr(), &text);
 }
 
 /// Sleeps for `secs` seconds.

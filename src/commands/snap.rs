@@ -1,7 +1,8 @@
 //! `tsnap [snap]`: the threads running (R) or in uninterruptible sleep (D) now, or all of
-//! them with `-a`, one row each.
+//! them with `-a`, one row each, after a block for each cgroup they live in.
 
-use super::{print_problems, sleep, start};
+use super::{print_problems, sleep, start, write_cgroups};
+use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Options, Pass};
 use crate::columns::{self, Column, Kind, Needs};
@@ -10,25 +11,31 @@ use crate::output::{Field, Format, Grid, Out, Stream};
 use crate::row::Rows;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let needs = columns::needs(&args.columns);
-    let window = args.interval > 0.0 && needs.has(Needs::PCPU);
+    let needs = columns::needs(&args.columns).union(Needs::CGROUP);
     let mut collector = start(
         &args.proc_root,
         Options {
             selection: args.selection.clone(),
             needs,
             all_states: args.all,
-            cache_files: window,
+            cache_files: args.interval > 0.0,
         },
     )?;
+    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    cgroups.track(collector.cgroups());
+    let window = args.interval > 0.0 && (needs.any(Needs::WINDOWED) || !cgroups.is_empty());
     let mut rows = Rows::default();
     if window {
+        cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
         sleep(args.interval);
         refresh(&mut collector)?;
     }
     collector.pass(Pass::Full, &mut rows);
+    cgroups.track(collector.cgroups());
+    cgroups.finish();
 
+    write_cgroups(&cgroups, &rows.rows, args.format, out);
     RowWriter::new(&args.columns, args.format, false).write(out, &rows, b"", true)?;
     out.flush()?;
     if rows.rows.is_empty() && !args.all && args.format == Format::Table {

@@ -1,13 +1,15 @@
-//! Pure parsers for the files of `/proc/PID/task/TID/` (and for a JVM's thread dump): byte
-//! slices in, borrowed fields out.
+//! Pure parsers for the files tsnap reads (`/proc/PID/task/TID/*`, cgroup controller files,
+//! mountinfo, passwd): byte slices in, borrowed fields out.
 //!
 //! Nothing here does IO or allocates. Every parser accepts any bytes: malformed input gives
 //! `None` (or skips the bad part), never a panic, so a hostile or truncated file cannot crash
 //! tsnap.
 
+pub mod cgroup;
 pub mod jsonl;
 pub mod jstack;
 pub mod mountinfo;
+pub mod passwd;
 pub mod schedstat;
 pub mod stack;
 pub mod stat;

@@ -53,25 +53,6 @@ pub fn read_file(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::
     fill(fd.as_fd(), buf)
 }
 
-/// Reads a file of many records (`maps`) whole: to the end of the file, unlike
-/// [`read_file`], since such a file comes a page of records per read.
-pub fn read_to_end(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::Result<()> {
-    let fd = open_file(dir, path.as_cstr())?;
-    buf.clear();
-    loop {
-        if buf.capacity() - buf.len() < 1024 {
-            buf.reserve(buf.capacity().max(4096));
-        }
-        let (filled, _) = rustix::io::read(&fd, buf.spare_capacity_mut())?;
-        let n = filled.len();
-        if n == 0 {
-            return Ok(());
-        }
-        // SAFETY: read initialised the first `n` bytes of the spare capacity.
-        unsafe { buf.set_len(buf.len() + n) };
-    }
-}
-
 fn fill(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<()> {
     buf.clear();
     loop {
@@ -87,6 +68,26 @@ fn fill(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<()> {
         if n < room {
             return Ok(());
         }
+    }
+}
+
+/// Opens `path` relative to `dir` and reads it to the end into `buf`: for files of many
+/// records (`maps`, `mountinfo`), which come a page of records per read, so that a short
+/// read does not mean the end.
+pub fn read_to_end(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::Result<()> {
+    let fd = open_file(dir, path.as_cstr())?;
+    buf.clear();
+    loop {
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(buf.capacity().max(16 * 1024));
+        }
+        let (filled, _) = rustix::io::read(&fd, buf.spare_capacity_mut())?;
+        let n = filled.len();
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: read initialised the first `n` bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
     }
 }
 

@@ -1,0 +1,596 @@
+//! A cgroup's two readings as people read them (a block of a few lines) and as JSON fields.
+//! Integer arithmetic only: cores and seconds with two decimals, bytes in MiB or GiB.
+
+use super::locate::{Hierarchy, Missing};
+use super::{CgroupWindow, Group, Reading};
+use crate::columns::Kind;
+use crate::output::escape;
+use crate::output::json::JsonLine;
+use crate::parse::cgroup::{self as parse, Limit, Quota};
+
+const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
+
+/// What changed between the two readings of a window.
+struct Window<'r> {
+    ns: u64,
+    start: &'r Reading,
+}
+
+impl Window<'_> {
+    fn delta(&self, end: &Reading, f: impl Fn(&Reading) -> Option<u64>) -> Option<u64> {
+        Some(f(end)?.saturating_sub(f(self.start)?))
+    }
+}
+
+impl Group {
+    fn window(&self) -> Option<(Option<Window<'_>>, &Reading)> {
+        let end = self.end.as_ref()?;
+        let window = self
+            .start
+            .as_ref()
+            .filter(|s| end.at > s.at)
+            .map(|start| Window {
+                ns: end.at - start.at,
+                start,
+            });
+        Some((window, end))
+    }
+
+    /// The cgroup path a part of the reading came from.
+    fn path_of(&self, h: Option<Hierarchy>) -> Option<&[u8]> {
+        let m = self.membership();
+        match h? {
+            Hierarchy::V2 => m.v2,
+            Hierarchy::Cpu => m.cpu,
+            Hierarchy::Cpuacct => m.cpuacct,
+            Hierarchy::Memory => m.memory,
+        }
+    }
+
+    fn layout(&self) -> &'static str {
+        match (self.membership().has_v1(), self.sources.v2) {
+            (true, true) => "hybrid",
+            (true, false) => "v1",
+            (false, _) => "v2",
+        }
+    }
+}
+
+impl CgroupWindow {
+    /// Group `g` with its window (when it has a start reading) and its last reading.
+    fn group(&self, g: usize) -> Option<(&Group, Option<Window<'_>>, &Reading)> {
+        let group = self.groups.get(g)?;
+        let (window, end) = group.window()?;
+        Some((group, window, end))
+    }
+
+    /// Writes the block of group `g`: a line naming it, then one line each for cpu, memory
+    /// and pressure where anything of them could be read.
+    pub fn write_text(&self, g: usize, out: &mut Vec<u8>) {
+        let Some((group, window, end)) = self.group(g) else {
+            return;
+        };
+        let m = group.membership();
+        let path = m.path().unwrap_or_default();
+        out.extend_from_slice(b"cgroup ");
+        escape::text(out, path);
+        out.extend_from_slice(b" (");
+        out.extend_from_slice(group.layout().as_bytes());
+        out.push(b')');
+        if let Some(id) = parse::container_id(path) {
+            out.extend_from_slice(b", container ");
+            out.extend_from_slice(id.get(..12).unwrap_or(id));
+        }
+        if let Some(uid) = parse::pod_uid(path) {
+            out.extend_from_slice(b", pod ");
+            push_uid(out, uid);
+        }
+        out.push(b'\n');
+        if let Some(missing) = group.sources.missing {
+            out.extend_from_slice(b"  not visible here: ");
+            self.explain(missing, out);
+            out.push(b'\n');
+            return;
+        }
+        let w = window.as_ref();
+
+        let start = out.len();
+        label(out, b"cpu", group.path_of(group.sources.cpu), path);
+        let mark = out.len();
+        match end.quota {
+            Some(Quota::Unlimited) => out.extend_from_slice(b"no limit"),
+            Some(Quota::Cores {
+                quota_us,
+                period_us,
+            }) => {
+                out.extend_from_slice(b"limit ");
+                push_fixed(out, quota_us, period_us, 2);
+                out.extend_from_slice(b" cores");
+            }
+            None => {}
+        }
+        if let Some(w) = w {
+            let used = w.delta(end, |r| r.usage_us);
+            let periods = w.delta(end, |r| r.periods).filter(|&p| p > 0);
+            let throttled = w.delta(end, |r| r.throttled);
+            if used.is_some() || periods.is_some() {
+                if out.len() > mark {
+                    out.extend_from_slice(b"; ");
+                }
+                out.extend_from_slice(b"in ");
+                push_fixed(out, w.ns, 1_000_000_000, 2);
+                out.extend_from_slice(b" s: ");
+            }
+            if let Some(used) = used {
+                out.extend_from_slice(b"used ");
+                push_fixed(out, used, w.ns / 1000, 2);
+                out.extend_from_slice(b" cores");
+            }
+            if let (Some(periods), Some(throttled)) = (periods, throttled) {
+                if used.is_some() {
+                    out.extend_from_slice(b", ");
+                }
+                out.extend_from_slice(b"throttled ");
+                push_int(out, throttled);
+                out.extend_from_slice(b" of ");
+                push_int(out, periods);
+                out.extend_from_slice(b" periods (");
+                push_fixed(out, throttled.saturating_mul(100), periods, 1);
+                out.extend_from_slice(b"%)");
+                if let Some(us) = w.delta(end, |r| r.throttled_us) {
+                    out.extend_from_slice(b" for ");
+                    push_fixed(out, us, 1_000_000, 2);
+                    out.extend_from_slice(b" s");
+                }
+            }
+        }
+        end_line(out, start, mark);
+
+        let start = out.len();
+        label(out, b"memory", group.path_of(group.sources.memory), path);
+        let mark = out.len();
+        if let Some(bytes) = end.memory {
+            push_bytes(out, bytes);
+        }
+        match (end.memory, end.memory_limit) {
+            (Some(bytes), Some(Limit::Bytes(limit))) => {
+                out.extend_from_slice(b" of ");
+                push_bytes(out, limit);
+                out.extend_from_slice(b" (");
+                push_fixed(out, bytes.saturating_mul(100), limit, 1);
+                out.extend_from_slice(b"%)");
+            }
+            (None, Some(Limit::Bytes(limit))) => {
+                out.extend_from_slice(b"limit ");
+                push_bytes(out, limit);
+            }
+            (current, Some(Limit::Unlimited)) => {
+                if current.is_some() {
+                    out.extend_from_slice(b", ");
+                }
+                out.extend_from_slice(b"no limit");
+            }
+            (_, None) => {}
+        }
+        if let Some(kills) = end.oom_kills {
+            if out.len() > mark {
+                out.extend_from_slice(b", ");
+            }
+            out.extend_from_slice(b"OOM kills ");
+            push_int(out, kills);
+        }
+        end_line(out, start, mark);
+
+        let start = out.len();
+        let v2 = group.sources.v2.then_some(Hierarchy::V2);
+        label(out, b"pressure", group.path_of(v2), path);
+        let mark = out.len();
+        for (name, p) in RESOURCES.iter().zip(&end.pressure) {
+            if let Some(p) = p {
+                if out.len() > mark {
+                    out.extend_from_slice(b", ");
+                }
+                out.extend_from_slice(name.as_bytes());
+                out.push(b' ');
+                push_fixed(out, p.avg10, 100, 2);
+                out.push(b'%');
+            }
+        }
+        if out.len() > mark {
+            out.extend_from_slice(b" (avg10)");
+        }
+        if let Some(w) = w {
+            let stalls = RESOURCES
+                .iter()
+                .zip(stalled(w, end))
+                .filter_map(|(n, us)| Some((n, us?)));
+            for (n, (name, us)) in stalls.enumerate() {
+                out.extend_from_slice(if n == 0 { b"; stalled in " } else { b", " });
+                if n == 0 {
+                    push_fixed(out, w.ns, 1_000_000_000, 2);
+                    out.extend_from_slice(b" s: ");
+                }
+                out.extend_from_slice(name.as_bytes());
+                out.push(b' ');
+                push_fixed(out, us, 1_000_000, 2);
+                out.extend_from_slice(b" s");
+            }
+        }
+        end_line(out, start, mark);
+    }
+
+    /// Writes the fields of group `g` into a JSON object: values that could not be read are
+    /// null, limits that are not set are `"max"`, window values are null without a window.
+    pub fn write_json(&self, g: usize, line: &mut JsonLine<'_>) {
+        let Some((group, window, end)) = self.group(g) else {
+            return;
+        };
+        let m = group.membership();
+        let path = m.path().unwrap_or_default();
+        let mut num = Vec::new();
+        line.text("path", path)
+            .text("layout", group.layout().as_bytes());
+        match parse::container_id(path) {
+            Some(id) => line.text("container", id),
+            None => line.null("container"),
+        };
+        match parse::pod_uid(path) {
+            Some(uid) => {
+                num.clear();
+                push_uid(&mut num, uid);
+                line.text("pod", &num)
+            }
+            None => line.null("pod"),
+        };
+        let v2 = group.sources.v2.then_some(Hierarchy::V2);
+        for (key, h) in [
+            ("cpu_path", group.sources.cpu),
+            ("memory_path", group.sources.memory),
+            ("pressure_path", v2),
+        ] {
+            match group.path_of(h) {
+                Some(p) => line.text(key, p),
+                None => line.null(key),
+            };
+        }
+        match group.sources.missing {
+            Some(missing) => {
+                num.clear();
+                self.explain(missing, &mut num);
+                line.text("not_visible", &num)
+            }
+            None => line.null("not_visible"),
+        };
+        let w = window.as_ref();
+        let mut fixed = |line: &mut JsonLine<'_>, key, value: Option<(u64, u64)>, decimals| {
+            num.clear();
+            match value {
+                Some((n, d)) => {
+                    push_fixed(&mut num, n, d, decimals);
+                    line.cell(key, Kind::Number, &num)
+                }
+                None => line.null(key),
+            };
+        };
+        fixed(line, "window_s", w.map(|w| (w.ns, 1_000_000_000)), 2);
+        match end.quota {
+            Some(Quota::Unlimited) => {
+                line.text("cpu_limit_cores", b"max");
+            }
+            q => {
+                let cores = q.map(|q| match q {
+                    Quota::Cores {
+                        quota_us,
+                        period_us,
+                    } => (quota_us, period_us),
+                    Quota::Unlimited => (0, 1),
+                });
+                fixed(line, "cpu_limit_cores", cores, 2);
+            }
+        }
+        let delta = |f: fn(&Reading) -> Option<u64>| w.and_then(|w| w.delta(end, f));
+        let us = w.map_or(1, |w| w.ns / 1000);
+        fixed(
+            line,
+            "cpu_used_cores",
+            delta(|r| r.usage_us).map(|u| (u, us)),
+            2,
+        );
+        count(line, "periods", delta(|r| r.periods));
+        count(line, "throttled_periods", delta(|r| r.throttled));
+        fixed(
+            line,
+            "throttled_s",
+            delta(|r| r.throttled_us).map(|t| (t, 1_000_000)),
+            2,
+        );
+        count(line, "memory_bytes", end.memory);
+        match end.memory_limit {
+            Some(Limit::Unlimited) => line.text("memory_limit_bytes", b"max"),
+            Some(Limit::Bytes(n)) => line.number("memory_limit_bytes", n),
+            None => line.null("memory_limit_bytes"),
+        };
+        count(line, "oom_kills", end.oom_kills);
+        let avg10 = ["cpu_some_avg10", "memory_some_avg10", "io_some_avg10"];
+        for (key, p) in avg10.into_iter().zip(end.pressure) {
+            fixed(line, key, p.map(|p| (p.avg10, 100)), 2);
+        }
+        let stalls = w.map_or([None; 3], |w| stalled(w, end));
+        let keys = [
+            "cpu_some_stalled_s",
+            "memory_some_stalled_s",
+            "io_some_stalled_s",
+        ];
+        for (key, us) in keys.into_iter().zip(stalls) {
+            fixed(line, key, us.map(|us| (us, 1_000_000)), 2);
+        }
+    }
+
+    fn explain(&self, missing: Missing, out: &mut Vec<u8>) {
+        let base = &self.mounts.base[..];
+        let (before, after): (&[u8], &[u8]) = match missing {
+            Missing::NotMounted => (b"no cgroup hierarchy is mounted at ", b""),
+            Missing::Outside => (
+                b"outside what is mounted at ",
+                b" (another container's cgroup, or beyond tsnap's cgroup namespace)",
+            ),
+            Missing::NotFound => (
+                b"no such directory under ",
+                b" (is --sys that host's /sys?)",
+            ),
+        };
+        out.extend_from_slice(before);
+        escape::text(out, base);
+        out.extend_from_slice(after);
+    }
+}
+
+fn count(line: &mut JsonLine<'_>, key: &str, value: Option<u64>) {
+    match value {
+        Some(n) => line.number(key, n),
+        None => line.null(key),
+    };
+}
+
+/// The stall time of cpu, memory and io pressure in the window, in microseconds.
+fn stalled(w: &Window<'_>, end: &Reading) -> [Option<u64>; 3] {
+    let mut stalls = [None; 3];
+    for (slot, (a, b)) in stalls
+        .iter_mut()
+        .zip(w.start.pressure.iter().zip(&end.pressure))
+    {
+        *slot = a
+            .zip(*b)
+            .map(|(a, b)| b.total_us.saturating_sub(a.total_us));
+    }
+    stalls
+}
+
+/// Starts a line `  NAME: `, or `  NAME at PATH: ` when its files are not those of the
+/// group's own path (v1 controllers in different places, hybrid pressure).
+fn label(out: &mut Vec<u8>, name: &[u8], from: Option<&[u8]>, path: &[u8]) {
+    out.extend_from_slice(b"  ");
+    out.extend_from_slice(name);
+    if let Some(from) = from.filter(|f| *f != path) {
+        out.extend_from_slice(b" at ");
+        escape::text(out, from);
+    }
+    out.extend_from_slice(b": ");
+}
+
+/// Ends the line begun at `start`, or takes it back when nothing followed its label at
+/// `mark`.
+fn end_line(out: &mut Vec<u8>, start: usize, mark: usize) {
+    if out.len() == mark {
+        out.truncate(start);
+    } else {
+        out.push(b'\n');
+    }
+}
+
+/// A pod UID as the API shows it: the systemd driver writes `_` for `-`.
+fn push_uid(out: &mut Vec<u8>, uid: &[u8]) {
+    out.extend(uid.iter().map(|&b| if b == b'_' { b'-' } else { b }));
+}
+
+fn push_int(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Writes `num / den` with `decimals` decimals (at most 2), rounded to nearest.
+fn push_fixed(out: &mut Vec<u8>, num: u64, den: u64, decimals: u32) {
+    let scale = 10u64.pow(decimals);
+    let (mut num, mut den) = (num, den.max(1));
+    // Keep the remainder times the scale within u64.
+    while den > u64::MAX / 1000 {
+        (num, den) = (num >> 10, den >> 10);
+    }
+    let mut whole = num / den;
+    let mut frac = ((num % den) * scale + den / 2) / den;
+    if frac == scale {
+        (whole, frac) = (whole + 1, 0);
+    }
+    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+    if decimals > 0 {
+        out.push(b'.');
+        let mut digits = itoa::Buffer::new();
+        let frac = digits.format(frac).as_bytes();
+        out.resize(out.len() + decimals as usize - frac.len(), b'0');
+        out.extend_from_slice(frac);
+    }
+}
+
+/// Bytes in GiB (two decimals) from 1 GiB up, else in MiB (one decimal).
+fn push_bytes(out: &mut Vec<u8>, n: u64) {
+    if n >= 1 << 30 {
+        push_fixed(out, n, 1 << 30, 2);
+        out.extend_from_slice(b" GiB");
+    } else {
+        push_fixed(out, n, 1 << 20, 1);
+        out.extend_from_slice(b" MiB");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Mounts, Sources};
+    use super::*;
+    use crate::parse::cgroup::Pressure;
+
+    const PATH: &str = "/kubepods/burstable/pod6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60/3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899";
+
+    fn pressure(avg10: u64, total_us: u64) -> Option<Pressure> {
+        Some(Pressure { avg10, total_us })
+    }
+
+    /// A window of half a second over a throttled v2 cgroup.
+    fn window(start: bool) -> CgroupWindow {
+        let first = Reading {
+            at: 1_000_000_000,
+            quota: Some(Quota::Cores {
+                quota_us: 150_000,
+                period_us: 100_000,
+            }),
+            periods: Some(1000),
+            throttled: Some(100),
+            throttled_us: Some(5_000_000),
+            usage_us: Some(100_000_000),
+            memory: Some(999_000_000),
+            memory_limit: Some(Limit::Bytes(1 << 31)),
+            oom_kills: Some(3),
+            pressure: [
+                pressure(2345, 400_000_000),
+                pressure(0, 10),
+                pressure(150, 1000),
+            ],
+        };
+        let last = Reading {
+            at: 1_500_000_000,
+            periods: Some(1005),
+            throttled: Some(103),
+            throttled_us: Some(5_120_000),
+            usage_us: Some(100_700_000),
+            memory: Some(1_000_000_000),
+            pressure: [
+                pressure(2345, 400_250_000),
+                pressure(0, 10),
+                pressure(150, 6000),
+            ],
+            ..first
+        };
+        CgroupWindow {
+            mounts: Mounts::find(b"/nonexistent", None),
+            groups: vec![Group {
+                file: format!("0::{PATH}\n").into_bytes(),
+                key: Vec::new(),
+                sources: Sources {
+                    cpu: Some(Hierarchy::V2),
+                    memory: Some(Hierarchy::V2),
+                    v2: true,
+                    missing: None,
+                },
+                start: start.then_some(first),
+                end: Some(last),
+            }],
+            members: Vec::new(),
+            key: Vec::new(),
+            bufs: Default::default(),
+        }
+    }
+
+    #[test]
+    fn block_over_a_window() {
+        let mut out = Vec::new();
+        window(true).write_text(0, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "cgroup {PATH} (v2), container 3f4e5d6c7b8a, pod 6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60\n\
+                 \x20 cpu: limit 1.50 cores; in 0.50 s: used 1.40 cores, throttled 3 of 5 periods (60.0%) for 0.12 s\n\
+                 \x20 memory: 953.7 MiB of 2.00 GiB (46.6%), OOM kills 3\n\
+                 \x20 pressure: cpu 23.45%, memory 0.00%, io 1.50% (avg10); stalled in 0.50 s: cpu 0.25 s, memory 0.00 s, io 0.01 s\n"
+            )
+        );
+        let mut out = Vec::new();
+        window(false).write_text(0, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\n  cpu: limit 1.50 cores\n"), "{text}");
+        assert!(
+            text.ends_with("\n  pressure: cpu 23.45%, memory 0.00%, io 1.50% (avg10)\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_over_a_window() {
+        let json = |start| {
+            let mut out = Vec::new();
+            let mut line = JsonLine::new(&mut out);
+            window(start).write_json(0, &mut line);
+            line.end();
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+        };
+        let j = json(true);
+        assert_eq!(j["path"], PATH);
+        assert_eq!(j["layout"], "v2");
+        assert_eq!(j["container"].as_str().map(str::len), Some(64));
+        assert_eq!(j["pod"], "6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60");
+        assert_eq!(j["cpu_path"], PATH);
+        assert_eq!(j["window_s"], 0.5);
+        assert_eq!(j["cpu_limit_cores"], 1.5);
+        assert_eq!(j["cpu_used_cores"], 1.4);
+        assert_eq!(
+            (j["periods"].as_u64(), j["throttled_periods"].as_u64()),
+            (Some(5), Some(3))
+        );
+        assert_eq!(j["throttled_s"], 0.12);
+        assert_eq!(j["memory_bytes"], 1_000_000_000);
+        assert_eq!(j["memory_limit_bytes"], 1u64 << 31);
+        assert_eq!(j["oom_kills"], 3);
+        assert_eq!(j["cpu_some_avg10"], 23.45);
+        assert_eq!(j["cpu_some_stalled_s"], 0.25);
+        assert_eq!(j["io_some_stalled_s"], 0.01);
+        assert!(j["not_visible"].is_null());
+        let j = json(false);
+        for key in [
+            "window_s",
+            "cpu_used_cores",
+            "periods",
+            "throttled_s",
+            "cpu_some_stalled_s",
+        ] {
+            assert!(j[key].is_null(), "{key}: {j}");
+        }
+        assert_eq!(j["cpu_limit_cores"], 1.5);
+    }
+
+    fn fixed(num: u64, den: u64, decimals: u32) -> String {
+        let mut out = Vec::new();
+        push_fixed(&mut out, num, den, decimals);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fixed_point() {
+        assert_eq!(fixed(250_000, 100_000, 2), "2.50");
+        assert_eq!(fixed(1, 3, 2), "0.33");
+        assert_eq!(fixed(2, 3, 2), "0.67");
+        assert_eq!(fixed(995, 1000, 2), "1.00");
+        assert_eq!(fixed(5, 1000, 2), "0.01");
+        assert_eq!(fixed(7, 0, 1), "7.0");
+        assert_eq!(fixed(u64::MAX, 1, 2), "18446744073709551615.00");
+        assert_eq!(fixed(u64::MAX, u64::MAX, 1), "1.0");
+        assert_eq!(fixed(u64::MAX / 2, u64::MAX, 2), "0.50");
+        assert_eq!(fixed(1999, 1000, 2), "2.00");
+        assert_eq!(fixed(12, 1, 0), "12");
+        let mut out = Vec::new();
+        for n in [0, 512 << 10, 300 << 20, (1 << 30) - 1, 3 << 29, u64::MAX] {
+            push_bytes(&mut out, n);
+            out.push(b'|');
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "0.0 MiB|0.5 MiB|300.0 MiB|1024.0 MiB|1.50 GiB|17179869184.00 GiB|"
+        );
+    }
+}
