@@ -131,7 +131,7 @@ impl Aggregate {
                 key: &self.keys[g.start..g.end],
             })
             .collect();
-        groups.sort_by(|a, b| {
+        groups.sort_unstable_by(|a, b| {
             b.samples
                 .cmp(&a.samples)
                 .then_with(|| values(a.key).cmp(values(b.key)))

@@ -387,7 +387,7 @@ impl Collector {
             });
         }
         self.budget.left += freed;
-        rows.sort();
+        // Processes are kept in pid order and their threads in tid order: so are the rows.
     }
 
     /// Reads the counters of thread `t` of process `p` that start its window.

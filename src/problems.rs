@@ -83,16 +83,17 @@ impl Problems {
     /// One line per column and reason: `kstack: not readable for 212 of 230 threads
     /// (permission denied: needs CAP_SYS_ADMIN)`. `noun` names what was counted.
     pub fn lines(&self, privileges: &Privileges, noun: &str) -> Vec<String> {
-        let mut counts: Vec<&Count> = self.counts.iter().collect();
-        // In column order, whatever order the failures came in.
-        counts.sort_by_key(|c| {
+        // In column order, whatever order the failures came in; a column's reasons in the
+        // order they came.
+        let rank = |c: &Count| {
             crate::columns::ALL
                 .iter()
                 .position(|i| i.name == c.column)
                 .map_or(0, |p| p + 1)
-        });
-        counts
-            .into_iter()
+        };
+        let ranks = 0..=crate::columns::ALL.len();
+        ranks
+            .flat_map(|r| self.counts.iter().filter(move |c| rank(c) == r))
             .map(|c| {
                 let tried = self
                     .tried

@@ -112,10 +112,6 @@ impl Rows {
             .get(start..start + s.len as usize)
             .unwrap_or_default()
     }
-
-    pub fn sort(&mut self) {
-        self.rows.sort_unstable_by_key(|r| (r.pid, r.tid));
-    }
 }
 
 fn span(start: usize, end: usize) -> Span {
