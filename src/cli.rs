@@ -83,6 +83,7 @@ impl Command {
                 "--recursive",
                 "--proc",
                 "--sys",
+                "--sys",
                 "--all",
                 "--duration",
                 "--hz",
@@ -280,7 +281,7 @@ tsnap sample - sample threads at a fixed rate, then count them by group (psn)
 
 USAGE
     tsnap sample [-d SECS] [--hz N] [-g COLS | -G COLS] [-a] [-p PID,... | -C NAME,...] [-r]
-                 [-f FMT] [--save FILE] [--exact] [--proc DIR]
+                 [-f FMT] [--save FILE] [--exact] [--proc DIR] [--sys DIR]
 
 Takes --hz passes a second for -d seconds over the active (R and D) threads, or all with -a,
 and prints one row per group: samples (how many times the group was seen) and avg_threads
@@ -301,6 +302,10 @@ OPTIONS
         --save FILE               also append every sampled row to FILE as JSON lines
         --exact                   keep digits in names when grouping
         --proc DIR                read this procfs mount instead of /proc
+        --sys DIR                 the sysfs mount of that system, for its cgroups (/sys)
+
+After the footer, a block for each cgroup of the sampled processes, over the whole run: CPU
+limit, usage and throttling, memory and OOM kills, pressure (PSI) and stall time.
 ";
 
 const WATCH_HELP: &str = "\

@@ -64,6 +64,16 @@ fn sample_counts_a_spinner_and_pipe_readers() {
             .iter()
             .all(|g| g["state"] == "R" || g["state"] == "D")
     );
+    let cgroup = rows
+        .iter()
+        .position(|r| r["type"] == "cgroup")
+        .unwrap_or_else(|| panic!("no cgroup line in {}", out.stdout));
+    assert!(rows[cgroup]["path"].is_string(), "{}", rows[cgroup]);
+    let summary_at = rows.iter().position(|r| r["type"] == "summary").unwrap();
+    assert!(
+        cgroup < summary_at,
+        "the cgroup lines come before the summary"
+    );
 
     let all = run(&[
         "sample",

@@ -1,13 +1,15 @@
 //! `tsnap sample`: passes at a fixed rate for a while, each row counted in its group, then
-//! psn's report. Passes are scheduled on absolute times (start + k/hz): a pass that overruns
-//! makes the next one late, and slots missed meanwhile are counted, never made up.
+//! psn's report, and what the cgroups of the sampled processes did over the whole run.
+//! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
+//! one late, and slots missed meanwhile are counted, never made up.
 
-use super::{print_problems, start};
+use super::{print_problems, start, write_cgroups};
 use crate::aggregate::{Aggregate, push_hundredths};
+use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
 use crate::collect::{Options, Pass, monotonic_ns};
-use crate::columns;
+use crate::columns::{self, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
 use crate::output::{Format, Out};
@@ -46,7 +48,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         .as_deref()
         .map(|path| Saver::open(path, &args.columns))
         .transpose()?;
-    let mut needs = columns::needs(&args.columns);
+    let mut needs = columns::needs(&args.columns).union(Needs::CGROUP);
     if let Some(s) = &saver {
         needs = needs.union(columns::needs(s.columns()));
     }
@@ -60,6 +62,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         },
     )?;
     signals::install();
+    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    cgroups.track(collector.cgroups());
+    cgroups.start();
     let mut aggregate = Aggregate::new(args.columns.clone(), args.exact);
     let mut rows = Rows::default();
     let mut time = Vec::new();
@@ -88,6 +93,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let t0 = monotonic_ns();
         if t0 - last_refresh >= REFRESH_NS {
             super::snap::refresh(&mut collector)?;
+            cgroups.track(collector.cgroups());
             last_refresh = t0;
         }
         let pass_start = monotonic_ns();
@@ -112,6 +118,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         slot = next;
     }
     summary.wall_ns = monotonic_ns() - begin;
+    cgroups.finish();
     if signals::stopped() {
         summary.interrupted = true;
     }
@@ -123,15 +130,19 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             grid.write(Format::Table, true, &mut out.buf);
             out.buf.push(b'\n');
             footer(&mut out.buf, &mut summary, &collector);
+            out.buf.push(b'\n');
+            write_cgroups(&cgroups, &rows.rows, Format::Table, out);
         }
         Format::Csv => {
             grid.write(Format::Csv, true, &mut out.buf);
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
             eprint!("{}", String::from_utf8_lossy(&text));
+            write_cgroups(&cgroups, &rows.rows, Format::Csv, out);
         }
         Format::Json => {
             grid.write(Format::Json, true, &mut out.buf);
+            write_cgroups(&cgroups, &rows.rows, Format::Json, out);
             summary_json(&mut out.buf, &mut summary, &collector);
         }
     }
