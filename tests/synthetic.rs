@@ -135,3 +135,40 @@ fn threads_whose_files_vanish_are_dropped_silently() {
     assert_eq!(out.stdout, "tid comm\n600 alive\n");
     assert_eq!(out.stderr, "");
 }
+
+#[test]
+fn a_stack_larger_than_the_buffer_and_fds_above_65535() {
+    let t = Tree::new();
+    t.file("500/stat", &stat_line(500, "proc", 'S'));
+    // 400 frames: about 16 KiB, four times the buffer a read starts with.
+    let frames: String = (0..400)
+        .map(|i| format!("[<0>] deep_function_number_{i}+0x1c/0x40\n"))
+        .collect();
+    t.thread(
+        500,
+        "deep",
+        "0 0x11171 0x7f00 0x1000 0x0 0x0 0x0 0x7ffc 0x7f00\n",
+    );
+    t.file("500/task/500/stack", &frames);
+    t.link("500/task/500/fd/70001", "/data/fd-seventy-thousand-and-one");
+    let out = run(&[
+        "--proc",
+        t.path().to_str().unwrap(),
+        "-i",
+        "0",
+        "-f",
+        "json",
+        "-o",
+        "tid,syscall,filename,kstack",
+    ])
+    .ok();
+    let rows = out.json();
+    let kstack = rows[0]["kstack"].as_str().unwrap();
+    assert_eq!(kstack.matches("()").count(), 400);
+    assert!(kstack.starts_with("deep_function_number_399()->"));
+    assert!(kstack.ends_with("->deep_function_number_0()"));
+    if !foreign_arch() {
+        assert_eq!(rows[0]["syscall"], "read");
+        assert_eq!(rows[0]["filename"], "/data/fd-seventy-thousand-and-one");
+    }
+}
