@@ -1,11 +1,11 @@
 //! Zero heap allocations per pass once warmed up: a counting global allocator around real
 //! passes (with re-listing and aggregation) over live threads of a workload process.
 
+use crate::util::SelfProcess;
 use crate::workload::{Kind, Workload};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::Read;
 use tsnap::aggregate::Aggregate;
 use tsnap::collect::{Collector, Options, Pass};
 use tsnap::columns::{self, Column};
@@ -69,31 +69,14 @@ fn alloc_workload_process() {
 
 #[test]
 fn a_pass_allocates_nothing_once_warmed_up() {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "alloc::alloc_workload_process",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("TSNAP_ALLOC_WORKLOAD", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(Ok(line)) = lines.next() {
-        if line == "ready" {
-            break;
-        }
-    }
+    let child = SelfProcess::start("alloc::alloc_workload_process", "TSNAP_ALLOC_WORKLOAD", "1");
     let every_column: Vec<Column> = columns::ALL.iter().map(|i| i.column).collect();
     let root = tsnap::procfs::open_dir(rustix::fs::CWD, "/proc").unwrap();
     let mut collector = Collector::new(
         root,
         Options {
             selection: Selection {
-                pids: vec![child.id()],
+                pids: vec![child.pid()],
                 ..Selection::default()
             },
             needs: columns::needs(&every_column),
@@ -128,8 +111,7 @@ fn a_pass_allocates_nothing_once_warmed_up() {
     collector.refresh().unwrap();
     pass(&mut collector, &mut rows);
     let made = allocations() - before;
-    drop(child.stdin.take());
-    let _ = child.wait();
+    child.finish();
     assert!(
         rows.rows.len() >= 5,
         "the passes read the workload's threads"

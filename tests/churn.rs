@@ -3,10 +3,9 @@
 //! names itself `c<tid>`, so a row whose name and tid disagree would be a row put together
 //! from two threads.
 
-use crate::util::{Run, run};
+use crate::util::{Run, SelfProcess, run};
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,33 +110,11 @@ fn check(out: Run, what: &str) -> usize {
     checked
 }
 
-fn start() -> (Child, String) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "churn::churn_process",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("TSNAP_CHURN", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id().to_string();
-    let mut lines = BufReader::new(child.stdout.as_mut().unwrap()).lines();
-    while let Some(Ok(line)) = lines.next() {
-        if line == "ready" {
-            break;
-        }
-    }
-    (child, pid)
-}
-
 #[test]
 fn churn_never_mixes_threads() {
     let _cpu = crate::util::cpu_turn();
-    let (mut child, pid) = start();
+    let child = SelfProcess::start("churn::churn_process", "TSNAP_CHURN", "1");
+    let pid = child.pid().to_string();
     let mut checked = 0;
     for _ in 0..10 {
         checked += check(
@@ -182,15 +159,7 @@ fn churn_never_mixes_threads() {
         ]),
         "watch",
     );
-    drop(child.stdin.take());
-    let mut report = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut report)
-        .unwrap();
-    let _ = child.wait();
+    let report = child.finish();
     let numbers: Vec<u64> = report
         .split_whitespace()
         .skip_while(|w| *w != "made")

@@ -1,33 +1,9 @@
 //! Limits: a process with as many open files as the machine allows (the highest one behind a
 //! thread's read), and a process with 30,000 threads. Correct output, bounded memory.
 
-use crate::util::{by_tid, foreign_arch, tsnap};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-
-/// Starts this test binary again as the process of `test`, with `env` set, and waits for its
-/// `ready` line; returns it and the words after `ready`.
-fn start(test: &str, env: &str, value: &str) -> (Child, Vec<String>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--ignored", "--nocapture"])
-        .env(env, value)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(Ok(line)) = lines.next() {
-        if let Some(rest) = line.strip_prefix("ready") {
-            let words = rest.split_whitespace().map(String::from).collect();
-            // Keep reading what it prints until it ends, so its last words find a reader.
-            std::thread::spawn(move || lines.for_each(drop));
-            return (child, words);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("{test} did not start");
-}
+use crate::util::{SelfProcess, by_tid, foreign_arch, tsnap};
+use std::io::Read;
+use std::process::Stdio;
 
 fn hard_nofile() -> u64 {
     // SAFETY: getrlimit fills the zeroed struct.
@@ -81,11 +57,12 @@ fn many_open_files_process() {
 #[test]
 fn many_open_files() {
     let wanted = hard_nofile().min(100_000);
-    let (mut child, words) = start(
+    let child = SelfProcess::start(
         "limits::many_open_files_process",
         "TSNAP_MANY_FDS",
         &wanted.to_string(),
     );
+    let words = &child.ready;
     let (fds, reader, inode): (u64, u64, u64) = (
         words[0].parse().unwrap(),
         words[1].parse().unwrap(),
@@ -98,7 +75,7 @@ fn many_open_files() {
     let out = crate::util::run(&[
         "-a",
         "-p",
-        &child.id().to_string(),
+        &child.pid().to_string(),
         "-i",
         "0",
         "-f",
@@ -107,8 +84,7 @@ fn many_open_files() {
         "tid,syscall,filename",
     ])
     .ok();
-    drop(child.stdin.take());
-    let _ = child.wait();
+    child.finish();
     assert!(fds > 1000, "only {fds} fds could be opened");
     if foreign_arch() {
         return;
@@ -164,14 +140,14 @@ fn thirty_thousand_threads_process() {
 #[test]
 fn thirty_thousand_threads() {
     let _cpu = crate::util::cpu_turn();
-    let (mut child, words) = start(
+    let child = SelfProcess::start(
         "limits::thirty_thousand_threads_process",
         "TSNAP_THREADS",
         "30000",
     );
-    let started: usize = words[0].parse().unwrap();
+    let started: usize = child.ready[0].parse().unwrap();
     eprintln!("{started} threads started of 30,000");
-    let pid = child.id().to_string();
+    let pid = child.pid().to_string();
     // Peak memory: read tsnap's high-water mark while it is blocked writing its output,
     // which comes after every row has been read.
     let mut snap = tsnap()
@@ -203,8 +179,7 @@ fn thirty_thousand_threads() {
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).unwrap();
     assert!(snap.wait().unwrap().success());
-    drop(child.stdin.take());
-    let _ = child.wait();
+    child.finish();
     let mut text = first.to_vec();
     text.extend_from_slice(&rest);
     let rows: Vec<serde_json::Value> = String::from_utf8(text)

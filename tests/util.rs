@@ -162,3 +162,61 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// This test binary run again, for one ignored test, as a separate process: a workload that
+/// prints `ready ...` once set up and runs until its standard input closes.
+pub struct SelfProcess {
+    child: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    /// The words after `ready`.
+    pub ready: Vec<String>,
+}
+
+impl SelfProcess {
+    /// Runs `test` (ignored, so it runs only when asked for) with `env` set to `value`.
+    pub fn start(test: &str, env: &str, value: &str) -> SelfProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--ignored", "--nocapture"])
+            .env(env, value)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = lines.by_ref().map_while(Result::ok).find_map(|l| {
+            l.strip_prefix("ready")
+                .map(|r| r.split_whitespace().map(String::from).collect())
+        });
+        let Some(ready) = ready else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{test} did not start");
+        };
+        SelfProcess {
+            child,
+            lines,
+            ready,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Closes its standard input, waits for it to end and returns what it printed after
+    /// `ready`.
+    pub fn finish(mut self) -> String {
+        drop(self.child.stdin.take());
+        let rest: Vec<String> = self.lines.by_ref().map_while(Result::ok).collect();
+        let _ = self.child.wait();
+        rest.join("\n")
+    }
+}
+
+impl Drop for SelfProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -11,13 +11,16 @@ pub mod snap;
 pub mod watch;
 
 use crate::cgroup::CgroupWindow;
+use crate::cli::Args;
 use crate::collect::{Collector, Options};
+use crate::columns::{Needs, needs as needs_of};
 use crate::error::Error;
 use crate::output::json::JsonLine;
 use crate::output::{Format, Out};
 use crate::problems::{Privileges, Problems, errno_name};
 use crate::procfs::{self, RelPath};
 use crate::row::Row;
+use crate::save::Saver;
 use crate::select::{self, Selection};
 use rustix::fd::{BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -68,6 +71,31 @@ fn hidden_processes(path: &Path) -> Option<String> {
         path.display(),
         String::from_utf8_lossy(value)
     ))
+}
+
+/// Starts a command that makes passes over time (sample, watch): its collector, keeping files
+/// open between passes, and the `--save` file; and from then on, SIGINT and SIGTERM end it.
+pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver>), Error> {
+    let saver = args
+        .save
+        .as_deref()
+        .map(|path| Saver::open(path, &args.columns))
+        .transpose()?;
+    let mut needs = needs_of(&args.columns).union(also);
+    if let Some(s) = &saver {
+        needs = needs.union(needs_of(s.columns()));
+    }
+    let collector = start(
+        &args.proc_root,
+        Options {
+            selection: args.selection.clone(),
+            needs,
+            all_states: args.all,
+            cache_files: true,
+        },
+    )?;
+    crate::signals::install();
+    Ok((collector, saver))
 }
 
 /// Replaces thread ids given to `-p` by their process ids; warns about ids that do not

@@ -3,18 +3,17 @@
 //! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
 //! one late, and slots missed meanwhile are counted, never made up.
 
-use super::{print_problems, start, write_cgroups};
+use super::{print_problems, start_passes, write_cgroups};
 use crate::aggregate::{Aggregate, push_hundredths};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
-use crate::collect::{Options, Pass, monotonic_ns};
-use crate::columns::{self, Needs};
+use crate::collect::{Pass, monotonic_ns};
+use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::json::JsonLine;
 use crate::output::{Format, Out};
 use crate::row::Rows;
-use crate::save::Saver;
 use crate::signals;
 
 /// Processes and threads that appear are picked up at least this often.
@@ -43,25 +42,7 @@ impl Summary {
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let mut saver = args
-        .save
-        .as_deref()
-        .map(|path| Saver::open(path, &args.columns))
-        .transpose()?;
-    let mut needs = columns::needs(&args.columns).union(Needs::CGROUP);
-    if let Some(s) = &saver {
-        needs = needs.union(columns::needs(s.columns()));
-    }
-    let mut collector = start(
-        &args.proc_root,
-        Options {
-            selection: args.selection.clone(),
-            needs,
-            all_states: args.all,
-            cache_files: true,
-        },
-    )?;
-    signals::install();
+    let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
     let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
     cgroups.track(collector.cgroups());
     cgroups.start();

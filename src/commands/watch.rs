@@ -2,39 +2,20 @@
 //! time, to the terminal or (xcapture's `-o`) into hourly CSV files.
 
 use super::snap::RowWriter;
-use super::start;
+use super::start_passes;
 use crate::cli::Args;
 use crate::clock;
-use crate::collect::{Options, Pass, monotonic_ns};
-use crate::columns;
+use crate::collect::{Pass, monotonic_ns};
+use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::{Format, Out};
 use crate::row::Rows;
-use crate::save::Saver;
 use crate::signals;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let mut saver = args
-        .save
-        .as_deref()
-        .map(|path| Saver::open(path, &args.columns))
-        .transpose()?;
     let mut hourly = args.output_dir.as_deref().map(Hourly::new).transpose()?;
-    let mut needs = columns::needs(&args.columns);
-    if let Some(s) = &saver {
-        needs = needs.union(columns::needs(s.columns()));
-    }
-    let mut collector = start(
-        &args.proc_root,
-        Options {
-            selection: args.selection.clone(),
-            needs,
-            all_states: args.all,
-            cache_files: true,
-        },
-    )?;
-    signals::install();
+    let (mut collector, mut saver) = start_passes(args, Needs::NONE)?;
     let format = if hourly.is_some() {
         Format::Csv
     } else {
