@@ -113,6 +113,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             footer(&mut out.buf, &mut summary, &collector);
             out.buf.push(b'\n');
             write_cgroups(&cgroups, &rows.rows, Format::Table, out);
+            // The blocks end with the blank line that would part them from a table.
+            if out.buf.ends_with(b"\n\n") {
+                out.buf.pop();
+            }
         }
         Format::Csv => {
             grid.write(Format::Csv, true, &mut out.buf);
