@@ -519,3 +519,112 @@ fn nspid_and_user_of_own_threads() {
     }
     assert_eq!(out.stderr, "");
 }
+
+/// Splits one CSV line (RFC 4180: quoted fields, `""` for a quote) into its fields.
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+#[test]
+fn hostile_file_names_and_invalid_utf8_in_every_format() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = util::TempDir::new("hostile");
+    let path_bytes: Vec<u8> = [
+        dir.0.as_os_str().as_bytes(),
+        b"/we,ird \"q\"\n\x1b[1mname\xff",
+    ]
+    .concat();
+    let path = std::ffi::CString::new(path_bytes.clone()).unwrap();
+    // SAFETY: mkfifo and open take the NUL-terminated path; the fd is this test's.
+    let fd = unsafe {
+        assert_eq!(libc::mkfifo(path.as_ptr(), 0o600), 0);
+        libc::open(path.as_ptr(), libc::O_RDWR)
+    };
+    assert!(fd >= 0);
+    let name: &'static [u8] = b"bad\xff\xfe,\"n\"";
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let c = std::ffi::CString::new(name).unwrap();
+        // SAFETY: PR_SET_NAME reads a NUL-terminated string; read blocks on our FIFO until
+        // the test writes a byte.
+        unsafe {
+            libc::prctl(libc::PR_SET_NAME, c.as_ptr());
+            tx.send(util::gettid()).unwrap();
+            let mut b = [0u8; 1];
+            libc::read(fd, b.as_mut_ptr().cast(), 1);
+        }
+    });
+    let tid = rx.recv().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let args = |format: &'static str| {
+        [
+            "-a",
+            "-p",
+            &own_pid(),
+            "-i",
+            "0",
+            "-o",
+            "tid,comm,syscall,filename",
+            "-f",
+            format,
+        ]
+        .map(String::from)
+    };
+    let run_format = |format| {
+        let a = args(format);
+        run(&a.iter().map(String::as_str).collect::<Vec<_>>()).ok()
+    };
+    let (table, csv, json) = (run_format("table"), run_format("csv"), run_format("json"));
+    // SAFETY: a byte into our FIFO wakes the reader.
+    unsafe { libc::write(fd, b"x".as_ptr().cast(), 1) };
+    reader.join().unwrap();
+    for (what, out) in [
+        ("table", &table.stdout),
+        ("csv", &csv.stdout),
+        ("json", &json.stdout),
+    ] {
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "{what}: a control character reached the output:\n{out:?}"
+        );
+    }
+    for line in table.table().lines().skip(1) {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        assert!(first.parse::<u64>().is_ok(), "table: {line:?}");
+    }
+    let mut lines = csv.stdout.lines();
+    assert_eq!(lines.next(), Some("tid,comm,syscall,filename"));
+    let rows: Vec<Vec<String>> = lines.map(csv_fields).collect();
+    assert!(rows.iter().all(|f| f.len() == 4), "{}", csv.stdout);
+    let ours = rows
+        .iter()
+        .find(|f| f[0] == tid.to_string())
+        .expect("the reader in the CSV");
+    assert_eq!(ours[1], r#"bad\xff\xfe,"n""#);
+    let rows = json.rows();
+    let row = by_tid(&rows)[&tid];
+    assert_eq!(text(row, "comm"), String::from_utf8_lossy(name));
+    if !foreign_arch() {
+        assert_eq!(text(row, "syscall"), "read");
+        assert_eq!(text(row, "filename"), String::from_utf8_lossy(&path_bytes));
+        assert!(
+            ours[3].ends_with(r#"/we,ird "q"\n\x1b[1mname\xff"#),
+            "{}",
+            ours[3]
+        );
+    }
+}
