@@ -363,20 +363,22 @@ fn send(pid: u32, signal: i32) {
     assert_eq!(unsafe { libc::kill(pid as i32, signal) }, 0);
 }
 
+/// Runs the rest of a command line as uid and gid 65534.
+const AS_NOBODY: [&str; 5] = [
+    "setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "--",
+];
+
 #[test]
 fn a_jvm_user_dumps_its_own_jvm() {
     if !is_root() {
         eprintln!("skipped: needs root to run the JVM and tsnap as uid 65534");
         return;
     }
-    let setpriv = [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-    ];
-    let Some(mut jvm) = Jvm::launch(&setpriv, &[], false) else {
+    let Some(mut jvm) = Jvm::launch(&AS_NOBODY, &[], false) else {
         return;
     };
     let pid = jvm.pid().to_string();
@@ -401,14 +403,7 @@ fn root_dumps_another_users_jvm_as_that_user() {
         eprintln!("skipped: needs root");
         return;
     }
-    let setpriv = [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-    ];
-    let Some(mut jvm) = Jvm::launch(&setpriv, &[], false) else {
+    let Some(mut jvm) = Jvm::launch(&AS_NOBODY, &[], false) else {
         return;
     };
     let pid = jvm.pid().to_string();
