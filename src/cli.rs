@@ -154,7 +154,21 @@ pub const DEFAULT_GROUP: &[Column] = &[Column::Comm, Column::State];
 /// Where sysfs is mounted, unless `--sys` says otherwise.
 pub const DEFAULT_SYS_ROOT: &str = "/sys";
 
-pub const VERSION: &str = concat!("tsnap ", env!("CARGO_PKG_VERSION"));
+/// `tsnap 0.1.0 (commit 0123456789ab, x86_64-linux-musl)`: the version, the commit it was built
+/// from (`scripts/build` sets `TSNAP_COMMIT`) and what it was built for.
+pub fn version() -> String {
+    let commit = option_env!("TSNAP_COMMIT").unwrap_or("unknown");
+    let libc = if cfg!(target_env = "musl") {
+        "musl"
+    } else {
+        "gnu"
+    };
+    format!(
+        "tsnap {} (commit {commit}, {}-linux-{libc})\n",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH
+    )
+}
 
 const HELP: &str = "\
 tsnap - what every thread of a process is doing, from /proc
@@ -392,7 +406,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
                     g.command.map_or(HELP, Command::help).to_string(),
                 ));
             }
-            Short('V') | Long("version") => return Ok(Action::Print(format!("{VERSION}\n"))),
+            Short('V') | Long("version") => return Ok(Action::Print(version())),
             Short('p') | Long("pid") => {
                 for part in list(&mut p, "--pid")? {
                     g.selection.pids.push(pid(&part)?);
