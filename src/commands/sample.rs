@@ -122,7 +122,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             grid.write(Format::Csv, true, &mut out.buf);
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
-            eprint!("{}", String::from_utf8_lossy(&text));
+            crate::output::stderr(&text);
             write_cgroups(&cgroups, &rows.rows, Format::Csv, out);
         }
         Format::Json => {
