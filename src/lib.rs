@@ -22,6 +22,7 @@ pub mod save;
 pub mod select;
 pub mod signals;
 pub mod syscalls;
+pub mod target;
 
 use cli::{Action, Command};
 use error::Error;
