@@ -6,6 +6,7 @@ mod churn;
 mod cli;
 mod fixtures;
 mod generated;
+mod hostile;
 mod java;
 mod java_attach;
 mod limits;
