@@ -121,8 +121,8 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     /// A root with `etc/passwd`, a link out of it, a link inside it, and a FIFO.
-    fn tree() -> (std::path::PathBuf, OwnedFd) {
-        let dir = std::env::temp_dir().join(format!("tsnap-unit-root-{}", std::process::id()));
+    fn tree(tag: &str) -> (std::path::PathBuf, OwnedFd) {
+        let dir = std::env::temp_dir().join(format!("tsnap-unit-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("etc")).unwrap();
         std::fs::write(dir.join("etc/passwd"), "root:x:0:0::/:/bin/sh\n").unwrap();
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn absolute_links_and_dotdot_stay_inside() {
-        let (dir, root) = tree();
+        let (dir, root) = tree("inside");
         let mut buf = Vec::new();
         // /etc-link -> /etc resolves to the root's own etc.
         read_regular(root.as_fd(), c"etc-link/passwd", 1024, &mut buf).unwrap();
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn only_small_regular_files_are_read() {
-        let (dir, root) = tree();
+        let (dir, root) = tree("regular");
         let mut buf = Vec::new();
         assert_eq!(
             read_regular(root.as_fd(), c"etc/passwd", 4, &mut buf),
