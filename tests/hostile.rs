@@ -530,6 +530,7 @@ fn a_fifo_for_passwd_hangs_nothing() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let root = Root::new();
     std::fs::remove_file(root.path("etc/passwd")).unwrap();
     let fifo =
@@ -546,6 +547,7 @@ fn a_fifo_for_passwd_hangs_nothing() {
     let out = watched_with(c, SECS_5, Some((Duration::from_millis(1500), libc::SIGINT)));
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
     assert!(out.run.stdout.contains("interrupted"), "{}", out.run.stdout);
+    host.untouched();
 }
 
 #[test]
@@ -553,6 +555,7 @@ fn an_endless_reply_is_cut_off() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let root = Root::new();
     let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "flood")]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
@@ -564,6 +567,7 @@ fn an_endless_reply_is_cut_off() {
         out.run.stderr
     );
     assert!(out.wall < Duration::from_secs(3), "{:?}", out.wall);
+    host.untouched();
 }
 
 #[test]
@@ -571,12 +575,14 @@ fn a_listener_with_a_full_backlog_times_out() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let root = Root::new();
     let fake = Fake::start(&root, "backlog", "", &[]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
     assert!(out.run.stderr.contains("within 1s"), "{}", out.run.stderr);
     assert!(out.wall < Duration::from_secs(3), "{:?}", out.wall);
+    host.untouched();
 }
 
 #[test]
@@ -584,6 +590,7 @@ fn control_bytes_from_the_target_are_escaped_on_stderr() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let root = Root::new();
     let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "error")]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
@@ -613,6 +620,7 @@ fn control_bytes_from_the_target_are_escaped_on_stderr() {
         "{}",
         out.run.stderr
     );
+    host.untouched();
 }
 
 #[test]
@@ -620,6 +628,7 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let _turn = util::cpu_turn();
     let root = Root::new();
     let threads = ("FAKE_THREADS", "1000");
@@ -656,6 +665,7 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
     );
     assert_eq!(out.run.stdout.matches(" tid=").count(), 1001);
     assert!(out.cpu < Duration::from_secs(2), "{:?} of CPU", out.cpu);
+    host.untouched();
 }
 
 #[test]
@@ -663,6 +673,7 @@ fn the_wrong_jvm_behind_a_shared_tmp_is_refused() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     // Two containers that share /tmp (an emptyDir), each JVM pid 1 in its own namespace: the
     // socket /tmp/.java_pid1 is the second's.
     let root = Root::new();
@@ -719,6 +730,7 @@ fn the_wrong_jvm_behind_a_shared_tmp_is_refused() {
         out.run.stdout,
         out.run.stderr
     );
+    host.untouched();
 }
 
 #[test]
@@ -726,6 +738,7 @@ fn names_with_quotes_and_the_jvms_tabs_print_as_jstack_would() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let root = Root::new();
     let fake = Fake::start(
         &root,
@@ -751,6 +764,7 @@ fn names_with_quotes_and_the_jvms_tabs_print_as_jstack_would() {
         "{}",
         out.run.stdout
     );
+    host.untouched();
 }
 
 #[test]
@@ -758,6 +772,7 @@ fn processes_that_cannot_be_asked_still_get_their_os_view() {
     if !needs_root() {
         return;
     }
+    let host = Host::new();
     let root = Root::new();
     let jvm = Fake::start(&root, "listen", "", &[("FAKE_COMM", "fake-jvm")]);
     let mut sleep = Command::new("sleep").arg("60").spawn().unwrap();
@@ -781,6 +796,29 @@ fn processes_that_cannot_be_asked_still_get_their_os_view() {
     );
     let _ = sleep.kill();
     let _ = sleep.wait();
+    host.untouched();
+}
+
+#[test]
+fn a_process_tsnap_may_not_ask_still_gets_its_os_view() {
+    if !needs_root() {
+        return;
+    }
+    let host = Host::new();
+    let root = Root::new();
+    let fake = Fake::start(&root, "listen", "", &[]);
+    let Some(out) = crate::unprivileged::run_as_nobody(&java_dump(&fake.pid())) else {
+        return;
+    };
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Thread dump of pid "), "{}", out.stdout);
+    assert!(!out.stdout.contains("java: "), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("cannot read its maps"),
+        "{}",
+        out.stderr
+    );
+    host.untouched();
 }
 
 #[test]
