@@ -11,6 +11,7 @@ mod java;
 mod java_attach;
 mod limits;
 mod live;
+mod longrun;
 mod sample;
 mod synthetic;
 mod unprivileged;
