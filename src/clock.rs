@@ -7,6 +7,13 @@
 use crate::parse::{dec_u64, words};
 use std::sync::OnceLock;
 
+/// CLOCK_MONOTONIC in nanoseconds: what every window, deadline and pass schedule is measured
+/// on.
+pub fn monotonic_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
 /// Seconds and nanoseconds since the Unix epoch.
 pub fn now() -> (i64, u32) {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);

@@ -9,6 +9,7 @@
 //! A thread that exits while being read is dropped without a word; a file that cannot be read
 //! leaves its value missing and is counted in [`Problems`].
 
+use crate::clock::monotonic_ns;
 use crate::columns::{self, Column, Needs};
 use crate::parse::{self, passwd, schedstat, stack, stat, status, syscall};
 use crate::problems::{Problems, Reason};
@@ -965,11 +966,6 @@ fn percent(cpu_ns: u64, wall_ns: u64) -> f64 {
         return 0.0;
     }
     (cpu_ns as f64 * 100.0 / wall_ns as f64).clamp(0.0, 100.0)
-}
-
-pub fn monotonic_ns() -> u64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
 /// The first field of `uptime` (seconds since boot, with hundredths), in ns.

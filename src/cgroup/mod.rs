@@ -203,7 +203,7 @@ fn read(mounts: &Mounts, bufs: &mut [Vec<u8>; 2], group: &mut Group) -> Reading 
     };
     let [a, b] = bufs;
     let mut r = Reading {
-        at: crate::collect::monotonic_ns(),
+        at: crate::clock::monotonic_ns(),
         ..Reading::default()
     };
 

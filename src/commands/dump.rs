@@ -40,7 +40,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
     cgroups.track(collector.cgroups());
     let mut rows = Rows::default();
-    let started = collect::monotonic_ns();
+    let started = clock::monotonic_ns();
     if window {
         cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
@@ -52,7 +52,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         None => Vec::new(),
     };
     if window {
-        let spent = (collect::monotonic_ns() - started) as f64 / 1e9;
+        let spent = (clock::monotonic_ns() - started) as f64 / 1e9;
         sleep((args.interval - spent).max(0.0));
     }
     // Again after asking the JVMs, which may have started their Attach Listener thread.

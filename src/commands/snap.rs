@@ -50,7 +50,7 @@ pub fn refresh(collector: &mut crate::collect::Collector) -> Result<(), Error> {
     collector.refresh().map_err(|e| {
         Error::Fatal(format!(
             "cannot list processes: {}",
-            crate::problems::errno_name(e)
+            crate::error::errno_name(e)
         ))
     })
 }

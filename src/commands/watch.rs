@@ -4,8 +4,8 @@
 use super::snap::RowWriter;
 use super::start_passes;
 use crate::cli::Args;
-use crate::clock;
-use crate::collect::{Pass, monotonic_ns};
+use crate::clock::{self, monotonic_ns};
+use crate::collect::Pass;
 use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::{Format, Out};

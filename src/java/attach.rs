@@ -5,9 +5,9 @@
 //! the status as a decimal number on its own line (`0` for success), then the command's
 //! output up to the end of the stream.
 
-use crate::collect::monotonic_ns;
+use crate::clock::monotonic_ns;
+use crate::error::errno_name;
 use crate::output::write_all;
-use crate::problems::errno_name;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{AtFlags, CWD, Mode, OFlags};
 use rustix::io::Errno;

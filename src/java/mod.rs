@@ -10,9 +10,9 @@
 
 pub mod attach;
 
-use crate::collect::monotonic_ns;
+use crate::clock::monotonic_ns;
+use crate::error::errno_name;
 use crate::parse::{self, status};
-use crate::problems::errno_name;
 use crate::procfs::{self, RelPath};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;

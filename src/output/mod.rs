@@ -5,8 +5,7 @@ pub mod escape;
 pub mod json;
 
 use crate::columns::Kind;
-use crate::error::Error;
-use crate::problems::errno_name;
+use crate::error::{Error, errno_name};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
