@@ -1,6 +1,8 @@
 //! The column catalogue: every column's name (its JSON key and CSV header), meaning, source
 //! file and the privilege that file needs, and how its value is rendered from a [`Row`].
 
+use crate::output::Kind;
+use crate::output::number::{push_hex, push_int, push_tenths};
 use crate::parse::stack;
 use crate::row::{Row, Rows, Sys};
 use crate::syscalls::{self, Arg0};
@@ -410,22 +412,8 @@ pub fn needs(columns: &[Column]) -> Needs {
         .fold(Needs::NONE, |n, c| n.union(c.info().needs))
 }
 
-/// How a rendered value is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Could not be read: `-` in tables and CSV, `null` in JSON.
-    Missing,
-    Number,
-    Text,
-}
-
 /// Appends the value of `column` for `row` to `out`, and says what kind of value it is.
 pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind {
-    let mut num = itoa::Buffer::new();
-    let mut int = |n: u64, out: &mut Vec<u8>| {
-        out.extend_from_slice(num.format(n).as_bytes());
-        Kind::Number
-    };
     let text = |t: Option<crate::row::Span>, out: &mut Vec<u8>| match t {
         Some(s) => {
             out.extend_from_slice(rows.text(s));
@@ -434,14 +422,14 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         None => Kind::Missing,
     };
     match column {
-        Column::Pid => int(row.pid.into(), out),
-        Column::Tid => int(row.tid.into(), out),
+        Column::Pid => number(out, Some(row.pid)),
+        Column::Tid => number(out, Some(row.tid)),
         Column::Nid => {
             push_hex(out, row.tid.into());
             Kind::Text
         }
-        Column::Nspid => opt(row.nspid, out),
-        Column::Ppid => int(row.ppid.into(), out),
+        Column::Nspid => number(out, row.nspid),
+        Column::Ppid => number(out, Some(row.ppid)),
         Column::State => {
             out.push(row.state);
             Kind::Text
@@ -456,23 +444,17 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         Column::Exe => text(row.exe, out),
         Column::User => text(row.user, out),
         Column::Cgroup => text(row.cgroup, out),
-        Column::Pcpu => tenths(row.pcpu, out),
-        Column::Cputime => match row.cputime_ns {
-            Some(ns) => int(ns / 1_000_000, out),
-            None => Kind::Missing,
-        },
-        Column::Runq => tenths(row.runq, out),
-        Column::Vcsw => opt(row.vcsw, out),
-        Column::Ivcsw => opt(row.ivcsw, out),
-        Column::Minflt => int(row.minflt, out),
-        Column::Majflt => int(row.majflt, out),
-        Column::Prio => signed(out, row.priority),
-        Column::Nice => signed(out, row.nice),
-        Column::Psr => match row.processor {
-            Some(p) => int(p, out),
-            None => Kind::Missing,
-        },
-        Column::Nlwp => int(row.num_threads, out),
+        Column::Pcpu => tenths(out, row.pcpu),
+        Column::Cputime => number(out, row.cputime_ns.map(|ns| ns / 1_000_000)),
+        Column::Runq => tenths(out, row.runq),
+        Column::Vcsw => number(out, row.vcsw),
+        Column::Ivcsw => number(out, row.ivcsw),
+        Column::Minflt => number(out, Some(row.minflt)),
+        Column::Majflt => number(out, Some(row.majflt)),
+        Column::Prio => number(out, Some(row.priority)),
+        Column::Nice => number(out, Some(row.nice)),
+        Column::Psr => number(out, row.processor),
+        Column::Nlwp => number(out, Some(row.num_threads)),
         Column::Wchan => text(row.wchan, out),
         Column::Syscall => syscall_name(row.sys, out),
         Column::Filename => text(row.filename, out),
@@ -497,7 +479,7 @@ pub fn syscall_name(sys: Sys, out: &mut Vec<u8>) -> Kind {
             Some(s) => s.name,
             None => {
                 out.extend_from_slice(b"sys_");
-                out.extend_from_slice(itoa::Buffer::new().format(nr).as_bytes());
+                push_int(out, nr);
                 return Kind::Text;
             }
         },
@@ -516,17 +498,17 @@ pub fn fd_argument(sys: Sys) -> Option<(Arg0, i32)> {
     (arg0 != Arg0::None).then_some((arg0, args[0] as u32 as i32))
 }
 
-fn opt(n: Option<u64>, out: &mut Vec<u8>) -> Kind {
+fn number(out: &mut Vec<u8>, n: Option<impl itoa::Integer>) -> Kind {
     match n {
         Some(n) => {
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            push_int(out, n);
             Kind::Number
         }
         None => Kind::Missing,
     }
 }
 
-fn tenths(p: Option<f64>, out: &mut Vec<u8>) -> Kind {
+fn tenths(out: &mut Vec<u8>, p: Option<f64>) -> Kind {
     match p {
         Some(p) => {
             push_tenths(out, p);
@@ -534,29 +516,6 @@ fn tenths(p: Option<f64>, out: &mut Vec<u8>) -> Kind {
         }
         None => Kind::Missing,
     }
-}
-
-fn signed(out: &mut Vec<u8>, n: i64) -> Kind {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    Kind::Number
-}
-
-/// Writes `0x` and `n` in lowercase hex, as jstack's `nid=`.
-pub fn push_hex(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(b"0x");
-    let digits = 64 - n.leading_zeros().min(60) as usize;
-    let count = digits.div_ceil(4).max(1);
-    for i in (0..count).rev() {
-        out.push(b"0123456789abcdef"[((n >> (i * 4)) & 0xf) as usize]);
-    }
-}
-
-/// Writes a percentage with one decimal, rounded to nearest.
-pub fn push_tenths(out: &mut Vec<u8>, value: f64) {
-    let tenths = (value * 10.0).round().max(0.0) as u64;
-    out.extend_from_slice(itoa::Buffer::new().format(tenths / 10).as_bytes());
-    out.push(b'.');
-    out.push(b'0' + (tenths % 10) as u8);
 }
 
 /// Writes frames (innermost first, one per line) outermost first as `a()->b()`, without the
@@ -606,31 +565,6 @@ mod tests {
         }
         assert_eq!(Column::by_name("filenamesum"), Some(Column::Filename));
         assert_eq!(Column::by_name("nope"), None);
-    }
-
-    #[test]
-    fn hex_and_tenths() {
-        let mut out = Vec::new();
-        for (n, want) in [
-            (0, "0x0"),
-            (0x3e14, "0x3e14"),
-            (u64::MAX, "0xffffffffffffffff"),
-        ] {
-            out.clear();
-            push_hex(&mut out, n);
-            assert_eq!(out, want.as_bytes());
-        }
-        for (v, want) in [
-            (0.0, "0.0"),
-            (99.96, "100.0"),
-            (12.34, "12.3"),
-            (0.05, "0.1"),
-            (-1.0, "0.0"),
-        ] {
-            out.clear();
-            push_tenths(&mut out, v);
-            assert_eq!(out, want.as_bytes(), "{v}");
-        }
     }
 
     #[test]

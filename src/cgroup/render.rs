@@ -3,9 +3,9 @@
 
 use super::locate::{Hierarchy, Missing};
 use super::{CgroupWindow, Group, Reading};
-use crate::columns::Kind;
-use crate::output::escape;
 use crate::output::json::JsonLine;
+use crate::output::number::{push_bytes, push_fixed, push_int};
+use crate::output::{Kind, escape};
 use crate::parse::cgroup::{self as parse, Limit, Quota};
 
 const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
@@ -393,44 +393,6 @@ fn push_uid(out: &mut Vec<u8>, uid: &[u8]) {
     out.extend(uid.iter().map(|&b| if b == b'_' { b'-' } else { b }));
 }
 
-fn push_int(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// Writes `num / den` with `decimals` decimals (at most 2), rounded to nearest.
-fn push_fixed(out: &mut Vec<u8>, num: u64, den: u64, decimals: u32) {
-    let scale = 10u64.pow(decimals);
-    let (mut num, mut den) = (num, den.max(1));
-    // Keep the remainder times the scale within u64.
-    while den > u64::MAX / 1000 {
-        (num, den) = (num >> 10, den >> 10);
-    }
-    let mut whole = num / den;
-    let mut frac = ((num % den) * scale + den / 2) / den;
-    if frac == scale {
-        (whole, frac) = (whole + 1, 0);
-    }
-    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
-    if decimals > 0 {
-        out.push(b'.');
-        let mut digits = itoa::Buffer::new();
-        let frac = digits.format(frac).as_bytes();
-        out.resize(out.len() + decimals as usize - frac.len(), b'0');
-        out.extend_from_slice(frac);
-    }
-}
-
-/// Bytes in GiB (two decimals) from 1 GiB up, else in MiB (one decimal).
-fn push_bytes(out: &mut Vec<u8>, n: u64) {
-    if n >= 1 << 30 {
-        push_fixed(out, n, 1 << 30, 2);
-        out.extend_from_slice(b" GiB");
-    } else {
-        push_fixed(out, n, 1 << 20, 1);
-        out.extend_from_slice(b" MiB");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{Mounts, Sources};
@@ -562,35 +524,5 @@ mod tests {
             assert!(j[key].is_null(), "{key}: {j}");
         }
         assert_eq!(j["cpu_limit_cores"], 1.5);
-    }
-
-    fn fixed(num: u64, den: u64, decimals: u32) -> String {
-        let mut out = Vec::new();
-        push_fixed(&mut out, num, den, decimals);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn fixed_point() {
-        assert_eq!(fixed(250_000, 100_000, 2), "2.50");
-        assert_eq!(fixed(1, 3, 2), "0.33");
-        assert_eq!(fixed(2, 3, 2), "0.67");
-        assert_eq!(fixed(995, 1000, 2), "1.00");
-        assert_eq!(fixed(5, 1000, 2), "0.01");
-        assert_eq!(fixed(7, 0, 1), "7.0");
-        assert_eq!(fixed(u64::MAX, 1, 2), "18446744073709551615.00");
-        assert_eq!(fixed(u64::MAX, u64::MAX, 1), "1.0");
-        assert_eq!(fixed(u64::MAX / 2, u64::MAX, 2), "0.50");
-        assert_eq!(fixed(1999, 1000, 2), "2.00");
-        assert_eq!(fixed(12, 1, 0), "12");
-        let mut out = Vec::new();
-        for n in [0, 512 << 10, 300 << 20, (1 << 30) - 1, 3 << 29, u64::MAX] {
-            push_bytes(&mut out, n);
-            out.push(b'|');
-        }
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "0.0 MiB|0.5 MiB|300.0 MiB|1024.0 MiB|1.50 GiB|17179869184.00 GiB|"
-        );
     }
 }

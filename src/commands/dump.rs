@@ -9,10 +9,11 @@ use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
 use crate::collect::{self, Options, Pass};
-use crate::columns::{self, Column, Kind, Needs};
+use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
-use crate::output::{Format, Out, escape};
+use crate::output::number::{push_hex, push_tenths};
+use crate::output::{Format, Kind, Out, escape};
 use crate::row::{Row, Rows};
 
 /// What a dump shows of each thread.
@@ -163,14 +164,14 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         out.extend_from_slice(b"\" tid=");
         out.extend_from_slice(num.format(t.tid).as_bytes());
         out.extend_from_slice(b" nid=");
-        columns::push_hex(out, t.tid.into());
+        push_hex(out, t.tid.into());
         out.extend_from_slice(b" state=");
         out.push(t.state);
         out.extend_from_slice(b" (");
         out.extend_from_slice(kernel_state_words(t.state).as_bytes());
         out.extend_from_slice(b") cpu=");
         match t.pcpu {
-            Some(p) => columns::push_tenths(out, p),
+            Some(p) => push_tenths(out, p),
             None => out.push(b'-'),
         }
         out.extend_from_slice(b"% cputime=");

@@ -1,11 +1,11 @@
 //! `tsnap dump --java`: each JVM's own thread dump, fetched through its attach listener and
 //! merged into tsnap's entries by nid, and how the Java side of an entry is written.
 
-use crate::columns;
 use crate::error::Error;
 use crate::java::Target;
 use crate::output::escape;
 use crate::output::json::JsonLine;
+use crate::output::number::push_hex;
 use crate::parse::jstack::{self, Dump, Line};
 use crate::row::Row;
 use rustix::fd::BorrowedFd;
@@ -101,7 +101,7 @@ impl<'a> Merged<'a> {
             escape::text(out, t.name);
             out.extend_from_slice(b"\" nid=");
             match t.nid {
-                Some(nid) => columns::push_hex(out, nid),
+                Some(nid) => push_hex(out, nid),
                 None => out.push(b'-'),
             }
             out.extend_from_slice(b" (in the JVM's dump only)\n");

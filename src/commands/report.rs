@@ -3,9 +3,8 @@
 
 use crate::aggregate::Aggregate;
 use crate::cli::Args;
-use crate::columns::Kind;
 use crate::error::Error;
-use crate::output::{Format, Out};
+use crate::output::{Format, Kind, Out};
 use crate::parse::jsonl::{self, Span, Value};
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! one late, and slots missed meanwhile are counted, never made up.
 
 use super::{print_problems, start_passes, write_cgroups};
-use crate::aggregate::{Aggregate, push_hundredths};
+use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
@@ -12,6 +12,7 @@ use crate::collect::Pass;
 use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::json::JsonLine;
+use crate::output::number::push_fixed;
 use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::signals;
@@ -162,13 +163,13 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     out.extend_from_slice(b", threads ");
     out.extend_from_slice(num.format(c.seen.threads).as_bytes());
     out.extend_from_slice(b"\ntime: ");
-    push_hundredths(out, s.wall_ns, 1_000_000_000);
+    push_fixed(out, s.wall_ns, 1_000_000_000, 2);
     out.extend_from_slice(b" s wall, ");
-    push_hundredths(out, s.busy_ns, 1_000_000_000);
+    push_fixed(out, s.busy_ns, 1_000_000_000, 2);
     out.extend_from_slice(b" s in passes (");
-    push_hundredths(out, s.busy_ns * 100, s.wall_ns.max(1));
+    push_fixed(out, s.busy_ns * 100, s.wall_ns.max(1), 2);
     out.extend_from_slice(b"%), a pass ");
-    push_hundredths(out, u64::from(s.median_pass_us()), 1000);
+    push_fixed(out, u64::from(s.median_pass_us()), 1000, 2);
     out.extend_from_slice(b" ms (median)\n");
     if c.seen.uncached_reads > 0 {
         out.extend_from_slice(b"files: ");

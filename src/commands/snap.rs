@@ -5,9 +5,9 @@ use super::{print_problems, sleep, start, write_cgroups};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Options, Pass};
-use crate::columns::{self, Column, Kind, Needs};
+use crate::columns::{self, Column, Needs};
 use crate::error::Error;
-use crate::output::{Field, Format, Grid, Out, Stream};
+use crate::output::{Field, Format, Grid, Kind, Out, Stream};
 use crate::row::Rows;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {

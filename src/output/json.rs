@@ -1,7 +1,7 @@
 //! One JSON object per line, written key by key (nested objects and arrays included).
 
+use super::Kind;
 use super::escape;
-use crate::columns::Kind;
 
 pub struct JsonLine<'a> {
     out: &'a mut Vec<u8>,
