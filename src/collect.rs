@@ -10,13 +10,14 @@
 //! leaves its value missing and is counted in [`Problems`].
 
 use crate::clock::monotonic_ns;
-use crate::columns::{self, Column, Needs};
+use crate::columns::{Column, Needs};
+use crate::parse::Span;
 use crate::parse::{self, passwd, schedstat, stack, stat, status, syscall};
 use crate::problems::{Problems, Reason};
 use crate::procfs::{self, RelPath};
-use crate::row::{Row, Rows, Span, Sys};
+use crate::row::{Row, Rows, Syscall};
 use crate::select::{Selection, Selector};
-use crate::syscalls::{AT_FDCWD, Arg0};
+use crate::syscalls::{self, AT_FDCWD, Arg0};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::{self, Errno};
 
@@ -488,7 +489,7 @@ impl Collector {
             user: None,
             cgroup: None,
             wchan: None,
-            sys: Sys::Unknown,
+            syscall: Syscall::Unknown,
             filename: None,
             kstack: None,
         };
@@ -720,7 +721,7 @@ impl Collector {
             self.problems.tried(Column::Filename.name());
         }
         if row.kernel_thread {
-            row.sys = Sys::KernelThread;
+            row.syscall = Syscall::KernelThread;
             row.filename = Some(rows.push_text(b""));
             return Ok(());
         }
@@ -731,10 +732,8 @@ impl Collector {
         if let Err(e) = read {
             return self.missing(p, t, Column::Syscall, e);
         }
-        row.sys = match parsed {
-            Some(syscall::Syscall::Running) => Sys::Running,
-            Some(syscall::Syscall::Outside) => Sys::NotInSyscall,
-            Some(syscall::Syscall::In { nr, args }) => Sys::Call { nr, args },
+        row.syscall = match parsed {
+            Some(line) => Syscall::from(line),
             None => {
                 self.problems
                     .failed(Column::Syscall.name(), Reason::Malformed);
@@ -749,7 +748,11 @@ impl Collector {
 
     /// The file behind the syscall's fd argument, as `fd/N` links to it.
     fn read_filename(&mut self, p: usize, t: usize, row: &mut Row, rows: &mut Rows) {
-        let Some((kind, fd)) = columns::fd_argument(row.sys) else {
+        let Syscall::Call { nr, args } = row.syscall else {
+            row.filename = Some(rows.push_text(b""));
+            return;
+        };
+        let Some((kind, fd)) = syscalls::fd_argument(nr, args[0]) else {
             row.filename = Some(rows.push_text(b""));
             return;
         };

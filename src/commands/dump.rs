@@ -168,7 +168,7 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         out.extend_from_slice(b" state=");
         out.push(t.state);
         out.extend_from_slice(b" (");
-        out.extend_from_slice(kernel_state_words(t.state).as_bytes());
+        out.extend_from_slice(columns::state_words(t.state).0.as_bytes());
         out.extend_from_slice(b") cpu=");
         match t.pcpu {
             Some(p) => push_tenths(out, p),
@@ -298,7 +298,7 @@ fn write_json(
                 }
             };
             if column == Column::State {
-                line.text("description", kernel_state_words(t.state).as_bytes());
+                line.text("description", columns::state_words(t.state).0.as_bytes());
             }
         }
         if asked {
@@ -317,23 +317,5 @@ fn write_json(
         }
         java_dump::write_thread_json(&mut line, Some(jt));
         line.end();
-    }
-}
-
-/// The state in the kernel's own words, as `/proc/PID/status` spells it.
-fn kernel_state_words(state: u8) -> &'static str {
-    match state {
-        b'R' => "running",
-        b'S' => "sleeping",
-        b'D' => "disk sleep",
-        b'T' => "stopped",
-        b't' => "tracing stop",
-        b'Z' => "zombie",
-        b'X' | b'x' => "dead",
-        b'P' => "parked",
-        b'I' => "idle",
-        b'W' => "waking",
-        b'K' => "wakekill",
-        _ => "unknown",
     }
 }

@@ -16,6 +16,37 @@ pub mod stat;
 pub mod status;
 pub mod syscall;
 
+/// Where a piece of text lies in the buffer it was copied into: the rows' arena, or the text
+/// a saved line's strings are unescaped into. Offsets of four bytes keep a row small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// The text from `start` to `end`. A buffer stays far below 4 GiB; saturating keeps a
+    /// pathological one in bounds.
+    pub fn new(start: usize, end: usize) -> Span {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let end = u32::try_from(end).unwrap_or(u32::MAX);
+        Span {
+            start,
+            len: end.saturating_sub(start),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start + self.len as usize
+    }
+
+    /// Its bytes in `buf` (none when it does not lie in `buf`).
+    pub fn of(self, buf: &[u8]) -> &[u8] {
+        buf.get(self.range()).unwrap_or_default()
+    }
+}
+
 /// Parses an unsigned decimal number; `None` when empty, not all digits, or too large.
 pub fn dec_u64(s: &[u8]) -> Option<u64> {
     if s.is_empty() {
