@@ -659,36 +659,12 @@ fn pid(s: &str) -> Result<u32, Error> {
 /// Seconds as a decimal number (`2`, `0.25`, `.5`), at most a day.
 fn seconds(p: &mut lexopt::Parser, option: &str) -> Result<f64, Error> {
     let v = string(p, option)?;
-    match decimal_seconds(&v) {
-        Some(s) if s <= 86_400.0 => Ok(s),
+    match crate::parse::time::seconds_ns(v.as_bytes()) {
+        Some(ns) if ns <= 86_400_000_000_000 => Ok(ns as f64 / 1e9),
         _ => Err(Error::Usage(format!(
             "{option}: '{v}' is not a number of seconds between 0 and 86400"
         ))),
     }
-}
-
-/// Parses `DIGITS[.DIGITS]` (up to nanoseconds). Written out rather than `f64::from_str`,
-/// whose general algorithm would be a tenth of the binary's own code.
-fn decimal_seconds(s: &str) -> Option<f64> {
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
-    if !digits(whole) || !digits(frac) || frac.len() > 9 || whole.len() > 9 {
-        return None;
-    }
-    let whole = if whole.is_empty() {
-        0
-    } else {
-        whole.parse::<u64>().ok()?
-    };
-    let nanos = frac
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(9)
-        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-    Some(whole as f64 + nanos as f64 / 1e9)
 }
 
 #[cfg(test)]
@@ -817,30 +793,6 @@ mod tests {
         assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
         assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
         assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
-    }
-
-    #[test]
-    fn decimal_seconds_parse() {
-        assert_eq!(decimal_seconds("0"), Some(0.0));
-        assert_eq!(decimal_seconds("2"), Some(2.0));
-        assert_eq!(decimal_seconds("0.25"), Some(0.25));
-        assert_eq!(decimal_seconds(".5"), Some(0.5));
-        assert_eq!(decimal_seconds("5."), Some(5.0));
-        assert_eq!(decimal_seconds("0.000000001"), Some(1e-9));
-        for bad in [
-            "",
-            ".",
-            "-1",
-            "1e3",
-            "inf",
-            "nan",
-            "1.2.3",
-            "0x10",
-            " 1",
-            "0.0000000001",
-        ] {
-            assert_eq!(decimal_seconds(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -971,23 +971,12 @@ fn percent(cpu_ns: u64, wall_ns: u64) -> f64 {
     (cpu_ns as f64 * 100.0 / wall_ns as f64).clamp(0.0, 100.0)
 }
 
-/// The first field of `uptime` (seconds since boot, with hundredths), in ns.
+/// The time since boot from `uptime`, in ns.
 pub fn read_uptime_ns(root: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Option<u64> {
     let mut path = RelPath::new();
     path.push(b"uptime");
     procfs::read_file(root, &path, buf).ok()?;
-    let first = parse::words(buf).next()?;
-    let (secs, frac) = match first.iter().position(|&b| b == b'.') {
-        Some(dot) => (&first[..dot], &first[dot + 1..]),
-        None => (first, &b""[..]),
-    };
-    let mut ns = parse::dec_u64(secs)?.checked_mul(1_000_000_000)?;
-    let mut scale = 100_000_000;
-    for &d in frac.iter().take(9) {
-        ns += u64::from(d.checked_sub(b'0').filter(|d| *d <= 9)?) * scale;
-        scale /= 10;
-    }
-    Some(ns)
+    parse::time::uptime_ns(buf)
 }
 
 #[cfg(test)]

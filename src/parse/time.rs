@@ -1,0 +1,108 @@
+//! Times written as text: decimal seconds (`uptime`'s `1234.56`, the command line's `0.5`), and
+//! durations with a unit (`500ms`, `3s`, `2m`, `1h`), all to nanoseconds.
+
+use super::{dec_u64, words};
+
+/// `DIGITS[.DIGITS]` seconds, up to nanoseconds, in nanoseconds. Written out rather than
+/// `f64::from_str`, whose general algorithm would be a tenth of the binary's own code.
+pub fn seconds_ns(s: &[u8]) -> Option<u64> {
+    let dot = s.iter().position(|&b| b == b'.');
+    let (whole, frac) = match dot {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &b""[..]),
+    };
+    if (whole.is_empty() && frac.is_empty()) || frac.len() > 9 {
+        return None;
+    }
+    let whole = if whole.is_empty() { 0 } else { dec_u64(whole)? };
+    let mut ns = whole.checked_mul(1_000_000_000)?;
+    let mut scale = 100_000_000;
+    for &d in frac {
+        ns += u64::from(d.checked_sub(b'0').filter(|d| *d <= 9)?) * scale;
+        scale /= 10;
+    }
+    Some(ns)
+}
+
+/// A duration: decimal seconds as [`seconds_ns`], or a decimal number followed by `ms`, `s`,
+/// `m` or `h`; in nanoseconds.
+pub fn duration_ns(s: &[u8]) -> Option<u64> {
+    let digits = s
+        .iter()
+        .rposition(|b| b.is_ascii_digit() || *b == b'.')
+        .map_or(0, |i| i + 1);
+    let (number, unit) = s.split_at(digits);
+    let per_second = match unit {
+        b"" | b"s" => return seconds_ns(number),
+        b"ms" => return seconds_ns(number).map(|ns| ns / 1000),
+        b"m" => 60,
+        b"h" => 3600,
+        _ => return None,
+    };
+    seconds_ns(number)?.checked_mul(per_second)
+}
+
+/// The time since boot in `uptime` (its first field), in nanoseconds.
+pub fn uptime_ns(buf: &[u8]) -> Option<u64> {
+    seconds_ns(words(buf).next()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_seconds() {
+        let secs = |s: &str| seconds_ns(s.as_bytes());
+        assert_eq!(secs("0"), Some(0));
+        assert_eq!(secs("2"), Some(2_000_000_000));
+        assert_eq!(secs("0.25"), Some(250_000_000));
+        assert_eq!(secs(".5"), Some(500_000_000));
+        assert_eq!(secs("5."), Some(5_000_000_000));
+        assert_eq!(secs("0.000000001"), Some(1));
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "1e3",
+            "inf",
+            "nan",
+            "1.2.3",
+            "0x10",
+            " 1",
+            "0.0000000001",
+            "99999999999999999999",
+        ] {
+            assert_eq!(secs(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_with_units() {
+        let d = |s: &str| duration_ns(s.as_bytes());
+        assert_eq!(d("3"), Some(3_000_000_000));
+        assert_eq!(d("3s"), Some(3_000_000_000));
+        assert_eq!(d("500ms"), Some(500_000_000));
+        assert_eq!(d("0.5ms"), Some(500_000));
+        assert_eq!(d("2m"), Some(120_000_000_000));
+        assert_eq!(d("1.5m"), Some(90_000_000_000));
+        assert_eq!(d("1h"), Some(3_600_000_000_000));
+        assert_eq!(d(".25s"), Some(250_000_000));
+        for bad in [
+            "", "s", "ms", "3 s", "3S", "3sec", "3us", "-1s", "1e3s", "m2", "3ss",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn uptime() {
+        assert_eq!(
+            uptime_ns(b"350735.47 234388.90\n"),
+            Some(350_735_470_000_000)
+        );
+        assert_eq!(uptime_ns(b"12 34\n"), Some(12_000_000_000));
+        assert_eq!(uptime_ns(b""), None);
+        assert_eq!(uptime_ns(b"x 1\n"), None);
+    }
+}
