@@ -339,7 +339,9 @@ impl Collector {
             self.path.clear().num(pid).push(b"exe");
             match procfs::read_link(self.root.as_fd(), &self.path, &mut self.bufs.link) {
                 Ok(()) => proc.exe = Some(self.bufs.link.clone()),
-                Err(e) if !procfs::is_gone(e) => self.problems.failed("exe", Reason::from_errno(e)),
+                Err(e) if !procfs::is_gone(e) => {
+                    self.problems.failed(Column::Exe, Reason::from_errno(e))
+                }
                 Err(_) => {}
             }
         }
@@ -446,7 +448,7 @@ impl Collector {
             if procfs::is_gone(e) {
                 self.procs[p].tasks[t].gone = true;
             } else {
-                self.problems.failed("stat", Reason::from_errno(e));
+                self.problems.stat_failed(Reason::from_errno(e));
             }
             return None;
         }
@@ -459,7 +461,7 @@ impl Collector {
             return None;
         }
         let Some(st) = stat::parse(stat_buf) else {
-            self.problems.failed("stat", Reason::Malformed);
+            self.problems.stat_failed(Reason::Malformed);
             return None;
         };
         let proc = &self.procs[p];
@@ -580,7 +582,7 @@ impl Collector {
     ) -> Result<(), Gone> {
         let needs = self.opts.needs;
         if needs.has(Needs::RUNQ) {
-            self.problems.tried(Column::Runq.name());
+            self.problems.tried(Column::Runq);
         }
         let (cpu, wait) = match self.sched(p, t, Some(st)) {
             Ok(v) => v,
@@ -614,7 +616,7 @@ impl Collector {
             row.runq = window(wait, last.wait_ns).or_else(|| Some(percent(wait?, age_ns()?)));
             if wait.is_none() {
                 let reason = self.schedstat_missing.unwrap_or(Reason::Malformed);
-                self.problems.failed(Column::Runq.name(), reason);
+                self.problems.failed(Column::Runq, reason);
             }
         }
         if cpu.is_some() || wait.is_some() {
@@ -647,7 +649,7 @@ impl Collector {
         ];
         for (need, column) in columns {
             if needs.has(need) {
-                self.problems.tried(column.name());
+                self.problems.tried(column);
             }
         }
         let mut buf = std::mem::take(&mut self.bufs.file);
@@ -660,7 +662,7 @@ impl Collector {
             }
             for (need, column) in columns {
                 if needs.has(need) {
-                    self.problems.failed(column.name(), Reason::from_errno(e));
+                    self.problems.failed(column, Reason::from_errno(e));
                 }
             }
             return Ok(());
@@ -684,7 +686,7 @@ impl Collector {
             (Needs::USER, Column::User, row.user.is_some()),
         ] {
             if needs.has(need) && !found {
-                self.problems.failed(column.name(), Reason::NoField);
+                self.problems.failed(column, Reason::NoField);
             }
         }
         Ok(())
@@ -716,9 +718,9 @@ impl Collector {
         row: &mut Row,
         rows: &mut Rows,
     ) -> Result<(), Gone> {
-        self.problems.tried(Column::Syscall.name());
+        self.problems.tried(Column::Syscall);
         if self.opts.needs.has(Needs::FD) {
-            self.problems.tried(Column::Filename.name());
+            self.problems.tried(Column::Filename);
         }
         if row.kernel_thread {
             row.syscall = Syscall::KernelThread;
@@ -735,8 +737,7 @@ impl Collector {
         row.syscall = match parsed {
             Some(line) => Syscall::from(line),
             None => {
-                self.problems
-                    .failed(Column::Syscall.name(), Reason::Malformed);
+                self.problems.failed(Column::Syscall, Reason::Malformed);
                 return Ok(());
             }
         };
@@ -779,7 +780,7 @@ impl Collector {
             Err(Errno::NOENT) => {}
             Err(e) => self
                 .problems
-                .failed(Column::Filename.name(), Reason::from_errno(e)),
+                .failed(Column::Filename, Reason::from_errno(e)),
         }
     }
 
@@ -790,10 +791,9 @@ impl Collector {
         row: &mut Row,
         rows: &mut Rows,
     ) -> Result<(), Gone> {
-        self.problems.tried(Column::Wchan.name());
+        self.problems.tried(Column::Wchan);
         if !self.may_read_fds(p, t) {
-            self.problems
-                .failed(Column::Wchan.name(), Reason::NoPtraceRead);
+            self.problems.failed(Column::Wchan, Reason::NoPtraceRead);
             return Ok(());
         }
         let mut buf = std::mem::take(&mut self.bufs.file);
@@ -815,7 +815,7 @@ impl Collector {
         row: &mut Row,
         rows: &mut Rows,
     ) -> Result<(), Gone> {
-        self.problems.tried(Column::Kstack.name());
+        self.problems.tried(Column::Kstack);
         let mut buf = std::mem::take(&mut self.bufs.file);
         let read = self.read(p, t, File::Stack, &mut buf);
         if read.is_ok() {
@@ -842,7 +842,7 @@ impl Collector {
         if procfs::is_gone(e) && !self.task_exists(p, t) {
             return Err(self.gone(p, t));
         }
-        self.problems.failed(column.name(), Reason::from_errno(e));
+        self.problems.failed(column, Reason::from_errno(e));
         Ok(())
     }
 
