@@ -18,6 +18,9 @@ pub enum Reason {
     Malformed,
     /// The file lacks the field (an older kernel's `status` has no `NSpid`).
     NoField,
+    /// An average over the thread's life (`-i 0`, or a thread born in the window) needs the
+    /// time since boot, and the procfs mount has no `uptime` (a copied tree).
+    NoUptime,
     Other(Errno),
 }
 
@@ -162,6 +165,9 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
         Reason::NotProvided => "this kernel does not provide the file".to_string(),
         Reason::Malformed => "unexpected file format".to_string(),
         Reason::NoField => "this kernel's file lacks the field".to_string(),
+        Reason::NoUptime => {
+            "no uptime in this procfs mount: an average over a thread's life needs the time since boot".to_string()
+        }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
 }

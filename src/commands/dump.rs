@@ -4,16 +4,17 @@
 //! says.
 
 use super::java_dump::{self, Merged};
-use super::{print_problems, sleep, start};
+use super::{print_problems, relist, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
-use crate::collect::{self, Options, Pass};
+use crate::collect::{Options, Pass};
 use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
 use crate::output::number::{push_hex, push_tenths};
 use crate::output::{Format, Kind, Out, escape};
+use crate::procfs::Mount;
 use crate::row::{Row, Rows};
 
 /// What a dump shows of each thread.
@@ -38,7 +39,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             cache_files: window,
         },
     )?;
-    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
     cgroups.track(collector.cgroups());
     let mut rows = Rows::default();
     let started = clock::monotonic_ns();
@@ -47,9 +48,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         collector.pass(Pass::Baseline, &mut rows);
     }
     let jvms = match args.java {
-        Some(timeout) => {
-            java_dump::fetch(&args.proc_root, collector.root(), collector.pids(), timeout)?
-        }
+        Some(timeout) => java_dump::fetch(
+            &args.proc_root,
+            collector.mount().fd(),
+            collector.pids(),
+            timeout,
+        )?,
         None => Vec::new(),
     };
     if window {
@@ -58,13 +62,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     // Again after asking the JVMs, which may have started their Attach Listener thread.
     if window || args.java.is_some() {
-        super::snap::refresh(&mut collector)?;
+        relist(&mut collector)?;
     }
     collector.pass(Pass::Full, &mut rows);
     cgroups.track(collector.cgroups());
     cgroups.finish();
     let (now, _) = clock::now();
-    let uptime = collect::read_uptime_ns(collector.root(), &mut Vec::new());
 
     let mut first = 0;
     while first < rows.rows.len() {
@@ -78,7 +81,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let process = Process {
             cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
             java: java.as_ref(),
-            ..Process::of(threads, uptime)
+            ..Process::of(threads, collector.mount())
         };
         match args.format {
             Format::Json => {
@@ -91,7 +94,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         first += count;
     }
     out.flush()?;
-    print_problems(&collector.problems, collector.root(), "threads");
+    print_problems(&collector, "threads");
     Ok(())
 }
 
@@ -107,13 +110,15 @@ struct Process<'r> {
 }
 
 impl<'r> Process<'r> {
-    fn of(threads: &'r [Row], uptime_ns: Option<u64>) -> Process<'r> {
+    fn of(threads: &'r [Row], mount: &Mount) -> Process<'r> {
         let leader = threads
             .iter()
             .find(|r| r.tid == r.pid)
             .unwrap_or(&threads[0]);
-        let hz = rustix::param::clock_ticks_per_second().max(1);
-        let uptime = uptime_ns.map(|up| (up / 1_000_000_000).saturating_sub(leader.starttime / hz));
+        let hz = mount.ticks_per_sec();
+        let uptime = mount
+            .uptime_ns()
+            .map(|up| (up / 1_000_000_000).saturating_sub(leader.starttime / hz));
         Process {
             leader,
             threads: threads.len(),

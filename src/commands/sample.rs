@@ -3,7 +3,7 @@
 //! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
 //! one late, and slots missed meanwhile are counted, never made up.
 
-use super::{print_problems, start_passes, write_cgroups};
+use super::{print_problems, relist, start_passes, write_cgroups};
 use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
@@ -44,7 +44,7 @@ impl Summary {
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
-    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
     cgroups.track(collector.cgroups());
     cgroups.start();
     let mut aggregate = Aggregate::new(args.columns.clone(), args.exact);
@@ -74,7 +74,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
         let t0 = monotonic_ns();
         if t0 - last_refresh >= REFRESH_NS {
-            super::snap::refresh(&mut collector)?;
+            relist(&mut collector)?;
             cgroups.track(collector.cgroups());
             last_refresh = t0;
         }
@@ -133,7 +133,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
     }
     out.flush()?;
-    print_problems(&collector.problems, collector.root(), "thread samples");
+    print_problems(&collector, "thread samples");
     Ok(())
 }
 
@@ -159,9 +159,9 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     out.extend_from_slice(b" expected, ");
     out.extend_from_slice(num.format(s.missed).as_bytes());
     out.extend_from_slice(b" missed\nseen: processes ");
-    out.extend_from_slice(num.format(c.seen.processes).as_bytes());
+    out.extend_from_slice(num.format(c.seen().processes).as_bytes());
     out.extend_from_slice(b", threads ");
-    out.extend_from_slice(num.format(c.seen.threads).as_bytes());
+    out.extend_from_slice(num.format(c.seen().threads).as_bytes());
     out.extend_from_slice(b"\ntime: ");
     push_fixed(out, s.wall_ns, 1_000_000_000, 2);
     out.extend_from_slice(b" s wall, ");
@@ -171,9 +171,9 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     out.extend_from_slice(b"%), a pass ");
     push_fixed(out, u64::from(s.median_pass_us()), 1000, 2);
     out.extend_from_slice(b" ms (median)\n");
-    if c.seen.uncached_reads > 0 {
+    if c.seen().uncached_reads > 0 {
         out.extend_from_slice(b"files: ");
-        out.extend_from_slice(num.format(c.seen.uncached_reads).as_bytes());
+        out.extend_from_slice(num.format(c.seen().uncached_reads).as_bytes());
         out.extend_from_slice(
             b" reads reopened their file: not enough file descriptors to keep every file open\n",
         );
@@ -189,12 +189,12 @@ fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collecto
         .number("passes", s.passes)
         .number("expected", s.expected)
         .number("missed", s.missed)
-        .number("processes", c.seen.processes)
-        .number("threads", c.seen.threads)
+        .number("processes", c.seen().processes)
+        .number("threads", c.seen().threads)
         .number("wall_ms", s.wall_ns / 1_000_000)
         .number("busy_ms", s.busy_ns / 1_000_000)
         .number("pass_us_median", s.median_pass_us())
-        .number("uncached_reads", c.seen.uncached_reads)
+        .number("uncached_reads", c.seen().uncached_reads)
         .boolean("interrupted", s.interrupted);
     line.end();
 }
