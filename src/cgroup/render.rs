@@ -230,10 +230,7 @@ impl CgroupWindow {
         let mut num = Vec::new();
         line.text("path", path)
             .text("layout", group.layout().as_bytes());
-        match parse::container_id(path) {
-            Some(id) => line.text("container", id),
-            None => line.null("container"),
-        };
+        line.text_or_null("container", parse::container_id(path));
         match parse::pod_uid(path) {
             Some(uid) => {
                 num.clear();
@@ -248,10 +245,7 @@ impl CgroupWindow {
             ("memory_path", group.sources.memory),
             ("pressure_path", v2),
         ] {
-            match group.path_of(h) {
-                Some(p) => line.text(key, p),
-                None => line.null(key),
-            };
+            line.text_or_null(key, group.path_of(h));
         }
         match group.sources.missing {
             Some(missing) => {
@@ -296,21 +290,21 @@ impl CgroupWindow {
             delta(|r| r.usage_us).map(|u| (u, us)),
             2,
         );
-        count(line, "periods", delta(|r| r.periods));
-        count(line, "throttled_periods", delta(|r| r.throttled));
+        line.number_or_null("periods", delta(|r| r.periods));
+        line.number_or_null("throttled_periods", delta(|r| r.throttled));
         fixed(
             line,
             "throttled_s",
             delta(|r| r.throttled_us).map(|t| (t, 1_000_000)),
             2,
         );
-        count(line, "memory_bytes", end.memory);
+        line.number_or_null("memory_bytes", end.memory);
         match end.memory_limit {
             Some(Limit::Unlimited) => line.text("memory_limit_bytes", b"max"),
             Some(Limit::Bytes(n)) => line.number("memory_limit_bytes", n),
             None => line.null("memory_limit_bytes"),
         };
-        count(line, "oom_kills", end.oom_kills);
+        line.number_or_null("oom_kills", end.oom_kills);
         let avg10 = ["cpu_some_avg10", "memory_some_avg10", "io_some_avg10"];
         for (key, p) in avg10.into_iter().zip(end.pressure) {
             fixed(line, key, p.map(|p| (p.avg10, 100)), 2);
@@ -343,13 +337,6 @@ impl CgroupWindow {
         escape::text(out, base);
         out.extend_from_slice(after);
     }
-}
-
-fn count(line: &mut JsonLine<'_>, key: &str, value: Option<u64>) {
-    match value {
-        Some(n) => line.number(key, n),
-        None => line.null(key),
-    };
 }
 
 /// The stall time of cpu, memory and io pressure in the window, in microseconds.

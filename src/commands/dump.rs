@@ -256,16 +256,10 @@ fn write_json(
     line.text("type", b"process")
         .text("time", &time)
         .number("pid", p.leader.pid)
-        .text("comm", p.leader.pcomm.map_or(&b""[..], |s| rows.text(s)))
-        .text(
-            "cmdline",
-            p.leader.cmdline.map_or(&b""[..], |s| rows.text(s)),
-        )
-        .number("threads", p.threads);
-    match p.uptime {
-        Some(up) => line.number("uptime", up),
-        None => line.null("uptime"),
-    };
+        .text_or_null("comm", p.leader.pcomm.map(|s| rows.text(s)))
+        .text_or_null("cmdline", p.leader.cmdline.map(|s| rows.text(s)))
+        .number("threads", p.threads)
+        .number_or_null("uptime", p.uptime);
     match p.cgroup {
         Some((cgroups, g)) => {
             let mut object = line.object("cgroup");

@@ -36,6 +36,22 @@ impl<'a> JsonLine<'a> {
         self
     }
 
+    /// A string, or `null` for a value that could not be read.
+    pub fn text_or_null(&mut self, key: &str, value: Option<&[u8]>) -> &mut Self {
+        match value {
+            Some(v) => self.text(key, v),
+            None => self.null(key),
+        }
+    }
+
+    /// A number, or `null` for a value that could not be read.
+    pub fn number_or_null(&mut self, key: &str, value: Option<impl itoa::Integer>) -> &mut Self {
+        match value {
+            Some(v) => self.number(key, v),
+            None => self.null(key),
+        }
+    }
+
     /// A rendered cell: `null` when missing, raw when a number, a string otherwise.
     pub fn cell(&mut self, key: &str, kind: Kind, value: &[u8]) -> &mut Self {
         let out = self.key(key);
