@@ -5,7 +5,7 @@
 //! file, through the same key encoding and digit normalisation, so the two agree.
 
 use crate::columns::{self, Column};
-use crate::output::number::push_fixed;
+use crate::output::number::{push_fixed, push_int};
 use crate::output::{Field, Grid, Kind};
 use crate::row::Rows;
 
@@ -163,7 +163,7 @@ impl Aggregate {
         let mut grid = Grid::new(fields).bars().json_type("group");
         for g in self.groups() {
             grid.push(|out| {
-                out.extend_from_slice(itoa::Buffer::new().format(g.samples).as_bytes());
+                push_int(out, g.samples);
                 Kind::Number
             });
             grid.push(|out| {

@@ -5,6 +5,7 @@
 //! /etc/localtime, read once. Without either, as in most containers, the time is UTC. Also
 //! the monotonic clock every window is measured on.
 
+use crate::output::number::push_int;
 use crate::parse::tzif::{self, Zone};
 use std::sync::OnceLock;
 
@@ -68,7 +69,7 @@ pub fn push_duration(out: &mut Vec<u8>, secs: u64) {
             if started {
                 push_padded(out, n as i64, 2);
             } else {
-                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                push_int(out, n);
             }
             out.push(unit);
             started = true;
@@ -77,7 +78,7 @@ pub fn push_duration(out: &mut Vec<u8>, secs: u64) {
     if started {
         push_padded(out, (secs % 60) as i64, 2);
     } else {
-        out.extend_from_slice(itoa::Buffer::new().format(secs % 60).as_bytes());
+        push_int(out, secs % 60);
     }
     out.push(b's');
 }

@@ -12,7 +12,7 @@ use crate::collect::{Options, Pass};
 use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
-use crate::output::number::{push_hex, push_tenths};
+use crate::output::number::{push_hex, push_int, push_tenths};
 use crate::output::{Format, Kind, Out, escape};
 use crate::procfs::Mount;
 use crate::row::{Row, Rows};
@@ -131,14 +131,13 @@ impl<'r> Process<'r> {
 
 fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
     let java = p.java;
-    let mut num = itoa::Buffer::new();
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
-    out.extend_from_slice(num.format(p.leader.pid).as_bytes());
+    push_int(out, p.leader.pid);
     out.extend_from_slice(b" (");
     escape::text(out, p.leader.pcomm.map_or(&b"-"[..], |s| rows.text(s)));
     out.extend_from_slice(b"), ");
-    out.extend_from_slice(num.format(p.threads).as_bytes());
+    push_int(out, p.threads);
     out.extend_from_slice(if p.threads == 1 {
         b" thread"
     } else {
@@ -167,7 +166,7 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         out.push(b'"');
         escape::text(out, java_thread.map_or(rows.text(t.comm), |j| j.name));
         out.extend_from_slice(b"\" tid=");
-        out.extend_from_slice(num.format(t.tid).as_bytes());
+        push_int(out, t.tid);
         out.extend_from_slice(b" nid=");
         push_hex(out, t.tid.into());
         out.extend_from_slice(b" state=");
@@ -181,7 +180,7 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         }
         out.extend_from_slice(b"% cputime=");
         match t.cputime_ns {
-            Some(ns) => out.extend_from_slice(num.format(ns / 1_000_000).as_bytes()),
+            Some(ns) => push_int(out, ns / 1_000_000),
             None => out.push(b'-'),
         }
         out.extend_from_slice(b"ms\n");

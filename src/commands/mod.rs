@@ -17,6 +17,7 @@ use crate::collect::{Collector, Options};
 use crate::columns::{Needs, needs as needs_of};
 use crate::error::{Error, errno_name};
 use crate::output::json::JsonLine;
+use crate::output::number::push_int;
 use crate::output::{Format, Out};
 use crate::problems::Privileges;
 use crate::procfs::{self, Mount, RelPath};
@@ -234,7 +235,7 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
     }
     if more > 0 {
         buf.push(b'(');
-        buf.extend_from_slice(itoa::Buffer::new().format(more).as_bytes());
+        push_int(buf, more);
         buf.extend_from_slice(b" more cgroups not shown: select processes with -p or -C)\n");
     }
     if format == Format::Table {

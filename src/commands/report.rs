@@ -4,6 +4,7 @@
 use crate::aggregate::Aggregate;
 use crate::cli::Args;
 use crate::error::Error;
+use crate::output::number::push_int;
 use crate::output::{Format, Kind, Out};
 use crate::parse::Span;
 use crate::parse::jsonl::{self, Value};
@@ -21,8 +22,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         out.buf
             .extend_from_slice(path.display().to_string().as_bytes());
         out.buf.extend_from_slice(b": ");
-        out.buf
-            .extend_from_slice(itoa::Buffer::new().format(passes).as_bytes());
+        push_int(&mut out.buf, passes);
         out.buf.extend_from_slice(b" passes ===\n\n");
     }
     grid.write(args.format, true, &mut out.buf);

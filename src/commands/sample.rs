@@ -12,7 +12,7 @@ use crate::collect::Pass;
 use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::json::JsonLine;
-use crate::output::number::push_fixed;
+use crate::output::number::{push_fixed, push_int};
 use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::signals;
@@ -138,30 +138,28 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
 }
 
 fn title(out: &mut Vec<u8>, args: &Args, s: &Summary) {
-    let mut num = itoa::Buffer::new();
     out.extend_from_slice(if args.all {
         b"=== All threads: " as &[u8]
     } else {
         b"=== Active threads (R, D): "
     });
-    out.extend_from_slice(num.format(s.passes).as_bytes());
+    push_int(out, s.passes);
     out.extend_from_slice(b" passes at ");
-    out.extend_from_slice(num.format(args.hz).as_bytes());
+    push_int(out, args.hz);
     out.extend_from_slice(b" Hz ===\n\n");
 }
 
 fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
-    let mut num = itoa::Buffer::new();
     out.extend_from_slice(b"passes: ");
-    out.extend_from_slice(num.format(s.passes).as_bytes());
+    push_int(out, s.passes);
     out.extend_from_slice(b" taken of ");
-    out.extend_from_slice(num.format(s.expected).as_bytes());
+    push_int(out, s.expected);
     out.extend_from_slice(b" expected, ");
-    out.extend_from_slice(num.format(s.missed).as_bytes());
+    push_int(out, s.missed);
     out.extend_from_slice(b" missed\nseen: processes ");
-    out.extend_from_slice(num.format(c.seen().processes).as_bytes());
+    push_int(out, c.seen().processes);
     out.extend_from_slice(b", threads ");
-    out.extend_from_slice(num.format(c.seen().threads).as_bytes());
+    push_int(out, c.seen().threads);
     out.extend_from_slice(b"\ntime: ");
     push_fixed(out, s.wall_ns, 1_000_000_000, 2);
     out.extend_from_slice(b" s wall, ");
@@ -173,7 +171,7 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     out.extend_from_slice(b" ms (median)\n");
     if c.seen().uncached_reads > 0 {
         out.extend_from_slice(b"files: ");
-        out.extend_from_slice(num.format(c.seen().uncached_reads).as_bytes());
+        push_int(out, c.seen().uncached_reads);
         out.extend_from_slice(
             b" reads reopened their file: not enough file descriptors to keep every file open\n",
         );
