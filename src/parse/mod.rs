@@ -1,9 +1,12 @@
-//! Pure parsers for the files tsnap reads (`/proc/PID/task/TID/*`, cgroup controller files,
-//! mountinfo, passwd): byte slices in, borrowed fields out.
+//! Pure parsers for what tsnap reads: a thread's and a process's files in /proc (`stat`,
+//! `status`, `syscall`, `schedstat`, `stack`, `cgroup`, `uptime`), cgroup controller files,
+//! mountinfo, passwd, TZif zone files, a JVM's thread dump, saved JSON lines, and the times
+//! given on the command line: bytes in, fields out.
 //!
-//! Nothing here does IO or allocates. Every parser accepts any bytes: malformed input gives
-//! `None` (or skips the bad part), never a panic, so a hostile or truncated file cannot crash
-//! tsnap.
+//! Nothing here does IO. The parsers a sampling pass runs borrow their fields from the bytes
+//! and allocate nothing; those of whole documents read once (a thread dump, a zone file) build
+//! vectors. Every parser accepts any bytes: malformed input gives `None` (or skips the bad
+//! part), never a panic, so a hostile or truncated file cannot crash tsnap.
 
 pub mod cgroup;
 pub mod jsonl;
