@@ -46,9 +46,22 @@ impl Task {
             self.files[file as usize] = Some(fd);
         }
     }
+}
 
+/// What holds descriptors kept open: a thread, a process (its threads').
+trait OpenFiles {
+    fn open_files(&self) -> usize;
+}
+
+impl OpenFiles for Task {
     fn open_files(&self) -> usize {
         self.files.iter().filter(|f| f.is_some()).count()
+    }
+}
+
+impl OpenFiles for Proc {
+    fn open_files(&self) -> usize {
+        self.tasks.iter().map(Task::open_files).sum()
     }
 }
 
@@ -93,18 +106,9 @@ impl Proc {
         (dir, &mut self.tasks, &mut self.info)
     }
 
-    fn open_files(&self) -> usize {
-        self.tasks.iter().map(Task::open_files).sum()
-    }
-
     /// Drops the threads that exited during the pass, and gives back their descriptors.
     pub fn drop_gone(&mut self, budget: &mut FdBudget) {
-        self.tasks.retain(|t| {
-            if t.gone {
-                budget.give_back(t.open_files());
-            }
-            !t.gone
-        });
+        budget.retain(&mut self.tasks, |t| !t.gone);
     }
 }
 
@@ -162,6 +166,17 @@ impl FdBudget {
     fn give_back(&mut self, fds: usize) {
         self.left += fds;
     }
+
+    /// Keeps the items `keep` says to keep, and gives back the descriptors of the others.
+    fn retain<T: OpenFiles>(&mut self, items: &mut Vec<T>, keep: impl Fn(&T) -> bool) {
+        items.retain(|item| {
+            let kept = keep(item);
+            if !kept {
+                self.give_back(item.open_files());
+            }
+            kept
+        });
+    }
 }
 
 pub struct Table {
@@ -200,14 +215,9 @@ impl Table {
         reader: &mut Reader,
     ) -> io::Result<()> {
         selector.select(root, &mut self.pids)?;
-        let (pids, budget) = (&self.pids, &mut self.budget);
-        self.procs.retain(|p| {
-            let keep = pids.binary_search(&p.pid).is_ok();
-            if !keep {
-                budget.give_back(p.open_files());
-            }
-            keep
-        });
+        let pids = &self.pids;
+        self.budget
+            .retain(&mut self.procs, |p| pids.binary_search(&p.pid).is_ok());
         for &pid in &self.pids {
             if let Err(at) = self.procs.binary_search_by_key(&pid, |p| p.pid) {
                 let task_dir = match reader.open_dir(root, pid, b"task") {
@@ -249,14 +259,9 @@ impl Table {
                 continue;
             }
             self.tids.sort_unstable();
-            let (tids, budget) = (&self.tids, &mut self.budget);
-            proc.tasks.retain(|t| {
-                let keep = tids.binary_search(&t.tid).is_ok();
-                if !keep {
-                    budget.give_back(t.open_files());
-                }
-                keep
-            });
+            let tids = &self.tids;
+            self.budget
+                .retain(&mut proc.tasks, |t| tids.binary_search(&t.tid).is_ok());
             for &tid in tids {
                 if let Err(at) = proc.tasks.binary_search_by_key(&tid, |t| t.tid) {
                     proc.tasks.insert(at, Task::new(tid));

@@ -52,15 +52,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decimal_seconds() {
-        let secs = |s: &str| seconds_ns(s.as_bytes());
-        assert_eq!(secs("0"), Some(0));
-        assert_eq!(secs("2"), Some(2_000_000_000));
-        assert_eq!(secs("0.25"), Some(250_000_000));
-        assert_eq!(secs(".5"), Some(500_000_000));
-        assert_eq!(secs("5."), Some(5_000_000_000));
-        assert_eq!(secs("0.000000001"), Some(1));
-        for bad in [
+    fn seconds_durations_and_uptime() {
+        let ns = |s: u64| s * 1_000_000_000;
+        for (text, want) in [
+            ("0", Some(0)),
+            ("2", Some(ns(2))),
+            ("0.25", Some(250_000_000)),
+            (".5", Some(500_000_000)),
+            ("5.", Some(ns(5))),
+            ("0.000000001", Some(1)),
+        ] {
+            assert_eq!(seconds_ns(text.as_bytes()), want, "{text}");
+            assert_eq!(
+                duration_ns(text.as_bytes()),
+                want,
+                "a bare {text} is seconds"
+            );
+        }
+        let bad = [
             "",
             ".",
             "-1",
@@ -71,37 +80,31 @@ mod tests {
             "0x10",
             " 1",
             "0.0000000001",
-            "99999999999999999999",
-        ] {
-            assert_eq!(secs(bad), None, "{bad}");
+        ];
+        for text in bad.into_iter().chain(["99999999999999999999"]) {
+            assert_eq!(seconds_ns(text.as_bytes()), None, "{text}");
         }
-    }
-
-    #[test]
-    fn durations_with_units() {
-        let d = |s: &str| duration_ns(s.as_bytes());
-        assert_eq!(d("3"), Some(3_000_000_000));
-        assert_eq!(d("3s"), Some(3_000_000_000));
-        assert_eq!(d("500ms"), Some(500_000_000));
-        assert_eq!(d("0.5ms"), Some(500_000));
-        assert_eq!(d("2m"), Some(120_000_000_000));
-        assert_eq!(d("1.5m"), Some(90_000_000_000));
-        assert_eq!(d("1h"), Some(3_600_000_000_000));
-        assert_eq!(d(".25s"), Some(250_000_000));
-        for bad in [
-            "", "s", "ms", "3 s", "3S", "3sec", "3us", "-1s", "1e3s", "m2", "3ss",
+        for (text, want) in [
+            ("3s", Some(ns(3))),
+            ("500ms", Some(500_000_000)),
+            ("0.5ms", Some(500_000)),
+            ("2m", Some(ns(120))),
+            ("1.5m", Some(ns(90))),
+            ("1h", Some(ns(3600))),
+            (".25s", Some(250_000_000)),
         ] {
-            assert_eq!(d(bad), None, "{bad}");
+            assert_eq!(duration_ns(text.as_bytes()), want, "{text}");
         }
-    }
-
-    #[test]
-    fn uptime() {
+        for text in [
+            "s", "ms", "3 s", "3S", "3sec", "3us", "-1s", "1e3s", "m2", "3ss",
+        ] {
+            assert_eq!(duration_ns(text.as_bytes()), None, "{text}");
+        }
         assert_eq!(
             uptime_ns(b"350735.47 234388.90\n"),
             Some(350_735_470_000_000)
         );
-        assert_eq!(uptime_ns(b"12 34\n"), Some(12_000_000_000));
+        assert_eq!(uptime_ns(b"12 34\n"), Some(ns(12)));
         assert_eq!(uptime_ns(b""), None);
         assert_eq!(uptime_ns(b"x 1\n"), None);
     }
