@@ -31,7 +31,7 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
             Kind::Text
         }
         Column::Statedesc => {
-            out.extend_from_slice(state_words(row.state).1.as_bytes());
+            out.extend_from_slice(state_words(row.state).psn.as_bytes());
             Kind::Text
         }
         Column::Comm => text(Some(row.comm), out),
@@ -121,10 +121,16 @@ fn push_kstack(out: &mut Vec<u8>, frames: &[u8]) {
     }
 }
 
-/// A state letter in words: the kernel's own (`/proc/PID/status`: sleeping, disk sleep), for
-/// the dump, and psn's (`Disk (Uninterruptible)`), for `statedesc`.
-pub fn state_words(state: u8) -> (&'static str, &'static str) {
-    match state {
+/// A state letter in words.
+pub struct StateWords {
+    /// The kernel's own (`/proc/PID/status`: sleeping, disk sleep), for the dump.
+    pub kernel: &'static str,
+    /// psn's (`Disk (Uninterruptible)`), for `statedesc`.
+    pub psn: &'static str,
+}
+
+pub fn state_words(state: u8) -> StateWords {
+    let (kernel, psn) = match state {
         b'R' => ("running", "Running (ON CPU)"),
         b'S' => ("sleeping", "Sleep (Interruptible)"),
         b'D' => ("disk sleep", "Disk (Uninterruptible)"),
@@ -137,8 +143,10 @@ pub fn state_words(state: u8) -> (&'static str, &'static str) {
         b'W' => ("waking", "Waking"),
         b'K' => ("wakekill", "Wakekill"),
         _ => ("unknown", "Unknown"),
-    }
+    };
+    StateWords { kernel, psn }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,7 +172,7 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
         out.extend_from_slice(b" state=");
         out.push(t.state);
         out.extend_from_slice(b" (");
-        out.extend_from_slice(columns::state_words(t.state).0.as_bytes());
+        out.extend_from_slice(columns::state_words(t.state).kernel.as_bytes());
         out.extend_from_slice(b") cpu=");
         match t.pcpu {
             Some(p) => push_tenths(out, p),
@@ -296,7 +296,10 @@ fn write_json(
                 }
             };
             if column == Column::State {
-                line.text("description", columns::state_words(t.state).0.as_bytes());
+                line.text(
+                    "description",
+                    columns::state_words(t.state).kernel.as_bytes(),
+                );
             }
         }
         if asked {
