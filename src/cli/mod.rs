@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::output::Format;
 use crate::select::Selection;
 use lexopt::prelude::*;
-use options::{Given, Value};
+use options::{Given, OptionValue};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -158,7 +158,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
             "" => OsString::new(),
             _ => p.value()?,
         };
-        (opt.set)(&mut g, &Value { opt, raw })?;
+        (opt.set)(&mut g, &OptionValue { opt, raw })?;
         match g.print {
             Some(Print::Help) => return Ok(Action::Print(help_text(g.command))),
             Some(Print::Version) => return Ok(Action::Print(version())),

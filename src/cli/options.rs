@@ -33,7 +33,7 @@ pub struct Opt {
     /// Its help: the first text whose commands include the one asked about.
     pub help: &'static [(u8, &'static str)],
     /// Takes the value (empty for a switch) into what was given.
-    pub set: fn(&mut Given, &Value) -> Result<(), Error>,
+    pub set: fn(&mut Given, &OptionValue) -> Result<(), Error>,
 }
 
 impl Opt {
@@ -368,12 +368,12 @@ pub fn by_long(name: &str) -> Result<&'static Opt, Error> {
 }
 
 /// An option's value as given (empty for a switch), and the option it was given to.
-pub struct Value {
+pub struct OptionValue {
     pub opt: &'static Opt,
     pub raw: OsString,
 }
 
-impl Value {
+impl OptionValue {
     fn error(&self, what: &str) -> Error {
         Error::Usage(format!("--{}: {what}", self.opt.long))
     }
