@@ -4,8 +4,9 @@
 //! `sample` feeds it rendered rows pass by pass and `report` feeds it the values saved in a
 //! file, through the same key encoding and digit normalisation, so the two agree.
 
-use crate::columns::{self, Column, Kind};
-use crate::output::{Field, Grid};
+use crate::columns::{self, Column};
+use crate::output::number::{push_fixed, push_int};
+use crate::output::{Field, Grid, Kind};
 use crate::row::Rows;
 
 /// Counts per group, in a small open-addressing table over one arena of keys, sized up front:
@@ -162,11 +163,12 @@ impl Aggregate {
         let mut grid = Grid::new(fields).bars().json_type("group");
         for g in self.groups() {
             grid.push(|out| {
-                out.extend_from_slice(itoa::Buffer::new().format(g.samples).as_bytes());
+                push_int(out, g.samples);
                 Kind::Number
             });
             grid.push(|out| {
-                push_hundredths(out, g.samples, passes);
+                // A file with rows but no pass lines has no average to give.
+                push_fixed(out, if passes == 0 { 0 } else { g.samples }, passes, 2);
                 Kind::Number
             });
             for (kind, value) in cells(g.key) {
@@ -254,21 +256,6 @@ pub fn star_digits(out: &mut Vec<u8>, value: &[u8]) {
     }
 }
 
-/// Writes `n / d` with two decimals, rounded to nearest.
-pub fn push_hundredths(out: &mut Vec<u8>, n: u64, d: u64) {
-    let hundredths = if d == 0 {
-        0
-    } else {
-        (u128::from(n) * 100 + u128::from(d) / 2) / u128::from(d)
-    };
-    let mut digits = itoa::Buffer::new();
-    out.extend_from_slice(digits.format(hundredths / 100).as_bytes());
-    out.push(b'.');
-    let frac = (hundredths % 100) as u8;
-    out.push(b'0' + frac / 10);
-    out.push(b'0' + frac % 10);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,20 +277,6 @@ mod tests {
         assert_eq!(star("/data/file0042.dbf"), "/data/file*.dbf");
         assert_eq!(star("java"), "java");
         assert_eq!(star(""), "");
-    }
-
-    #[test]
-    fn hundredths() {
-        let h = |n, d| {
-            let mut out = Vec::new();
-            push_hundredths(&mut out, n, d);
-            String::from_utf8(out).unwrap()
-        };
-        assert_eq!(h(40, 40), "1.00");
-        assert_eq!(h(1963, 4), "490.75");
-        assert_eq!(h(1, 3), "0.33");
-        assert_eq!(h(2, 3), "0.67");
-        assert_eq!(h(5, 0), "0.00");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The ways a run can end badly, each with its exit status.
 
+use rustix::io::Errno;
 use std::process::ExitCode;
 
 #[derive(Debug)]
@@ -41,4 +42,32 @@ impl From<lexopt::Error> for Error {
     fn from(e: lexopt::Error) -> Error {
         Error::Usage(e.to_string())
     }
+}
+
+/// A short name for an errno, for the rare read errors that are not permissions.
+pub fn errno_name(e: Errno) -> String {
+    let name = match e {
+        Errno::IO => "EIO",
+        Errno::INVAL => "EINVAL",
+        Errno::NOMEM => "ENOMEM",
+        Errno::MFILE => "EMFILE (too many open files)",
+        Errno::NFILE => "ENFILE (too many open files in the system)",
+        Errno::INTR => "EINTR",
+        Errno::FAULT => "EFAULT",
+        Errno::NOTDIR => "ENOTDIR",
+        Errno::ISDIR => "EISDIR",
+        Errno::NOSPC => "ENOSPC (no space left on device)",
+        Errno::ROFS => "EROFS (read-only file system)",
+        Errno::DQUOT => "EDQUOT (disk quota exceeded)",
+        Errno::FBIG => "EFBIG (file too large)",
+        Errno::ACCESS => "EACCES (permission denied)",
+        Errno::PERM => "EPERM (operation not permitted)",
+        Errno::NOENT => "ENOENT (no such file or directory)",
+        Errno::SRCH => "ESRCH (no such process)",
+        Errno::CONNREFUSED => "ECONNREFUSED (connection refused)",
+        Errno::NAMETOOLONG => "ENAMETOOLONG (file name too long)",
+        Errno::NOSYS => "ENOSYS (not implemented by this kernel)",
+        _ => return format!("errno {}", e.raw_os_error()),
+    };
+    name.to_string()
 }

@@ -1,6 +1,8 @@
 //! Files that could not be read: counted per column and reason while tsnap works, and told
 //! once at the end, one line each, with what would have allowed the read.
 
+use crate::columns::Column;
+use crate::error::errno_name;
 use rustix::io::Errno;
 
 /// Why a value is missing.
@@ -16,6 +18,9 @@ pub enum Reason {
     Malformed,
     /// The file lacks the field (an older kernel's `status` has no `NSpid`).
     NoField,
+    /// An average over the thread's life (`-i 0`, or a thread born in the window) needs the
+    /// time since boot, and the procfs mount has no `uptime` (a copied tree).
+    NoUptime,
     Other(Errno),
 }
 
@@ -38,8 +43,32 @@ pub struct Privileges {
     pub yama_scope: Option<u8>,
 }
 
+/// What a count is about: a thread's `stat`, without which it has no row at all, or a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    Stat,
+    Column(Column),
+}
+
+impl Subject {
+    fn name(self) -> &'static str {
+        match self {
+            Subject::Stat => "stat",
+            Subject::Column(c) => c.name(),
+        }
+    }
+
+    /// Where its lines come: `stat` first, then the columns in the catalogue's order.
+    fn rank(self) -> usize {
+        match self {
+            Subject::Stat => 0,
+            Subject::Column(c) => c as usize + 1,
+        }
+    }
+}
+
 struct Count {
-    column: &'static str,
+    subject: Subject,
     reason: Reason,
     count: u64,
 }
@@ -48,28 +77,48 @@ struct Count {
 #[derive(Default)]
 pub struct Problems {
     counts: Vec<Count>,
-    tried: Vec<(&'static str, u64)>,
+    /// Reads tried, by [`Subject::rank`].
+    tried: Vec<u64>,
 }
 
 impl Problems {
     /// Notes that `column` was wanted for one more thread.
-    pub fn tried(&mut self, column: &'static str) {
-        match self.tried.iter_mut().find(|(c, _)| *c == column) {
-            Some((_, n)) => *n += 1,
-            None => self.tried.push((column, 1)),
-        }
+    pub fn tried(&mut self, column: Column) {
+        self.note_tried(Subject::Column(column));
     }
 
     /// Notes that `column` could not be read for one thread.
-    pub fn failed(&mut self, column: &'static str, reason: Reason) {
+    pub fn failed(&mut self, column: Column, reason: Reason) {
+        self.note_failed(Subject::Column(column), reason);
+    }
+
+    /// Notes that one more thread's `stat` was read.
+    pub fn tried_stat(&mut self) {
+        self.note_tried(Subject::Stat);
+    }
+
+    /// Notes that a thread's `stat` could not be read (and so the thread not shown).
+    pub fn stat_failed(&mut self, reason: Reason) {
+        self.note_failed(Subject::Stat, reason);
+    }
+
+    fn note_tried(&mut self, subject: Subject) {
+        let rank = subject.rank();
+        if self.tried.len() <= rank {
+            self.tried.resize(rank + 1, 0);
+        }
+        self.tried[rank] += 1;
+    }
+
+    fn note_failed(&mut self, subject: Subject, reason: Reason) {
         match self
             .counts
             .iter_mut()
-            .find(|c| c.column == column && c.reason == reason)
+            .find(|c| c.subject == subject && c.reason == reason)
         {
             Some(c) => c.count += 1,
             None => self.counts.push(Count {
-                column,
+                subject,
                 reason,
                 count: 1,
             }),
@@ -85,93 +134,62 @@ impl Problems {
     pub fn lines(&self, privileges: &Privileges, noun: &str) -> Vec<String> {
         // In column order, whatever order the failures came in; a column's reasons in the
         // order they came.
-        let rank = |c: &Count| {
-            crate::columns::ALL
-                .iter()
-                .position(|i| i.name == c.column)
-                .map_or(0, |p| p + 1)
-        };
-        let ranks = 0..=crate::columns::ALL.len();
-        ranks
-            .flat_map(|r| self.counts.iter().filter(move |c| rank(c) == r))
+        let mut counts: Vec<&Count> = self.counts.iter().collect();
+        counts.sort_by_key(|c| c.subject.rank());
+        counts
+            .into_iter()
             .map(|c| {
-                let tried = self
-                    .tried
-                    .iter()
-                    .find(|(col, _)| *col == c.column)
-                    .map_or(c.count, |(_, n)| *n);
+                let tried = self.tried.get(c.subject.rank()).copied().unwrap_or(0);
                 format!(
                     "{}: not readable for {} of {} {} ({})",
-                    c.column,
+                    c.subject.name(),
                     c.count,
                     tried.max(c.count),
                     noun,
-                    explain(c.column, c.reason, privileges)
+                    explain(c.subject, c.reason, privileges)
                 )
             })
             .collect()
     }
 }
 
-fn explain(column: &str, reason: Reason, p: &Privileges) -> String {
+fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
     match reason {
-        Reason::Denied => denied(column, p),
+        Reason::Denied => match subject {
+            Subject::Column(column) => denied(column, p),
+            Subject::Stat => "permission denied".to_string(),
+        },
         Reason::NoPtraceRead => {
             "no ptrace-read access to the process, for which the kernel shows 0: run as its user or with CAP_SYS_PTRACE".to_string()
         }
         Reason::NotProvided => "this kernel does not provide the file".to_string(),
         Reason::Malformed => "unexpected file format".to_string(),
         Reason::NoField => "this kernel's file lacks the field".to_string(),
+        Reason::NoUptime => {
+            "no uptime in this procfs mount: an average over a thread's life needs the time since boot".to_string()
+        }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
 }
 
-fn denied(column: &str, p: &Privileges) -> String {
+fn denied(column: Column, p: &Privileges) -> String {
     let yama = p
         .yama_scope
         .map(|s| format!("; kernel.yama.ptrace_scope={s}"))
         .unwrap_or_default();
     match column {
-        "kstack" if !p.sys_admin => "permission denied: needs CAP_SYS_ADMIN".to_string(),
-        "syscall" | "kstack" if !p.sys_ptrace => format!(
+        Column::Kstack if !p.sys_admin => "permission denied: needs CAP_SYS_ADMIN".to_string(),
+        Column::Syscall | Column::Kstack if !p.sys_ptrace => format!(
             "permission denied: needs ptrace access to the process (its user, or CAP_SYS_PTRACE){yama}"
         ),
-        "syscall" | "kstack" => format!(
+        Column::Syscall | Column::Kstack => format!(
             "permission denied even with CAP_SYS_PTRACE: the process holds capabilities tsnap lacks, or a security module refuses{yama}"
         ),
-        "filename" | "exe" => {
+        Column::Filename | Column::Exe => {
             "permission denied: needs ptrace-read access to the process (its user, or CAP_SYS_PTRACE)".to_string()
         }
         _ => "permission denied".to_string(),
     }
-}
-
-/// A short name for an errno, for the rare read errors that are not permissions.
-pub fn errno_name(e: Errno) -> String {
-    let name = match e {
-        Errno::IO => "EIO",
-        Errno::INVAL => "EINVAL",
-        Errno::NOMEM => "ENOMEM",
-        Errno::MFILE => "EMFILE (too many open files)",
-        Errno::NFILE => "ENFILE (too many open files in the system)",
-        Errno::INTR => "EINTR",
-        Errno::FAULT => "EFAULT",
-        Errno::NOTDIR => "ENOTDIR",
-        Errno::ISDIR => "EISDIR",
-        Errno::NOSPC => "ENOSPC (no space left on device)",
-        Errno::ROFS => "EROFS (read-only file system)",
-        Errno::DQUOT => "EDQUOT (disk quota exceeded)",
-        Errno::FBIG => "EFBIG (file too large)",
-        Errno::ACCESS => "EACCES (permission denied)",
-        Errno::PERM => "EPERM (operation not permitted)",
-        Errno::NOENT => "ENOENT (no such file or directory)",
-        Errno::SRCH => "ESRCH (no such process)",
-        Errno::CONNREFUSED => "ECONNREFUSED (connection refused)",
-        Errno::NAMETOOLONG => "ENAMETOOLONG (file name too long)",
-        Errno::NOSYS => "ENOSYS (not implemented by this kernel)",
-        _ => return format!("errno {}", e.raw_os_error()),
-    };
-    name.to_string()
 }
 
 #[cfg(test)]
@@ -182,12 +200,12 @@ mod tests {
     fn one_line_per_column_and_reason() {
         let mut p = Problems::default();
         for _ in 0..3 {
-            p.tried("kstack");
-            p.tried("syscall");
+            p.tried(Column::Kstack);
+            p.tried(Column::Syscall);
         }
-        p.failed("kstack", Reason::Denied);
-        p.failed("kstack", Reason::Denied);
-        p.failed("syscall", Reason::Denied);
+        p.failed(Column::Kstack, Reason::Denied);
+        p.failed(Column::Kstack, Reason::Denied);
+        p.failed(Column::Syscall, Reason::Denied);
         let user = Privileges {
             sys_admin: false,
             sys_ptrace: false,

@@ -3,16 +3,13 @@
 //! Rows hold numbers and [`Span`]s into a [`Rows`] arena instead of owned strings, so a pass
 //! reuses the same two allocations however many threads it reads.
 
-/// A piece of text in the arena.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    start: u32,
-    len: u32,
-}
+use crate::parse::Span;
+use crate::parse::syscall::Line;
 
-/// What `/proc/PID/task/TID/syscall` said, resolved against the thread's flags.
+/// The syscall column's value: what `/proc/PID/task/TID/syscall` said, resolved against the
+/// thread's flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sys {
+pub enum Syscall {
     /// Not read (not asked for, or not readable: see the footer).
     Unknown,
     /// On a CPU in user space.
@@ -24,6 +21,16 @@ pub enum Sys {
         nr: u64,
         args: [u64; 6],
     },
+}
+
+impl From<Line> for Syscall {
+    fn from(line: Line) -> Syscall {
+        match line {
+            Line::Running => Syscall::Running,
+            Line::Outside => Syscall::NotInSyscall,
+            Line::Call { nr, args } => Syscall::Call { nr, args },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +66,7 @@ pub struct Row {
     pub user: Option<Span>,
     pub cgroup: Option<Span>,
     pub wchan: Option<Span>,
-    pub sys: Sys,
+    pub syscall: Syscall,
     /// The file behind the syscall's first argument; empty when the call takes none.
     pub filename: Option<Span>,
     /// Kernel stack frames, innermost first, one per line.
@@ -89,7 +96,7 @@ impl Rows {
     pub fn push_text(&mut self, text: &[u8]) -> Span {
         let start = self.arena.len();
         self.arena.extend_from_slice(text);
-        span(start, self.arena.len())
+        Span::new(start, self.arena.len())
     }
 
     /// Starts a text built piece by piece with [`Rows::arena_mut`]; end it with
@@ -103,23 +110,10 @@ impl Rows {
     }
 
     pub fn end_text(&self, start: usize) -> Span {
-        span(start, self.arena.len())
+        Span::new(start, self.arena.len())
     }
 
     pub fn text(&self, s: Span) -> &[u8] {
-        let start = s.start as usize;
-        self.arena
-            .get(start..start + s.len as usize)
-            .unwrap_or_default()
-    }
-}
-
-fn span(start: usize, end: usize) -> Span {
-    // A pass's text stays far below 4 GiB; saturating keeps a pathological one in bounds.
-    let start = u32::try_from(start).unwrap_or(u32::MAX);
-    let end = u32::try_from(end).unwrap_or(u32::MAX);
-    Span {
-        start,
-        len: end.saturating_sub(start),
+        s.of(&self.arena)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::parse::{self, status};
 use crate::procfs::{self, RelPath};
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::BorrowedFd;
 use rustix::io;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,7 +22,7 @@ impl Selection {
 /// Lists the selected processes, sorted, with reused buffers.
 pub struct Selector {
     selection: Selection,
-    /// tsnap's own pid in this procfs mount (`self`), if it has one.
+    /// tsnap's own pid in this procfs mount, if it has one.
     own_pid: Option<u32>,
     listed: Vec<u32>,
     parents: Vec<(u32, u32)>,
@@ -32,34 +32,28 @@ pub struct Selector {
 }
 
 impl Selector {
-    pub fn new(root: &OwnedFd, selection: Selection) -> Self {
-        let mut path = RelPath::new();
-        let mut buf = Vec::new();
-        path.push(b"self");
-        let own_pid = procfs::read_link(root.as_fd(), &path, &mut buf)
-            .ok()
-            .and_then(|()| parse::dec_u64(&buf))
-            .and_then(|n| u32::try_from(n).ok());
+    /// Selects by `selection`, leaving out `own_pid` (tsnap's, when it is in the mount).
+    pub fn new(selection: Selection, own_pid: Option<u32>) -> Self {
         Selector {
             selection,
             own_pid,
             listed: Vec::new(),
             parents: Vec::new(),
             dents: Vec::new(),
-            buf,
-            path,
+            buf: Vec::new(),
+            path: RelPath::new(),
         }
     }
 
     /// Fills `out` with the pids selected now, sorted and without duplicates.
-    pub fn select(&mut self, root: &OwnedFd, out: &mut Vec<u32>) -> io::Result<()> {
+    pub fn select(&mut self, root: BorrowedFd<'_>, out: &mut Vec<u32>) -> io::Result<()> {
         out.clear();
         let needs_listing = self.selection.everything()
             || !self.selection.comms.is_empty()
             || self.selection.recursive;
         if needs_listing {
             self.listed.clear();
-            procfs::list_numeric(root.as_fd(), &mut self.dents, &mut self.listed)?;
+            procfs::list_numeric(root, &mut self.dents, &mut self.listed)?;
         }
         if self.selection.everything() {
             out.extend_from_slice(&self.listed);
@@ -85,9 +79,9 @@ impl Selector {
         Ok(())
     }
 
-    fn comm_matches(&mut self, root: &OwnedFd, pid: u32) -> bool {
+    fn comm_matches(&mut self, root: BorrowedFd<'_>, pid: u32) -> bool {
         self.path.clear().num(pid).push(b"comm");
-        if procfs::read_file(root.as_fd(), &self.path, &mut self.buf).is_err() {
+        if procfs::read_file(root, &self.path, &mut self.buf).is_err() {
             return false;
         }
         let comm = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
@@ -95,12 +89,12 @@ impl Selector {
     }
 
     /// Adds every descendant of the pids in `out`, from the parent pids in each `stat`.
-    fn add_descendants(&mut self, root: &OwnedFd, out: &mut Vec<u32>) {
+    fn add_descendants(&mut self, root: BorrowedFd<'_>, out: &mut Vec<u32>) {
         self.parents.clear();
         for i in 0..self.listed.len() {
             let pid = self.listed[i];
             self.path.clear().num(pid).push(b"stat");
-            if procfs::read_file(root.as_fd(), &self.path, &mut self.buf).is_ok()
+            if procfs::read_file(root, &self.path, &mut self.buf).is_ok()
                 && let Some(stat) = parse::stat::parse(&self.buf)
             {
                 self.parents.push((pid, stat.ppid));
@@ -122,16 +116,16 @@ impl Selector {
 
 /// The process (thread group) a `-p` number belongs to: itself, or, for a thread id, the
 /// `Tgid` of its `status`. `None` if there is no such task.
-pub fn thread_group_of(root: &OwnedFd, id: u32) -> Option<u32> {
+pub fn thread_group_of(root: BorrowedFd<'_>, id: u32) -> Option<u32> {
     let mut path = RelPath::new();
     path.num(id).push(b"status");
     let mut buf = Vec::new();
-    match procfs::read_file(root.as_fd(), &path, &mut buf) {
+    match procfs::read_file(root, &path, &mut buf) {
         Ok(()) => status::number(&buf, b"Tgid")
             .and_then(|t| u32::try_from(t).ok())
             .or(Some(id)),
         // A procfs copy without `status` still has the process directory.
-        Err(_) => procfs::open_dir(root.as_fd(), path.clear().num(id).as_cstr())
+        Err(_) => procfs::open_dir(root, path.clear().num(id).as_cstr())
             .ok()
             .map(|_| id),
     }

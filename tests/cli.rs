@@ -1,6 +1,6 @@
 //! The command line: each bad input gives the documented status and a clear message.
 
-use crate::util::{run, tsnap};
+use crate::util::{TempDir, run, tsnap};
 use std::process::Stdio;
 
 #[track_caller]
@@ -103,4 +103,97 @@ fn closed_stdout_ends_quietly() {
         !stderr.contains("pipe") && !stderr.contains("panick"),
         "{stderr}"
     );
+}
+
+#[test]
+fn help_command_prints_what_help_options_print() {
+    assert_eq!(run(&["help"]).ok().stdout, run(&["--help"]).ok().stdout);
+    for command in ["snap", "dump", "sample", "watch", "report", "columns"] {
+        let page = run(&["help", command]).ok();
+        assert_eq!(page.stdout, run(&[command, "--help"]).ok().stdout);
+        assert!(page.stdout.starts_with(&format!("tsnap {command} - ")));
+    }
+    fails(
+        &["help", "smaple"],
+        2,
+        "unknown command 'smaple'; did you mean 'sample'?",
+    );
+}
+
+#[test]
+fn near_misses_get_the_nearest_valid_name() {
+    for (args, message) in [
+        (
+            &["smaple"][..],
+            "unknown command 'smaple'; did you mean 'sample'?",
+        ),
+        (
+            &["--intreval", "1"],
+            "invalid option '--intreval'; did you mean '--interval'?",
+        ),
+        (
+            &["dump", "-p", "1", "--jav"],
+            "invalid option '--jav'; did you mean '--java'?",
+        ),
+        (
+            &["-o", "pid,wchna"],
+            "unknown column 'wchna'; did you mean 'wchan'?",
+        ),
+        (
+            &["sample", "-G", "filname"],
+            "unknown column 'filname'; did you mean 'filename'?",
+        ),
+    ] {
+        fails(args, 2, message);
+    }
+    // Far from every name: no guess.
+    let far = run(&["explode"]);
+    assert!(!far.stderr.contains("did you mean"), "{}", far.stderr);
+}
+
+#[test]
+fn durations_take_units_and_a_bare_number_is_seconds() {
+    let me = std::process::id().to_string();
+    let expected = |duration: &str, hz: &str| {
+        let out = run(&[
+            "sample", "-p", &me, "-a", "-d", duration, "--hz", hz, "-f", "json",
+        ])
+        .ok();
+        let summary = out.json().into_iter().find(|l| l["type"] == "summary");
+        summary.and_then(|s| s["expected"].as_u64())
+    };
+    assert_eq!(expected("300ms", "10"), Some(3));
+    assert_eq!(expected("0.005m", "1000"), Some(300));
+    assert_eq!(expected("0.4s", "10"), Some(4));
+    assert_eq!(expected("0.2", "10"), Some(2), "a bare number is seconds");
+    let snap = run(&["-p", &me, "-a", "-i", "50ms", "-f", "csv", "-o", "tid,pcpu"]).ok();
+    assert!(snap.stdout.starts_with("tid,pcpu\n"), "{}", snap.stdout);
+    fails(
+        &["-i", "5 s"],
+        2,
+        "'5 s' is not a number of seconds, or a time with a unit",
+    );
+    fails(
+        &["sample", "-d", "2d"],
+        2,
+        "'2d' is not a number of seconds",
+    );
+}
+
+#[test]
+fn a_proc_dir_that_is_neither_procfs_nor_a_copy_says_so_in_one_line() {
+    let empty = TempDir::new("not-proc");
+    std::fs::write(empty.0.join("uptime"), "1.00 1.00\n").unwrap();
+    for dir in [empty.0.to_str().unwrap(), "/sys"] {
+        let out = run(&["--proc", dir, "-a"]);
+        assert_eq!(out.status, 1, "{dir}: {}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "tsnap: {dir} is not a procfs mount and holds no process directories (--proc \
+                 takes a mount of procfs, or a copy of one)\n"
+            )
+        );
+        assert!(out.stdout.is_empty());
+    }
 }

@@ -133,6 +133,13 @@ fn jvm_and_kernel_threads() {
         &["-p", JVM_PID, "-i", "0.1", "-o", "tid,comm,pcpu"],
         false,
     );
+    // The same window with a unit: the same output.
+    check(
+        JVM,
+        "window",
+        &["-p", JVM_PID, "-i", "100ms", "-o", "tid,comm,pcpu"],
+        false,
+    );
 }
 
 const CENTOS7: &str = "linux-3.10-x86_64-centos7";

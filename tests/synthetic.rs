@@ -1,6 +1,6 @@
 //! Edge cases no live thread shows on demand, in /proc trees built by the test: syscall
 //! numbers out of the table, fds closed or out of range, `*at` calls on the working
-//! directory, files a kernel does not provide.
+//! directory, files a kernel does not provide, copies that are not quite procfs.
 
 use crate::util::{TempDir, foreign_arch, run};
 use std::path::Path;
@@ -16,9 +16,13 @@ struct Tree(TempDir);
 
 impl Tree {
     fn new() -> Tree {
-        let t = Tree(TempDir::new("proc"));
+        let t = Tree::without_uptime();
         t.file("uptime", "200.00 300.00\n");
         t
+    }
+
+    fn without_uptime() -> Tree {
+        Tree(TempDir::new("proc"))
     }
 
     fn file(&self, path: &str, content: &str) {
@@ -35,7 +39,12 @@ impl Tree {
 
     /// Thread `tid` of process 500 with the given syscall file (and no stack file).
     fn thread(&self, tid: u32, comm: &str, syscall: &str) {
-        let dir = format!("500/task/{tid}");
+        self.thread_of(500, tid, comm, syscall);
+    }
+
+    /// Thread `tid` of process `pid`, in state D, with the given syscall file.
+    fn thread_of(&self, pid: u32, tid: u32, comm: &str, syscall: &str) {
+        let dir = format!("{pid}/task/{tid}");
         self.file(&format!("{dir}/stat"), &stat_line(tid, comm, 'D'));
         self.file(&format!("{dir}/schedstat"), "1000000 0 1\n");
         self.file(&format!("{dir}/syscall"), syscall);
@@ -171,4 +180,109 @@ fn a_stack_larger_than_the_buffer_and_fds_above_65535() {
         assert_eq!(rows[0]["syscall"], "read");
         assert_eq!(rows[0]["filename"], "/data/fd-seventy-thousand-and-one");
     }
+}
+
+#[test]
+fn a_copied_tree_self_process_dirs_without_task_and_threads_without_stat() {
+    let t = Tree::new();
+    // In a copy, `self` named the process that was copied, not tsnap: it is shown.
+    t.link("self", "500");
+    t.file("500/stat", &stat_line(500, "copied-self", 'S'));
+    t.thread(500, "copied-self", "running\n");
+    // A thread with its status but no stat is told about, not dropped without a word.
+    t.file(
+        "500/task/501/status",
+        "Name:\tno-stat\nState:\tS (sleeping)\n",
+    );
+    // A process directory without task/ is read as one thread: the process itself.
+    t.file("600/stat", &stat_line(600, "no-task-dir", 'R'));
+    t.file("600/status", "Name:\tno-task-dir\nState:\tR (running)\n");
+    let out = run(&[
+        "--proc",
+        t.path().to_str().unwrap(),
+        "-i",
+        "0",
+        "-a",
+        "-f",
+        "csv",
+        "-o",
+        "pid,tid,comm,state",
+    ])
+    .ok();
+    assert_eq!(
+        out.stdout,
+        "pid,tid,comm,state\n500,500,copied-self,D\n600,600,no-task-dir,R\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "stat: not readable for 1 of 3 threads (this kernel does not provide the file)\n"
+    );
+}
+
+#[test]
+fn without_uptime_the_footer_says_why_pcpu_is_missing() {
+    let t = Tree::without_uptime();
+    t.file("500/stat", &stat_line(500, "proc", 'R'));
+    t.thread(500, "busy", "running\n");
+    let path = t.path().to_str().unwrap();
+    let out = run(&[
+        "--proc",
+        path,
+        "-i",
+        "0",
+        "-f",
+        "csv",
+        "-o",
+        "tid,pcpu,runq",
+    ])
+    .ok();
+    assert_eq!(out.stdout, "tid,pcpu,runq\n500,-,-\n");
+    let why = "(no uptime in this procfs mount: an average over a thread's life needs the time \
+               since boot)";
+    assert_eq!(
+        out.stderr,
+        format!(
+            "pcpu: not readable for 1 of 1 threads {why}\nrunq: not readable for 1 of 1 threads {why}\n"
+        )
+    );
+    // The dump's header leaves out the process's age.
+    let dump = run(&["--proc", path, "dump", "-p", "500", "-i", "0"]).ok();
+    assert!(
+        dump.stdout
+            .contains("Thread dump of pid 500 (-), 1 thread\n"),
+        "{}",
+        dump.stdout
+    );
+}
+
+#[test]
+fn dump_json_has_null_for_an_unreadable_comm_and_cmdline() {
+    let t = Tree::new();
+    t.file("500/stat", &stat_line(500, "proc", 'S'));
+    t.thread(500, "unnamed", "running\n");
+    t.file("700/stat", &stat_line(700, "named", 'S'));
+    t.file("700/comm", "named\n");
+    t.file("700/cmdline", "prog\0--flag\0");
+    t.thread_of(700, 700, "named", "running\n");
+    let out = run(&[
+        "--proc",
+        t.path().to_str().unwrap(),
+        "dump",
+        "-p",
+        "500,700",
+        "-i",
+        "0",
+        "-f",
+        "json",
+    ])
+    .ok();
+    let processes: Vec<_> = out
+        .json()
+        .into_iter()
+        .filter(|l| l["type"] == "process")
+        .collect();
+    assert_eq!(processes.len(), 2);
+    assert!(processes[0]["comm"].is_null() && processes[0]["cmdline"].is_null());
+    assert_eq!(processes[1]["comm"], "named");
+    assert_eq!(processes[1]["cmdline"], "prog --flag");
 }

@@ -11,10 +11,10 @@ mod locate;
 mod render;
 
 use crate::parse::cgroup::{self as parse, Limit, Membership, Pressure, Quota};
-use crate::procfs::{self, RelPath};
+use crate::procfs;
 use crate::row::Row;
 use locate::{Hierarchy, Missing, Mounts};
-use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::fd::OwnedFd;
 use std::ffi::CStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -79,15 +79,10 @@ pub struct CgroupWindow {
 }
 
 impl CgroupWindow {
-    /// Locates the hierarchies under `sys` from tsnap's own mountinfo in the procfs mount
-    /// `proc_root`.
-    pub fn new(proc_root: BorrowedFd<'_>, sys: &Path) -> CgroupWindow {
-        let mut path = RelPath::new();
-        path.push(b"self/mountinfo");
-        let mut info = Vec::new();
-        let found = procfs::read_to_end(proc_root, &path, &mut info).is_ok();
+    /// Locates the hierarchies under `sys` from tsnap's own `mountinfo`, when known.
+    pub fn new(mountinfo: Option<&[u8]>, sys: &Path) -> CgroupWindow {
         CgroupWindow {
-            mounts: Mounts::find(sys.as_os_str().as_bytes(), found.then_some(&info[..])),
+            mounts: Mounts::find(sys.as_os_str().as_bytes(), mountinfo),
             groups: Vec::new(),
             members: Vec::new(),
             key: Vec::new(),
@@ -203,7 +198,7 @@ fn read(mounts: &Mounts, bufs: &mut [Vec<u8>; 2], group: &mut Group) -> Reading 
     };
     let [a, b] = bufs;
     let mut r = Reading {
-        at: crate::collect::monotonic_ns(),
+        at: crate::clock::monotonic_ns(),
         ..Reading::default()
     };
 

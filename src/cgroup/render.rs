@@ -3,9 +3,9 @@
 
 use super::locate::{Hierarchy, Missing};
 use super::{CgroupWindow, Group, Reading};
-use crate::columns::Kind;
-use crate::output::escape;
 use crate::output::json::JsonLine;
+use crate::output::number::{push_bytes, push_fixed, push_int};
+use crate::output::{Kind, escape};
 use crate::parse::cgroup::{self as parse, Limit, Quota};
 
 const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
@@ -230,10 +230,7 @@ impl CgroupWindow {
         let mut num = Vec::new();
         line.text("path", path)
             .text("layout", group.layout().as_bytes());
-        match parse::container_id(path) {
-            Some(id) => line.text("container", id),
-            None => line.null("container"),
-        };
+        line.text_or_null("container", parse::container_id(path));
         match parse::pod_uid(path) {
             Some(uid) => {
                 num.clear();
@@ -248,10 +245,7 @@ impl CgroupWindow {
             ("memory_path", group.sources.memory),
             ("pressure_path", v2),
         ] {
-            match group.path_of(h) {
-                Some(p) => line.text(key, p),
-                None => line.null(key),
-            };
+            line.text_or_null(key, group.path_of(h));
         }
         match group.sources.missing {
             Some(missing) => {
@@ -296,21 +290,21 @@ impl CgroupWindow {
             delta(|r| r.usage_us).map(|u| (u, us)),
             2,
         );
-        count(line, "periods", delta(|r| r.periods));
-        count(line, "throttled_periods", delta(|r| r.throttled));
+        line.number_or_null("periods", delta(|r| r.periods));
+        line.number_or_null("throttled_periods", delta(|r| r.throttled));
         fixed(
             line,
             "throttled_s",
             delta(|r| r.throttled_us).map(|t| (t, 1_000_000)),
             2,
         );
-        count(line, "memory_bytes", end.memory);
+        line.number_or_null("memory_bytes", end.memory);
         match end.memory_limit {
             Some(Limit::Unlimited) => line.text("memory_limit_bytes", b"max"),
             Some(Limit::Bytes(n)) => line.number("memory_limit_bytes", n),
             None => line.null("memory_limit_bytes"),
         };
-        count(line, "oom_kills", end.oom_kills);
+        line.number_or_null("oom_kills", end.oom_kills);
         let avg10 = ["cpu_some_avg10", "memory_some_avg10", "io_some_avg10"];
         for (key, p) in avg10.into_iter().zip(end.pressure) {
             fixed(line, key, p.map(|p| (p.avg10, 100)), 2);
@@ -343,13 +337,6 @@ impl CgroupWindow {
         escape::text(out, base);
         out.extend_from_slice(after);
     }
-}
-
-fn count(line: &mut JsonLine<'_>, key: &str, value: Option<u64>) {
-    match value {
-        Some(n) => line.number(key, n),
-        None => line.null(key),
-    };
 }
 
 /// The stall time of cpu, memory and io pressure in the window, in microseconds.
@@ -391,44 +378,6 @@ fn end_line(out: &mut Vec<u8>, start: usize, mark: usize) {
 /// A pod UID as the API shows it: the systemd driver writes `_` for `-`.
 fn push_uid(out: &mut Vec<u8>, uid: &[u8]) {
     out.extend(uid.iter().map(|&b| if b == b'_' { b'-' } else { b }));
-}
-
-fn push_int(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// Writes `num / den` with `decimals` decimals (at most 2), rounded to nearest.
-fn push_fixed(out: &mut Vec<u8>, num: u64, den: u64, decimals: u32) {
-    let scale = 10u64.pow(decimals);
-    let (mut num, mut den) = (num, den.max(1));
-    // Keep the remainder times the scale within u64.
-    while den > u64::MAX / 1000 {
-        (num, den) = (num >> 10, den >> 10);
-    }
-    let mut whole = num / den;
-    let mut frac = ((num % den) * scale + den / 2) / den;
-    if frac == scale {
-        (whole, frac) = (whole + 1, 0);
-    }
-    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
-    if decimals > 0 {
-        out.push(b'.');
-        let mut digits = itoa::Buffer::new();
-        let frac = digits.format(frac).as_bytes();
-        out.resize(out.len() + decimals as usize - frac.len(), b'0');
-        out.extend_from_slice(frac);
-    }
-}
-
-/// Bytes in GiB (two decimals) from 1 GiB up, else in MiB (one decimal).
-fn push_bytes(out: &mut Vec<u8>, n: u64) {
-    if n >= 1 << 30 {
-        push_fixed(out, n, 1 << 30, 2);
-        out.extend_from_slice(b" GiB");
-    } else {
-        push_fixed(out, n, 1 << 20, 1);
-        out.extend_from_slice(b" MiB");
-    }
 }
 
 #[cfg(test)]
@@ -562,35 +511,5 @@ mod tests {
             assert!(j[key].is_null(), "{key}: {j}");
         }
         assert_eq!(j["cpu_limit_cores"], 1.5);
-    }
-
-    fn fixed(num: u64, den: u64, decimals: u32) -> String {
-        let mut out = Vec::new();
-        push_fixed(&mut out, num, den, decimals);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn fixed_point() {
-        assert_eq!(fixed(250_000, 100_000, 2), "2.50");
-        assert_eq!(fixed(1, 3, 2), "0.33");
-        assert_eq!(fixed(2, 3, 2), "0.67");
-        assert_eq!(fixed(995, 1000, 2), "1.00");
-        assert_eq!(fixed(5, 1000, 2), "0.01");
-        assert_eq!(fixed(7, 0, 1), "7.0");
-        assert_eq!(fixed(u64::MAX, 1, 2), "18446744073709551615.00");
-        assert_eq!(fixed(u64::MAX, u64::MAX, 1), "1.0");
-        assert_eq!(fixed(u64::MAX / 2, u64::MAX, 2), "0.50");
-        assert_eq!(fixed(1999, 1000, 2), "2.00");
-        assert_eq!(fixed(12, 1, 0), "12");
-        let mut out = Vec::new();
-        for n in [0, 512 << 10, 300 << 20, (1 << 30) - 1, 3 << 29, u64::MAX] {
-            push_bytes(&mut out, n);
-            out.push(b'|');
-        }
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "0.0 MiB|0.5 MiB|300.0 MiB|1024.0 MiB|1.50 GiB|17179869184.00 GiB|"
-        );
     }
 }

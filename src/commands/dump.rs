@@ -4,16 +4,18 @@
 //! says.
 
 use super::java_dump::{self, Merged};
-use super::{print_problems, sleep, start};
+use super::{print_problems, relist, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
-use crate::collect::{self, Options, Pass};
-use crate::columns::{self, Column, Kind, Needs};
+use crate::collect::{Options, Pass};
+use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
-use crate::output::{Format, Out, escape};
+use crate::output::number::{push_hex, push_int, push_tenths};
+use crate::output::{Format, Kind, Out, escape};
 use crate::parse::jstack;
+use crate::procfs::Mount;
 use crate::row::{Row, Rows};
 
 /// What a dump shows of each thread.
@@ -40,31 +42,30 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             cache_files: window,
         },
     )?;
-    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
     cgroups.track(collector.cgroups());
     let mut rows = Rows::default();
-    let started = collect::monotonic_ns();
+    let started = clock::monotonic_ns();
     if window {
         cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
     }
     let jvms = match args.java {
-        Some(timeout) => java_dump::fetch(collector.root(), collector.pids(), timeout),
+        Some(timeout) => java_dump::fetch(collector.mount().fd(), collector.pids(), timeout),
         None => Vec::new(),
     };
     if window {
-        let spent = (collect::monotonic_ns() - started) as f64 / 1e9;
+        let spent = (clock::monotonic_ns() - started) as f64 / 1e9;
         sleep((args.interval - spent).max(0.0));
     }
     // Again after asking the JVMs, which may have started their Attach Listener thread.
     if window || args.java.is_some() {
-        super::snap::refresh(&mut collector)?;
+        relist(&mut collector)?;
     }
     collector.pass(Pass::Full, &mut rows);
     cgroups.track(collector.cgroups());
     cgroups.finish();
     let (now, _) = clock::now();
-    let uptime = collect::read_uptime_ns(collector.root(), &mut Vec::new());
 
     let mut first = 0;
     while first < rows.rows.len() {
@@ -78,7 +79,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let process = Process {
             cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
             java: java.as_ref(),
-            ..Process::of(threads, uptime)
+            ..Process::of(threads, collector.mount())
         };
         match args.format {
             Format::Json => {
@@ -91,7 +92,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         first += count;
     }
     out.flush()?;
-    print_problems(&collector.problems, collector.root(), "threads");
+    print_problems(&collector, "threads");
     Ok(())
 }
 
@@ -107,13 +108,15 @@ struct Process<'r> {
 }
 
 impl<'r> Process<'r> {
-    fn of(threads: &'r [Row], uptime_ns: Option<u64>) -> Process<'r> {
+    fn of(threads: &'r [Row], mount: &Mount) -> Process<'r> {
         let leader = threads
             .iter()
             .find(|r| r.tid == r.pid)
             .unwrap_or(&threads[0]);
-        let hz = rustix::param::clock_ticks_per_second().max(1);
-        let uptime = uptime_ns.map(|up| (up / 1_000_000_000).saturating_sub(leader.starttime / hz));
+        let hz = mount.ticks_per_sec();
+        let uptime = mount
+            .uptime_ns()
+            .map(|up| (up / 1_000_000_000).saturating_sub(leader.starttime / hz));
         Process {
             leader,
             threads: threads.len(),
@@ -134,14 +137,13 @@ fn write_text(
 ) -> Result<(), Error> {
     let java = p.java;
     let out = &mut o.buf;
-    let mut num = itoa::Buffer::new();
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
-    out.extend_from_slice(num.format(p.leader.pid).as_bytes());
+    push_int(out, p.leader.pid);
     out.extend_from_slice(b" (");
     escape::text(out, p.leader.pcomm.map_or(&b"-"[..], |s| rows.text(s)));
     out.extend_from_slice(b"), ");
-    out.extend_from_slice(num.format(p.threads).as_bytes());
+    push_int(out, p.threads);
     out.extend_from_slice(if p.threads == 1 {
         b" thread"
     } else {
@@ -188,25 +190,24 @@ fn write_thread_text(
     rows: &Rows,
     cell: &mut Vec<u8>,
 ) {
-    let mut num = itoa::Buffer::new();
     out.push(b'"');
     escape::quoted(out, java_thread.map_or(rows.text(t.comm), |j| j.name));
     out.extend_from_slice(b"\" tid=");
-    out.extend_from_slice(num.format(t.tid).as_bytes());
+    push_int(out, t.tid);
     out.extend_from_slice(b" nid=");
-    columns::push_hex(out, columns::nid(t));
+    push_hex(out, columns::nid(t));
     out.extend_from_slice(b" state=");
     out.push(t.state);
     out.extend_from_slice(b" (");
-    out.extend_from_slice(kernel_state_words(t.state).as_bytes());
+    out.extend_from_slice(columns::state_words(t.state).kernel.as_bytes());
     out.extend_from_slice(b") cpu=");
     match t.pcpu {
-        Some(p) => columns::push_tenths(out, p),
+        Some(p) => push_tenths(out, p),
         None => out.push(b'-'),
     }
     out.extend_from_slice(b"% cputime=");
     match t.cputime_ns {
-        Some(ns) => out.extend_from_slice(num.format(ns / 1_000_000).as_bytes()),
+        Some(ns) => push_int(out, ns / 1_000_000),
         None => out.push(b'-'),
     }
     out.extend_from_slice(b"ms\n");
@@ -277,16 +278,10 @@ fn write_json(
     line.text("type", b"process")
         .text("time", &time)
         .number("pid", p.leader.pid)
-        .text("comm", p.leader.pcomm.map_or(&b""[..], |s| rows.text(s)))
-        .text(
-            "cmdline",
-            p.leader.cmdline.map_or(&b""[..], |s| rows.text(s)),
-        )
-        .number("threads", p.threads);
-    match p.uptime {
-        Some(up) => line.number("uptime", up),
-        None => line.null("uptime"),
-    };
+        .text_or_null("comm", p.leader.pcomm.map(|s| rows.text(s)))
+        .text_or_null("cmdline", p.leader.cmdline.map(|s| rows.text(s)))
+        .number("threads", p.threads)
+        .number_or_null("uptime", p.uptime);
     match p.cgroup {
         Some((cgroups, g)) => {
             let mut object = line.object("cgroup");
@@ -324,7 +319,10 @@ fn write_json(
                 }
             };
             if column == Column::State {
-                line.text("description", kernel_state_words(t.state).as_bytes());
+                line.text(
+                    "description",
+                    columns::state_words(t.state).kernel.as_bytes(),
+                );
             }
         }
         if asked {
@@ -343,23 +341,5 @@ fn write_json(
         }
         java_dump::write_thread_json(&mut line, Some(jt));
         line.end();
-    }
-}
-
-/// The state in the kernel's own words, as `/proc/PID/status` spells it.
-fn kernel_state_words(state: u8) -> &'static str {
-    match state {
-        b'R' => "running",
-        b'S' => "sleeping",
-        b'D' => "disk sleep",
-        b'T' => "stopped",
-        b't' => "tracing stop",
-        b'Z' => "zombie",
-        b'X' | b'x' => "dead",
-        b'P' => "parked",
-        b'I' => "idle",
-        b'W' => "waking",
-        b'K' => "wakekill",
-        _ => "unknown",
     }
 }

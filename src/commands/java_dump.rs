@@ -4,6 +4,7 @@
 use crate::columns;
 use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
+use crate::output::number::push_hex;
 use crate::output::{escape, warn};
 use crate::parse::jstack::{self, Dump, Line};
 use crate::row::{Row, Rows};
@@ -164,7 +165,7 @@ pub fn write_unclaimed_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
     escape::quoted(out, t.name);
     out.extend_from_slice(b"\" nid=");
     match t.nid {
-        Some(nid) => columns::push_hex(out, nid),
+        Some(nid) => push_hex(out, nid),
         None => out.push(b'-'),
     }
     out.extend_from_slice(b" (in the JVM's dump only)\n");

@@ -1,11 +1,12 @@
 //! The commands, and what they share: opening the procfs mount, starting the collector,
-//! checking that the selection matched, the cgroup blocks, and the footer of what could not
-//! be read.
+//! checking that the selection matched, the cgroup blocks, rows as snap and watch write them,
+//! and the footer of what could not be read.
 
 pub mod columns;
 pub mod dump;
 pub mod java_dump;
 pub mod report;
+mod rows;
 pub mod sample;
 pub mod snap;
 pub mod watch;
@@ -14,34 +15,44 @@ use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Collector, Options};
 use crate::columns::{Needs, needs as needs_of};
-use crate::error::Error;
+use crate::error::{Error, errno_name};
 use crate::output::json::JsonLine;
+use crate::output::number::push_int;
 use crate::output::{Format, Out};
-use crate::problems::{Privileges, Problems, errno_name};
-use crate::procfs::{self, RelPath};
+use crate::problems::Privileges;
+use crate::procfs::{self, Mount, RelPath};
 use crate::row::Row;
 use crate::save::Saver;
 use crate::select::{self, Selection};
-use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::fd::BorrowedFd;
 use std::path::Path;
 
-/// Opens the procfs mount.
-pub fn open_root(path: &Path) -> Result<OwnedFd, Error> {
-    procfs::open_dir(rustix::fs::CWD, path)
-        .map_err(|e| Error::Fatal(format!("cannot open {}: {}", path.display(), errno_name(e))))
+/// Opens the procfs mount at `path`: one that cannot be opened, or that is not procfs and
+/// holds no process directory (`--proc` naming the wrong directory), is unusable.
+fn open_mount(path: &Path) -> Result<Mount, Error> {
+    let mount = Mount::open(path)
+        .map_err(|e| Error::Fatal(format!("cannot open {}: {}", path.display(), errno_name(e))))?;
+    if !mount.is_procfs() && !mount.has_processes() {
+        return Err(Error::Fatal(format!(
+            "{} is not a procfs mount and holds no process directories (--proc takes a mount of \
+             procfs, or a copy of one)",
+            path.display()
+        )));
+    }
+    Ok(mount)
 }
 
 /// Opens the mount, resolves `-p` thread ids to their processes, and lists the selection.
 /// Fails with [`Error::NoMatch`] when an explicit selection matches nothing.
 pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
-    let root = open_root(path)?;
-    let hidden = hidden_processes(path);
+    let mount = open_mount(path)?;
+    let hidden = hidden_processes(&mount, path);
     let hint = hidden
         .as_deref()
         .map_or(String::new(), |h| format!(" ({h})"));
-    resolve_pids(&root, &mut opts.selection, &hint)?;
+    resolve_pids(mount.fd(), &mut opts.selection, &hint)?;
     let selection = opts.selection.clone();
-    let mut collector = Collector::new(root, opts);
+    let mut collector = Collector::new(mount, opts);
     collector
         .refresh()
         .map_err(|e| Error::Fatal(format!("cannot list {}: {}", path.display(), errno_name(e))))?;
@@ -57,15 +68,23 @@ pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
     Ok(collector)
 }
 
+/// Lists processes and threads again (after a window, or as sampling goes on), to show those
+/// born meanwhile.
+pub fn relist(collector: &mut Collector) -> Result<(), Error> {
+    collector
+        .refresh()
+        .map_err(|e| Error::Fatal(format!("cannot list processes: {}", errno_name(e))))
+}
+
 /// Why other users' processes may be missing: the procfs at `path` is mounted with
 /// `hidepid` (and tsnap is not root, who sees them all).
-fn hidden_processes(path: &Path) -> Option<String> {
+fn hidden_processes(mount: &Mount, path: &Path) -> Option<String> {
     if rustix::process::geteuid().is_root() {
         return None;
     }
-    let mountinfo = std::fs::read("/proc/self/mountinfo").ok()?;
     let point = std::fs::canonicalize(path).ok()?;
-    let value = crate::parse::mountinfo::hidepid(&mountinfo, point.as_os_str().as_encoded_bytes())?;
+    let value =
+        crate::parse::mountinfo::hidepid(mount.mountinfo()?, point.as_os_str().as_encoded_bytes())?;
     Some(format!(
         "{} is mounted with hidepid={}: processes of other users are hidden",
         path.display(),
@@ -100,7 +119,7 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
 
 /// Replaces thread ids given to `-p` by their process ids; warns about ids that do not
 /// exist, and fails if none does (and no `-C` may still match).
-fn resolve_pids(root: &OwnedFd, selection: &mut Selection, hint: &str) -> Result<(), Error> {
+fn resolve_pids(root: BorrowedFd<'_>, selection: &mut Selection, hint: &str) -> Result<(), Error> {
     if selection.pids.is_empty() {
         return Ok(());
     }
@@ -167,12 +186,13 @@ pub fn privileges(root: BorrowedFd<'_>) -> Privileges {
 }
 
 /// Prints one line per column that could not be read, on stderr.
-pub fn print_problems(problems: &Problems, root: BorrowedFd<'_>, noun: &str) {
+pub fn print_problems(collector: &Collector, noun: &str) {
+    let problems = collector.problems();
     if problems.is_empty() {
         return;
     }
     let mut text = String::new();
-    for line in problems.lines(&privileges(root), noun) {
+    for line in problems.lines(&privileges(collector.mount().fd()), noun) {
         text.push_str(&line);
         text.push('\n');
     }
@@ -214,7 +234,7 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
     }
     if more > 0 {
         buf.push(b'(');
-        buf.extend_from_slice(itoa::Buffer::new().format(more).as_bytes());
+        push_int(buf, more);
         buf.extend_from_slice(b" more cgroups not shown: select processes with -p or -C)\n");
     }
     if format == Format::Table {

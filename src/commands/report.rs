@@ -3,10 +3,11 @@
 
 use crate::aggregate::Aggregate;
 use crate::cli::Args;
-use crate::columns::Kind;
 use crate::error::Error;
-use crate::output::{Format, Out};
-use crate::parse::jsonl::{self, Span, Value};
+use crate::output::number::push_int;
+use crate::output::{Format, Kind, Out};
+use crate::parse::Span;
+use crate::parse::jsonl::{self, Value};
 use std::path::Path;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
@@ -21,8 +22,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         out.buf
             .extend_from_slice(path.display().to_string().as_bytes());
         out.buf.extend_from_slice(b": ");
-        out.buf
-            .extend_from_slice(itoa::Buffer::new().format(passes).as_bytes());
+        push_int(&mut out.buf, passes);
         out.buf.extend_from_slice(b" passes ===\n\n");
     }
     grid.write(args.format, true, &mut out.buf);
@@ -59,11 +59,11 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
         let field = |name: &str| {
             fields
                 .iter()
-                .find(|(k, _)| &text[k.start..k.end] == name.as_bytes())
+                .find(|(k, _)| k.of(&text) == name.as_bytes())
                 .map(|&(_, v)| v)
         };
         let kind = match field("type") {
-            Some(Value::Text(t)) => &text[t.start..t.end],
+            Some(Value::Text(t)) => t.of(&text),
             _ => b"".as_slice(),
         };
         match kind {
@@ -74,9 +74,7 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
                     let value = match field(c.name()) {
                         Some(Value::Text(t)) => (Kind::Text, t),
                         Some(Value::Number(n)) => (Kind::Number, n),
-                        Some(Value::Null | Value::Bool(_)) => {
-                            (Kind::Missing, Span { start: 0, end: 0 })
-                        }
+                        Some(Value::Null | Value::Bool(_)) => (Kind::Missing, Span::default()),
                         None => {
                             return Err(Error::BadInput(format!(
                                 "{}: line {} has no column '{}' (save with -G {} to have it)",
@@ -89,7 +87,7 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
                     };
                     values.push(value);
                 }
-                aggregate.add_values(values.iter().map(|&(k, s)| (k, &text[s.start..s.end])));
+                aggregate.add_values(values.iter().map(|&(k, s)| (k, s.of(&text))));
             }
             _ => {
                 return Err(Error::BadInput(format!(

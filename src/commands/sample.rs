@@ -3,16 +3,17 @@
 //! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
 //! one late, and slots missed meanwhile are counted, never made up.
 
-use super::{print_problems, start_passes, write_cgroups};
-use crate::aggregate::{Aggregate, push_hundredths};
+use super::{print_problems, relist, start_passes, write_cgroups};
+use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
-use crate::clock;
-use crate::collect::{Pass, monotonic_ns};
+use crate::clock::{self, monotonic_ns};
+use crate::collect::Pass;
 use crate::columns::Needs;
 use crate::error::Error;
 use crate::histogram::Histogram;
 use crate::output::json::JsonLine;
+use crate::output::number::{push_fixed, push_int};
 use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::signals;
@@ -40,7 +41,7 @@ impl Summary {
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
-    let mut cgroups = CgroupWindow::new(collector.root(), &args.sys_root);
+    let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
     cgroups.track(collector.cgroups());
     cgroups.start();
     let mut aggregate = Aggregate::new(args.columns.clone(), args.exact);
@@ -70,7 +71,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
         let t0 = monotonic_ns();
         if t0 - last_refresh >= REFRESH_NS {
-            super::snap::refresh(&mut collector)?;
+            relist(&mut collector)?;
             cgroups.track(collector.cgroups());
             last_refresh = t0;
         }
@@ -129,47 +130,45 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
     }
     out.flush()?;
-    print_problems(&collector.problems, collector.root(), "thread samples");
+    print_problems(&collector, "thread samples");
     Ok(())
 }
 
 fn title(out: &mut Vec<u8>, args: &Args, s: &Summary) {
-    let mut num = itoa::Buffer::new();
     out.extend_from_slice(if args.all {
         b"=== All threads: " as &[u8]
     } else {
         b"=== Active threads (R, D): "
     });
-    out.extend_from_slice(num.format(s.passes).as_bytes());
+    push_int(out, s.passes);
     out.extend_from_slice(b" passes at ");
-    out.extend_from_slice(num.format(args.hz).as_bytes());
+    push_int(out, args.hz);
     out.extend_from_slice(b" Hz ===\n\n");
 }
 
 fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
-    let mut num = itoa::Buffer::new();
     out.extend_from_slice(b"passes: ");
-    out.extend_from_slice(num.format(s.passes).as_bytes());
+    push_int(out, s.passes);
     out.extend_from_slice(b" taken of ");
-    out.extend_from_slice(num.format(s.expected).as_bytes());
+    push_int(out, s.expected);
     out.extend_from_slice(b" expected, ");
-    out.extend_from_slice(num.format(s.missed).as_bytes());
+    push_int(out, s.missed);
     out.extend_from_slice(b" missed\nseen: processes ");
-    out.extend_from_slice(num.format(c.seen.processes).as_bytes());
+    push_int(out, c.seen().processes);
     out.extend_from_slice(b", threads ");
-    out.extend_from_slice(num.format(c.seen.threads).as_bytes());
+    push_int(out, c.seen().threads);
     out.extend_from_slice(b"\ntime: ");
-    push_hundredths(out, s.wall_ns, 1_000_000_000);
+    push_fixed(out, s.wall_ns, 1_000_000_000, 2);
     out.extend_from_slice(b" s wall, ");
-    push_hundredths(out, s.busy_ns, 1_000_000_000);
+    push_fixed(out, s.busy_ns, 1_000_000_000, 2);
     out.extend_from_slice(b" s in passes (");
-    push_hundredths(out, s.busy_ns * 100, s.wall_ns.max(1));
+    push_fixed(out, s.busy_ns * 100, s.wall_ns.max(1), 2);
     out.extend_from_slice(b"%), a pass ");
-    push_hundredths(out, u64::from(s.median_pass_us()), 1000);
+    push_fixed(out, u64::from(s.median_pass_us()), 1000, 2);
     out.extend_from_slice(b" ms (median)\n");
-    if c.seen.uncached_reads > 0 {
+    if c.seen().uncached_reads > 0 {
         out.extend_from_slice(b"files: ");
-        out.extend_from_slice(num.format(c.seen.uncached_reads).as_bytes());
+        push_int(out, c.seen().uncached_reads);
         out.extend_from_slice(
             b" reads reopened their file: not enough file descriptors to keep every file open\n",
         );
@@ -185,12 +184,12 @@ fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collecto
         .number("passes", s.passes)
         .number("expected", s.expected)
         .number("missed", s.missed)
-        .number("processes", c.seen.processes)
-        .number("threads", c.seen.threads)
+        .number("processes", c.seen().processes)
+        .number("threads", c.seen().threads)
         .number("wall_ms", s.wall_ns / 1_000_000)
         .number("busy_ms", s.busy_ns / 1_000_000)
         .number("pass_us_median", s.median_pass_us())
-        .number("uncached_reads", c.seen.uncached_reads)
+        .number("uncached_reads", c.seen().uncached_reads)
         .boolean("interrupted", s.interrupted);
     line.end();
 }

@@ -1,11 +1,11 @@
 //! `tsnap watch`: a snapshot of the active threads every interval, each row stamped with the
 //! time, to the terminal or (xcapture's `-o`) into hourly CSV files.
 
-use super::snap::RowWriter;
-use super::start_passes;
+use super::rows::RowWriter;
+use super::{print_problems, relist, start_passes};
 use crate::cli::Args;
-use crate::clock;
-use crate::collect::{Pass, monotonic_ns};
+use crate::clock::{self, monotonic_ns};
+use crate::collect::Pass;
 use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::{Format, Out};
@@ -42,7 +42,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
         // After an overrun, the next snapshot is the next slot still ahead.
         slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
-        super::snap::refresh(&mut collector)?;
+        relist(&mut collector)?;
         collector.pass(Pass::Full, &mut rows);
         pass += 1;
         let (secs, nanos) = clock::now();
@@ -62,7 +62,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             }
         }
     }
-    super::print_problems(&collector.problems, collector.root(), "thread snapshots");
+    print_problems(&collector, "thread snapshots");
     Ok(())
 }
 

@@ -9,9 +9,9 @@
 //! `O_PATH` file and checked to be a socket, then connected to through that file's
 //! `/proc/self/fd/N` name: a link planted where the socket should be leads nowhere.
 
-use crate::collect::monotonic_ns;
+use crate::clock::monotonic_ns;
+use crate::error::errno_name;
 use crate::output::{escape, write_all};
-use crate::problems::errno_name;
 use crate::target::root;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::fs::{self, AtFlags, FileType, Mode, OFlags};

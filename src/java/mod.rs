@@ -16,10 +16,10 @@
 
 pub mod attach;
 
-use crate::collect::monotonic_ns;
+use crate::clock::monotonic_ns;
+use crate::error::errno_name;
 use crate::output::escape;
 use crate::parse::{self, status};
-use crate::problems::errno_name;
 use crate::procfs::{self, RelPath};
 use crate::target::creds::{AsTarget, Creds};
 use crate::target::root;

@@ -193,52 +193,58 @@ pub fn width(escaped: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    fn t(input: &[u8]) -> String {
-        let mut out = Vec::new();
-        text(&mut out, input);
-        String::from_utf8(out).unwrap()
-    }
-
-    fn j(input: &[u8]) -> String {
-        let mut out = Vec::new();
-        json(&mut out, input);
-        String::from_utf8(out).unwrap()
-    }
-
-    fn c(input: &[u8]) -> String {
-        let mut out = Vec::new();
-        csv(&mut out, input);
-        String::from_utf8(out).unwrap()
+    /// Checks `escape` of each input against what it must write.
+    fn check(escape: fn(&mut Vec<u8>, &[u8]), cases: &[(&[u8], &str)]) {
+        for &(input, want) in cases {
+            let mut out = Vec::new();
+            escape(&mut out, input);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
+        }
     }
 
     #[test]
     fn table_text() {
-        assert_eq!(t(b"java"), "java");
-        assert_eq!(t(b"a) R 1 (b"), "a) R 1 (b");
-        assert_eq!(t(b"new\nline"), "new\\nline");
-        assert_eq!(t(b"\x1b[31mred"), "\\x1b[31mred");
-        assert_eq!(t(b"bad\xff\xfeutf8"), "bad\\xff\\xfeutf8");
-        assert_eq!(t("\u{9b}x".as_bytes()), "\\u{9b}x");
-        assert_eq!(t("żółw".as_bytes()), "żółw");
-        assert_eq!(t(b"back\\slash\x7f"), "back\\\\slash\\x7f");
-        assert_eq!(t(b"\xe2\x82"), "\\xe2\\x82");
+        check(
+            text,
+            &[
+                (b"java", "java"),
+                (b"a) R 1 (b", "a) R 1 (b"),
+                (b"new\nline", "new\\nline"),
+                (b"\x1b[31mred", "\\x1b[31mred"),
+                (b"bad\xff\xfeutf8", "bad\\xff\\xfeutf8"),
+                ("\u{9b}x".as_bytes(), "\\u{9b}x"),
+                ("żółw".as_bytes(), "żółw"),
+                (b"back\\slash\x7f", "back\\\\slash\\x7f"),
+                (b"\xe2\x82", "\\xe2\\x82"),
+            ],
+        );
     }
 
     #[test]
     fn json_strings() {
-        assert_eq!(j(b"a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(j(b"\x1b\x00\n"), r#""\u001b\u0000\n""#);
-        assert_eq!(j(b"x\xffy"), "\"x\u{fffd}y\"");
-        assert_eq!(j("\u{85}".as_bytes()), r#""\u0085""#);
+        check(
+            json,
+            &[
+                (b"a\"b\\c", r#""a\"b\\c""#),
+                (b"\x1b\x00\n", r#""\u001b\u0000\n""#),
+                (b"x\xffy", "\"x\u{fffd}y\""),
+                ("\u{85}".as_bytes(), r#""\u0085""#),
+            ],
+        );
     }
 
     #[test]
     fn csv_fields() {
-        assert_eq!(c(b"plain"), "plain");
-        assert_eq!(c(b"a,b"), "\"a,b\"");
-        assert_eq!(c(b"say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(c(b" lead"), "\" lead\"");
-        assert_eq!(c(b"two\nlines"), "two\\nlines");
+        check(
+            csv,
+            &[
+                (b"plain", "plain"),
+                (b"a,b", "\"a,b\""),
+                (b"say \"hi\"", "\"say \"\"hi\"\"\""),
+                (b" lead", "\" lead\""),
+                (b"two\nlines", "two\\nlines"),
+            ],
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! One JSON object per line, written key by key (nested objects and arrays included).
 
+use super::Kind;
 use super::escape;
-use crate::columns::Kind;
 
 pub struct JsonLine<'a> {
     out: &'a mut Vec<u8>,
@@ -34,6 +34,22 @@ impl<'a> JsonLine<'a> {
         let digits = digits.format(value);
         self.key(key).extend_from_slice(digits.as_bytes());
         self
+    }
+
+    /// A string, or `null` for a value that could not be read.
+    pub fn text_or_null(&mut self, key: &str, value: Option<&[u8]>) -> &mut Self {
+        match value {
+            Some(v) => self.text(key, v),
+            None => self.null(key),
+        }
+    }
+
+    /// A number, or `null` for a value that could not be read.
+    pub fn number_or_null(&mut self, key: &str, value: Option<impl itoa::Integer>) -> &mut Self {
+        match value {
+            Some(v) => self.number(key, v),
+            None => self.null(key),
+        }
     }
 
     /// A rendered cell: `null` when missing, raw when a number, a string otherwise.

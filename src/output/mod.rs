@@ -3,14 +3,22 @@
 
 pub mod escape;
 pub mod json;
+pub mod number;
 
-use crate::columns::Kind;
-use crate::error::Error;
-use crate::problems::errno_name;
+use crate::error::{Error, errno_name};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use std::path::{Path, PathBuf};
+
+/// How a rendered value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Could not be read: `-` in tables and CSV, `null` in JSON.
+    Missing,
+    Number,
+    Text,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -1,6 +1,9 @@
 //! One line of JSON holding a flat object (`{"key": value, ...}` with string, number, `true`,
 //! `false` or `null` values), as tsnap's `--save` writes them. Strings are unescaped into a
-//! caller's buffer; numbers are kept as the text they were written as.
+//! caller's buffer; numbers are kept as the text they were written as. Keys and values are
+//! [`Span`]s of that buffer.
+
+use super::Span;
 
 /// A value of a flat object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,13 +14,6 @@ pub enum Value {
     Number(Span),
     /// The unescaped string.
     Text(Span),
-}
-
-/// Where an unescaped key or string lies in the buffer [`parse`] fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
 }
 
 /// Parses `line` into `(key, value)` pairs appended to `fields`, with their text in `text`.
@@ -126,10 +122,7 @@ impl Parser<'_> {
         }
         let out = text.len();
         text.extend_from_slice(&self.s[start..self.i]);
-        Some(Span {
-            start: out,
-            end: text.len(),
-        })
+        Some(Span::new(out, text.len()))
     }
 
     fn string(&mut self, text: &mut Vec<u8>) -> Option<Span> {
@@ -138,10 +131,7 @@ impl Parser<'_> {
         loop {
             match self.next()? {
                 b'"' => {
-                    return Some(Span {
-                        start,
-                        end: text.len(),
-                    });
+                    return Some(Span::new(start, text.len()));
                 }
                 b'\\' => {
                     let c = match self.next()? {
@@ -201,7 +191,7 @@ mod tests {
         let mut text = Vec::new();
         let mut f = Vec::new();
         parse(line.as_bytes(), &mut text, &mut f)?;
-        let s = |sp: Span| String::from_utf8_lossy(&text[sp.start..sp.end]).into_owned();
+        let s = |sp: Span| String::from_utf8_lossy(sp.of(&text)).into_owned();
         Some(
             f.iter()
                 .map(|&(k, v)| {

@@ -1,9 +1,12 @@
-//! Pure parsers for the files tsnap reads (`/proc/PID/task/TID/*`, cgroup controller files,
-//! mountinfo, passwd): byte slices in, borrowed fields out.
+//! Pure parsers for what tsnap reads: a thread's and a process's files in /proc (`stat`,
+//! `status`, `syscall`, `schedstat`, `stack`, `cgroup`, `uptime`), cgroup controller files,
+//! mountinfo, passwd, TZif zone files, a JVM's thread dump, saved JSON lines, and the times
+//! given on the command line: bytes in, fields out.
 //!
-//! Nothing here does IO or allocates. Every parser accepts any bytes: malformed input gives
-//! `None` (or skips the bad part), never a panic, so a hostile or truncated file cannot crash
-//! tsnap.
+//! Nothing here does IO. The parsers a sampling pass runs borrow their fields from the bytes
+//! and allocate nothing; those of whole documents read once (a thread dump, a zone file) build
+//! vectors. Every parser accepts any bytes: malformed input gives `None` (or skips the bad
+//! part), never a panic, so a hostile or truncated file cannot crash tsnap.
 
 pub mod cgroup;
 pub mod jsonl;
@@ -15,6 +18,39 @@ pub mod stack;
 pub mod stat;
 pub mod status;
 pub mod syscall;
+pub mod time;
+pub mod tzif;
+
+/// Where a piece of text lies in the buffer it was copied into: the rows' arena, or the text
+/// a saved line's strings are unescaped into. Offsets of four bytes keep a row small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// The text from `start` to `end`. A buffer stays far below 4 GiB; saturating keeps a
+    /// pathological one in bounds.
+    pub fn new(start: usize, end: usize) -> Span {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let end = u32::try_from(end).unwrap_or(u32::MAX);
+        Span {
+            start,
+            len: end.saturating_sub(start),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start + self.len as usize
+    }
+
+    /// Its bytes in `buf` (none when it does not lie in `buf`).
+    pub fn of(self, buf: &[u8]) -> &[u8] {
+        buf.get(self.range()).unwrap_or_default()
+    }
+}
 
 /// Parses an unsigned decimal number; `None` when empty, not all digits, or too large.
 pub fn dec_u64(s: &[u8]) -> Option<u64> {

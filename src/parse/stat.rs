@@ -46,7 +46,8 @@ pub fn parse(buf: &[u8]) -> Option<Stat<'_>> {
         return None;
     }
     let comm = &buf[open + 1..close];
-    // Field 3 (state) is the first word after the name; index i here is field i + 3.
+    // Fields are numbered as in proc(5): 1 the pid, 2 the name, 3 the state (the first word
+    // after the name). Each `nth(n)` skips n fields past the last one read.
     let mut f = words(&buf[close + 1..]);
     let state = *f.next()?.first()?;
     let ppid = u32::try_from(dec_u64(f.next()?)?).ok()?;

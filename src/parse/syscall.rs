@@ -6,28 +6,29 @@
 
 use super::{dec_i64, hex_u64, words};
 
+/// What the file's one line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Syscall {
+pub enum Line {
     Running,
     Outside,
-    In { nr: u64, args: [u64; 6] },
+    Call { nr: u64, args: [u64; 6] },
 }
 
-pub fn parse(buf: &[u8]) -> Option<Syscall> {
+pub fn parse(buf: &[u8]) -> Option<Line> {
     let mut w = words(buf);
     let first = w.next()?;
     if first == b"running" {
-        return Some(Syscall::Running);
+        return Some(Line::Running);
     }
     let nr = dec_i64(first)?;
     if nr < 0 {
-        return Some(Syscall::Outside);
+        return Some(Line::Outside);
     }
     let mut args = [0; 6];
     for a in &mut args {
         *a = hex_u64(w.next()?)?;
     }
-    Some(Syscall::In {
+    Some(Line::Call {
         nr: nr as u64,
         args,
     })
@@ -43,22 +44,22 @@ mod tests {
         // between system calls.
         assert_eq!(
             parse(b"0 0x3 0x7fc9ed282000 0x20000 0x7fc9ed315b60 0xffffffff 0x0 0x7ffd6fb69c18 0x7fc9ed3fe2ad\n"),
-            Some(Syscall::In {
+            Some(Line::Call {
                 nr: 0,
                 args: [3, 0x7fc9_ed28_2000, 0x20000, 0x7fc9_ed31_5b60, 0xffff_ffff, 0]
             })
         );
-        assert_eq!(parse(b"running\n"), Some(Syscall::Running));
+        assert_eq!(parse(b"running\n"), Some(Line::Running));
         assert_eq!(
             parse(b"-1 0x7ffd6fb69c18 0x7fc9ed3fe2ad\n"),
-            Some(Syscall::Outside)
+            Some(Line::Outside)
         );
     }
 
     #[test]
     fn at_fdcwd_argument() {
         let s = parse(b"257 0xffffffffffffff9c 0x55d0c2a1b2c0 0x80000 0x0 0x0 0x0 0x7ffc3a0e1b48 0x7f2b1c0e9b8d\n");
-        let Some(Syscall::In { nr: 257, args }) = s else {
+        let Some(Line::Call { nr: 257, args }) = s else {
             panic!("{s:?}")
         };
         assert_eq!(args[0] as i32, -100);

@@ -1,9 +1,11 @@
 //! IO against procfs: directory listing with getdents64, whole-file reads into reused buffers,
 //! symlink reads, all relative to directory fds through rustix, and never an allocation per
-//! file once the buffers have grown.
+//! file once the buffers have grown; and the [`Mount`] read, with its system's facts.
 
+mod mount;
 mod path;
 
+pub use mount::Mount;
 pub use path::RelPath;
 
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};

@@ -142,13 +142,13 @@ fn peak_rss(cmd: &[String]) {
 /// microseconds.
 fn report(passes: usize, hz: u64, mut pass: impl FnMut()) {
     let period = 1_000_000_000 / hz;
-    let begin = tsnap::collect::monotonic_ns();
+    let begin = tsnap::clock::monotonic_ns();
     let mut times: Vec<u64> = (0..passes.max(1) as u64)
         .map(|k| {
             tsnap::signals::sleep_until(begin + k * period);
-            let start = tsnap::collect::monotonic_ns();
+            let start = tsnap::clock::monotonic_ns();
             pass();
-            tsnap::collect::monotonic_ns() - start
+            tsnap::clock::monotonic_ns() - start
         })
         .collect();
     times.sort_unstable();

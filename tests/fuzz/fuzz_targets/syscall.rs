@@ -3,17 +3,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use tsnap::columns;
-use tsnap::parse::syscall::{self, Syscall};
-use tsnap::row::Sys;
+use tsnap::parse::syscall;
+use tsnap::row::Syscall;
 
 fuzz_target!(|data: &[u8]| {
-    let sys = match syscall::parse(data) {
-        Some(Syscall::Running) => Sys::Running,
-        Some(Syscall::Outside) => Sys::NotInSyscall,
-        Some(Syscall::In { nr, args }) => Sys::Call { nr, args },
-        None => Sys::Unknown,
-    };
+    let value = syscall::parse(data).map_or(Syscall::Unknown, Syscall::from);
     let mut out = Vec::new();
-    columns::syscall_name(sys, &mut out);
-    let _ = columns::fd_argument(sys);
+    columns::syscall_name(value, &mut out);
+    if let Syscall::Call { nr, args } = value {
+        let _ = tsnap::syscalls::fd_argument(nr, args[0]);
+    }
 });

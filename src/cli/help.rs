@@ -1,0 +1,230 @@
+//! The help texts: each command's page is its prose around the list of its options, made from
+//! the option table, so that the help cannot list an option that does not apply or miss one
+//! that does.
+
+use super::Command;
+use super::options::{EVERY, OPTIONS, Opt};
+
+/// A command's help page.
+struct Page {
+    command: Command,
+    /// Its line in the list of commands: how it is called, and what it does.
+    synopsis: &'static str,
+    summary: &'static str,
+    /// The page's first line, after `tsnap NAME - `.
+    title: &'static str,
+    usage: &'static str,
+    /// Prose before the options, and after them.
+    about: &'static str,
+    more: &'static str,
+}
+
+static PAGES: [Page; 6] = [
+    Page {
+        command: Command::Snap,
+        synopsis: "tsnap [snap] [OPTIONS]",
+        summary: "active (R and D) threads now, as a table",
+        title: "the threads that are running (R) or in uninterruptible sleep (D) now",
+        usage: "tsnap [snap] [OPTIONS]",
+        about: "",
+        more: "\
+Before the table, a block for each cgroup (at most 4, those with the most threads shown;
+JSON: all, as {\"type\":\"cgroup\",...} lines; CSV: on stderr).
+
+The table shows kstack on its own indented line under its thread. Without -p or -C every
+visible process is looked at, except tsnap itself.
+",
+    },
+    Page {
+        command: Command::Dump,
+        synopsis: "tsnap dump [OPTIONS]",
+        summary: "every thread of the selected processes, jstack-like",
+        title: "a jstack-like text dump of every thread of the selected processes",
+        usage: "tsnap dump (-p PID,... | -C NAME,...) [OPTIONS]",
+        about: "\
+For each process, a header (time, pid, name, command line, thread count, uptime, and its
+cgroup's CPU, memory and pressure) and then every thread in tid order:
+
+    \"NAME\" tid=N nid=0xHEX state=X (description) cpu=P% cputime=Nms
+        syscall: ...
+        file: ...
+        wchan: ...
+        at kernel_function        (innermost first, when the stack is readable)
+
+nid is the thread id in hex, as jstack prints it: join the two dumps on it.
+
+With --java, the selected processes must be HotSpot JVMs (OpenJDK, Oracle, Temurin,
+Corretto, ...), and tsnap asks each for its own thread dump, as jstack does, and merges it
+in by nid: each thread gets its full Java name and, under its first line,
+
+    java: #N daemon prio=P ... STATUS      (the JVM's line for the thread)
+        java.lang.Thread.State: ...
+        at java.Frame(...)                 (Java frames and locks, as the JVM printed them)
+        - locked <0x...> (a ...)
+
+The JVM's header comes first and its deadlock report, if any, last. A JVM whose attach
+listener is not running yet gets one SIGQUIT, which makes HotSpot start it; tsnap refuses to
+signal a process that does not catch SIGQUIT (a JVM run with -Xrs: SIGQUIT would kill it) or
+is not a HotSpot JVM. If the listener does not come up in time, tsnap says so and prints the
+dump without the Java view.
+",
+        more: "",
+    },
+    Page {
+        command: Command::Sample,
+        synopsis: "tsnap sample [OPTIONS]",
+        summary: "sample at a fixed rate for a while, then aggregate (psn)",
+        title: "sample threads at a fixed rate, then count them by group (psn)",
+        usage: "tsnap sample [OPTIONS]",
+        about: "\
+Takes --hz passes a second for -d TIME over the active (R and D) threads, or all with -a,
+and prints one row per group: samples (how many times the group was seen) and avg_threads
+(samples divided by passes), most samples first. Digits in comm, pcomm and filename show as *
+so that alike threads fall together (kworker/*:*, socket:[*]). Ctrl-C ends sampling early and
+still prints the report.
+",
+        more: "\
+After the footer, a block for each cgroup of the sampled processes, over the whole run: CPU
+limit, usage and throttling, memory and OOM kills, pressure (PSI) and stall time.
+",
+    },
+    Page {
+        command: Command::Watch,
+        synopsis: "tsnap watch [OPTIONS]",
+        summary: "a timestamped snapshot every interval (xcapture)",
+        title: "a timestamped snapshot of the active threads every interval (xcapture)",
+        usage: "tsnap watch [OPTIONS]",
+        about: "\
+Every row starts with the time (ISO 8601, milliseconds, UTC offset). Runs until -d elapses or
+it is interrupted (Ctrl-C, SIGTERM), then exits 0.
+",
+        more: "",
+    },
+    Page {
+        command: Command::Report,
+        synopsis: "tsnap report FILE [OPTIONS]",
+        summary: "aggregate samples saved with --save",
+        title: "aggregate rows saved by sample --save or watch --save",
+        usage: "tsnap report FILE [OPTIONS]",
+        about: "\
+Counts the saved rows by group exactly as sample would have, so a capture taken in a pod can
+be copied out and sliced many ways later. A truncated last line (the writer was killed) is
+skipped with a warning.
+",
+        more: "",
+    },
+    Page {
+        command: Command::Columns,
+        synopsis: "tsnap columns",
+        summary: "every column, its source file and the privilege it needs",
+        title: "every column: its name, what it means, the /proc file it comes from and the\n\
+                privilege that file needs",
+        usage: "tsnap columns",
+        about: "",
+        more: "",
+    },
+];
+
+/// `tsnap --help`: the commands, and snap's options.
+pub fn main() -> String {
+    let mut out =
+        String::from("tsnap - what every thread of a process is doing, from /proc\n\nUSAGE\n");
+    for page in &PAGES {
+        line(&mut out, page.synopsis, page.summary);
+    }
+    line(
+        &mut out,
+        "tsnap help [COMMAND]",
+        "this help, or one command's",
+    );
+    out.push_str("\nOPTIONS (snap; tsnap help COMMAND for the others)\n");
+    options(&mut out, Command::Snap);
+    out.push_str(
+        "
+Default columns: pid tid state pcpu comm wchan minflt majflt syscall filename kstack
+
+Before the threads, a block for each cgroup they live in: CPU limit, usage and throttling,
+memory and OOM kills, pressure (PSI). What tsnap could not read (no permission, no such file
+on this kernel) is shown as - (null in JSON) and told once per column on stderr, with what
+would have allowed it.
+
+EXIT STATUS
+    0 success, 1 nothing matched or /proc unusable, 2 bad usage or a malformed file
+
+EXAMPLES
+    tsnap -C java                 what the JVM's busy threads are doing
+    tsnap -a -p 1234 -f json      every thread of process 1234 as JSON lines
+    tsnap dump -p 1234            a thread dump to join with jstack by nid=0x...
+    tsnap dump --java -p 1234     the same, merged with the JVM's own thread dump
+    tsnap sample -d 30s -G syscall,filename   what active threads do for 30 s, psn-style
+",
+    );
+    out
+}
+
+/// `tsnap help COMMAND`, `tsnap COMMAND --help`.
+pub fn command(command: Command) -> String {
+    let Some(page) = PAGES.iter().find(|p| p.command == command) else {
+        return main();
+    };
+    let mut out = format!(
+        "tsnap {} - {}\n\nUSAGE\n    {}\n",
+        command.name(),
+        page.title,
+        page.usage
+    );
+    if !page.about.is_empty() {
+        out.push('\n');
+        out.push_str(page.about);
+    }
+    if OPTIONS.iter().any(|o| listed(o, command)) {
+        out.push_str("\nOPTIONS\n");
+        options(&mut out, command);
+    }
+    if !page.more.is_empty() {
+        out.push('\n');
+        out.push_str(page.more);
+    }
+    out
+}
+
+/// Whether `o` is in the list of `command`'s options: help and version, which every command
+/// takes, are listed once, on the main page (snap's).
+fn listed(o: &Opt, command: Command) -> bool {
+    o.commands & command.bit() != 0 && (command == Command::Snap || o.commands != EVERY)
+}
+
+/// The options of `command`, one entry each, then what a TIME may be when one takes it.
+fn options(out: &mut String, command: Command) {
+    let mut times = false;
+    for o in OPTIONS.iter().filter(|o| listed(o, command)) {
+        let mut names = match o.short {
+            Some(c) => format!("-{c}, --{}", o.long),
+            None => format!("    --{}", o.long),
+        };
+        if !o.value.is_empty() {
+            names.push(' ');
+            names.push_str(o.value);
+        }
+        times |= o.value == "TIME";
+        let mut help = o.help_for(command.bit()).lines();
+        line(out, &names, help.next().unwrap_or(""));
+        for more in help {
+            line(out, "", more);
+        }
+    }
+    if times {
+        out.push_str("\nTIME is seconds (0.5), or a number with a unit: 500ms, 3s, 2m, 1h.\n");
+    }
+}
+
+/// An indented entry: `left` in a column of 30, then `right`.
+fn line(out: &mut String, left: &str, right: &str) {
+    out.push_str("    ");
+    out.push_str(left);
+    for _ in left.chars().count()..30 {
+        out.push(' ');
+    }
+    out.push_str(right.trim_start());
+    out.push('\n');
+}

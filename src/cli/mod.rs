@@ -1,0 +1,476 @@
+//! The command line: lexopt in, a checked [`Args`] out. Options are defined once, in the
+//! table of [`options`]; the help is made from it ([`help`]).
+
+mod help;
+mod options;
+mod suggest;
+
+use crate::columns::{self, Column};
+use crate::error::Error;
+use crate::output::Format;
+use crate::select::Selection;
+use lexopt::prelude::*;
+use options::{Given, OptionValue};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Snap,
+    Dump,
+    Sample,
+    Watch,
+    Report,
+    Columns,
+}
+
+impl Command {
+    const ALL: [Command; 6] = [
+        Command::Snap,
+        Command::Dump,
+        Command::Sample,
+        Command::Watch,
+        Command::Report,
+        Command::Columns,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Command::Snap => "snap",
+            Command::Dump => "dump",
+            Command::Sample => "sample",
+            Command::Watch => "watch",
+            Command::Report => "report",
+            Command::Columns => "columns",
+        }
+    }
+
+    /// Its bit in the sets of commands an option applies to.
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
+    /// The command called `name`, or the usage error for a name that is none.
+    fn named(name: &str) -> Result<Command, Error> {
+        if let Some(c) = Command::ALL.into_iter().find(|c| c.name() == name) {
+            return Ok(c);
+        }
+        let names = Command::ALL.map(Command::name);
+        Err(Error::Usage(
+            match suggest::nearest(name, names.into_iter().chain(["help"])) {
+                Some(near) => format!("unknown command '{name}'; did you mean '{near}'?"),
+                None => format!(
+                    "unknown command '{name}' (snap, dump, sample, watch, report, columns or help)"
+                ),
+            },
+        ))
+    }
+}
+
+/// What to do, checked and resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Run(Box<Args>),
+    /// Print this text on stdout and exit 0.
+    Print(String),
+}
+
+/// A text asked for instead of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Print {
+    Help,
+    Version,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Args {
+    pub command: Command,
+    pub selection: Selection,
+    pub all: bool,
+    /// snap and watch: the columns shown; sample and report: the group columns.
+    pub columns: Vec<Column>,
+    pub format: Format,
+    /// Seconds: the pcpu window (snap, dump) or the period (watch).
+    pub interval: f64,
+    /// Seconds: how long to sample, or to watch (`None`: until interrupted).
+    pub duration: Option<f64>,
+    /// Sampling passes per second.
+    pub hz: u32,
+    /// Digits in names and file names kept when grouping.
+    pub exact: bool,
+    pub save: Option<PathBuf>,
+    pub output_dir: Option<PathBuf>,
+    /// The file `report` reads.
+    pub file: Option<PathBuf>,
+    pub proc_root: PathBuf,
+    /// The sysfs mount whose `fs/cgroup` holds the cgroups of the processes in `proc_root`.
+    pub sys_root: PathBuf,
+    /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
+    pub java: Option<Duration>,
+}
+
+/// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
+pub const DEFAULT_GROUP: &[Column] = &[Column::Comm, Column::State];
+
+/// Where sysfs is mounted, unless `--sys` says otherwise.
+pub const DEFAULT_SYS_ROOT: &str = "/sys";
+
+/// `tsnap 0.1.0 (commit 0123456789ab, x86_64-linux-musl)`: the version, the commit it was built
+/// from (`scripts/build` sets `TSNAP_COMMIT`) and what it was built for.
+pub fn version() -> String {
+    let commit = option_env!("TSNAP_COMMIT").unwrap_or("unknown");
+    let libc = if cfg!(target_env = "musl") {
+        "musl"
+    } else {
+        "gnu"
+    };
+    format!(
+        "tsnap {} (commit {commit}, {}-linux-{libc})\n",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH
+    )
+}
+
+/// Parses the arguments after the program name.
+pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Error> {
+    let mut p = lexopt::Parser::from_args(args);
+    let mut g = Given::default();
+    while let Some(arg) = p.next()? {
+        let opt = match arg {
+            Short(c) => options::by_short(c).ok_or_else(|| arg.unexpected())?,
+            Long(name) => options::by_long(name)?,
+            Value(v) if g.command.is_none() => {
+                let name = v.string()?;
+                if name == "help" {
+                    return help_topic(&mut p);
+                }
+                g.command = Some(Command::named(&name)?);
+                continue;
+            }
+            Value(v) if g.command == Some(Command::Report) && g.file.is_none() => {
+                g.file = Some(PathBuf::from(v));
+                continue;
+            }
+            Value(_) => return Err(arg.unexpected().into()),
+        };
+        let raw = match opt.value {
+            "" => OsString::new(),
+            _ => p.value()?,
+        };
+        (opt.set)(&mut g, &OptionValue { opt, raw })?;
+        match g.print {
+            Some(Print::Help) => return Ok(Action::Print(help_text(g.command))),
+            Some(Print::Version) => return Ok(Action::Print(version())),
+            None => g.seen.push(opt),
+        }
+    }
+    check(g).map(|args| Action::Run(Box::new(args)))
+}
+
+fn help_text(command: Option<Command>) -> String {
+    command.map_or_else(help::main, help::command)
+}
+
+/// `tsnap help [COMMAND]`: the main help, or a command's.
+fn help_topic(p: &mut lexopt::Parser) -> Result<Action, Error> {
+    let command = match p.next()? {
+        None => None,
+        Some(Value(v)) => match v.string()?.as_str() {
+            "help" => None,
+            name => Some(Command::named(name)?),
+        },
+        Some(arg) => return Err(arg.unexpected().into()),
+    };
+    if let Some(arg) = p.next()? {
+        return Err(arg.unexpected().into());
+    }
+    Ok(Action::Print(help_text(command)))
+}
+
+/// Checks the options against the command and fills in the defaults.
+fn check(g: Given) -> Result<Args, Error> {
+    let command = g.command.unwrap_or(Command::Snap);
+    let name = command.name();
+    if let Some(bad) = g.seen.iter().find(|o| o.commands & command.bit() == 0) {
+        return Err(Error::Usage(format!(
+            "option --{} does not apply to '{name}' (see tsnap help {name})",
+            bad.long
+        )));
+    }
+    let selected = !g.selection.pids.is_empty() || !g.selection.comms.is_empty();
+    match command {
+        Command::Dump if !selected => {
+            return Err(Error::Usage(
+                "dump needs the processes to dump: -p PID or -C NAME".to_string(),
+            ));
+        }
+        Command::Dump if g.format == Some(Format::Csv) => {
+            return Err(Error::Usage(
+                "dump writes text or json, not csv".to_string(),
+            ));
+        }
+        Command::Report if g.file.is_none() => {
+            return Err(Error::Usage("report needs the FILE to read".to_string()));
+        }
+        Command::Watch if g.interval == Some(0.0) => {
+            return Err(Error::Usage(
+                "watch needs an --interval above 0".to_string(),
+            ));
+        }
+        Command::Sample | Command::Watch if g.duration == Some(0.0) => {
+            return Err(Error::Usage("--duration must be above 0".to_string()));
+        }
+        Command::Watch if g.output_dir.is_some() && g.format.is_some_and(|f| f != Format::Csv) => {
+            return Err(Error::Usage(
+                "--output-dir writes CSV; leave out --format".to_string(),
+            ));
+        }
+        _ => {}
+    }
+    if g.java_timeout.is_some() && !g.java {
+        return Err(Error::Usage("--java-timeout goes with --java".to_string()));
+    }
+    if g.java_timeout == Some(0.0) {
+        return Err(Error::Usage(
+            "--java-timeout: the JVM needs more than 0 seconds".to_string(),
+        ));
+    }
+    if g.only.is_some() && g.group.is_some() {
+        return Err(Error::Usage("give -o or -g, not both".to_string()));
+    }
+    let base = match command {
+        Command::Sample | Command::Report => g.group.unwrap_or_else(|| DEFAULT_GROUP.to_vec()),
+        _ => g.only.unwrap_or_else(|| columns::DEFAULT.to_vec()),
+    };
+    let mut columns = base;
+    for c in g.add {
+        if !columns.contains(&c) {
+            columns.push(c);
+        }
+    }
+    let (interval, duration) = match command {
+        Command::Watch => (g.interval.unwrap_or(1.0), g.duration),
+        Command::Sample => (0.0, Some(g.duration.unwrap_or(5.0))),
+        _ => (g.interval.unwrap_or(0.5), None),
+    };
+    Ok(Args {
+        command,
+        selection: g.selection,
+        all: g.all || command == Command::Dump,
+        columns,
+        format: g.format.unwrap_or(Format::Table),
+        interval,
+        duration,
+        hz: g.hz.unwrap_or(20),
+        exact: g.exact,
+        save: g.save,
+        output_dir: g.output_dir,
+        file: g.file,
+        proc_root: g
+            .proc_root
+            .unwrap_or_else(|| PathBuf::from(crate::procfs::DEFAULT_ROOT)),
+        sys_root: g
+            .sys_root
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SYS_ROOT)),
+        java: g
+            .java
+            .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Action, Error> {
+        parse_from(line.split_whitespace().map(OsString::from))
+    }
+
+    fn args(line: &str) -> Args {
+        match parse(line) {
+            Ok(Action::Run(a)) => *a,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn usage(line: &str) -> String {
+        match parse(line) {
+            Err(Error::Usage(m)) => m,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let a = args("");
+        assert_eq!(a.command, Command::Snap);
+        assert_eq!(a.columns, columns::DEFAULT);
+        assert_eq!(a.format, Format::Table);
+        assert_eq!(a.interval, 0.5);
+        assert!(!a.all);
+        assert_eq!(a.proc_root, PathBuf::from("/proc"));
+        assert_eq!(a.sys_root, PathBuf::from("/sys"));
+        let s = args("sample");
+        assert_eq!(s.columns, DEFAULT_GROUP);
+        assert_eq!((s.duration, s.hz), (Some(5.0), 20));
+        let w = args("watch");
+        assert_eq!((w.interval, w.duration), (1.0, None));
+    }
+
+    #[test]
+    fn selection_and_shape() {
+        let a = args(
+            "-p 1,2 -p 3 -C java,python3 -r -a -o pid,tid -G wchan,pid -f json -i 0 --proc /host/proc --sys /host/sys",
+        );
+        assert_eq!(a.selection.pids, [1, 2, 3]);
+        assert_eq!(a.selection.comms, [b"java".to_vec(), b"python3".to_vec()]);
+        assert!(a.selection.recursive && a.all);
+        assert_eq!(a.columns, [Column::Pid, Column::Tid, Column::Wchan]);
+        assert_eq!(a.format, Format::Json);
+        assert_eq!(a.interval, 0.0);
+        assert_eq!(a.proc_root, PathBuf::from("/host/proc"));
+        assert_eq!(a.sys_root, PathBuf::from("/host/sys"));
+        assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
+        assert_eq!(args("dump -C java").command, Command::Dump);
+        assert!(args("dump -p 9").all);
+        assert_eq!(a.java, None);
+        assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
+        assert_eq!(
+            args("dump -p 9 --java --java-timeout 0.25").java,
+            Some(Duration::from_millis(250))
+        );
+    }
+
+    #[test]
+    fn sample_watch_report() {
+        let s = args("sample -d 2 --hz 50 -G syscall,filenamesum --save /tmp/f --exact -a");
+        assert_eq!(
+            s.columns,
+            [
+                Column::Comm,
+                Column::State,
+                Column::Syscall,
+                Column::Filename
+            ]
+        );
+        assert_eq!(
+            (s.duration, s.hz, s.exact, s.all),
+            (Some(2.0), 50, true, true)
+        );
+        assert_eq!(s.save, Some(PathBuf::from("/tmp/f")));
+        assert_eq!(args("sample -g wchan").columns, [Column::Wchan]);
+        let w = args("watch -i 0.2 -d 1 --output-dir /tmp/x -o pid,comm");
+        assert_eq!((w.interval, w.duration), (0.2, Some(1.0)));
+        assert_eq!(w.output_dir, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(w.columns, [Column::Pid, Column::Comm]);
+        let r = args("report saved.jsonl -g pid -f csv");
+        assert_eq!(r.file, Some(PathBuf::from("saved.jsonl")));
+        assert_eq!(
+            (r.columns.as_slice(), r.format),
+            (&[Column::Pid][..], Format::Csv)
+        );
+    }
+
+    #[test]
+    fn bad_usage() {
+        assert!(usage("--bogus").contains("--bogus"));
+        assert!(usage("-o pid,nope").contains("unknown column 'nope'"));
+        assert!(usage("-f xml").contains("unknown format 'xml'"));
+        assert!(usage("-i abc").contains("not a number of seconds"));
+        assert!(usage("-i -1").contains("-1"));
+        assert!(usage("-i inf").contains("inf"));
+        assert!(usage("-p 0").contains("not a process id"));
+        assert!(usage("-p x").contains("not a process id"));
+        assert!(usage("-p ,").contains("needs a value"));
+        assert!(usage("frobnicate").contains("unknown command"));
+        assert!(usage("dump").contains("-p PID or -C NAME"));
+        assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
+        assert!(usage("columns -o pid").contains("does not apply"));
+        assert!(usage("snap extra").contains("extra"));
+        assert!(usage("sample --hz 0").contains("--hz"));
+        assert!(usage("sample --hz 5000").contains("--hz"));
+        assert!(usage("sample -o pid").contains("--columns does not apply to 'sample'"));
+        assert!(usage("snap -g pid").contains("--group-by does not apply to 'snap'"));
+        assert!(usage("snap --save f").contains("--save does not apply"));
+        assert!(usage("report").contains("needs the FILE"));
+        assert!(usage("report f -p 1").contains("--pid does not apply to 'report'"));
+        assert!(usage("report a b").contains("unexpected argument \"b\""));
+        assert!(usage("watch -i 0").contains("above 0"));
+        assert!(usage("sample -d 0").contains("above 0"));
+        assert!(usage("watch --output-dir d -f json").contains("CSV"));
+        assert!(usage("-a --java").contains("--java does not apply to 'snap'"));
+        assert!(usage("report f --sys /s").contains("--sys does not apply to 'report'"));
+        assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));
+        assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
+        assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
+        assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert!(matches!(parse("--help"), Ok(Action::Print(h)) if h.starts_with("tsnap - ")));
+        assert!(
+            matches!(parse("dump --help"), Ok(Action::Print(h)) if h.starts_with("tsnap dump"))
+        );
+        assert!(
+            matches!(parse("sample -h"), Ok(Action::Print(h)) if h.starts_with("tsnap sample"))
+        );
+        assert!(
+            matches!(parse("watch --help"), Ok(Action::Print(h)) if h.starts_with("tsnap watch"))
+        );
+        assert!(
+            matches!(parse("report --help"), Ok(Action::Print(h)) if h.starts_with("tsnap report"))
+        );
+        assert!(matches!(parse("-V"), Ok(Action::Print(v)) if v.starts_with("tsnap 0.")));
+    }
+
+    #[test]
+    fn help_command_durations_and_near_names() {
+        let print = |line: &str| match parse(line) {
+            Ok(Action::Print(text)) => text,
+            other => panic!("{line}: {other:?}"),
+        };
+        assert_eq!(print("help"), print("--help"));
+        assert_eq!(print("help help"), print("--help"));
+        assert_eq!(print("help dump"), print("dump --help"));
+        assert_eq!(print("help columns"), print("columns -h"));
+        assert!(usage("help dmup").contains("unknown command 'dmup'; did you mean 'dump'?"));
+        assert!(usage("help dump extra").contains("unexpected argument"));
+        assert!(usage("smaple").contains("did you mean 'sample'?"));
+        assert!(usage("--intreval 1").contains("did you mean '--interval'?"));
+        assert!(usage("-o pid,wchna").contains("did you mean 'wchan'?"));
+        let sample = args("sample -d 2m");
+        assert_eq!(sample.duration, Some(120.0));
+        assert_eq!(args("-i 500ms").interval, 0.5);
+        assert_eq!(args("watch -i 2s -d 1h").duration, Some(3600.0));
+        assert_eq!(args("-i 3").interval, 3.0, "a bare number is seconds");
+        assert_eq!(
+            args("dump -p 1 --java --java-timeout 250ms").java,
+            Some(Duration::from_millis(250))
+        );
+        assert!(usage("-i 3x").contains("'3x' is not a number of seconds, or a time with a unit"));
+        assert!(usage("sample -d 25h").contains("of at most a day"));
+    }
+
+    #[test]
+    fn every_command_has_a_help_page_listing_its_options() {
+        for command in Command::ALL {
+            let page = help::command(command);
+            assert!(page.starts_with(&format!("tsnap {} - ", command.name())));
+            for o in options::OPTIONS {
+                let applies = o.commands & command.bit() != 0;
+                let entry = match o.short {
+                    Some(c) => format!("    -{c}, --{} ", o.long),
+                    None => format!("        --{} ", o.long),
+                };
+                let listed = page.lines().any(|l| format!("{l} ").starts_with(&entry));
+                if o.commands != options::EVERY {
+                    assert_eq!(listed, applies, "--{} in {}", o.long, command.name());
+                }
+            }
+        }
+        assert_eq!(Command::Snap.bit(), options::SNAP);
+        assert_eq!(Command::Columns.bit(), options::COLUMNS);
+    }
+}

@@ -1,0 +1,488 @@
+//! Every option, defined once: its names, the commands it applies to, its help, and what it
+//! sets. Parsing looks options up here, checks that each applies to the command given, and
+//! the help lists them from here; a new option is one more entry.
+
+use super::suggest::nearest;
+use super::{Command, Print};
+use crate::columns::{self, Column};
+use crate::error::Error;
+use crate::output::Format;
+use crate::select::Selection;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Sets of commands, one bit each (see [`Command::bit`]).
+pub const SNAP: u8 = 1;
+pub const DUMP: u8 = 1 << 1;
+pub const SAMPLE: u8 = 1 << 2;
+pub const WATCH: u8 = 1 << 3;
+pub const REPORT: u8 = 1 << 4;
+pub const COLUMNS: u8 = 1 << 5;
+/// The commands that read processes.
+const READING: u8 = SNAP | DUMP | SAMPLE | WATCH;
+pub const EVERY: u8 = READING | REPORT | COLUMNS;
+
+pub struct Opt {
+    pub short: Option<char>,
+    /// The long name, without its dashes.
+    pub long: &'static str,
+    /// What its value is called in the help (`PID[,PID...]`); empty for a switch.
+    pub value: &'static str,
+    /// The commands it applies to.
+    pub commands: u8,
+    /// Its help: the first text whose commands include the one asked about.
+    pub help: &'static [(u8, &'static str)],
+    /// Takes the value (empty for a switch) into what was given.
+    pub set: fn(&mut Given, &OptionValue) -> Result<(), Error>,
+}
+
+impl Opt {
+    /// Its help for `command`.
+    pub fn help_for(&self, command: u8) -> &'static str {
+        self.help
+            .iter()
+            .find(|(commands, _)| commands & command != 0)
+            .map_or("", |&(_, text)| text)
+    }
+}
+
+/// Options as given, before they are checked against the command.
+#[derive(Default)]
+pub struct Given {
+    pub command: Option<Command>,
+    pub file: Option<PathBuf>,
+    pub selection: Selection,
+    pub all: bool,
+    pub only: Option<Vec<Column>>,
+    pub group: Option<Vec<Column>>,
+    pub add: Vec<Column>,
+    pub format: Option<Format>,
+    /// Seconds.
+    pub interval: Option<f64>,
+    pub duration: Option<f64>,
+    pub hz: Option<u32>,
+    pub exact: bool,
+    pub save: Option<PathBuf>,
+    pub output_dir: Option<PathBuf>,
+    pub proc_root: Option<PathBuf>,
+    pub sys_root: Option<PathBuf>,
+    pub java: bool,
+    pub java_timeout: Option<f64>,
+    /// `--help` or `--version`: print, and do nothing else.
+    pub print: Option<Print>,
+    /// The options seen, to check they apply to the command.
+    pub seen: Vec<&'static Opt>,
+}
+
+pub static OPTIONS: &[Opt] = &[
+    Opt {
+        short: Some('p'),
+        long: "pid",
+        value: "PID[,PID...]",
+        commands: READING,
+        help: &[(EVERY, "these processes (a thread id selects its process)")],
+        set: |g, v| {
+            for part in v.list()? {
+                g.selection.pids.push(pid(part)?);
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('C'),
+        long: "comm",
+        value: "NAME[,NAME...]",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "processes named exactly NAME (/proc/PID/comm), as ps -C",
+        )],
+        set: |g, v| {
+            let names = v.list()?.into_iter().map(|n| n.as_bytes().to_vec());
+            g.selection.comms.extend(names);
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('r'),
+        long: "recursive",
+        value: "",
+        commands: READING,
+        help: &[(EVERY, "also every descendant of the selected processes")],
+        set: |g, _| {
+            g.selection.recursive = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('a'),
+        long: "all",
+        value: "",
+        commands: SNAP | SAMPLE | WATCH,
+        help: &[(EVERY, "threads in every state, not only R and D")],
+        set: |g, _| {
+            g.all = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('o'),
+        long: "columns",
+        value: "COLS",
+        commands: SNAP | WATCH,
+        help: &[(EVERY, "exactly these columns (tsnap columns lists them)")],
+        set: |g, v| {
+            g.only.get_or_insert_with(Vec::new).extend(v.columns()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('g'),
+        long: "group-by",
+        value: "COLS",
+        commands: SAMPLE | REPORT,
+        help: &[(EVERY, "group by these columns (default comm,state)")],
+        set: |g, v| {
+            g.group.get_or_insert_with(Vec::new).extend(v.columns()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('G'),
+        long: "add",
+        value: "COLS",
+        commands: SNAP | SAMPLE | WATCH | REPORT,
+        help: &[
+            (SNAP | WATCH, "the default columns plus these"),
+            (SAMPLE | REPORT, "group by comm,state plus these"),
+        ],
+        set: |g, v| {
+            g.add.extend(v.columns()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "exact",
+        value: "",
+        commands: SAMPLE | REPORT,
+        help: &[(EVERY, "keep digits in names when grouping")],
+        set: |g, _| {
+            g.exact = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('f'),
+        long: "format",
+        value: "FMT",
+        commands: READING | REPORT,
+        help: &[
+            (DUMP, "text (default) or json (one object per line)"),
+            (EVERY, "table (default), csv, or json (one object per line)"),
+        ],
+        set: |g, v| {
+            let text = v.text()?;
+            g.format = Some(match text {
+                "text" => Format::Table,
+                s => Format::parse(s).ok_or_else(|| {
+                    Error::Usage(format!("unknown format '{text}' (table, csv or json)"))
+                })?,
+            });
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('i'),
+        long: "interval",
+        value: "TIME",
+        commands: SNAP | DUMP | WATCH,
+        help: &[
+            (
+                SNAP,
+                "window for pcpu, runq, vcsw, ivcsw and the cgroup figures,\n\
+                 default 0.5; 0 = lifetime averages and totals, as ps",
+            ),
+            (
+                DUMP,
+                "window for cpu= and the cgroup figures, default 0.5;\n\
+                 0 = lifetime average",
+            ),
+            (WATCH, "time between snapshots, default 1"),
+        ],
+        set: |g, v| {
+            g.interval = Some(v.seconds()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('d'),
+        long: "duration",
+        value: "TIME",
+        commands: SAMPLE | WATCH,
+        help: &[
+            (SAMPLE, "how long to sample, default 5"),
+            (WATCH, "stop after this long (default: until interrupted)"),
+        ],
+        set: |g, v| {
+            g.duration = Some(v.seconds()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "hz",
+        value: "N",
+        commands: SAMPLE,
+        help: &[(EVERY, "passes per second, 1 to 1000, default 20")],
+        set: |g, v| {
+            let text = v.text()?;
+            match text.parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => g.hz = Some(n),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--hz: '{text}' is not a number of passes a second from 1 to 1000"
+                    )));
+                }
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "save",
+        value: "FILE",
+        commands: SAMPLE | WATCH,
+        help: &[(
+            EVERY,
+            "also append every row to FILE as JSON lines, for report",
+        )],
+        set: |g, v| {
+            g.save = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "output-dir",
+        value: "DIR",
+        commands: WATCH,
+        help: &[(
+            EVERY,
+            "write CSV to DIR/tsnap-YYYY-MM-DD.HH.csv, one file an hour,\nappending",
+        )],
+        set: |g, v| {
+            g.output_dir = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "proc",
+        value: "DIR",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "read this procfs mount (or a copy of one) instead of /proc",
+        )],
+        set: |g, v| {
+            g.proc_root = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "sys",
+        value: "DIR",
+        commands: SNAP | DUMP | SAMPLE,
+        help: &[(
+            EVERY,
+            "the sysfs mount of that system, for its cgroups (/sys)",
+        )],
+        set: |g, v| {
+            g.sys_root = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "java",
+        value: "",
+        commands: DUMP,
+        help: &[(EVERY, "merge in each JVM's own thread dump (HotSpot only)")],
+        set: |g, _| {
+            g.java = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "java-timeout",
+        value: "TIME",
+        commands: DUMP,
+        help: &[(EVERY, "how long to wait for the JVM, default 5")],
+        set: |g, v| {
+            g.java_timeout = Some(v.seconds()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('h'),
+        long: "help",
+        value: "",
+        commands: EVERY,
+        help: &[(EVERY, "this help; tsnap help COMMAND for one command's")],
+        set: |g, _| {
+            g.print = Some(Print::Help);
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('V'),
+        long: "version",
+        value: "",
+        commands: EVERY,
+        help: &[(EVERY, "the version")],
+        set: |g, _| {
+            g.print = Some(Print::Version);
+            Ok(())
+        },
+    },
+];
+
+/// The option called `-c`.
+pub fn by_short(c: char) -> Option<&'static Opt> {
+    OPTIONS.iter().find(|o| o.short == Some(c))
+}
+
+/// The option called `--name`, or the usage error for a name that is none, with the nearest
+/// one when it is near.
+pub fn by_long(name: &str) -> Result<&'static Opt, Error> {
+    OPTIONS.iter().find(|o| o.long == name).ok_or_else(|| {
+        let near = nearest(name, OPTIONS.iter().map(|o| o.long));
+        Error::Usage(format!(
+            "invalid option '--{name}'{}",
+            near.map_or(String::new(), |n| format!("; did you mean '--{n}'?"))
+        ))
+    })
+}
+
+/// An option's value as given (empty for a switch), and the option it was given to.
+pub struct OptionValue {
+    pub opt: &'static Opt,
+    pub raw: OsString,
+}
+
+impl OptionValue {
+    fn error(&self, what: &str) -> Error {
+        Error::Usage(format!("--{}: {what}", self.opt.long))
+    }
+
+    fn text(&self) -> Result<&str, Error> {
+        self.raw
+            .to_str()
+            .ok_or_else(|| self.error("the value is not valid UTF-8"))
+    }
+
+    fn path(&self) -> PathBuf {
+        PathBuf::from(&self.raw)
+    }
+
+    /// A comma-separated value, without empty parts.
+    fn list(&self) -> Result<Vec<&str>, Error> {
+        let parts: Vec<&str> = self.text()?.split(',').filter(|s| !s.is_empty()).collect();
+        if parts.is_empty() {
+            return Err(self.error("needs a value"));
+        }
+        Ok(parts)
+    }
+
+    fn columns(&self) -> Result<Vec<Column>, Error> {
+        self.list()?.into_iter().map(column).collect()
+    }
+
+    /// A duration in seconds: a decimal number of seconds (`0.5`), or a number with a unit
+    /// (`500ms`, `3s`, `2m`, `1h`); at most a day.
+    fn seconds(&self) -> Result<f64, Error> {
+        let text = self.text()?;
+        match crate::parse::time::duration_ns(text.as_bytes()) {
+            Some(ns) if ns <= 86_400_000_000_000 => Ok(ns as f64 / 1e9),
+            _ => Err(self.error(&format!(
+                "'{text}' is not a number of seconds, or a time with a unit (500ms, 3s, 2m, 1h), \
+                 of at most a day"
+            ))),
+        }
+    }
+}
+
+/// The column called `name`, or the usage error for a name that is none.
+fn column(name: &str) -> Result<Column, Error> {
+    Column::by_name(name).ok_or_else(|| {
+        let near = nearest(name, columns::ALL.iter().map(|i| i.name));
+        Error::Usage(match near {
+            Some(n) => format!("unknown column '{name}'; did you mean '{n}'?"),
+            None => format!("unknown column '{name}' (tsnap columns lists them)"),
+        })
+    })
+}
+
+fn pid(s: &str) -> Result<u32, Error> {
+    match s.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::Usage(format!(
+            "--pid: '{s}' is not a process id (a positive number)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_option_is_defined_once_with_help_for_each_of_its_commands() {
+        for (i, o) in OPTIONS.iter().enumerate() {
+            let same = |p: &Opt| p.long == o.long || (o.short.is_some() && p.short == o.short);
+            assert!(!OPTIONS[i + 1..].iter().any(same), "--{} twice", o.long);
+            for command in Command::ALL {
+                if o.commands & command.bit() != 0 {
+                    assert!(!o.help_for(command.bit()).is_empty(), "--{}", o.long);
+                }
+            }
+            let named = by_long(o.long).ok().map(|p| p.long);
+            assert_eq!(named, Some(o.long));
+            if let Some(c) = o.short {
+                assert_eq!(by_short(c).map(|p| p.long), Some(o.long));
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_names_get_the_nearest_when_near() {
+        let message = |r: Result<&Opt, Error>| match r {
+            Err(Error::Usage(m)) => m,
+            _ => panic!("not a usage error"),
+        };
+        assert_eq!(
+            message(by_long("intreval")),
+            "invalid option '--intreval'; did you mean '--interval'?"
+        );
+        assert_eq!(
+            message(by_long("frobnicate")),
+            "invalid option '--frobnicate'"
+        );
+        let column = |n| match column(n) {
+            Err(Error::Usage(m)) => m,
+            _ => panic!("{n} is a column"),
+        };
+        assert_eq!(
+            column("wchna"),
+            "unknown column 'wchna'; did you mean 'wchan'?"
+        );
+        assert_eq!(
+            column("bogus"),
+            "unknown column 'bogus' (tsnap columns lists them)"
+        );
+        assert!(by_short('x').is_none());
+    }
+}

@@ -1,0 +1,190 @@
+//! The collector: the selected processes and their threads, kept between passes with their
+//! files open, and one pass that reads them into [`Rows`].
+//!
+//! A pass reads `stat` of every thread (one `pread` on a kept fd, or openat+read+close), and
+//! only for the threads that will be shown the files their columns need: `schedstat`,
+//! `status`, `syscall` (the costliest: the kernel waits for the thread to be off CPU),
+//! `wchan`, `stack`, the fd link. Per process it reads `cgroup` and the container's
+//! `/etc/passwd` once, when asked for.
+//!
+//! Its rooms: [`table`] (the processes and threads, and the descriptor budget), [`reader`]
+//! (the buffers, the path and the counts of what could not be read), [`pass`] (one thread
+//! read into a row) and [`cpu`] (the arithmetic of CPU windows).
+
+mod cpu;
+mod pass;
+mod reader;
+mod table;
+
+use crate::columns::Needs;
+use crate::parse::Span;
+use crate::problems::Problems;
+use crate::procfs::Mount;
+use crate::row::{Row, Rows};
+use crate::select::{Selection, Selector};
+use pass::Thread;
+use reader::Reader;
+use rustix::io;
+use table::{ProcessInfo, Table};
+
+/// How the collector reads.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub selection: Selection,
+    pub needs: Needs,
+    /// Show threads in every state, not only R and D.
+    pub all_states: bool,
+    /// More than one pass will be made (sampling, snap's CPU window): keep files open
+    /// between passes, and measure CPU time to the nanosecond.
+    pub cache_files: bool,
+}
+
+/// Counters for the sample footer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seen {
+    pub processes: u64,
+    pub threads: u64,
+    /// Reads done without a kept fd because the fd budget ran out.
+    pub uncached_reads: u64,
+}
+
+/// What a pass produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Only the CPU time of every thread, to start a `pcpu` window.
+    Baseline,
+    /// Rows for the threads to show.
+    Full,
+}
+
+pub struct Collector {
+    mount: Mount,
+    selector: Selector,
+    opts: Options,
+    table: Table,
+    reader: Reader,
+}
+
+impl Collector {
+    /// A collector reading the procfs mount `mount` (a [`Mount`], or the fd it is open at).
+    pub fn new(mount: impl Into<Mount>, opts: Options) -> Collector {
+        let mount = mount.into();
+        Collector {
+            selector: Selector::new(opts.selection.clone(), mount.own_pid()),
+            table: Table::new(opts.cache_files),
+            reader: Reader::default(),
+            mount,
+            opts,
+        }
+    }
+
+    pub fn mount(&self) -> &Mount {
+        &self.mount
+    }
+
+    /// What could not be read so far.
+    pub fn problems(&self) -> &Problems {
+        &self.reader.problems
+    }
+
+    pub fn seen(&self) -> Seen {
+        Seen {
+            uncached_reads: self.table.budget.refused,
+            ..self.table.seen
+        }
+    }
+
+    pub fn process_count(&self) -> usize {
+        self.table.procs.len()
+    }
+
+    /// Each selected process whose `/proc/PID/cgroup` was read (with [`Needs::CGROUP`]),
+    /// and its content.
+    pub fn cgroups(&self) -> impl Iterator<Item = (u32, &[u8])> {
+        self.table
+            .procs
+            .iter()
+            .filter_map(|p| Some((p.pid, p.info.cgroup.as_ref()?.as_deref()?)))
+    }
+
+    /// The selected processes, in pid order.
+    pub fn pids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.table.procs.iter().map(|p| p.pid)
+    }
+
+    /// Re-lists the selected processes and their threads: new ones are added, those gone
+    /// are dropped with their open files.
+    pub fn refresh(&mut self) -> io::Result<()> {
+        let root = self.mount.fd();
+        self.table
+            .relist_processes(&mut self.selector, root, &mut self.reader)?;
+        self.table
+            .relist_threads(root, &mut self.reader, self.opts.needs);
+        Ok(())
+    }
+
+    /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show.
+    pub fn pass(&mut self, kind: Pass, rows: &mut Rows) {
+        rows.clear();
+        // Room for every thread up front, and for a few hundred bytes of text each (a name,
+        // a wchan, a stack): no copying as the rows grow, and none in a later pass whose
+        // stacks happen to be deeper.
+        let known = self.table.known_tasks();
+        rows.reserve(known, known * 512 + 4096);
+        self.mount.forget_uptime();
+        let root = self.mount.fd();
+        let Table { procs, budget, .. } = &mut self.table;
+        for proc in procs.iter_mut() {
+            let pid = proc.pid;
+            let (dir, tasks, info) = proc.parts(root);
+            let mut text = ProcessText::default();
+            for task in tasks.iter_mut() {
+                let mut thread = Thread {
+                    reader: &mut self.reader,
+                    budget,
+                    mount: &self.mount,
+                    opts: &self.opts,
+                    pid,
+                    dir,
+                    info,
+                    task,
+                };
+                let row = match kind {
+                    Pass::Baseline => {
+                        thread.baseline();
+                        None
+                    }
+                    Pass::Full => thread.row(rows),
+                };
+                if let Some(mut row) = row {
+                    text.fill(&mut row, info, rows);
+                    rows.rows.push(row);
+                }
+            }
+            proc.drop_gone(budget);
+        }
+        // Processes are kept in pid order and their threads in tid order: so are the rows.
+    }
+}
+
+/// A process's own text (name, command line, executable, cgroup), put in the rows' arena
+/// once a pass, for all its rows.
+#[derive(Default)]
+struct ProcessText {
+    pcomm: Option<Option<Span>>,
+    cmdline: Option<Option<Span>>,
+    exe: Option<Option<Span>>,
+    cgroup: Option<Option<Span>>,
+}
+
+impl ProcessText {
+    fn fill(&mut self, row: &mut Row, info: &ProcessInfo, rows: &mut Rows) {
+        let mut once = |slot: &mut Option<Option<Span>>, text: &Option<Vec<u8>>| {
+            *slot.get_or_insert_with(|| text.as_deref().map(|t| rows.push_text(t)))
+        };
+        row.pcomm = once(&mut self.pcomm, &info.comm);
+        row.cmdline = once(&mut self.cmdline, &info.cmdline);
+        row.exe = once(&mut self.exe, &info.exe);
+        row.cgroup = once(&mut self.cgroup, &info.cgroup_path);
+    }
+}

@@ -1,0 +1,374 @@
+//! The selected processes and their threads, kept from one listing to the next with the files
+//! held open for them, and the budget of descriptors those files may take.
+//!
+//! Re-listing adds the processes and threads that appeared and drops those gone with their
+//! open files; the others keep theirs, so re-listing as often as every pass costs a
+//! `getdents64` per process, not a reopening of every file.
+
+use super::Seen;
+use super::cpu::Mark;
+use super::reader::{FILES, File, Reader};
+use crate::columns::{Column, Needs};
+use crate::parse;
+use crate::problems::Reason;
+use crate::procfs;
+use crate::select::Selector;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::io;
+
+pub struct Task {
+    pub tid: u32,
+    files: [Option<OwnedFd>; FILES],
+    /// The counters read in the last pass, which start the next window.
+    pub last: Mark,
+    /// It exited while being read: dropped at the end of the pass.
+    pub gone: bool,
+}
+
+impl Task {
+    fn new(tid: u32) -> Task {
+        Task {
+            tid,
+            files: Default::default(),
+            last: Mark::default(),
+            gone: false,
+        }
+    }
+
+    /// The fd of `file` kept open for it, if any.
+    pub fn kept(&self, file: File) -> Option<BorrowedFd<'_>> {
+        self.files[file as usize].as_ref().map(|fd| fd.as_fd())
+    }
+
+    /// Keeps `fd`, just opened for `file`, if the budget allows; else it is closed.
+    pub fn keep(&mut self, file: File, fd: OwnedFd, budget: &mut FdBudget) {
+        if budget.grant(file) {
+            self.files[file as usize] = Some(fd);
+        }
+    }
+}
+
+/// What holds descriptors kept open: a thread, a process (its threads').
+trait OpenFiles {
+    fn open_files(&self) -> usize;
+}
+
+impl OpenFiles for Task {
+    fn open_files(&self) -> usize {
+        self.files.iter().filter(|f| f.is_some()).count()
+    }
+}
+
+impl OpenFiles for Proc {
+    fn open_files(&self) -> usize {
+        self.tasks.iter().map(Task::open_files).sum()
+    }
+}
+
+/// What the columns need of a process itself, read when it is listed.
+#[derive(Default)]
+pub struct ProcessInfo {
+    pub comm: Option<Vec<u8>>,
+    pub cmdline: Option<Vec<u8>>,
+    pub exe: Option<Vec<u8>>,
+    /// `exe` is read once: a process keeps its executable.
+    exe_read: bool,
+    /// Whether tsnap may read the process's `fd/` (and so its wchan); checked once.
+    pub ptrace_read: Option<bool>,
+    /// `/proc/PID/cgroup`, read once, and the path that names the process's cgroup in it.
+    pub cgroup: ReadOnce<Vec<u8>>,
+    pub cgroup_path: Option<Vec<u8>>,
+    /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
+    pub passwd: ReadOnce<Vec<u8>>,
+}
+
+/// A per-process value read at most once: not tried yet, or what the read gave.
+pub type ReadOnce<T> = Option<Option<T>>;
+
+pub struct Proc {
+    pub pid: u32,
+    /// `/proc/PID/task`, listed for threads and the base of every per-thread path. A process
+    /// directory without one (in a copied tree) is read as a single thread, its files
+    /// relative to the mount.
+    task_dir: Option<OwnedFd>,
+    pub tasks: Vec<Task>,
+    pub info: ProcessInfo,
+}
+
+impl Proc {
+    /// The directory its per-thread paths (`TID/stat`) are relative to, its threads and
+    /// what is known of the process, to use side by side.
+    pub fn parts<'a>(
+        &'a mut self,
+        root: BorrowedFd<'a>,
+    ) -> (BorrowedFd<'a>, &'a mut [Task], &'a mut ProcessInfo) {
+        let dir = self.task_dir.as_ref().map_or(root, |d| d.as_fd());
+        (dir, &mut self.tasks, &mut self.info)
+    }
+
+    /// Drops the threads that exited during the pass, and gives back their descriptors.
+    pub fn drop_gone(&mut self, budget: &mut FdBudget) {
+        budget.retain(&mut self.tasks, |t| !t.gone);
+    }
+}
+
+/// File descriptors the collector may keep open: the soft RLIMIT_NOFILE (raised to the hard
+/// limit), less a reserve for everything else; none when files are not to be kept.
+pub struct FdBudget {
+    keep: bool,
+    left: usize,
+    /// Threads known at the last listing: non-`stat` fds are kept only while `stat` fds for
+    /// all of them would still fit.
+    known_tasks: usize,
+    /// Files read without being kept because the budget ran out.
+    pub refused: u64,
+}
+
+impl FdBudget {
+    const RESERVE: u64 = 64;
+
+    pub fn new(keep: bool) -> FdBudget {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let mut limit = getrlimit(Resource::Nofile);
+        if let (Some(cur), max) = (limit.current, limit.maximum)
+            && max.is_none_or(|m| m > cur)
+        {
+            limit.current = max;
+            if setrlimit(Resource::Nofile, limit).is_err() {
+                limit = getrlimit(Resource::Nofile);
+            }
+        }
+        let soft = limit.current.unwrap_or(1 << 20).min(1 << 20);
+        FdBudget {
+            keep,
+            left: soft.saturating_sub(Self::RESERVE) as usize,
+            known_tasks: 0,
+            refused: 0,
+        }
+    }
+
+    fn grant(&mut self, file: File) -> bool {
+        if !self.keep {
+            return false;
+        }
+        let room = match file {
+            File::Stat => self.left > 0,
+            _ => self.left > self.known_tasks,
+        };
+        if room {
+            self.left -= 1;
+        } else {
+            self.refused += 1;
+        }
+        room
+    }
+
+    fn give_back(&mut self, fds: usize) {
+        self.left += fds;
+    }
+
+    /// Keeps the items `keep` says to keep, and gives back the descriptors of the others.
+    fn retain<T: OpenFiles>(&mut self, items: &mut Vec<T>, keep: impl Fn(&T) -> bool) {
+        items.retain(|item| {
+            let kept = keep(item);
+            if !kept {
+                self.give_back(item.open_files());
+            }
+            kept
+        });
+    }
+}
+
+pub struct Table {
+    /// In pid order, their threads in tid order.
+    pub procs: Vec<Proc>,
+    pub budget: FdBudget,
+    pub seen: Seen,
+    pids: Vec<u32>,
+    tids: Vec<u32>,
+    dents: Vec<u8>,
+}
+
+impl Table {
+    pub fn new(keep_files: bool) -> Table {
+        Table {
+            procs: Vec::new(),
+            budget: FdBudget::new(keep_files),
+            seen: Seen::default(),
+            pids: Vec::new(),
+            tids: Vec::new(),
+            dents: Vec::new(),
+        }
+    }
+
+    /// Threads known at the last listing.
+    pub fn known_tasks(&self) -> usize {
+        self.budget.known_tasks
+    }
+
+    /// Lists the selected processes again: those that appeared are added, those gone
+    /// dropped with their open files.
+    pub fn relist_processes(
+        &mut self,
+        selector: &mut Selector,
+        root: BorrowedFd<'_>,
+        reader: &mut Reader,
+    ) -> io::Result<()> {
+        selector.select(root, &mut self.pids)?;
+        let pids = &self.pids;
+        self.budget
+            .retain(&mut self.procs, |p| pids.binary_search(&p.pid).is_ok());
+        for &pid in &self.pids {
+            if let Err(at) = self.procs.binary_search_by_key(&pid, |p| p.pid) {
+                let task_dir = match reader.open_dir(root, pid, b"task") {
+                    Ok(dir) => Some(dir),
+                    Err(e) if procfs::is_gone(e) && reader.open_dir(root, pid, b"").is_ok() => None,
+                    Err(_) => continue,
+                };
+                self.procs.insert(
+                    at,
+                    Proc {
+                        pid,
+                        task_dir,
+                        tasks: Vec::new(),
+                        info: ProcessInfo::default(),
+                    },
+                );
+                self.seen.processes += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Lists the threads of every process again (keeping the files of those that remain),
+    /// drops the processes left without any, and reads what `needs` of each process.
+    pub fn relist_threads(&mut self, root: BorrowedFd<'_>, reader: &mut Reader, needs: Needs) {
+        let mut known = 0;
+        let mut i = 0;
+        while i < self.procs.len() {
+            let proc = &mut self.procs[i];
+            self.tids.clear();
+            let listed = match &proc.task_dir {
+                Some(dir) => procfs::list_numeric(dir.as_fd(), &mut self.dents, &mut self.tids),
+                None => reader
+                    .open_dir(root, proc.pid, b"")
+                    .map(|_| self.tids.push(proc.pid)),
+            };
+            if listed.is_err() || self.tids.is_empty() {
+                self.budget.give_back(self.procs.remove(i).open_files());
+                continue;
+            }
+            self.tids.sort_unstable();
+            let tids = &self.tids;
+            self.budget
+                .retain(&mut proc.tasks, |t| tids.binary_search(&t.tid).is_ok());
+            for &tid in tids {
+                if let Err(at) = proc.tasks.binary_search_by_key(&tid, |t| t.tid) {
+                    proc.tasks.insert(at, Task::new(tid));
+                    self.seen.threads += 1;
+                }
+            }
+            known += proc.tasks.len();
+            proc.info.read(reader, root, proc.pid, needs);
+            i += 1;
+        }
+        self.budget.known_tasks = known;
+    }
+}
+
+impl ProcessInfo {
+    /// Reads what `needs` of process `pid`: its name and command line (each listing), its
+    /// cgroup and executable (once).
+    fn read(&mut self, reader: &mut Reader, root: BorrowedFd<'_>, pid: u32, needs: Needs) {
+        if needs.has(Needs::PCOMM) {
+            let comm = reader.file(root, pid, b"comm").ok();
+            store(&mut self.comm, comm.map(parse::trim_end));
+        }
+        if needs.has(Needs::CMDLINE) {
+            store(&mut self.cmdline, reader.file(root, pid, b"cmdline").ok());
+            if let Some(c) = &mut self.cmdline {
+                cmdline_text(c);
+            }
+        }
+        if needs.has(Needs::CGROUP) && self.cgroup.is_none() {
+            let file = reader.file(root, pid, b"cgroup").ok().map(<[u8]>::to_vec);
+            self.cgroup_path = file
+                .as_deref()
+                .and_then(|f| parse::cgroup::membership(f).path())
+                .map(<[u8]>::to_vec);
+            self.cgroup = Some(file);
+        }
+        if needs.has(Needs::EXE) && !self.exe_read {
+            self.exe_read = true;
+            match reader.link(root, pid, b"exe", None) {
+                Ok(exe) => self.exe = Some(exe.to_vec()),
+                Err(e) if !procfs::is_gone(e) => {
+                    reader.problems.failed(Column::Exe, Reason::from_errno(e))
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// Puts `value` in `slot`, reusing the allocation it holds: a listing that finds nothing
+/// changed allocates nothing.
+fn store(slot: &mut Option<Vec<u8>>, value: Option<&[u8]>) {
+    match (slot.as_mut(), value) {
+        (Some(v), Some(new)) => {
+            v.clear();
+            v.extend_from_slice(new);
+        }
+        (None, Some(new)) => *slot = Some(new.to_vec()),
+        (_, None) => *slot = None,
+    }
+}
+
+/// Turns a raw `cmdline` into text: the trailing NUL dropped, the NUL separators as spaces.
+fn cmdline_text(cmdline: &mut Vec<u8>) {
+    if cmdline.last() == Some(&0) {
+        cmdline.pop();
+    }
+    for b in cmdline.iter_mut().filter(|b| **b == 0) {
+        *b = b' ';
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmdline_text_and_store() {
+        let text = |raw: &[u8]| {
+            let mut v = raw.to_vec();
+            cmdline_text(&mut v);
+            v
+        };
+        assert_eq!(text(b"java\0-Xmx1g\0Main\0"), b"java -Xmx1g Main");
+        assert_eq!(text(b""), b"");
+        let mut slot = None;
+        store(&mut slot, Some(&b"abc"[..]));
+        store(&mut slot, Some(&b"de"[..]));
+        assert_eq!(slot.as_deref(), Some(&b"de"[..]));
+        store(&mut slot, None);
+        assert_eq!(slot, None);
+    }
+
+    #[test]
+    fn the_budget_keeps_stat_first() {
+        let mut budget = FdBudget::new(true);
+        budget.left = 3;
+        budget.known_tasks = 2;
+        assert!(budget.grant(File::Syscall), "3 left > 2 threads");
+        assert!(!budget.grant(File::Syscall), "the last 2 are for stat");
+        assert!(budget.grant(File::Stat) && budget.grant(File::Stat));
+        assert!(!budget.grant(File::Stat));
+        assert_eq!(budget.refused, 2);
+        budget.give_back(1);
+        assert!(budget.grant(File::Stat));
+        let mut none = FdBudget::new(false);
+        assert!(!none.grant(File::Stat));
+        assert_eq!(none.refused, 0, "not keeping files is no refusal");
+    }
+}

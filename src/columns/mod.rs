@@ -1,0 +1,423 @@
+//! The column catalogue: every column's name (its JSON key and CSV header), meaning, source
+//! file, the privilege that file needs and the files the collector must read for it. How a
+//! value is written from a [`crate::row::Row`] is in [`render`].
+//!
+//! A new column is a variant of [`Column`], an entry of [`ALL`] at the same place, and an arm
+//! of [`render::render`].
+
+mod render;
+
+pub use render::{nid, render, state_words, syscall_name};
+
+/// Which files a set of columns needs read, beyond `stat` (always read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Needs(u32);
+
+impl Needs {
+    pub const NONE: Needs = Needs(0);
+    pub const CPU: Needs = Needs(1);
+    pub const SYSCALL: Needs = Needs(1 << 1);
+    pub const FD: Needs = Needs(1 << 2);
+    pub const WCHAN: Needs = Needs(1 << 3);
+    pub const STACK: Needs = Needs(1 << 4);
+    pub const PCOMM: Needs = Needs(1 << 5);
+    pub const CMDLINE: Needs = Needs(1 << 6);
+    pub const EXE: Needs = Needs(1 << 7);
+    /// `schedstat`'s run-queue wait.
+    pub const RUNQ: Needs = Needs(1 << 8);
+    /// The thread's `status`, for the bits below.
+    pub const STATUS: Needs = Needs(1 << 9);
+    pub const VCSW: Needs = Needs(1 << 10);
+    pub const IVCSW: Needs = Needs(1 << 11);
+    pub const NSPID: Needs = Needs(1 << 12);
+    /// The user name, from the process's `/etc/passwd`.
+    pub const USER: Needs = Needs(1 << 13);
+    /// `/proc/PID/cgroup`.
+    pub const CGROUP: Needs = Needs(1 << 14);
+    /// CPU time to the nanosecond (`schedstat`), where a lifetime `pcpu` makes do with ticks.
+    pub const CPUTIME: Needs = Needs(1 << 15);
+    /// The thread's id in its pid namespace for `nid`, which falls back to the tid where
+    /// `status` has no `NSpid`: read like [`Needs::NSPID`], but its absence is no problem.
+    pub const NID: Needs = Needs(1 << 16);
+    /// What is measured over a window, and so read in a baseline pass too.
+    pub const WINDOWED: Needs = Needs::CPU
+        .union(Needs::RUNQ)
+        .union(Needs::VCSW)
+        .union(Needs::IVCSW);
+
+    pub const fn union(self, other: Needs) -> Needs {
+        Needs(self.0 | other.0)
+    }
+
+    /// All of `other`.
+    pub const fn has(self, other: Needs) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// Any of `other`.
+    pub const fn any(self, other: Needs) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    Pid,
+    Tid,
+    Nid,
+    Nspid,
+    Ppid,
+    State,
+    Statedesc,
+    Comm,
+    Pcomm,
+    Cmdline,
+    Exe,
+    User,
+    Cgroup,
+    Pcpu,
+    Cputime,
+    Runq,
+    Vcsw,
+    Ivcsw,
+    Minflt,
+    Majflt,
+    Prio,
+    Nice,
+    Psr,
+    Nlwp,
+    Wchan,
+    Syscall,
+    Filename,
+    Kstack,
+}
+
+/// What the catalogue says of a column.
+pub struct Info {
+    pub column: Column,
+    pub name: &'static str,
+    /// Right-aligned in tables, unquoted in JSON.
+    pub numeric: bool,
+    /// The files the collector reads for it, beyond `stat`.
+    pub needs: Needs,
+    /// The /proc file it comes from, for `tsnap columns`.
+    pub source: &'static str,
+    /// Who may read that file.
+    pub privilege: &'static str,
+    pub meaning: &'static str,
+}
+
+const ANYONE: &str = "none (anyone who can see the process)";
+const PTRACE_READ: &str = "ptrace-read access (same user, or CAP_SYS_PTRACE)";
+
+/// Every column, in the order `tsnap columns` lists them (that of [`Column`]).
+pub static ALL: &[Info] = &[
+    Info {
+        column: Column::Pid,
+        name: "pid",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "/proc/PID",
+        privilege: ANYONE,
+        meaning: "process id (thread group id)",
+    },
+    Info {
+        column: Column::Tid,
+        name: "tid",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "/proc/PID/task/TID",
+        privilege: ANYONE,
+        meaning: "thread id, as top -H and ps -L show it",
+    },
+    Info {
+        column: Column::Nid,
+        name: "nid",
+        numeric: false,
+        needs: Needs::STATUS.union(Needs::NID),
+        source: "status (NSpid)",
+        privilege: ANYONE,
+        meaning: "thread id in its own (innermost) pid namespace in hex, as jstack prints nid=0x... wherever it runs (the tid before Linux 4.1)",
+    },
+    Info {
+        column: Column::Nspid,
+        name: "nspid",
+        numeric: true,
+        needs: Needs::STATUS.union(Needs::NSPID),
+        source: "status (NSpid)",
+        privilege: ANYONE,
+        meaning: "thread id in its own (innermost) pid namespace: the tid a container sees",
+    },
+    Info {
+        column: Column::Ppid,
+        name: "ppid",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "parent process id",
+    },
+    Info {
+        column: Column::State,
+        name: "state",
+        numeric: false,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "state letter: R running, S sleeping, D uninterruptible, T stopped, t traced, Z zombie, I idle",
+    },
+    Info {
+        column: Column::Statedesc,
+        name: "statedesc",
+        numeric: false,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "the state spelled out, as psn shows it",
+    },
+    Info {
+        column: Column::Comm,
+        name: "comm",
+        numeric: false,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "thread name (at most 15 bytes; the JVM names its threads)",
+    },
+    Info {
+        column: Column::Pcomm,
+        name: "pcomm",
+        numeric: false,
+        needs: Needs::PCOMM,
+        source: "/proc/PID/comm",
+        privilege: ANYONE,
+        meaning: "process name (its main thread's name)",
+    },
+    Info {
+        column: Column::Cmdline,
+        name: "cmdline",
+        numeric: false,
+        needs: Needs::CMDLINE,
+        source: "/proc/PID/cmdline",
+        privilege: ANYONE,
+        meaning: "process command line, arguments joined by spaces",
+    },
+    Info {
+        column: Column::Exe,
+        name: "exe",
+        numeric: false,
+        needs: Needs::EXE,
+        source: "/proc/PID/exe",
+        privilege: PTRACE_READ,
+        meaning: "path of the process executable",
+    },
+    Info {
+        column: Column::User,
+        name: "user",
+        numeric: false,
+        needs: Needs::STATUS.union(Needs::USER),
+        source: "status (Uid) + /proc/PID/root/etc/passwd",
+        privilege: "none; the name needs ptrace-read access (else the number)",
+        meaning: "user of the thread's real uid, named by the container's own /etc/passwd; the uid when it has no name",
+    },
+    Info {
+        column: Column::Cgroup,
+        name: "cgroup",
+        numeric: false,
+        needs: Needs::CGROUP,
+        source: "/proc/PID/cgroup",
+        privilege: ANYONE,
+        meaning: "cgroup of the process: the v2 path; on v1 the most specific of the cpu, cpuacct and memory paths",
+    },
+    Info {
+        column: Column::Pcpu,
+        name: "pcpu",
+        numeric: true,
+        needs: Needs::CPU,
+        source: "schedstat (else stat)",
+        privilege: ANYONE,
+        meaning: "percent of one CPU used during the -i window (lifetime average with -i 0, as ps)",
+    },
+    Info {
+        column: Column::Cputime,
+        name: "cputime",
+        numeric: true,
+        needs: Needs::CPU.union(Needs::CPUTIME),
+        source: "schedstat (else stat)",
+        privilege: ANYONE,
+        meaning: "CPU time used since the thread started, in milliseconds",
+    },
+    Info {
+        column: Column::Runq,
+        name: "runq",
+        numeric: true,
+        needs: Needs::RUNQ,
+        source: "schedstat",
+        privilege: ANYONE,
+        meaning: "percent of the -i window spent runnable but waiting for a CPU (lifetime with -i 0): CPU starvation or throttling",
+    },
+    Info {
+        column: Column::Vcsw,
+        name: "vcsw",
+        numeric: true,
+        needs: Needs::STATUS.union(Needs::VCSW),
+        source: "status",
+        privilege: ANYONE,
+        meaning: "voluntary context switches (the thread blocked) in the -i window; since it started with -i 0",
+    },
+    Info {
+        column: Column::Ivcsw,
+        name: "ivcsw",
+        numeric: true,
+        needs: Needs::STATUS.union(Needs::IVCSW),
+        source: "status",
+        privilege: ANYONE,
+        meaning: "involuntary context switches (the thread was preempted) in the -i window; since it started with -i 0",
+    },
+    Info {
+        column: Column::Minflt,
+        name: "minflt",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "minor page faults since the thread started",
+    },
+    Info {
+        column: Column::Majflt,
+        name: "majflt",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "major page faults (that needed IO) since the thread started",
+    },
+    Info {
+        column: Column::Prio,
+        name: "prio",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "kernel scheduling priority",
+    },
+    Info {
+        column: Column::Nice,
+        name: "nice",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "nice value, -20 to 19",
+    },
+    Info {
+        column: Column::Psr,
+        name: "psr",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "CPU the thread last ran on",
+    },
+    Info {
+        column: Column::Nlwp,
+        name: "nlwp",
+        numeric: true,
+        needs: Needs::NONE,
+        source: "stat",
+        privilege: ANYONE,
+        meaning: "number of threads in the process",
+    },
+    Info {
+        column: Column::Wchan,
+        name: "wchan",
+        numeric: false,
+        needs: Needs::WCHAN,
+        source: "wchan",
+        privilege: "none, but it reads 0 without ptrace-read access",
+        meaning: "kernel function the thread sleeps in (0 when it does not)",
+    },
+    Info {
+        column: Column::Syscall,
+        name: "syscall",
+        numeric: false,
+        needs: Needs::SYSCALL,
+        source: "syscall",
+        privilege: "ptrace-attach access (same user and not blocked by Yama, or CAP_SYS_PTRACE)",
+        meaning: "system call the thread is in: [running] in user space, [no_syscall] in the kernel outside one, [kernel_thread]",
+    },
+    Info {
+        column: Column::Filename,
+        name: "filename",
+        numeric: false,
+        needs: Needs::SYSCALL.union(Needs::FD),
+        source: "syscall + fd/N",
+        privilege: "ptrace-attach for syscall, ptrace-read for fd/",
+        meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; (cwd) for *at calls relative to the working directory",
+    },
+    Info {
+        column: Column::Kstack,
+        name: "kstack",
+        numeric: false,
+        needs: Needs::STACK,
+        source: "stack",
+        privilege: "CAP_SYS_ADMIN",
+        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out",
+    },
+];
+
+/// `tsnap`'s default columns: the awk report's.
+pub const DEFAULT: &[Column] = &[
+    Column::Pid,
+    Column::Tid,
+    Column::State,
+    Column::Pcpu,
+    Column::Comm,
+    Column::Wchan,
+    Column::Minflt,
+    Column::Majflt,
+    Column::Syscall,
+    Column::Filename,
+    Column::Kstack,
+];
+
+impl Column {
+    pub fn info(self) -> &'static Info {
+        // ALL lists every column in declaration order.
+        &ALL[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
+    pub fn by_name(name: &str) -> Option<Column> {
+        if name == "filenamesum" {
+            return Some(Column::Filename);
+        }
+        ALL.iter().find(|i| i.name == name).map(|i| i.column)
+    }
+}
+
+/// The files a set of columns needs.
+pub fn needs(columns: &[Column]) -> Needs {
+    columns
+        .iter()
+        .fold(Needs::NONE, |n, c| n.union(c.info().needs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_is_in_declaration_order() {
+        for (i, info) in ALL.iter().enumerate() {
+            assert_eq!(info.column as usize, i, "{}", info.name);
+            assert_eq!(Column::by_name(info.name), Some(info.column));
+        }
+        assert_eq!(Column::by_name("filenamesum"), Some(Column::Filename));
+        assert_eq!(Column::by_name("nope"), None);
+    }
+}

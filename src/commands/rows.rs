@@ -1,0 +1,79 @@
+//! Rows written as they are shown by snap and watch: a table through a [`Grid`] for its column
+//! widths, CSV and JSON streamed out in chunks, each row led by a time when asked.
+
+use crate::columns::{self, Column};
+use crate::error::Error;
+use crate::output::{Field, Format, Grid, Kind, Out, Stream};
+use crate::row::Rows;
+
+/// Writes sets of rows in one format, each row led by a time when asked: a table goes through
+/// a [`Grid`] for its column widths, CSV and JSON are streamed out in chunks.
+pub struct RowWriter {
+    columns: Vec<Column>,
+    format: Format,
+    timed: bool,
+    grid: Grid,
+    stream: Stream,
+}
+
+impl RowWriter {
+    pub fn new(columns: &[Column], format: Format, timed: bool) -> RowWriter {
+        let mut fields = Vec::new();
+        if timed {
+            fields.push(Field {
+                name: "time",
+                numeric: false,
+                own_line: false,
+            });
+        }
+        fields.extend(columns.iter().map(|&c| Field {
+            name: c.name(),
+            numeric: c.info().numeric,
+            own_line: format == Format::Table && c == Column::Kstack,
+        }));
+        RowWriter {
+            columns: columns.to_vec(),
+            format,
+            timed,
+            grid: Grid::new(fields.clone()),
+            stream: Stream::new(fields, format),
+        }
+    }
+
+    /// Writes `rows` (with `time` first when timed); `header` adds the table or CSV header.
+    pub fn write(
+        &mut self,
+        out: &mut Out,
+        rows: &Rows,
+        time: &[u8],
+        header: bool,
+    ) -> Result<(), Error> {
+        let shift = usize::from(self.timed);
+        let columns = &self.columns;
+        let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
+            Some(c) => columns::render(columns[c], row, rows, buf),
+            None => {
+                buf.extend_from_slice(time);
+                Kind::Text
+            }
+        };
+        if self.format == Format::Table {
+            self.grid.clear();
+            for row in &rows.rows {
+                for i in 0..columns.len() + shift {
+                    self.grid.push(|buf| cell(i, row, buf));
+                }
+            }
+            self.grid.write(Format::Table, header, &mut out.buf);
+            return Ok(());
+        }
+        if header {
+            self.stream.header(&mut out.buf);
+        }
+        for row in &rows.rows {
+            self.stream.row(&mut out.buf, |i, buf| cell(i, row, buf));
+            out.maybe_flush()?;
+        }
+        Ok(())
+    }
+}
