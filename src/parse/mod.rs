@@ -1,5 +1,6 @@
 //! Pure parsers for what tsnap reads: a thread's and a process's files in /proc (`stat`,
-//! `status`, `syscall`, `schedstat`, `stack`, `cgroup`, `uptime`), cgroup controller files,
+//! `status`, `syscall`, `schedstat`, `stack`, `io`, `cgroup`, `uptime`), the socket tables of
+//! a network namespace, cgroup controller files,
 //! mountinfo, passwd, TZif zone files, a JVM's thread dump, saved JSON lines, and the times
 //! given on the command line: bytes in, fields out.
 //!
@@ -9,9 +10,11 @@
 //! part), never a panic, so a hostile or truncated file cannot crash tsnap.
 
 pub mod cgroup;
+pub mod io;
 pub mod jsonl;
 pub mod jstack;
 pub mod mountinfo;
+pub mod net;
 pub mod passwd;
 pub mod schedstat;
 pub mod stack;
