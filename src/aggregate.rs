@@ -200,11 +200,13 @@ fn push_cell(key: &mut Vec<u8>, column: Column, kind: Kind, value: &[u8], exact:
     key.push(match kind {
         Kind::Missing => 0,
         Kind::Number => 1,
-        Kind::Text => 2,
+        Kind::Text | Kind::Json => 2,
     });
     let len_at = key.len();
     key.extend_from_slice(&[0; 4]);
-    if masked {
+    if masked && column == Column::Endpoint {
+        mask_endpoint(key, value);
+    } else if masked {
         star_digits(key, value);
     } else {
         key.extend_from_slice(value);
@@ -235,9 +237,72 @@ fn values(key: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// The columns whose digits are noise when grouping: thread and process names
-/// (`kworker/*:*`) and file names (`socket:[*]`).
+/// (`kworker/*:*`), file names (`socket:[*]`) and endpoints.
 fn normalised(column: Column) -> bool {
-    matches!(column, Column::Comm | Column::Pcomm | Column::Filename)
+    matches!(
+        column,
+        Column::Comm | Column::Pcomm | Column::Filename | Column::Endpoint
+    )
+}
+
+/// Appends an endpoint's text with its digits masked as [`star_digits`] does, but for the
+/// port that says which service it is: the remote port of a connection
+/// (`tcp *.*.*.*:*->*.*.*.*:5432 ESTABLISHED`), the local one of a socket with no remote end
+/// (`tcp6 [::]:8080 LISTEN`). Addresses are masked whole, hex digits too (`[*::*]`), and the
+/// queues' sizes (`rx=* tx=*`).
+pub fn mask_endpoint(out: &mut Vec<u8>, text: &[u8]) {
+    let mut parts = text.splitn(3, |&b| b == b' ');
+    let proto = parts.next().unwrap_or_default();
+    out.extend_from_slice(proto);
+    let Some(addrs) = parts.next() else {
+        return;
+    };
+    out.push(b' ');
+    if proto == b"unix" {
+        // The path, which may hold spaces: all of the rest.
+        star_digits(out, &text[proto.len() + 1..]);
+        return;
+    }
+    match find(addrs, b"->") {
+        Some(at) => {
+            mask_addr(out, &addrs[..at], false);
+            out.extend_from_slice(b"->");
+            mask_addr(out, &addrs[at + 2..], true);
+        }
+        None => mask_addr(out, addrs, true),
+    }
+    if let Some(rest) = parts.next() {
+        out.push(b' ');
+        star_digits(out, rest);
+    }
+}
+
+/// `ADDRESS:PORT` with the address's hex digits masked, and the port kept or masked.
+fn mask_addr(out: &mut Vec<u8>, addr: &[u8], keep_port: bool) {
+    let colon = addr.iter().rposition(|&b| b == b':').unwrap_or(addr.len());
+    let mut in_digits = false;
+    for &b in &addr[..colon] {
+        if b.is_ascii_hexdigit() {
+            if !in_digits {
+                out.push(b'*');
+            }
+            in_digits = true;
+        } else {
+            out.push(b);
+            in_digits = false;
+        }
+    }
+    if let Some(port) = addr.get(colon + 1..) {
+        out.push(b':');
+        match keep_port {
+            true => out.extend_from_slice(port),
+            false => star_digits(out, port),
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Appends `value` with every run of ASCII digits replaced by one `*`.
@@ -277,6 +342,29 @@ mod tests {
         assert_eq!(star("/data/file0042.dbf"), "/data/file*.dbf");
         assert_eq!(star("java"), "java");
         assert_eq!(star(""), "");
+    }
+
+    #[test]
+    fn endpoints_keep_the_port_of_the_service() {
+        let mask = |s: &str| {
+            let mut out = Vec::new();
+            mask_endpoint(&mut out, s.as_bytes());
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            mask("tcp 10.0.0.5:43512->10.0.3.7:5432 ESTABLISHED rx=0 tx=1234"),
+            "tcp *.*.*.*:*->*.*.*.*:5432 ESTABLISHED rx=* tx=*"
+        );
+        assert_eq!(mask("tcp6 [::]:8080 LISTEN"), "tcp6 [::]:8080 LISTEN");
+        assert_eq!(
+            mask("tcp6 [::ffff:127.0.0.1]:50096->[fe80::1a2b]:443 CLOSE_WAIT"),
+            "tcp6 [::*:*.*.*.*]:*->[*::*]:443 CLOSE_WAIT"
+        );
+        assert_eq!(mask("udp 0.0.0.0:53"), "udp *.*.*.*:53");
+        assert_eq!(mask("unix /run/app 2.sock"), "unix /run/app *.sock");
+        assert_eq!(mask("unix"), "unix");
+        assert_eq!(mask(""), "");
+        assert_eq!(mask("tcp x"), "tcp x", "no port to keep");
     }
 
     #[test]

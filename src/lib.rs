@@ -23,6 +23,7 @@ pub mod save;
 pub mod select;
 pub mod signals;
 pub mod syscalls;
+pub mod tally;
 pub mod target;
 
 use cli::{Action, Command};

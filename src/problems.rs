@@ -185,7 +185,13 @@ fn denied(column: Column, p: &Privileges) -> String {
         Column::Syscall | Column::Kstack => format!(
             "permission denied even with CAP_SYS_PTRACE: the process holds capabilities tsnap lacks, or a security module refuses{yama}"
         ),
-        Column::Filename | Column::Exe => {
+        Column::Filename
+        | Column::Exe
+        | Column::Endpoint
+        | Column::Rchar
+        | Column::Wchar
+        | Column::Rbytes
+        | Column::Wbytes => {
             "permission denied: needs ptrace-read access to the process (its user, or CAP_SYS_PTRACE)".to_string()
         }
         _ => "permission denied".to_string(),

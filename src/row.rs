@@ -4,7 +4,10 @@
 //! reuses the same two allocations however many threads it reads.
 
 use crate::parse::Span;
+use crate::parse::io::Io;
+use crate::parse::net::Inet;
 use crate::parse::syscall::Line;
+use crate::tally::Tally;
 
 /// The syscall column's value: what `/proc/PID/task/TID/syscall` said, resolved against the
 /// thread's flags.
@@ -33,6 +36,37 @@ impl From<Line> for Syscall {
     }
 }
 
+/// The inet protocols of the socket tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// The endpoint column's value: what the socket tables of the thread's network namespace say
+/// of the socket its syscall works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Not read (not asked for, or not readable: see the footer).
+    Unknown,
+    /// The call works on no socket, or on one in none of the tables (netlink, packet).
+    None,
+    Inet {
+        proto: Proto,
+        socket: Inet,
+        /// Accepted from a listener of the same table (its local port is the listener's): the
+        /// server's end of a connection.
+        accepted: bool,
+    },
+    Unix {
+        /// The bound name: a path, `@name` (abstract), or empty (unnamed).
+        path: Span,
+        inode: u64,
+        state: u8,
+        listening: bool,
+    },
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Row {
     pub pid: u32,
@@ -58,6 +92,8 @@ pub struct Row {
     pub pcpu: Option<f64>,
     /// Percent of the window (or the lifetime) spent waiting in a run queue.
     pub runq: Option<f64>,
+    /// Time spent waiting in a run queue since the thread started, in nanoseconds.
+    pub wait_ns: Option<u64>,
     /// Voluntary and involuntary context switches in the window (or since the start).
     pub vcsw: Option<u64>,
     pub ivcsw: Option<u64>,
@@ -69,21 +105,30 @@ pub struct Row {
     pub syscall: Syscall,
     /// The file behind the syscall's first argument; empty when the call takes none.
     pub filename: Option<Span>,
+    pub endpoint: Endpoint,
+    /// IO counters as shown: bytes per second over the window, or since the thread started
+    /// without one (`-i 0`).
+    pub io: Option<Io>,
+    /// IO counters as read: bytes since the thread started.
+    pub io_total: Option<Io>,
     /// Kernel stack frames, innermost first, one per line.
     pub kstack: Option<Span>,
 }
 
-/// The rows of one pass and the text they point into.
+/// The rows of one pass, the text they point into, and the states of every thread the pass
+/// read, shown or not.
 #[derive(Default)]
 pub struct Rows {
     pub rows: Vec<Row>,
     arena: Vec<u8>,
+    pub tally: Tally,
 }
 
 impl Rows {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.arena.clear();
+        self.tally.clear();
     }
 
     /// Makes room for `rows` rows and `text` bytes of text.

@@ -1,5 +1,6 @@
 //! Zero heap allocations per pass once warmed up: a counting global allocator around real
-//! passes (with re-listing and aggregation) over live threads of a workload process.
+//! passes (with re-listing and aggregation) over live threads of a workload process, with
+//! every column, the socket tables and the IO counters included.
 
 use crate::util::SelfProcess;
 use crate::workload::{Kind, Workload};
@@ -61,6 +62,10 @@ fn alloc_workload_process() {
             Kind::Sleeper,
             Kind::FutexWaiter,
             Kind::Acceptor,
+            Kind::PeerReader,
+            Kind::UdpReader,
+            Kind::UnixAcceptor,
+            Kind::Writer,
         ],
     );
     println!("ready");
@@ -113,8 +118,23 @@ fn a_pass_allocates_nothing_once_warmed_up() {
     let made = allocations() - before;
     child.finish();
     assert!(
-        rows.rows.len() >= 5,
+        rows.rows.len() >= 9,
         "the passes read the workload's threads"
+    );
+    let endpoints = rows.rows.iter().filter(|r| {
+        matches!(
+            r.endpoint,
+            tsnap::row::Endpoint::Inet { .. } | tsnap::row::Endpoint::Unix { .. }
+        )
+    });
+    assert!(
+        endpoints.count() >= 4 || crate::util::foreign_arch(),
+        "the passes read the socket tables"
+    );
+    assert!(
+        rows.rows
+            .iter()
+            .any(|r| r.io_total.is_some_and(|io| io.wchar > 0))
     );
     assert!(
         rows.rows

@@ -4,6 +4,7 @@ mod alloc;
 mod cgroup;
 mod churn;
 mod cli;
+mod endpoint;
 mod fixtures;
 mod generated;
 mod hostile;

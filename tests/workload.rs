@@ -1,12 +1,15 @@
 //! Real threads in known states, in the test process itself: blocked in read(2) on a pipe,
-//! sleeping, spinning, waiting on a futex, blocked in accept(2), and in uninterruptible sleep
+//! sleeping, spinning, waiting on a futex, blocked in
+//! accept(2) on a TCP and on a unix listener, reading a TCP connection whose server never
+//! answers, receiving on a UDP socket, writing at a known rate, and in uninterruptible sleep
 //! (D) as the parent of a CLONE_VFORK child. Each reports its tid and waits in its state until
 //! the workload is dropped.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread::JoinHandle;
@@ -20,7 +23,16 @@ pub enum Kind {
     FutexWaiter,
     Acceptor,
     VforkParent,
+    /// A TCP client reading a connection to a local server that accepted it and never writes.
+    PeerReader,
+    UdpReader,
+    UnixAcceptor,
+    /// Writes [`WRITE_RATE`] bytes a second to /dev/null, in writes every 10 ms.
+    Writer,
 }
+
+/// Bytes a second a [`Kind::Writer`] writes.
+pub const WRITE_RATE: u64 = 1_000_000;
 
 impl Kind {
     /// The thread name (prctl) each kind gets, after the workload's tag.
@@ -32,6 +44,10 @@ impl Kind {
             Kind::FutexWaiter => "futex",
             Kind::Acceptor => "accept",
             Kind::VforkParent => "vfork",
+            Kind::PeerReader => "peer",
+            Kind::UdpReader => "udp",
+            Kind::UnixAcceptor => "unix",
+            Kind::Writer => "write",
         }
     }
 
@@ -50,15 +66,26 @@ pub struct Workload {
     /// their threads apart.
     tag: &'static str,
     pub tids: HashMap<Kind, u64>,
-    /// Inode of the pipe the reader blocks on (`pipe:[N]`).
+    /// Every thread, where a kind may have several.
+    pub all: Vec<(Kind, u64)>,
+    /// Inode of the pipe the (last) reader blocks on (`pipe:[N]`).
     pub pipe_inode: u64,
     /// Inode of the listening socket the acceptor blocks on (`socket:[N]`).
     pub socket_inode: u64,
+    /// Inode of the pipe or socket each kind that blocks on one blocks on.
+    pub inodes: HashMap<Kind, u64>,
+    /// Where the listener of the acceptor, the TCP server of a peer reader, a UDP reader and
+    /// a unix acceptor are.
+    pub acceptor_addr: Option<std::net::SocketAddr>,
+    pub peer_server: Option<std::net::SocketAddr>,
+    pub udp_addr: Option<std::net::SocketAddr>,
+    pub unix_path: Option<std::path::PathBuf>,
     stop: Arc<AtomicBool>,
     wake: Arc<(Mutex<bool>, Condvar)>,
-    pipe_writer: Option<std::io::PipeWriter>,
-    listen_addr: Option<std::net::SocketAddr>,
+    /// What ends each blocked call when the workload is dropped.
+    wakers: Vec<Box<dyn FnOnce()>>,
     threads: Vec<JoinHandle<()>>,
+    _unix_dir: Option<crate::util::TempDir>,
     /// With a spinner: the CPU, shared with no other spinner or JVM.
     _turn: Option<std::sync::MutexGuard<'static, ()>>,
 }
@@ -73,13 +100,19 @@ impl Workload {
         let mut w = Workload {
             tag,
             tids: HashMap::new(),
+            all: Vec::new(),
             pipe_inode: 0,
             socket_inode: 0,
+            inodes: HashMap::new(),
+            acceptor_addr: None,
+            peer_server: None,
+            udp_addr: None,
+            unix_path: None,
             stop: stop.clone(),
             wake: wake.clone(),
-            pipe_writer: None,
-            listen_addr: None,
+            wakers: Vec::new(),
             threads: Vec::new(),
+            _unix_dir: None,
             _turn: turn,
         };
         for &kind in kinds {
@@ -88,9 +121,12 @@ impl Workload {
             let wake = wake.clone();
             let body: Box<dyn FnOnce() + Send> = match kind {
                 Kind::PipeReader => {
-                    let (mut reader, writer) = std::io::pipe().expect("pipe");
+                    let (mut reader, mut writer) = std::io::pipe().expect("pipe");
                     w.pipe_inode = inode(reader.as_raw_fd());
-                    w.pipe_writer = Some(writer);
+                    w.inodes.insert(kind, w.pipe_inode);
+                    w.wakers.push(Box::new(move || {
+                        let _ = writer.write_all(b"x");
+                    }));
                     Box::new(move || {
                         let mut byte = [0u8; 1];
                         let _ = reader.read(&mut byte);
@@ -101,10 +137,18 @@ impl Workload {
                         std::thread::sleep(Duration::from_secs(1));
                     }
                 }),
-                Kind::Spinner => Box::new(move || {
-                    let mut n = 0u64;
+                Kind::Spinner => Box::new(move || spin(&stop)),
+                Kind::Writer => Box::new(move || {
+                    let mut null = std::fs::File::create("/dev/null").expect("/dev/null");
+                    let chunk = vec![0u8; (WRITE_RATE / 100) as usize];
+                    let start = Instant::now();
+                    let mut n = 0u32;
                     while !stop.load(Ordering::Relaxed) {
-                        n = std::hint::black_box(n.wrapping_add(1));
+                        let _ = null.write_all(&chunk);
+                        n += 1;
+                        // On a schedule, so that late wakeups do not lower the rate.
+                        let next = start + Duration::from_millis(10) * n;
+                        std::thread::sleep(next.saturating_duration_since(Instant::now()));
                     }
                 }),
                 Kind::FutexWaiter => Box::new(move || {
@@ -117,7 +161,55 @@ impl Workload {
                 Kind::Acceptor => {
                     let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
                     w.socket_inode = inode(listener.as_raw_fd());
-                    w.listen_addr = Some(listener.local_addr().unwrap());
+                    w.inodes.insert(kind, w.socket_inode);
+                    let addr = listener.local_addr().unwrap();
+                    w.acceptor_addr = Some(addr);
+                    w.wakers.push(Box::new(move || {
+                        let _ = TcpStream::connect(addr);
+                    }));
+                    Box::new(move || {
+                        let _ = listener.accept();
+                    })
+                }
+                Kind::PeerReader => {
+                    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+                    let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                    let (server, _) = listener.accept().unwrap();
+                    w.peer_server = Some(listener.local_addr().unwrap());
+                    w.inodes.insert(kind, inode(client.as_raw_fd()));
+                    w.wakers.push(Box::new(move || {
+                        let _ = server.shutdown(std::net::Shutdown::Both);
+                        drop(listener);
+                    }));
+                    Box::new(move || {
+                        let mut byte = [0u8; 1];
+                        let _ = client.read(&mut byte);
+                    })
+                }
+                Kind::UdpReader => {
+                    let socket = UdpSocket::bind("127.0.0.1:0").expect("udp");
+                    let addr = socket.local_addr().unwrap();
+                    w.udp_addr = Some(addr);
+                    w.inodes.insert(kind, inode(socket.as_raw_fd()));
+                    w.wakers.push(Box::new(move || {
+                        if let Ok(s) = UdpSocket::bind("127.0.0.1:0") {
+                            let _ = s.send_to(b"x", addr);
+                        }
+                    }));
+                    Box::new(move || {
+                        let _ = socket.recv(&mut [0u8; 1]);
+                    })
+                }
+                Kind::UnixAcceptor => {
+                    let dir = crate::util::TempDir::new(tag);
+                    let path = dir.0.join("app.sock");
+                    let listener = UnixListener::bind(&path).expect("unix listener");
+                    w.inodes.insert(kind, inode(listener.as_raw_fd()));
+                    w.unix_path = Some(path.clone());
+                    w._unix_dir = Some(dir);
+                    w.wakers.push(Box::new(move || {
+                        let _ = UnixStream::connect(&path);
+                    }));
                     Box::new(move || {
                         let _ = listener.accept();
                     })
@@ -136,8 +228,9 @@ impl Workload {
                 .recv_timeout(Duration::from_secs(10))
                 .expect("thread started");
             w.tids.insert(kind, tid);
+            w.all.push((kind, tid));
         }
-        for (&kind, &tid) in &w.tids {
+        for &(kind, tid) in &w.all {
             wait_for_state(tid, kind.settled());
         }
         // Give blocked threads a moment to be fully inside their syscalls.
@@ -158,11 +251,8 @@ impl Workload {
 impl Drop for Workload {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(mut w) = self.pipe_writer.take() {
-            let _ = w.write_all(b"x");
-        }
-        if let Some(addr) = self.listen_addr {
-            let _ = TcpStream::connect(addr);
+        for wake in self.wakers.drain(..) {
+            wake();
         }
         {
             let (lock, cvar) = &*self.wake;
@@ -172,6 +262,13 @@ impl Drop for Workload {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+fn spin(stop: &AtomicBool) {
+    let mut n = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        n = std::hint::black_box(n.wrapping_add(1));
     }
 }
 

@@ -1,6 +1,8 @@
 //! The arithmetic of CPU windows: what a counter's growth since a thread's last pass is as a
 //! percentage of the time between, and, with no window, the lifetime averages ps shows.
 
+use crate::parse::io::Io;
+
 /// The counters read in a thread's last pass, which start its next window.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mark {
@@ -10,6 +12,8 @@ pub struct Mark {
     pub wait_ns: Option<u64>,
     /// Voluntary and involuntary context switches.
     pub switches: Option<(u64, u64)>,
+    /// The IO counters, and when they were read (CLOCK_MONOTONIC ns).
+    pub io: Option<(u64, Io)>,
 }
 
 impl Mark {

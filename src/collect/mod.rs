@@ -4,16 +4,18 @@
 //! A pass reads `stat` of every thread (one `pread` on a kept fd, or openat+read+close), and
 //! only for the threads that will be shown the files their columns need: `schedstat`,
 //! `status`, `syscall` (the costliest: the kernel waits for the thread to be off CPU),
-//! `wchan`, `stack`, the fd link. Per process it reads `cgroup` and the container's
-//! `/etc/passwd` once, when asked for.
+//! `wchan`, `stack`, `io`, the fd link and the socket tables. Per process it reads `cgroup`
+//! and the container's `/etc/passwd` once, when asked for.
 //!
 //! Its rooms: [`table`] (the processes and threads, and the descriptor budget), [`reader`]
 //! (the buffers, the path and the counts of what could not be read), [`pass`] (one thread
-//! read into a row) and [`cpu`] (the arithmetic of CPU windows).
+//! read into a row), [`cpu`] (the arithmetic of CPU windows) and [`sockets`] (the socket
+//! tables of each network namespace).
 
 mod cpu;
 mod pass;
 mod reader;
+mod sockets;
 mod table;
 
 use crate::columns::Needs;
@@ -25,6 +27,7 @@ use crate::select::{Selection, Selector};
 use pass::Thread;
 use reader::Reader;
 use rustix::io;
+use sockets::Sockets;
 use table::{ProcessInfo, Table};
 
 /// How the collector reads.
@@ -63,6 +66,7 @@ pub struct Collector {
     opts: Options,
     table: Table,
     reader: Reader,
+    sockets: Sockets,
 }
 
 impl Collector {
@@ -73,6 +77,7 @@ impl Collector {
             selector: Selector::new(opts.selection.clone(), mount.own_pid()),
             table: Table::new(opts.cache_files),
             reader: Reader::default(),
+            sockets: Sockets::default(),
             mount,
             opts,
         }
@@ -113,8 +118,10 @@ impl Collector {
     }
 
     /// Re-lists the selected processes and their threads: new ones are added, those gone
-    /// are dropped with their open files.
+    /// are dropped with their open files. A socket table that lacked a socket (made since it
+    /// was read) is read again when next needed.
     pub fn refresh(&mut self) -> io::Result<()> {
+        self.sockets.forget_missed();
         let root = self.mount.fd();
         self.table
             .relist_processes(&mut self.selector, root, &mut self.reader)?;
@@ -123,7 +130,27 @@ impl Collector {
         Ok(())
     }
 
-    /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show.
+    /// Makes the next pass read the socket tables again, for the states and queues of that
+    /// moment.
+    pub fn forget_sockets(&mut self) {
+        self.sockets.forget();
+    }
+
+    /// A full pass over every thread, whatever its state, reading also what `also` needs:
+    /// a look at all of them beside the passes, whose reads are left out of the counts of
+    /// what could not be read.
+    pub fn probe(&mut self, also: Needs, rows: &mut Rows) {
+        let opts = (self.opts.needs, self.opts.all_states);
+        self.opts.needs = self.opts.needs.union(also);
+        self.opts.all_states = true;
+        let problems = std::mem::take(&mut self.reader.problems);
+        self.pass(Pass::Full, rows);
+        self.reader.problems = problems;
+        (self.opts.needs, self.opts.all_states) = opts;
+    }
+
+    /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show, and its
+    /// tally counts every thread read.
     pub fn pass(&mut self, kind: Pass, rows: &mut Rows) {
         rows.clear();
         // Room for every thread up front, and for a few hundred bytes of text each (a name,
@@ -141,6 +168,7 @@ impl Collector {
             for task in tasks.iter_mut() {
                 let mut thread = Thread {
                     reader: &mut self.reader,
+                    sockets: &mut self.sockets,
                     budget,
                     mount: &self.mount,
                     opts: &self.opts,

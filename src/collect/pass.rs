@@ -6,13 +6,16 @@
 use super::Options;
 use super::cpu::{self, Mark};
 use super::reader::{File, Reader};
+use super::sockets::{Found, Sockets};
 use super::table::{FdBudget, ProcessInfo, Task};
 use crate::clock::monotonic_ns;
 use crate::columns::{Column, Needs};
-use crate::parse::{self, Span, passwd, schedstat, stack, stat, status, syscall};
+use crate::parse::{
+    self, Span, io as io_file, net, passwd, schedstat, stack, stat, status, syscall,
+};
 use crate::problems::Reason;
 use crate::procfs::{self, Mount};
-use crate::row::{Row, Rows, Syscall};
+use crate::row::{Endpoint, Row, Rows, Syscall};
 use crate::syscalls::{self, AT_FDCWD, Arg0};
 use rustix::fd::BorrowedFd;
 use rustix::io::{self, Errno};
@@ -20,6 +23,7 @@ use rustix::io::{self, Errno};
 /// A thread being read, with what reading it takes.
 pub struct Thread<'a> {
     pub reader: &'a mut Reader,
+    pub sockets: &'a mut Sockets,
     pub budget: &'a mut FdBudget,
     pub mount: &'a Mount,
     pub opts: &'a Options,
@@ -42,6 +46,14 @@ const STATUS_COLUMNS: [(Needs, Column); 4] = [
     (Needs::IVCSW, Column::Ivcsw),
     (Needs::NSPID, Column::Nspid),
     (Needs::USER, Column::User),
+];
+
+/// The columns read from a thread's `io`.
+const IO_COLUMNS: [(Needs, Column); 4] = [
+    (Needs::RCHAR, Column::Rchar),
+    (Needs::WCHAR, Column::Wchar),
+    (Needs::RBYTES, Column::Rbytes),
+    (Needs::WBYTES, Column::Wbytes),
 ];
 
 impl Thread<'_> {
@@ -78,6 +90,14 @@ impl Thread<'_> {
                 Err(_) => {}
             }
         }
+        if needs.has(Needs::IO) {
+            let now = monotonic_ns();
+            match self.read(File::Io).map(io_file::parse) {
+                Ok(io) => self.task.last.io = io.map(|io| (now, io)),
+                Err(e) if procfs::is_gone(e) => self.task.gone = true,
+                Err(_) => {}
+            }
+        }
     }
 
     /// Reads the thread's row; `None` when it is gone or not to be shown.
@@ -92,7 +112,9 @@ impl Thread<'_> {
             }
         };
         // The state alone decides whether the thread is shown: parse the rest only then.
-        let shown = match stat::state(buf) {
+        let state = stat::state(buf);
+        rows.tally.add(state.unwrap_or(b'?'));
+        let shown = match state {
             Some(state) => all_states || matches!(state, b'R' | b'D'),
             None => true,
         };
@@ -124,6 +146,7 @@ impl Thread<'_> {
             cputime_ns: None,
             pcpu: None,
             runq: None,
+            wait_ns: None,
             vcsw: None,
             ivcsw: None,
             nspid: None,
@@ -132,6 +155,9 @@ impl Thread<'_> {
             wchan: None,
             syscall: Syscall::Unknown,
             filename: None,
+            endpoint: Endpoint::Unknown,
+            io: None,
+            io_total: None,
             kstack: None,
         };
         let needs = self.opts.needs;
@@ -149,6 +175,9 @@ impl Thread<'_> {
         }
         if needs.has(Needs::STACK) {
             self.read_stack(&mut row, rows).ok()?;
+        }
+        if needs.has(Needs::IO) {
+            self.read_io(&mut row).ok()?;
         }
         Some(row)
     }
@@ -232,6 +261,7 @@ impl Thread<'_> {
                 problems.failed(Column::Pcpu, Reason::NoUptime);
             }
         }
+        row.wait_ns = wait;
         if needs.has(Needs::RUNQ) {
             row.runq = last
                 .window(now, wait, last.wait_ns)
@@ -324,9 +354,13 @@ impl Thread<'_> {
         if self.opts.needs.has(Needs::FD) {
             self.reader.problems.tried(Column::Filename);
         }
+        if self.opts.needs.has(Needs::ENDPOINT) {
+            self.reader.problems.tried(Column::Endpoint);
+        }
         if row.kernel_thread {
             row.syscall = Syscall::KernelThread;
             row.filename = Some(rows.push_text(b""));
+            row.endpoint = Endpoint::None;
             return Ok(());
         }
         let line = match self.read(File::Syscall) {
@@ -346,7 +380,8 @@ impl Thread<'_> {
         Ok(())
     }
 
-    /// The file behind the syscall's fd argument, as `fd/N` links to it.
+    /// The file behind the syscall's fd argument, as `fd/N` links to it, and the socket it
+    /// is, when asked for.
     fn read_filename(&mut self, row: &mut Row, rows: &mut Rows) {
         let argument = match row.syscall {
             Syscall::Call { nr, args } => syscalls::fd_argument(nr, args[0]),
@@ -354,17 +389,20 @@ impl Thread<'_> {
         };
         let Some((kind, fd)) = argument else {
             row.filename = Some(rows.push_text(b""));
+            row.endpoint = Endpoint::None;
             return;
         };
         if kind == Arg0::Dirfd && fd == AT_FDCWD {
             row.filename = Some(rows.push_text(b"(cwd)"));
+            row.endpoint = Endpoint::None;
             return;
         }
         if fd < 0 {
             return;
         }
-        match self.reader.link(self.dir, self.task.tid, b"fd", Some(fd)) {
+        let socket = match self.reader.link(self.dir, self.task.tid, b"fd", Some(fd)) {
             Ok(target) => {
+                let socket = net::socket_inode(target);
                 let start = rows.begin_text();
                 let arena = rows.arena_mut();
                 arena.extend_from_slice(target);
@@ -372,14 +410,128 @@ impl Thread<'_> {
                     arena.extend_from_slice(name);
                 }
                 row.filename = Some(rows.end_text(start));
+                socket
             }
             // Closed since the syscall file was read: nothing to show, nothing to report.
-            Err(Errno::NOENT) => {}
-            Err(e) => self
-                .reader
-                .problems
-                .failed(Column::Filename, Reason::from_errno(e)),
+            Err(Errno::NOENT) => return,
+            Err(e) => {
+                let reason = Reason::from_errno(e);
+                self.reader.problems.failed(Column::Filename, reason);
+                if self.opts.needs.has(Needs::ENDPOINT) {
+                    self.reader.problems.failed(Column::Endpoint, reason);
+                }
+                return;
+            }
+        };
+        if self.opts.needs.has(Needs::ENDPOINT) {
+            match socket {
+                Some(inode) => self.read_endpoint(fd, inode, row, rows),
+                None => row.endpoint = Endpoint::None,
+            }
         }
+    }
+
+    /// What the socket tables of the thread's network namespace say of socket `inode`, its
+    /// fd `fd`.
+    fn read_endpoint(&mut self, fd: i32, inode: u64, row: &mut Row, rows: &mut Rows) {
+        let (dir, tid) = (self.dir, self.task.tid);
+        let ns = match self.info.net_ns {
+            Some(ns) => ns,
+            None => {
+                let id = self
+                    .reader
+                    .link(dir, tid, b"ns/net", None)
+                    .ok()
+                    .and_then(net::namespace_id);
+                self.info.net_ns = Some(id);
+                id
+            }
+        };
+        // Without the namespace's id, the process's tables are its own.
+        let ns = ns.unwrap_or(1 << 63 | u64::from(self.pid));
+        let family = self.sockets.family(dir, tid, fd);
+        row.endpoint = match self.sockets.lookup(dir, tid, ns, inode, family) {
+            Ok(Found::Inet {
+                proto,
+                socket,
+                accepted,
+            }) => Endpoint::Inet {
+                proto,
+                socket,
+                accepted,
+            },
+            Ok(Found::Unix {
+                path,
+                inode,
+                state,
+                listening,
+            }) => Endpoint::Unix {
+                path: rows.push_text(path),
+                inode,
+                state,
+                listening,
+            },
+            Ok(Found::Nowhere) => Endpoint::None,
+            Err(e) => {
+                let reason = Reason::from_errno(e);
+                self.reader.problems.failed(Column::Endpoint, reason);
+                Endpoint::Unknown
+            }
+        };
+    }
+
+    /// The IO counters: per second over the window since the last pass, or, without one,
+    /// since the thread started: as totals with no window at all (`-i 0`), as an average over
+    /// the thread's life in a run of windows (a thread born in one).
+    #[inline(never)]
+    fn read_io(&mut self, row: &mut Row) -> Result<(), Gone> {
+        let needs = self.opts.needs;
+        let mut wanted = [Column::Rchar; 4];
+        let mut count = 0;
+        for (need, column) in IO_COLUMNS {
+            if needs.has(need) {
+                self.reader.problems.tried(column);
+                wanted[count] = column;
+                count += 1;
+            }
+        }
+        let wanted = &wanted[..count];
+        let now = monotonic_ns();
+        let io = match self.read(File::Io) {
+            Ok(buf) => io_file::parse(buf),
+            Err(e) => return self.missing(wanted, e),
+        };
+        let Some(io) = io else {
+            for &column in wanted {
+                self.reader.problems.failed(column, Reason::Malformed);
+            }
+            return Ok(());
+        };
+        row.io_total = Some(io);
+        row.io = match self.task.last.io {
+            Some((at, before)) if now > at => {
+                Some(io.since(&before).scaled(1_000_000_000, now - at))
+            }
+            _ if !self.opts.cache_files => Some(io),
+            _ => {
+                let hz = self.mount.ticks_per_sec();
+                let age = self
+                    .mount
+                    .uptime_ns()
+                    .map(|up| cpu::age_ns(up, row.starttime, hz));
+                let life = age
+                    .filter(|&ns| ns > 0)
+                    .map(|ns| io.scaled(1_000_000_000, ns));
+                if life.is_none() {
+                    for &column in wanted {
+                        self.reader.problems.failed(column, Reason::NoUptime);
+                    }
+                }
+                life
+            }
+        };
+        self.task.last.io = Some((now, io));
+        Ok(())
     }
 
     fn read_wchan(&mut self, row: &mut Row, rows: &mut Rows) -> Result<(), Gone> {

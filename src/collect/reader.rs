@@ -18,10 +18,11 @@ pub enum File {
     Syscall,
     Wchan,
     Stack,
+    Io,
 }
 
 /// How many kinds of [`File`] a thread has.
-pub const FILES: usize = 6;
+pub const FILES: usize = 7;
 
 impl File {
     fn name(self) -> &'static [u8] {
@@ -32,6 +33,7 @@ impl File {
             File::Syscall => b"syscall",
             File::Wchan => b"wchan",
             File::Stack => b"stack",
+            File::Io => b"io",
         }
     }
 }

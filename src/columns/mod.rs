@@ -5,9 +5,10 @@
 //! A new column is a variant of [`Column`], an entry of [`ALL`] at the same place, and an arm
 //! of [`render::render`].
 
+mod endpoint;
 mod render;
 
-pub use render::{nid, render, state_words, syscall_name};
+pub use render::{nid, render, render_json, state_words, syscall_name};
 
 /// Which files a set of columns needs read, beyond `stat` (always read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,11 +40,21 @@ impl Needs {
     /// The thread's id in its pid namespace for `nid`, which falls back to the tid where
     /// `status` has no `NSpid`: read like [`Needs::NSPID`], but its absence is no problem.
     pub const NID: Needs = Needs(1 << 16);
+    /// The socket tables of the thread's network namespace, for the socket its syscall's fd
+    /// argument names.
+    pub const ENDPOINT: Needs = Needs(1 << 17);
+    /// The thread's `io`, for the bits below.
+    pub const IO: Needs = Needs(1 << 18);
+    pub const RCHAR: Needs = Needs(1 << 19);
+    pub const WCHAR: Needs = Needs(1 << 20);
+    pub const RBYTES: Needs = Needs(1 << 21);
+    pub const WBYTES: Needs = Needs(1 << 22);
     /// What is measured over a window, and so read in a baseline pass too.
     pub const WINDOWED: Needs = Needs::CPU
         .union(Needs::RUNQ)
         .union(Needs::VCSW)
-        .union(Needs::IVCSW);
+        .union(Needs::IVCSW)
+        .union(Needs::IO);
 
     pub const fn union(self, other: Needs) -> Needs {
         Needs(self.0 | other.0)
@@ -80,6 +91,10 @@ pub enum Column {
     Runq,
     Vcsw,
     Ivcsw,
+    Rchar,
+    Wchar,
+    Rbytes,
+    Wbytes,
     Minflt,
     Majflt,
     Prio,
@@ -89,6 +104,7 @@ pub enum Column {
     Wchan,
     Syscall,
     Filename,
+    Endpoint,
     Kstack,
 }
 
@@ -275,6 +291,42 @@ pub static ALL: &[Info] = &[
         meaning: "involuntary context switches (the thread was preempted) in the -i window; since it started with -i 0",
     },
     Info {
+        column: Column::Rchar,
+        name: "rchar",
+        numeric: true,
+        needs: Needs::IO.union(Needs::RCHAR),
+        source: "io",
+        privilege: PTRACE_READ,
+        meaning: "bytes per second read through read calls (files, sockets, pipes) in the -i window; since the thread started with -i 0",
+    },
+    Info {
+        column: Column::Wchar,
+        name: "wchar",
+        numeric: true,
+        needs: Needs::IO.union(Needs::WCHAR),
+        source: "io",
+        privilege: PTRACE_READ,
+        meaning: "bytes per second written through write calls (files, sockets, pipes) in the -i window; since the thread started with -i 0",
+    },
+    Info {
+        column: Column::Rbytes,
+        name: "rbytes",
+        numeric: true,
+        needs: Needs::IO.union(Needs::RBYTES),
+        source: "io (read_bytes)",
+        privilege: PTRACE_READ,
+        meaning: "bytes per second fetched from storage in the -i window (reads the page cache served are not counted); since the thread started with -i 0",
+    },
+    Info {
+        column: Column::Wbytes,
+        name: "wbytes",
+        numeric: true,
+        needs: Needs::IO.union(Needs::WBYTES),
+        source: "io (write_bytes)",
+        privilege: PTRACE_READ,
+        meaning: "bytes per second the thread caused to be written to storage in the -i window; since the thread started with -i 0",
+    },
+    Info {
         column: Column::Minflt,
         name: "minflt",
         numeric: true,
@@ -354,6 +406,15 @@ pub static ALL: &[Info] = &[
         source: "syscall + fd/N",
         privilege: "ptrace-attach for syscall, ptrace-read for fd/",
         meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; (cwd) for *at calls relative to the working directory",
+    },
+    Info {
+        column: Column::Endpoint,
+        name: "endpoint",
+        numeric: false,
+        needs: Needs::SYSCALL.union(Needs::FD).union(Needs::ENDPOINT),
+        source: "syscall + fd/N + net/tcp, tcp6, udp, udp6, unix",
+        privilege: "ptrace-attach for syscall, ptrace-read for fd/",
+        meaning: "the socket behind the syscall's fd argument, from the socket tables of the thread's network namespace: tcp 10.0.0.5:43512->10.0.3.7:5432 ESTABLISHED (rx=N tx=N when queued), tcp6 [::]:8080 LISTEN, udp 0.0.0.0:53, unix /run/app.sock",
     },
     Info {
         column: Column::Kstack,

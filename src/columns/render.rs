@@ -1,7 +1,7 @@
 //! How each column's value is written from a [`Row`]: numbers raw, text from the rows' arena,
 //! the syscall by name, the kernel stack outermost first.
 
-use super::Column;
+use super::{Column, endpoint};
 use crate::output::Kind;
 use crate::output::number::{push_hex, push_int, push_tenths};
 use crate::parse::{Span, stack};
@@ -51,6 +51,10 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         Column::Runq => tenths(out, row.runq),
         Column::Vcsw => number(out, row.vcsw),
         Column::Ivcsw => number(out, row.ivcsw),
+        Column::Rchar => number(out, row.io.map(|io| io.rchar)),
+        Column::Wchar => number(out, row.io.map(|io| io.wchar)),
+        Column::Rbytes => number(out, row.io.map(|io| io.read_bytes)),
+        Column::Wbytes => number(out, row.io.map(|io| io.write_bytes)),
         Column::Minflt => number(out, Some(row.minflt)),
         Column::Majflt => number(out, Some(row.majflt)),
         Column::Prio => number(out, Some(row.priority)),
@@ -60,6 +64,7 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         Column::Wchan => text(row.wchan, out),
         Column::Syscall => syscall_name(row.syscall, out),
         Column::Filename => text(row.filename, out),
+        Column::Endpoint => endpoint::text(row.endpoint, rows, out),
         Column::Kstack => match row.kstack {
             Some(s) => {
                 push_kstack(out, rows.text(s));
@@ -67,6 +72,14 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
             }
             None => Kind::Missing,
         },
+    }
+}
+
+/// As [`render`], for JSON: the endpoint is an object ([`Kind::Json`]).
+pub fn render_json(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind {
+    match column {
+        Column::Endpoint => endpoint::json(row.endpoint, rows, out),
+        _ => render(column, row, rows, out),
     }
 }
 

@@ -23,6 +23,7 @@ const NEEDS: Needs = Needs::CPU
     .union(Needs::CPUTIME)
     .union(Needs::SYSCALL)
     .union(Needs::FD)
+    .union(Needs::ENDPOINT)
     .union(Needs::WCHAN)
     .union(Needs::STACK)
     .union(Needs::PCOMM)
@@ -217,11 +218,13 @@ fn write_thread_text(
     for (label, column) in [
         (&b"syscall"[..], Column::Syscall),
         (b"file", Column::Filename),
+        (b"socket", Column::Endpoint),
         (b"wchan", Column::Wchan),
     ] {
         cell.clear();
         let kind = columns::render(column, t, rows, cell);
-        if column == Column::Filename && (kind == Kind::Missing || cell.is_empty()) {
+        let optional = matches!(column, Column::Filename | Column::Endpoint);
+        if optional && (kind == Kind::Missing || cell.is_empty()) {
             continue;
         }
         out.extend_from_slice(b"    ");
@@ -250,7 +253,7 @@ fn write_thread_text(
 
 /// The keys of a thread's JSON line after `type` and `pid`, `description` (the state in
 /// words) following `state`, and `java` last with `--java`.
-const JSON_COLUMNS: [Column; 10] = [
+const JSON_COLUMNS: [Column; 11] = [
     Column::Tid,
     Column::Nid,
     Column::Comm,
@@ -259,6 +262,7 @@ const JSON_COLUMNS: [Column; 10] = [
     Column::Cputime,
     Column::Syscall,
     Column::Filename,
+    Column::Endpoint,
     Column::Wchan,
     Column::Kstack,
 ];
@@ -314,7 +318,7 @@ fn write_json(
                 ),
                 _ => {
                     cell.clear();
-                    let kind = columns::render(column, t, rows, &mut cell);
+                    let kind = columns::render_json(column, t, rows, &mut cell);
                     line.cell(column.name(), kind, &cell)
                 }
             };

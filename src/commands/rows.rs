@@ -50,8 +50,12 @@ impl RowWriter {
     ) -> Result<(), Error> {
         let shift = usize::from(self.timed);
         let columns = &self.columns;
+        let render = match self.format {
+            Format::Json => columns::render_json,
+            _ => columns::render,
+        };
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
-            Some(c) => columns::render(columns[c], row, rows, buf),
+            Some(c) => render(columns[c], row, rows, buf),
             None => {
                 buf.extend_from_slice(time);
                 Kind::Text

@@ -52,12 +52,12 @@ impl<'a> JsonLine<'a> {
         }
     }
 
-    /// A rendered cell: `null` when missing, raw when a number, a string otherwise.
+    /// A rendered cell: `null` when missing, raw when a number or JSON, a string otherwise.
     pub fn cell(&mut self, key: &str, kind: Kind, value: &[u8]) -> &mut Self {
         let out = self.key(key);
         match kind {
             Kind::Missing => out.extend_from_slice(b"null"),
-            Kind::Number => out.extend_from_slice(value),
+            Kind::Number | Kind::Json => out.extend_from_slice(value),
             Kind::Text => escape::json(out, value),
         }
         self

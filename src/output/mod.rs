@@ -18,6 +18,9 @@ pub enum Kind {
     Missing,
     Number,
     Text,
+    /// A JSON value, written as it is in JSON (the endpoint's object); never made for a table
+    /// or CSV.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,7 +321,7 @@ impl Grid {
         match cell.kind {
             Kind::Missing => out.push(b'-'),
             Kind::Number => out.extend_from_slice(self.raw(cell)),
-            Kind::Text => escape::text(out, self.raw(cell)),
+            Kind::Text | Kind::Json => escape::text(out, self.raw(cell)),
         }
     }
 
@@ -411,7 +414,7 @@ fn csv_cell(out: &mut Vec<u8>, i: usize, kind: Kind, raw: &[u8]) {
     match kind {
         Kind::Missing => out.push(b'-'),
         Kind::Number => out.extend_from_slice(raw),
-        Kind::Text => escape::csv(out, raw),
+        Kind::Text | Kind::Json => escape::csv(out, raw),
     }
 }
 
