@@ -86,7 +86,8 @@ fn v1_without_a_v2_mount_has_no_pressure() {
     util::assert_same(
         "cgroup /process_api/b76c2d7d84b9e855e816f616173eb698 (v1)\n  \
          cpu at /: no limit\n  \
-         memory: 700.7 MiB, no limit, OOM kills 0\n\n  \
+         memory: 700.7 MiB, no limit, OOM kills 0\n\n\
+         threads: 2 (S 2)\n  \
          tid\n27703\n27705\n",
         &out.stdout,
         "pure v1",

@@ -266,8 +266,8 @@ fn watch_takes_timestamped_snapshots() {
         table.stdout
     );
     assert!(
-        table.stdout.contains("\n\ntime "),
-        "a blank line between snapshots"
+        table.stdout.contains("\n\nthreads: "),
+        "a blank line between snapshots, each headed by its tally"
     );
     let csv = run(&[
         "watch",

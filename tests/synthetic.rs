@@ -119,7 +119,8 @@ fn syscall_and_filename_edge_cases() {
     );
     assert_eq!(
         out.stderr,
-        "syscall: not readable for 1 of 8 threads (unexpected file format)\n\
+        "threads: 8 (D 8)\n\
+         syscall: not readable for 1 of 8 threads (unexpected file format)\n\
          kstack: not readable for 8 of 8 threads (this kernel does not provide the file)\n",
         "one line per column, in column order"
     );
@@ -141,7 +142,7 @@ fn threads_whose_files_vanish_are_dropped_silently() {
         "tid,comm",
     ])
     .ok();
-    assert_eq!(out.stdout, "tid comm\n600 alive\n");
+    assert_eq!(out.stdout, "threads: 1 (R 1)\ntid comm\n600 alive\n");
     assert_eq!(out.stderr, "");
 }
 
@@ -171,7 +172,7 @@ fn a_stack_larger_than_the_buffer_and_fds_above_65535() {
         "tid,syscall,filename,kstack",
     ])
     .ok();
-    let rows = out.json();
+    let rows = out.rows();
     let kstack = rows[0]["kstack"].as_str().unwrap();
     assert_eq!(kstack.matches("()").count(), 400);
     assert!(kstack.starts_with("deep_function_number_399()->"));
@@ -215,7 +216,9 @@ fn a_copied_tree_self_process_dirs_without_task_and_threads_without_stat() {
     );
     assert_eq!(
         out.stderr,
-        "stat: not readable for 1 of 3 threads (this kernel does not provide the file)\n"
+        "threads: 2 (R 1, D 1)\n\
+         stat: not readable for 1 of 3 threads (this kernel does not provide the file)\n",
+        "the thread without stat is not counted"
     );
 }
 
@@ -242,7 +245,7 @@ fn without_uptime_the_footer_says_why_pcpu_is_missing() {
     assert_eq!(
         out.stderr,
         format!(
-            "pcpu: not readable for 1 of 1 threads {why}\nrunq: not readable for 1 of 1 threads {why}\n"
+            "threads: 1 (D 1)\npcpu: not readable for 1 of 1 threads {why}\nrunq: not readable for 1 of 1 threads {why}\n"
         )
     );
     // The dump's header leaves out the process's age.

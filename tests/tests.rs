@@ -15,6 +15,7 @@ mod live;
 mod longrun;
 mod sample;
 mod synthetic;
+mod triage;
 mod unprivileged;
 mod util;
 mod workload;

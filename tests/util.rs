@@ -74,11 +74,15 @@ impl Run {
         all
     }
 
-    /// A snap table without the cgroup blocks above it.
+    /// A snap table without the cgroup blocks and the tally of states above it.
     pub fn table(&self) -> &str {
-        match self.stdout.starts_with("cgroup ") {
+        let table = match self.stdout.starts_with("cgroup ") {
             true => self.stdout.split_once("\n\n").map_or("", |(_, t)| t),
             false => &self.stdout,
+        };
+        match table.starts_with("threads: ") {
+            true => table.split_once('\n').map_or("", |(_, t)| t),
+            false => table,
         }
     }
 }

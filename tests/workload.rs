@@ -1,8 +1,8 @@
 //! Real threads in known states, in the test process itself: blocked in read(2) on a pipe,
-//! sleeping, spinning, waiting on a futex, blocked in
-//! accept(2) on a TCP and on a unix listener, reading a TCP connection whose server never
-//! answers, receiving on a UDP socket, writing at a known rate, and in uninterruptible sleep
-//! (D) as the parent of a CLONE_VFORK child. Each reports its tid and waits in its state until
+//! sleeping, spinning, waiting on a futex, blocked in accept(2) on a TCP and on a unix
+//! listener, reading a TCP connection whose server never answers, receiving on a UDP socket,
+//! writing at a known rate, and in uninterruptible sleep (D) as the parent of a CLONE_VFORK
+//! child. Each reports its tid and waits in its state until
 //! the workload is dropped.
 
 use std::collections::HashMap;

@@ -108,6 +108,11 @@ pub struct Args {
     pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
+    /// The column rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
+    pub sort: Option<Column>,
+    pub top: Option<usize>,
+    /// dump: threads alike printed once.
+    pub collapse: bool,
 }
 
 /// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
@@ -276,6 +281,9 @@ fn check(g: Given) -> Result<Args, Error> {
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
+        sort: g.sort.or(g.top.map(|_| Column::Pcpu)),
+        top: g.top,
+        collapse: g.collapse,
     })
 }
 
@@ -405,6 +413,23 @@ mod tests {
         assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
         assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
         assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
+    }
+
+    #[test]
+    fn sort_top_collapse_wide() {
+        let a = args("--top 3");
+        assert_eq!((a.sort, a.top), (Some(Column::Pcpu), Some(3)));
+        let a = args("watch --sort comm --top 2");
+        assert_eq!((a.sort, a.top), (Some(Column::Comm), Some(2)));
+        assert_eq!(args("--sort runq").top, None);
+        let d = args("dump -p 1 --collapse --top 5 --java");
+        assert!(d.collapse && d.java.is_some() && d.top == Some(5));
+        assert!(!args("").collapse);
+        assert!(usage("--top 0").contains("not a number of threads"));
+        assert!(usage("--top x").contains("not a number of threads"));
+        assert!(usage("--sort pcup").contains("did you mean 'pcpu'?"));
+        assert!(usage("--collapse").contains("--collapse does not apply to 'snap'"));
+        assert!(usage("sample --top 3").contains("--top does not apply to 'sample'"));
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct Given {
     pub sys_root: Option<PathBuf>,
     pub java: bool,
     pub java_timeout: Option<f64>,
+    pub sort: Option<Column>,
+    pub top: Option<usize>,
+    pub collapse: bool,
     /// `--help` or `--version`: print, and do nothing else.
     pub print: Option<Print>,
     /// The options seen, to check they apply to the command.
@@ -323,6 +326,56 @@ pub static OPTIONS: &[Opt] = &[
         help: &[(EVERY, "how long to wait for the JVM, default 5")],
         set: |g, v| {
             g.java_timeout = Some(v.seconds()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "sort",
+        value: "COL",
+        commands: SNAP | DUMP | WATCH,
+        help: &[(
+            EVERY,
+            "order the threads by this column: numbers from the highest,\ntext from A",
+        )],
+        set: |g, v| {
+            g.sort = Some(column(v.text()?)?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "top",
+        value: "N",
+        commands: SNAP | DUMP | WATCH,
+        help: &[(
+            EVERY,
+            "only the first N threads after sorting (by pcpu without --sort)",
+        )],
+        set: |g, v| {
+            let text = v.text()?;
+            match text.parse::<usize>() {
+                Ok(n) if n > 0 => g.top = Some(n),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--top: '{text}' is not a number of threads (a positive number)"
+                    )));
+                }
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "collapse",
+        value: "",
+        commands: DUMP,
+        help: &[(
+            EVERY,
+            "print threads alike (state, syscall, file, wchan, stack) once",
+        )],
+        set: |g, _| {
+            g.collapse = true;
             Ok(())
         },
     },

@@ -3,7 +3,9 @@
 //! JVM's own dump already (see [`java_dump`]). Each process is headed by what its cgroup
 //! says.
 
+use super::collapse;
 use super::java_dump::{self, Merged};
+use super::order::Order;
 use super::{print_problems, relist, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
@@ -17,6 +19,7 @@ use crate::output::{Format, Kind, Out, escape};
 use crate::parse::jstack;
 use crate::procfs::Mount;
 use crate::row::{Row, Rows};
+use crate::tally::Tally;
 
 /// What a dump shows of each thread.
 const NEEDS: Needs = Needs::CPU
@@ -68,6 +71,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     cgroups.finish();
     let (now, _) = clock::now();
 
+    // The threads shown, in order; then in pid order, each process's in that order.
+    let mut shown = Order::new(args.sort, args.top).of(&rows).to_vec();
+    shown.sort_by_key(|&i| rows.rows[i].pid);
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;
@@ -76,31 +82,54 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             .take_while(|r| r.pid == pid)
             .count();
         let threads = &rows.rows[first..first + count];
+        let picked: Vec<usize> = shown
+            .iter()
+            .filter(|&&i| (first..first + count).contains(&i))
+            .map(|&i| i - first)
+            .collect();
+        first += count;
+        if picked.is_empty() {
+            continue;
+        }
         let java = Merged::of(&jvms, threads, &rows);
         let process = Process {
             cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
             java: java.as_ref(),
             ..Process::of(threads, collector.mount())
         };
+        let shown = Shown {
+            threads,
+            picked: &picked,
+            collapse: args.collapse,
+        };
         match args.format {
             Format::Json => {
                 let asked = args.java.is_some();
-                write_json(&mut out.buf, &process, threads, &rows, now, asked);
+                write_json(&mut out.buf, &process, &shown, &rows, now, asked);
             }
-            _ => write_text(out, &process, threads, &rows, now)?,
+            _ => write_text(out, &process, &shown, &rows, now)?,
         }
         out.maybe_flush()?;
-        first += count;
     }
     out.flush()?;
     print_problems(&collector, "threads");
     Ok(())
 }
 
+/// A process's threads, and those of them shown, in the order shown.
+pub struct Shown<'r> {
+    pub threads: &'r [Row],
+    /// Indices into `threads`.
+    pub picked: &'r [usize],
+    pub collapse: bool,
+}
+
 /// The header facts of one process, what its cgroup says and the JVM's view of it.
 struct Process<'r> {
     leader: &'r Row,
     threads: usize,
+    /// Its threads by state.
+    tally: Tally,
     /// Seconds since the process started.
     uptime: Option<u64>,
     /// The cgroup window and the process's group in it.
@@ -118,9 +147,14 @@ impl<'r> Process<'r> {
         let uptime = mount
             .uptime_ns()
             .map(|up| (up / 1_000_000_000).saturating_sub(leader.starttime / hz));
+        let mut tally = Tally::default();
+        for t in threads {
+            tally.add(t.state);
+        }
         Process {
             leader,
             threads: threads.len(),
+            tally,
             uptime,
             cgroup: None,
             java: None,
@@ -132,7 +166,7 @@ impl<'r> Process<'r> {
 fn write_text(
     o: &mut Out,
     p: &Process<'_>,
-    threads: &[Row],
+    shown: &Shown<'_>,
     rows: &Rows,
     now: i64,
 ) -> Result<(), Error> {
@@ -160,6 +194,8 @@ fn write_text(
         None => out.push(b'-'),
     }
     out.push(b'\n');
+    p.tally.write_text(out);
+    out.push(b'\n');
     if let Some((cgroups, g)) = p.cgroup {
         cgroups.write_text(g, out);
     }
@@ -168,10 +204,14 @@ fn write_text(
         java.write_header_text(out);
     }
     let mut cell = Vec::new();
-    for (i, t) in threads.iter().enumerate() {
-        let java_thread = java.and_then(|j| j.thread(i));
-        write_thread_text(&mut o.buf, t, java_thread, rows, &mut cell);
-        o.maybe_flush()?;
+    if shown.collapse {
+        collapse::write_text(o, shown, java, rows)?;
+    } else {
+        for &i in shown.picked {
+            let java_thread = java.and_then(|j| j.thread(i));
+            write_thread_text(&mut o.buf, &shown.threads[i], java_thread, rows, &mut cell);
+            o.maybe_flush()?;
+        }
     }
     if let Some(java) = java {
         for t in java.unclaimed() {
@@ -184,7 +224,7 @@ fn write_text(
 }
 
 /// One thread's entry: its first line, the JVM's view of it, then the OS view.
-fn write_thread_text(
+pub fn write_thread_text(
     out: &mut Vec<u8>,
     t: &Row,
     java_thread: Option<&jstack::Thread<'_>>,
@@ -270,7 +310,7 @@ const JSON_COLUMNS: [Column; 11] = [
 fn write_json(
     out: &mut Vec<u8>,
     p: &Process<'_>,
-    threads: &[Row],
+    shown: &Shown<'_>,
     rows: &Rows,
     now: i64,
     asked: bool,
@@ -283,9 +323,9 @@ fn write_json(
         .text("time", &time)
         .number("pid", p.leader.pid)
         .text_or_null("comm", p.leader.pcomm.map(|s| rows.text(s)))
-        .text_or_null("cmdline", p.leader.cmdline.map(|s| rows.text(s)))
-        .number("threads", p.threads)
-        .number_or_null("uptime", p.uptime);
+        .text_or_null("cmdline", p.leader.cmdline.map(|s| rows.text(s)));
+    p.tally.write_json(&mut line);
+    line.number_or_null("uptime", p.uptime);
     match p.cgroup {
         Some((cgroups, g)) => {
             let mut object = line.object("cgroup");
@@ -304,8 +344,12 @@ fn write_json(
         None => {}
     }
     line.end();
+    if shown.collapse {
+        collapse::write_json(out, shown, java, asked, rows);
+    }
     let mut cell = Vec::new();
-    for (i, t) in threads.iter().enumerate() {
+    for &i in shown.picked.iter().filter(|_| !shown.collapse) {
+        let t = &shown.threads[i];
         let mut line = JsonLine::new(out);
         line.text("type", b"thread").number("pid", t.pid);
         for column in JSON_COLUMNS {

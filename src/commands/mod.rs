@@ -2,9 +2,11 @@
 //! checking that the selection matched, the cgroup blocks, rows as snap and watch write them,
 //! and the footer of what could not be read.
 
+mod collapse;
 pub mod columns;
 pub mod dump;
 pub mod java_dump;
+mod order;
 pub mod report;
 mod rows;
 pub mod sample;
@@ -100,7 +102,9 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
         .as_deref()
         .map(|path| Saver::open(path, &args.columns))
         .transpose()?;
-    let mut needs = needs_of(&args.columns).union(also);
+    let mut needs = needs_of(&args.columns)
+        .union(needs_of(args.sort.as_slice()))
+        .union(also);
     if let Some(s) = &saver {
         needs = needs.union(needs_of(s.columns()));
     }

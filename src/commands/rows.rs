@@ -1,8 +1,11 @@
-//! Rows written as they are shown by snap and watch: a table through a [`Grid`] for its column
-//! widths, CSV and JSON streamed out in chunks, each row led by a time when asked.
+//! Rows written as they are shown by snap and watch: the tally of their threads' states, then
+//! a table through a [`Grid`] for its column widths, CSV and JSON streamed out in chunks, each
+//! row led by a time when asked, in the order and number `--sort` and `--top` say.
 
+use super::order::Order;
 use crate::columns::{self, Column};
 use crate::error::Error;
+use crate::output::json::JsonLine;
 use crate::output::{Field, Format, Grid, Kind, Out, Stream};
 use crate::row::Rows;
 
@@ -14,6 +17,10 @@ pub struct RowWriter {
     timed: bool,
     grid: Grid,
     stream: Stream,
+    order: Order,
+    /// The tally goes before the rows: above a table, on stderr for CSV, a summary line in
+    /// JSON.
+    tally: bool,
 }
 
 impl RowWriter {
@@ -37,7 +44,21 @@ impl RowWriter {
             timed,
             grid: Grid::new(fields.clone()),
             stream: Stream::new(fields, format),
+            order: Order::new(None, None),
+            tally: false,
         }
+    }
+
+    /// Shows the rows in the order of `sort`, the first `top` of them.
+    pub fn shown(mut self, sort: Option<Column>, top: Option<usize>) -> RowWriter {
+        self.order = Order::new(sort, top);
+        self
+    }
+
+    /// Writes the tally of the threads' states before the rows, or not.
+    pub fn tally(mut self, tally: bool) -> RowWriter {
+        self.tally = tally;
+        self
     }
 
     /// Writes `rows` (with `time` first when timed); `header` adds the table or CSV header.
@@ -61,11 +82,35 @@ impl RowWriter {
                 Kind::Text
             }
         };
+        if self.tally {
+            match self.format {
+                Format::Table => {
+                    rows.tally.write_text(&mut out.buf);
+                    out.buf.push(b'\n');
+                }
+                Format::Csv => {
+                    let mut line = Vec::new();
+                    rows.tally.write_text(&mut line);
+                    line.push(b'\n');
+                    crate::output::stderr(&line);
+                }
+                Format::Json => {
+                    let mut line = JsonLine::new(&mut out.buf);
+                    line.text("type", b"summary");
+                    if self.timed {
+                        line.text("time", time);
+                    }
+                    rows.tally.write_json(&mut line);
+                    line.end();
+                }
+            }
+        }
+        let order = self.order.of(rows);
         if self.format == Format::Table {
             self.grid.clear();
-            for row in &rows.rows {
+            for &r in order {
                 for i in 0..columns.len() + shift {
-                    self.grid.push(|buf| cell(i, row, buf));
+                    self.grid.push(|buf| cell(i, &rows.rows[r], buf));
                 }
             }
             self.grid.write(Format::Table, header, &mut out.buf);
@@ -74,8 +119,9 @@ impl RowWriter {
         if header {
             self.stream.header(&mut out.buf);
         }
-        for row in &rows.rows {
-            self.stream.row(&mut out.buf, |i, buf| cell(i, row, buf));
+        for &r in order {
+            self.stream
+                .row(&mut out.buf, |i, buf| cell(i, &rows.rows[r], buf));
             out.maybe_flush()?;
         }
         Ok(())

@@ -12,7 +12,9 @@ use crate::output::{Format, Out};
 use crate::row::Rows;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let needs = columns::needs(&args.columns).union(Needs::CGROUP);
+    let needs = columns::needs(&args.columns)
+        .union(columns::needs(args.sort.as_slice()))
+        .union(Needs::CGROUP);
     let mut collector = start(
         &args.proc_root,
         Options {
@@ -37,7 +39,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     cgroups.finish();
 
     write_cgroups(&cgroups, &rows.rows, args.format, out);
-    RowWriter::new(&args.columns, args.format, false).write(out, &rows, b"", true)?;
+    RowWriter::new(&args.columns, args.format, false)
+        .shown(args.sort, args.top)
+        .tally(true)
+        .write(out, &rows, b"", true)?;
     out.flush()?;
     if rows.rows.is_empty() && !args.all && args.format == Format::Table {
         crate::output::warn("no thread is running or in uninterruptible sleep (-a shows them all)");

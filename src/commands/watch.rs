@@ -21,7 +21,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     } else {
         args.format
     };
-    let mut writer = RowWriter::new(&args.columns, format, true);
+    let mut writer = RowWriter::new(&args.columns, format, true)
+        .shown(args.sort, args.top)
+        .tally(hourly.is_none());
     let mut rows = Rows::default();
     let mut time = Vec::new();
     let period = (args.interval * 1e9) as u64;
@@ -43,6 +45,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         // After an overrun, the next snapshot is the next slot still ahead.
         slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
         relist(&mut collector)?;
+        collector.forget_sockets();
         collector.pass(Pass::Full, &mut rows);
         pass += 1;
         let (secs, nanos) = clock::now();

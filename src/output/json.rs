@@ -77,6 +77,20 @@ impl<'a> JsonLine<'a> {
         self
     }
 
+    /// An array of numbers.
+    pub fn numbers(&mut self, key: &str, values: impl Iterator<Item = u64>) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, v) in values.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            super::number::push_int(out, v);
+        }
+        out.push(b']');
+        self
+    }
+
     pub fn boolean(&mut self, key: &str, value: bool) -> &mut Self {
         let text: &[u8] = if value { b"true" } else { b"false" };
         self.key(key).extend_from_slice(text);

@@ -1,0 +1,155 @@
+//! `--sort COL` and `--top N`: which rows are shown, in which order. Numbers from the
+//! highest, text from A; a value that is empty or could not be read comes last; ties keep the
+//! order of the rows (pid, then tid).
+
+use crate::columns::{self, Column};
+use crate::output::Kind;
+use crate::row::Rows;
+use std::cmp::Ordering;
+
+/// A row's value of the column to sort by.
+#[derive(Clone, Copy)]
+struct Key {
+    missing: bool,
+    number: f64,
+    /// Its text in [`Order::text`].
+    start: usize,
+    end: usize,
+}
+
+pub struct Order {
+    column: Option<Column>,
+    top: Option<usize>,
+    keys: Vec<Key>,
+    text: Vec<u8>,
+    index: Vec<usize>,
+}
+
+impl Order {
+    /// Rows in the order of `column` (as they come without one), the first `top` of them.
+    pub fn new(column: Option<Column>, top: Option<usize>) -> Order {
+        Order {
+            column,
+            top,
+            keys: Vec::new(),
+            text: Vec::new(),
+            index: Vec::new(),
+        }
+    }
+
+    /// The indices of the rows of `rows` to show, in order.
+    pub fn of(&mut self, rows: &Rows) -> &[usize] {
+        self.index.clear();
+        self.index.extend(0..rows.rows.len());
+        if let Some(column) = self.column {
+            self.keys.clear();
+            self.text.clear();
+            for row in &rows.rows {
+                let start = self.text.len();
+                let kind = columns::render(column, row, rows, &mut self.text);
+                let value = &self.text[start..];
+                let number = match kind {
+                    Kind::Number => std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0.0),
+                    _ => 0.0,
+                };
+                self.keys.push(Key {
+                    missing: kind == Kind::Missing || value.is_empty(),
+                    number,
+                    start,
+                    end: self.text.len(),
+                });
+            }
+            let numeric = column.info().numeric;
+            let (keys, text) = (&self.keys, &self.text);
+            self.index
+                .sort_by(|&a, &b| compare(&keys[a], &keys[b], text, numeric));
+        }
+        if let Some(top) = self.top {
+            self.index.truncate(top);
+        }
+        &self.index
+    }
+}
+
+fn compare(a: &Key, b: &Key, text: &[u8], numeric: bool) -> Ordering {
+    match (a.missing, b.missing) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ if numeric => b.number.total_cmp(&a.number),
+        _ => text[a.start..a.end].cmp(&text[b.start..b.end]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::{Endpoint, Row, Syscall};
+
+    fn rows(values: &[(u32, &str, Option<f64>)]) -> Rows {
+        let mut rows = Rows::default();
+        for &(tid, comm, pcpu) in values {
+            let comm = rows.push_text(comm.as_bytes());
+            rows.rows.push(Row {
+                pid: 1,
+                tid,
+                ppid: 0,
+                state: b'S',
+                kernel_thread: false,
+                comm,
+                pcomm: None,
+                cmdline: None,
+                exe: None,
+                minflt: 0,
+                majflt: 0,
+                priority: 0,
+                nice: 0,
+                num_threads: 1,
+                processor: None,
+                starttime: 0,
+                cputime_ns: None,
+                pcpu,
+                runq: None,
+                wait_ns: None,
+                vcsw: None,
+                ivcsw: None,
+                nspid: None,
+                user: None,
+                cgroup: None,
+                wchan: None,
+                syscall: Syscall::Unknown,
+                filename: None,
+                endpoint: Endpoint::Unknown,
+                io: None,
+                io_total: None,
+                kstack: None,
+            });
+        }
+        rows
+    }
+
+    #[test]
+    fn numbers_down_text_up_missing_last_ties_in_place() {
+        let r = rows(&[
+            (1, "b", Some(5.0)),
+            (6, "", Some(1.0)),
+            (2, "a", None),
+            (3, "c", Some(99.5)),
+            (4, "a", Some(5.0)),
+            (5, "d", Some(12.25)),
+        ]);
+        let tids = |order: &mut Order| -> Vec<u32> {
+            order.of(&r).iter().map(|&i| r.rows[i].tid).collect()
+        };
+        let pcpu = Some(Column::Pcpu);
+        assert_eq!(tids(&mut Order::new(pcpu, None)), [3, 5, 1, 4, 6, 2]);
+        assert_eq!(tids(&mut Order::new(pcpu, Some(2))), [3, 5]);
+        let comm = Some(Column::Comm);
+        assert_eq!(tids(&mut Order::new(comm, None)), [2, 4, 1, 3, 5, 6]);
+        assert_eq!(tids(&mut Order::new(None, Some(3))), [1, 6, 2]);
+        assert_eq!(tids(&mut Order::new(None, Some(10))), [1, 6, 2, 3, 4, 5]);
+    }
+}
