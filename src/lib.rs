@@ -12,6 +12,7 @@ pub mod collect;
 pub mod columns;
 pub mod commands;
 pub mod error;
+pub mod findings;
 pub mod histogram;
 pub mod java;
 pub mod output;

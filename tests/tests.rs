@@ -5,6 +5,7 @@ mod cgroup;
 mod churn;
 mod cli;
 mod endpoint;
+mod findings;
 mod fixtures;
 mod generated;
 mod hostile;

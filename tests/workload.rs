@@ -1,8 +1,9 @@
 //! Real threads in known states, in the test process itself: blocked in read(2) on a pipe,
-//! sleeping, spinning, waiting on a futex, blocked in accept(2) on a TCP and on a unix
-//! listener, reading a TCP connection whose server never answers, receiving on a UDP socket,
-//! writing at a known rate, and in uninterruptible sleep (D) as the parent of a CLONE_VFORK
-//! child. Each reports its tid and waits in its state until
+//! sleeping, spinning (alone, or pinned to the first CPU), waiting on a futex, polling an
+//! empty epoll set, blocked in accept(2) on a TCP and on a unix listener, reading a TCP
+//! connection as a client whose server never answers or as a server whose client sends
+//! nothing, receiving on a UDP socket, writing at a known rate, and in uninterruptible sleep
+//! (D) as the parent of a CLONE_VFORK child. Each reports its tid and waits in its state until
 //! the workload is dropped.
 
 use std::collections::HashMap;
@@ -29,6 +30,12 @@ pub enum Kind {
     UnixAcceptor,
     /// Writes [`WRITE_RATE`] bytes a second to /dev/null, in writes every 10 ms.
     Writer,
+    /// Spins on the first CPU only: a few of them wait for it in turns.
+    PinnedSpinner,
+    /// Waits in epoll_wait on an epoll set with nothing in it.
+    Poller,
+    /// A server reading a connection whose client sends nothing: waiting for a request.
+    ServerReader,
 }
 
 /// Bytes a second a [`Kind::Writer`] writes.
@@ -48,13 +55,16 @@ impl Kind {
             Kind::UdpReader => "udp",
             Kind::UnixAcceptor => "unix",
             Kind::Writer => "write",
+            Kind::PinnedSpinner => "pinned",
+            Kind::Poller => "poll",
+            Kind::ServerReader => "server",
         }
     }
 
     /// The state the thread settles in.
     fn settled(self) -> u8 {
         match self {
-            Kind::Spinner => b'R',
+            Kind::Spinner | Kind::PinnedSpinner => b'R',
             Kind::VforkParent => b'D',
             _ => b'S',
         }
@@ -96,7 +106,10 @@ impl Workload {
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
         let (tx, rx) = mpsc::channel();
-        let turn = kinds.contains(&Kind::Spinner).then(crate::util::cpu_turn);
+        let spins = kinds
+            .iter()
+            .any(|k| matches!(k, Kind::Spinner | Kind::PinnedSpinner));
+        let turn = spins.then(crate::util::cpu_turn);
         let mut w = Workload {
             tag,
             tids: HashMap::new(),
@@ -138,6 +151,15 @@ impl Workload {
                     }
                 }),
                 Kind::Spinner => Box::new(move || spin(&stop)),
+                Kind::PinnedSpinner => Box::new(move || {
+                    // SAFETY: the set is zeroed, then CPU 0 added; 0 is the calling thread.
+                    unsafe {
+                        let mut set: libc::cpu_set_t = std::mem::zeroed();
+                        libc::CPU_SET(0, &mut set);
+                        libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set);
+                    }
+                    spin(&stop)
+                }),
                 Kind::Writer => Box::new(move || {
                     let mut null = std::fs::File::create("/dev/null").expect("/dev/null");
                     let chunk = vec![0u8; (WRITE_RATE / 100) as usize];
@@ -184,6 +206,52 @@ impl Workload {
                     Box::new(move || {
                         let mut byte = [0u8; 1];
                         let _ = client.read(&mut byte);
+                    })
+                }
+                Kind::Poller => {
+                    // SAFETY: epoll_create1 returns a new fd or -1.
+                    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+                    assert!(epoll >= 0, "epoll_create1");
+                    // SAFETY: a valid fd, now owned here.
+                    let epoll: std::os::fd::OwnedFd =
+                        unsafe { std::os::fd::FromRawFd::from_raw_fd(epoll) };
+                    let (reader, mut writer) = std::io::pipe().expect("pipe");
+                    let mut event = libc::epoll_event {
+                        events: libc::EPOLLIN as u32,
+                        u64: 0,
+                    };
+                    // SAFETY: both fds are open; event is initialised.
+                    let added = unsafe {
+                        libc::epoll_ctl(
+                            epoll.as_raw_fd(),
+                            libc::EPOLL_CTL_ADD,
+                            reader.as_raw_fd(),
+                            &mut event,
+                        )
+                    };
+                    assert_eq!(added, 0, "epoll_ctl");
+                    w.wakers.push(Box::new(move || {
+                        let _ = writer.write_all(b"x");
+                    }));
+                    Box::new(move || {
+                        let _keep = reader;
+                        let mut event = libc::epoll_event { events: 0, u64: 0 };
+                        // SAFETY: epoll is open; one event fits in `event`.
+                        unsafe { libc::epoll_wait(epoll.as_raw_fd(), &mut event, 1, -1) };
+                    })
+                }
+                Kind::ServerReader => {
+                    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+                    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                    let (mut server, _) = listener.accept().unwrap();
+                    w.inodes.insert(kind, inode(server.as_raw_fd()));
+                    w.wakers.push(Box::new(move || {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        drop(listener);
+                    }));
+                    Box::new(move || {
+                        let mut byte = [0u8; 1];
+                        let _ = server.read(&mut byte);
                     })
                 }
                 Kind::UdpReader => {
@@ -240,6 +308,15 @@ impl Workload {
 
     pub fn tid(&self, kind: Kind) -> u64 {
         self.tids[&kind]
+    }
+
+    /// The tids of every thread of `kind`.
+    pub fn tids_of(&self, kind: Kind) -> Vec<u64> {
+        self.all
+            .iter()
+            .filter(|&&(k, _)| k == kind)
+            .map(|&(_, t)| t)
+            .collect()
     }
 
     /// The thread name of `kind`.

@@ -10,6 +10,8 @@
 mod locate;
 mod render;
 
+pub use render::Throttling;
+
 use crate::parse::cgroup::{self as parse, Limit, Membership, Pressure, Quota};
 use crate::procfs;
 use crate::row::Row;

@@ -56,7 +56,41 @@ impl Group {
     }
 }
 
+/// How much a cgroup was throttled over its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttling<'a> {
+    /// The cgroup's path (its cpu controller's).
+    pub path: &'a [u8],
+    /// A process in it.
+    pub pid: u32,
+    /// CFS periods that elapsed, and those in which it ran out of quota.
+    pub periods: u64,
+    pub throttled: u64,
+    pub throttled_us: Option<u64>,
+}
+
 impl CgroupWindow {
+    /// The throttling of each group over its window: those with a window in which CFS
+    /// periods elapsed (a CPU limit is set).
+    pub fn throttling(&self) -> Vec<Throttling<'_>> {
+        (0..self.groups.len())
+            .filter_map(|g| {
+                let (group, window, end) = self.group(g)?;
+                let w = window?;
+                let periods = w.delta(end, |r| r.periods).filter(|&p| p > 0)?;
+                let pid = self.members.iter().find(|m| m.1 == g)?.0;
+                let m = group.membership();
+                Some(Throttling {
+                    path: group.path_of(group.sources.cpu).or(m.path())?,
+                    pid,
+                    periods,
+                    throttled: w.delta(end, |r| r.throttled)?,
+                    throttled_us: w.delta(end, |r| r.throttled_us),
+                })
+            })
+            .collect()
+    }
+
     /// Group `g` with its window (when it has a start reading) and its last reading.
     fn group(&self, g: usize) -> Option<(&Group, Option<Window<'_>>, &Reading)> {
         let group = self.groups.get(g)?;
@@ -445,6 +479,26 @@ mod tests {
             key: Vec::new(),
             bufs: Default::default(),
         }
+    }
+
+    #[test]
+    fn throttling_over_the_window() {
+        let mut w = window(true);
+        assert_eq!(w.throttling(), [], "no process in it");
+        w.members.push((42, 0));
+        assert_eq!(
+            w.throttling(),
+            [Throttling {
+                path: PATH.as_bytes(),
+                pid: 42,
+                periods: 5,
+                throttled: 3,
+                throttled_us: Some(120_000),
+            }]
+        );
+        let mut no_window = window(false);
+        no_window.members.push((42, 0));
+        assert_eq!(no_window.throttling(), []);
     }
 
     #[test]

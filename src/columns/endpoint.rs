@@ -113,7 +113,7 @@ fn queues(proto: Proto, socket: &Inet) -> (Option<u32>, Option<u32>) {
 }
 
 /// `10.0.0.5:43512`, `[::1]:8080`.
-fn push_addr(out: &mut Vec<u8>, addr: &Addr) {
+pub fn push_addr(out: &mut Vec<u8>, addr: &Addr) {
     // Writing to a Vec cannot fail.
     let _ = if addr.v6 {
         write!(out, "[{}]:{}", Ipv6Addr::from(addr.ip), addr.port)

@@ -8,6 +8,7 @@
 mod endpoint;
 mod render;
 
+pub use endpoint::push_addr;
 pub use render::{nid, render, render_json, state_words, syscall_name};
 
 /// Which files a set of columns needs read, beyond `stat` (always read).

@@ -11,6 +11,7 @@ use crate::clock::{self, monotonic_ns};
 use crate::collect::Pass;
 use crate::columns::Needs;
 use crate::error::Error;
+use crate::findings::Findings;
 use crate::histogram::Histogram;
 use crate::output::json::JsonLine;
 use crate::output::number::{push_fixed, push_int};
@@ -48,6 +49,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut rows = Rows::default();
     let mut time = Vec::new();
 
+    let mut findings = Findings::start(&mut collector);
     let period = 1_000_000_000 / u64::from(args.hz);
     let duration = (args.duration.unwrap_or(5.0) * 1e9) as u64;
     let expected = duration.div_ceil(period);
@@ -78,6 +80,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let pass_start = monotonic_ns();
         collector.pass(Pass::Full, &mut rows);
         aggregate.add_rows(&rows);
+        findings.add(&rows);
         summary.passes += 1;
         let pass_us = (monotonic_ns() - pass_start) / 1000;
         summary
@@ -98,6 +101,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     summary.wall_ns = monotonic_ns() - begin;
     cgroups.finish();
+    findings.finish(&mut collector, &cgroups);
     if signals::stopped() {
         summary.interrupted = true;
     }
@@ -111,10 +115,11 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             footer(&mut out.buf, &mut summary, &collector);
             out.buf.push(b'\n');
             write_cgroups(&cgroups, &rows.rows, Format::Table, out);
-            // The blocks end with the blank line that would part them from a table.
-            if out.buf.ends_with(b"\n\n") {
-                out.buf.pop();
+            // The blocks end with the blank line that parts them from what follows.
+            if !out.buf.ends_with(b"\n\n") {
+                out.buf.push(b'\n');
             }
+            findings.write(Format::Table, &mut out.buf);
         }
         Format::Csv => {
             grid.write(Format::Csv, true, &mut out.buf);
@@ -122,10 +127,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             footer(&mut text, &mut summary, &collector);
             crate::output::stderr(&text);
             write_cgroups(&cgroups, &rows.rows, Format::Csv, out);
+            text.clear();
+            findings.write(Format::Csv, &mut text);
+            crate::output::stderr(&text);
         }
         Format::Json => {
             grid.write(Format::Json, true, &mut out.buf);
             write_cgroups(&cgroups, &rows.rows, Format::Json, out);
+            findings.write(Format::Json, &mut out.buf);
             summary_json(&mut out.buf, &mut summary, &collector);
         }
     }
