@@ -148,17 +148,20 @@ impl Aggregate {
                 name: "samples",
                 numeric: true,
                 own_line: false,
+                cut: false,
             },
             Field {
                 name: "avg_threads",
                 numeric: true,
                 own_line: false,
+                cut: false,
             },
         ];
         fields.extend(self.columns.iter().map(|c| Field {
             name: c.name(),
             numeric: c.info().numeric,
             own_line: false,
+            cut: c.cuttable(),
         }));
         let mut grid = Grid::new(fields).bars().json_type("group");
         for g in self.groups() {

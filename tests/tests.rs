@@ -19,6 +19,7 @@ mod synthetic;
 mod triage;
 mod unprivileged;
 mod util;
+mod width;
 mod workload;
 
 #[global_allocator]

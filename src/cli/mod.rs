@@ -113,6 +113,8 @@ pub struct Args {
     pub top: Option<usize>,
     /// dump: threads alike printed once.
     pub collapse: bool,
+    /// Table lines are not cut to a terminal's width.
+    pub wide: bool,
 }
 
 /// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
@@ -284,6 +286,7 @@ fn check(g: Given) -> Result<Args, Error> {
         sort: g.sort.or(g.top.map(|_| Column::Pcpu)),
         top: g.top,
         collapse: g.collapse,
+        wide: g.wide,
     })
 }
 
@@ -419,17 +422,18 @@ mod tests {
     fn sort_top_collapse_wide() {
         let a = args("--top 3");
         assert_eq!((a.sort, a.top), (Some(Column::Pcpu), Some(3)));
-        let a = args("watch --sort comm --top 2");
-        assert_eq!((a.sort, a.top), (Some(Column::Comm), Some(2)));
+        let a = args("watch --sort comm --top 2 -w");
+        assert_eq!((a.sort, a.top, a.wide), (Some(Column::Comm), Some(2), true));
         assert_eq!(args("--sort runq").top, None);
         let d = args("dump -p 1 --collapse --top 5 --java");
         assert!(d.collapse && d.java.is_some() && d.top == Some(5));
-        assert!(!args("").collapse);
+        assert!(!args("").wide && !args("").collapse);
         assert!(usage("--top 0").contains("not a number of threads"));
         assert!(usage("--top x").contains("not a number of threads"));
         assert!(usage("--sort pcup").contains("did you mean 'pcpu'?"));
         assert!(usage("--collapse").contains("--collapse does not apply to 'snap'"));
         assert!(usage("sample --top 3").contains("--top does not apply to 'sample'"));
+        assert!(usage("dump -p 1 -w").contains("--wide does not apply to 'dump'"));
     }
 
     #[test]

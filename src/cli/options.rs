@@ -71,6 +71,7 @@ pub struct Given {
     pub sort: Option<Column>,
     pub top: Option<usize>,
     pub collapse: bool,
+    pub wide: bool,
     /// `--help` or `--version`: print, and do nothing else.
     pub print: Option<Print>,
     /// The options seen, to check they apply to the command.
@@ -376,6 +377,17 @@ pub static OPTIONS: &[Opt] = &[
         )],
         set: |g, _| {
             g.collapse = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('w'),
+        long: "wide",
+        value: "",
+        commands: SNAP | SAMPLE | WATCH | REPORT,
+        help: &[(EVERY, "never cut table lines to the terminal's width")],
+        set: |g, _| {
+            g.wide = true;
             Ok(())
         },
     },

@@ -453,6 +453,24 @@ impl Column {
         self.info().name
     }
 
+    /// Whether its values are text that can be long (names, paths, stacks), which a table
+    /// cuts to fit a terminal.
+    pub fn cuttable(self) -> bool {
+        matches!(
+            self,
+            Column::Comm
+                | Column::Pcomm
+                | Column::Cmdline
+                | Column::Exe
+                | Column::User
+                | Column::Cgroup
+                | Column::Wchan
+                | Column::Filename
+                | Column::Endpoint
+                | Column::Kstack
+        )
+    }
+
     /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
     pub fn by_name(name: &str) -> Option<Column> {
         if name == "filenamesum" {

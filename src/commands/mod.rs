@@ -14,7 +14,7 @@ pub mod snap;
 pub mod watch;
 
 use crate::cgroup::CgroupWindow;
-use crate::cli::Args;
+use crate::cli::{Args, Command};
 use crate::collect::{Collector, Options};
 use crate::columns::{Needs, needs as needs_of};
 use crate::error::{Error, errno_name};
@@ -245,6 +245,19 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
         buf.push(b'\n');
     }
     crate::output::stderr(&text);
+}
+
+/// The width the lines of a table must fit: the terminal's, when standard output is one and
+/// the command writes a table (snap, watch, sample, report) without `--wide`.
+pub fn table_width(args: &Args) -> Option<usize> {
+    let table = matches!(
+        args.command,
+        Command::Snap | Command::Watch | Command::Sample | Command::Report
+    ) && args.format == Format::Table;
+    match table && !args.wide {
+        true => crate::output::fit::terminal_width(),
+        false => None,
+    }
 }
 
 /// Sleeps for `secs` seconds.

@@ -31,12 +31,14 @@ impl RowWriter {
                 name: "time",
                 numeric: false,
                 own_line: false,
+                cut: false,
             });
         }
         fields.extend(columns.iter().map(|&c| Field {
             name: c.name(),
             numeric: c.info().numeric,
             own_line: format == Format::Table && c == Column::Kstack,
+            cut: c.cuttable(),
         }));
         RowWriter {
             columns: columns.to_vec(),
@@ -52,6 +54,12 @@ impl RowWriter {
     /// Shows the rows in the order of `sort`, the first `top` of them.
     pub fn shown(mut self, sort: Option<Column>, top: Option<usize>) -> RowWriter {
         self.order = Order::new(sort, top);
+        self
+    }
+
+    /// Makes a table fit `width` columns, when given.
+    pub fn fit(mut self, width: Option<usize>) -> RowWriter {
+        self.grid = std::mem::take(&mut self.grid).fit(width);
         self
     }
 

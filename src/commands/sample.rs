@@ -3,7 +3,7 @@
 //! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
 //! one late, and slots missed meanwhile are counted, never made up.
 
-use super::{print_problems, relist, start_passes, write_cgroups};
+use super::{print_problems, relist, start_passes, table_width, write_cgroups};
 use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
@@ -106,7 +106,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         summary.interrupted = true;
     }
 
-    let mut grid = aggregate.grid(summary.passes);
+    let mut grid = aggregate.grid(summary.passes).fit(table_width(args));
     match args.format {
         Format::Table => {
             title(&mut out.buf, args, &summary);

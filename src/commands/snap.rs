@@ -2,7 +2,7 @@
 //! them with `-a`, one row each, after a block for each cgroup they live in.
 
 use super::rows::RowWriter;
-use super::{print_problems, relist, sleep, start, write_cgroups};
+use super::{print_problems, relist, sleep, start, table_width, write_cgroups};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Options, Pass};
@@ -42,6 +42,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     RowWriter::new(&args.columns, args.format, false)
         .shown(args.sort, args.top)
         .tally(true)
+        .fit(table_width(args))
         .write(out, &rows, b"", true)?;
     out.flush()?;
     if rows.rows.is_empty() && !args.all && args.format == Format::Table {

@@ -2,7 +2,7 @@
 //! time, to the terminal or (xcapture's `-o`) into hourly CSV files.
 
 use super::rows::RowWriter;
-use super::{print_problems, relist, start_passes};
+use super::{print_problems, relist, start_passes, table_width};
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::Pass;
@@ -23,7 +23,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     };
     let mut writer = RowWriter::new(&args.columns, format, true)
         .shown(args.sort, args.top)
-        .tally(hourly.is_none());
+        .tally(hourly.is_none())
+        .fit(table_width(args));
     let mut rows = Rows::default();
     let mut time = Vec::new();
     let period = (args.interval * 1e9) as u64;

@@ -2,6 +2,7 @@
 //! rendered cells, escaping, and the buffered stdout writer.
 
 pub mod escape;
+pub mod fit;
 pub mod json;
 pub mod number;
 
@@ -45,6 +46,8 @@ impl Format {
 pub struct Out {
     pub buf: Vec<u8>,
     sink: Sink,
+    /// Lines cut to a terminal's width as they are written.
+    cut: Option<fit::LineCut>,
 }
 
 enum Sink {
@@ -70,7 +73,13 @@ impl Out {
         Out {
             buf: Vec::with_capacity(Self::CHUNK + 4096),
             sink: Sink::Stdout,
+            cut: None,
         }
+    }
+
+    /// Cuts every line written from now on to `width` columns.
+    pub fn cut_lines(&mut self, width: usize) {
+        self.cut = Some(fit::LineCut::new(width));
     }
 
     /// Creates `path` if needed and appends to it.
@@ -93,6 +102,7 @@ impl Out {
                 fd,
                 path: path.to_path_buf(),
             },
+            cut: None,
         })
     }
 
@@ -116,6 +126,9 @@ impl Out {
     /// which ends tsnap quietly; a file that cannot be written is fatal, and what was
     /// written before stays.
     pub fn flush(&mut self) -> Result<(), Error> {
+        if let Some(cut) = &mut self.cut {
+            cut.apply(&mut self.buf);
+        }
         let result = match &self.sink {
             Sink::Stdout => write_all(rustix::stdio::stdout(), &self.buf),
             Sink::File { fd, .. } => write_all(fd, &self.buf),
@@ -171,6 +184,8 @@ pub struct Field {
     pub numeric: bool,
     /// In tables, shown on its own indented line under the row instead of in a column.
     pub own_line: bool,
+    /// Its cells may be cut for a table to fit a terminal (long text: names, files, stacks).
+    pub cut: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -193,6 +208,8 @@ pub struct Grid {
     cells: Vec<Cell>,
     widths: Vec<usize>,
     scratch: Vec<u8>,
+    /// The width a table's lines must fit in, when written to a terminal.
+    fit: Option<usize>,
 }
 
 impl Grid {
@@ -210,6 +227,13 @@ impl Grid {
 
     pub fn json_type(mut self, kind: &'static str) -> Grid {
         self.json_type = Some(kind);
+        self
+    }
+
+    /// Makes a table's lines fit `width` columns, when given, by cutting the widest of the
+    /// cells that may be cut.
+    pub fn fit(mut self, width: Option<usize>) -> Grid {
+        self.fit = width;
         self
     }
 
@@ -263,6 +287,9 @@ impl Grid {
                 widths[i] = widths[i].max(escape::width(&scratch));
             }
         }
+        if let Some(limit) = self.fit {
+            self.shrink(&mut widths, limit);
+        }
         let last = self.fields.iter().rposition(|f| !f.own_line);
         let sep: &[u8] = if self.bars { b" | " } else { b" " };
         if header && last.is_some() {
@@ -296,7 +323,12 @@ impl Grid {
                     }
                     scratch.clear();
                     self.table_cell(cell, &mut scratch);
-                    let w = escape::width(&scratch);
+                    let mut w = escape::width(&scratch);
+                    if w > widths[i] {
+                        let text = std::mem::take(&mut scratch);
+                        fit::push_cut(&mut scratch, &text, widths[i]);
+                        w = widths[i];
+                    }
                     pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last, sep);
                 }
                 // An empty last cell leaves padding (and a bar) behind.
@@ -305,16 +337,61 @@ impl Grid {
             }
             for (cell, f) in row.iter().zip(&self.fields) {
                 if f.own_line && cell.kind != Kind::Missing && cell.end > cell.start {
-                    out.extend_from_slice(b"    ");
-                    out.extend_from_slice(f.name.as_bytes());
-                    out.extend_from_slice(b": ");
-                    escape::text(out, self.raw(cell));
+                    scratch.clear();
+                    scratch.extend_from_slice(b"    ");
+                    scratch.extend_from_slice(f.name.as_bytes());
+                    scratch.extend_from_slice(b": ");
+                    escape::text(&mut scratch, self.raw(cell));
+                    match self.fit {
+                        Some(limit) => fit::push_cut(out, &scratch, limit),
+                        None => out.extend_from_slice(&scratch),
+                    }
                     out.push(b'\n');
                 }
             }
         }
         self.widths = widths;
         self.scratch = scratch;
+    }
+
+    /// Narrows the columns that may be cut, the widest first, until a line fits `limit`
+    /// columns or each is down to its floor (its name, and at least 8); lines still too wide
+    /// are cut at their end ([`fit::LineCut`]).
+    fn shrink(&self, widths: &mut [usize], limit: usize) {
+        let sep = if self.bars { 3 } else { 1 };
+        let shown: Vec<usize> = (0..self.fields.len())
+            .filter(|&i| !self.fields[i].own_line)
+            .collect();
+        let line = |w: &[usize]| {
+            shown.iter().map(|&i| w[i]).sum::<usize>() + sep * shown.len().saturating_sub(1)
+        };
+        if line(widths) <= limit {
+            return;
+        }
+        let floor = |i: usize| self.fields[i].name.len().max(8);
+        let natural = widths.to_vec();
+        let cuttable: Vec<usize> = shown
+            .iter()
+            .copied()
+            .filter(|&i| self.fields[i].cut && natural[i] > floor(i))
+            .collect();
+        let level = |to: usize, w: &mut [usize]| {
+            for &i in &cuttable {
+                w[i] = natural[i].min(to.max(floor(i)));
+            }
+        };
+        // The widest level at which the line fits.
+        let (mut low, mut high) = (0, natural.iter().copied().max().unwrap_or(0));
+        while low < high {
+            let mid = (low + high).div_ceil(2);
+            level(mid, widths);
+            if line(widths) <= limit {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        level(low, widths);
     }
 
     fn table_cell(&self, cell: &Cell, out: &mut Vec<u8>) {
@@ -462,16 +539,19 @@ mod tests {
                 name: "tid",
                 numeric: true,
                 own_line: false,
+                cut: false,
             },
             Field {
                 name: "comm",
                 numeric: false,
                 own_line: false,
+                cut: true,
             },
             Field {
                 name: "kstack",
                 numeric: false,
                 own_line: true,
+                cut: true,
             },
         ]);
         for (tid, comm, stack) in [
