@@ -1,0 +1,23 @@
+#![no_main]
+//! Lines of the socket tables and a thread's `io`: never a panic; a unix socket's path is the
+//! end of its line, and an inet line's addresses are of one family.
+
+use libfuzzer_sys::fuzz_target;
+use tsnap::parse::{io, net};
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(s) = net::inet_line(data) {
+        assert_eq!(s.local.v6, s.remote.v6);
+        let _ = net::tcp_state(s.state);
+    }
+    if let Some(u) = net::unix_line(data) {
+        assert!(data.ends_with(u.path));
+        let _ = net::unix_state(u.state, u.listening);
+    }
+    let _ = net::socket_inode(data);
+    let _ = net::namespace_id(data);
+    if let Some(counters) = io::parse(data) {
+        assert_eq!(counters.since(&counters), io::Io::default());
+        let _ = counters.scaled(u64::MAX, 1);
+    }
+});
