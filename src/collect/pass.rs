@@ -449,8 +449,7 @@ impl Thread<'_> {
         };
         // Without the namespace's id, the process's tables are its own.
         let ns = ns.unwrap_or(1 << 63 | u64::from(self.pid));
-        let family = self.sockets.family(dir, tid, fd);
-        row.endpoint = match self.sockets.lookup(dir, tid, ns, inode, family) {
+        row.endpoint = match self.sockets.lookup(dir, tid, fd, ns, inode) {
             Ok(Found::Inet {
                 proto,
                 socket,

@@ -5,7 +5,8 @@
 //! Which table holds a socket is asked of the socket itself, through the protocol name the
 //! kernel gives as the `system.sockprotoname` attribute of its fd link: only that table is
 //! read, and a socket of another family (netlink, packet) is looked for in none. Where the
-//! attribute cannot be read (a copied tree), the tables are tried in turn.
+//! attribute cannot be read (a copied tree), the tables are tried in turn. A socket in an
+//! inet table read already needs no asking.
 //!
 //! The tables hold no text of the target's but the unix paths, and a path may hold a newline:
 //! the rest of it then comes as a line of its own, which is joined back to the path. A path
@@ -220,43 +221,19 @@ pub struct Sockets {
 const CHUNK: usize = 64 * 1024;
 
 impl Sockets {
-    /// The family of the socket on fd `fd` of thread `tid` (whose directory is in `dir`), from
-    /// its protocol name; `Err` when that cannot be read, `Ok(None)` for a family without a
-    /// table.
-    pub fn family(&mut self, dir: BorrowedFd<'_>, tid: u32, fd: i32) -> io::Result<Option<Family>> {
-        // The attribute is read by path: through tsnap's own fd of the directory, the fd
-        // link is followed to the socket itself.
-        self.path
-            .clear()
-            .push(b"/proc/self/fd")
-            .num(dir.as_raw_fd())
-            .num(tid)
-            .push(b"fd")
-            .num(fd);
-        let mut name = [0u8; 32];
-        let len = rustix::fs::getxattr(self.path.as_cstr(), c"system.sockprotoname", &mut name)?;
-        let name = &name[..len.min(name.len())];
-        let name = name.split(|&b| b == 0).next().unwrap_or_default();
-        Ok(Family::of_protocol(name))
-    }
-
-    /// Looks socket `inode` up in the tables of namespace `ns`, read through thread `tid` of
-    /// the directory `dir` when not read yet: in the table of `family` (`None`: of a family
-    /// without one), or where the family is not known (`Err` from [`Sockets::family`]) in
-    /// each in turn.
+    /// Looks up socket `inode`, on fd `fd` of thread `tid` (whose directory is in `dir`), in
+    /// the tables of network namespace `ns`, reading the table it belongs in when not read
+    /// yet. An inet table read already answers at once (the kernel writes all of its text);
+    /// else the socket's family says which table to read, or, where it cannot be asked, each
+    /// is tried in turn.
     pub fn lookup(
         &mut self,
         dir: BorrowedFd<'_>,
         tid: u32,
+        fd: i32,
         ns: u64,
         inode: u64,
-        family: io::Result<Option<Family>>,
     ) -> io::Result<Found<'_>> {
-        let (families, known): (&[Family], bool) = match &family {
-            Ok(Some(f)) => (std::slice::from_ref(f), true),
-            Ok(None) => return Ok(Found::Nowhere),
-            Err(_) => (&Family::ALL, false),
-        };
         let at = match self.spaces.iter().position(|s| s.id == ns) {
             Some(at) => at,
             None => {
@@ -267,23 +244,35 @@ impl Sockets {
                 self.spaces.len() - 1
             }
         };
-        let mut hit = None;
-        for &f in families {
-            let table = &mut self.spaces[at].tables[f as usize];
-            if !table.read {
-                match read_table(dir, tid, f, table, &mut self.chunk, &mut self.path) {
-                    Ok(()) => {}
-                    // This kernel has no such table (no IPv6): nothing to find in it.
-                    Err(Errno::NOENT) => continue,
-                    Err(e) => return Err(e),
+        let inet = [Family::Tcp, Family::Tcp6, Family::Udp, Family::Udp6];
+        let mut hit = inet.into_iter().find(|&f| {
+            let table = &self.spaces[at].tables[f as usize];
+            table.read && table.find(f, inode).is_some()
+        });
+        if hit.is_none() {
+            let family = family(&mut self.path, dir, tid, fd);
+            let (families, known): (&[Family], bool) = match &family {
+                Ok(Some(f)) => (std::slice::from_ref(f), true),
+                Ok(None) => return Ok(Found::Nowhere),
+                Err(_) => (&Family::ALL, false),
+            };
+            for &f in families {
+                let table = &mut self.spaces[at].tables[f as usize];
+                if !table.read {
+                    match read_table(dir, tid, f, table, &mut self.chunk, &mut self.path) {
+                        Ok(()) => {}
+                        // This kernel has no such table (no IPv6): nothing to find in it.
+                        Err(Errno::NOENT) => continue,
+                        Err(e) => return Err(e),
+                    }
                 }
+                if table.find(f, inode).is_some() {
+                    hit = Some(f);
+                    break;
+                }
+                // Where the family is known, the socket was made after the table was read.
+                table.missed |= known;
             }
-            if table.find(f, inode).is_some() {
-                hit = Some(f);
-                break;
-            }
-            // Where the family is known, the socket was made after the table was read.
-            table.missed |= known;
         }
         Ok(match hit {
             Some(f) => self.spaces[at].tables[f as usize]
@@ -308,6 +297,30 @@ impl Sockets {
             table.clear();
         }
     }
+}
+
+/// The family of the socket on fd `fd` of thread `tid` (whose directory is in `dir`), from
+/// its protocol name; `Err` when that cannot be read (a copied tree), `Ok(None)` for a
+/// family without a table.
+fn family(
+    path: &mut RelPath,
+    dir: BorrowedFd<'_>,
+    tid: u32,
+    fd: i32,
+) -> io::Result<Option<Family>> {
+    // The attribute is read by path: through tsnap's own fd of the directory, the fd link is
+    // followed to the socket itself.
+    path.clear()
+        .push(b"/proc/self/fd")
+        .num(dir.as_raw_fd())
+        .num(tid)
+        .push(b"fd")
+        .num(fd);
+    let mut name = [0u8; 32];
+    let len = rustix::fs::getxattr(path.as_cstr(), c"system.sockprotoname", &mut name)?;
+    let name = &name[..len.min(name.len())];
+    let name = name.split(|&b| b == 0).next().unwrap_or_default();
+    Ok(Family::of_protocol(name))
 }
 
 /// Reads `TID/net/FILE` relative to `dir` into `table`, a chunk at a time.
@@ -432,10 +445,14 @@ ace
         let me = std::process::id();
         let mut s = Sockets::default();
         let inode = |fd: BorrowedFd<'_>| rustix::fs::fstat(fd).unwrap().st_ino;
+        let mut path = RelPath::new();
+        let family = family(&mut path, proc.as_fd(), me, client.as_raw_fd());
+        assert_eq!(family, Ok(Some(Family::Tcp)));
         for (fd, accepted) in [(client.as_fd(), false), (server.as_fd(), true)] {
-            let family = s.family(proc.as_fd(), me, fd.as_raw_fd());
-            assert_eq!(family, Ok(Some(Family::Tcp)));
-            match s.lookup(proc.as_fd(), me, 1, inode(fd), family).unwrap() {
+            match s
+                .lookup(proc.as_fd(), me, fd.as_raw_fd(), 1, inode(fd))
+                .unwrap()
+            {
                 Found::Inet {
                     socket,
                     accepted: a,
@@ -448,8 +465,11 @@ ace
             }
         }
         let capacity = s.chunk.capacity();
-        let unknown = s.lookup(proc.as_fd(), me, 1, 1, Err(Errno::NOENT)).unwrap();
-        assert_eq!(unknown, Found::Nowhere, "tried in every table");
+        let pipe = std::io::pipe().unwrap();
+        let not_a_socket = s
+            .lookup(proc.as_fd(), me, pipe.0.as_raw_fd(), 1, 1)
+            .unwrap();
+        assert_eq!(not_a_socket, Found::Nowhere, "tried in every table");
         assert_eq!(s.chunk.capacity(), capacity, "one chunk, reused");
         drop((client, server));
     }
