@@ -3,15 +3,16 @@
 //! the evidence and the next thing to look at.
 //!
 //! A look at every thread of the selection, whatever its state, is taken before the first
-//! pass and after the last ([`Collector::probe`]): its CPU and run-queue time, the call it is
-//! in, the socket behind it and what it has read. Between them, each pass says which threads
-//! were running or in D. The thresholds (see the README for why):
+//! pass (its CPU and run-queue time, what it has read) and after the last (the same, and the
+//! call it is in, the socket behind it, its wchan) ([`Collector::probe`]). Between them, each pass says which threads
+//! were running or in D. A thread born during the run is judged only for its time in D. The thresholds (see the README for why):
 //!
 //! - hot: on a CPU at least 90% of the run, by its CPU time (a thread in R may be waiting
 //!   for a CPU, which is starvation, not heat);
 //! - blocked: in D in at least half the passes;
 //! - waiting on a peer: in a read or receive call on a connected TCP socket of which it is
-//!   the client at both looks, in state S in every pass between them, having read nothing;
+//!   the client at the last look, in state S in every pass, having read nothing since the
+//!   first look;
 //! - starved: runnable but waiting for a CPU at least 20% of the run;
 //! - throttled: its cgroup throttled in at least 5% of the CFS periods of the run.
 //!
@@ -29,14 +30,16 @@ use crate::parse::net;
 use crate::row::{Endpoint, Proto, Row, Rows, Syscall};
 use crate::syscalls;
 
-/// What the looks before and after the passes read.
-const NEEDS: Needs = Needs::CPU
+/// What the look before the passes reads: what each thread has used and read so far.
+const FIRST: Needs = Needs::CPU
     .union(Needs::CPUTIME)
     .union(Needs::RUNQ)
+    .union(Needs::IO);
+/// What the look after them reads: that again, and what each thread is doing.
+const LAST: Needs = FIRST
     .union(Needs::SYSCALL)
     .union(Needs::FD)
     .union(Needs::ENDPOINT)
-    .union(Needs::IO)
     .union(Needs::WCHAN);
 
 /// Percent of the run on a CPU from which a thread is hot.
@@ -81,23 +84,15 @@ pub struct Finding {
     pub hint: Vec<u8>,
 }
 
-/// A thread waiting on the far end of a TCP connection, as one look saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Peer {
-    nr: u64,
-    inode: u64,
-    rchar: u64,
-}
-
 /// What is known of a thread over the run.
 #[derive(Debug, Clone, Copy, Default)]
 struct Seen {
     pid: u32,
     tid: u32,
-    /// At the first look: CPU and run-queue time, and whether it waited on a peer.
+    /// At the first look: CPU and run-queue time, and bytes read.
     cpu_ns: Option<u64>,
     wait_ns: Option<u64>,
-    peer: Option<Peer>,
+    rchar: Option<u64>,
     /// Seen at the first look.
     at_start: bool,
     running: u64,
@@ -118,7 +113,7 @@ impl Findings {
     /// Takes the first look, before the first pass.
     pub fn start(collector: &mut Collector) -> Findings {
         let mut rows = Rows::default();
-        collector.probe(NEEDS, &mut rows);
+        collector.probe(FIRST, &mut rows);
         let threads = rows
             .rows
             .iter()
@@ -127,7 +122,7 @@ impl Findings {
                 tid: r.tid,
                 cpu_ns: r.cputime_ns,
                 wait_ns: r.wait_ns,
-                peer: peer(r),
+                rchar: r.io_total.map(|io| io.rchar),
                 at_start: true,
                 ..Seen::default()
             })
@@ -150,7 +145,9 @@ impl Findings {
                 .binary_search_by_key(&(r.pid, r.tid), |s| (s.pid, s.tid))
             {
                 Ok(at) => at,
-                Err(at) => {
+                // Born during the run: judged only for its time in D, and kept only once in
+                // D, so that threads coming and going do not make the list grow.
+                Err(at) if r.state == b'D' => {
                     let born = Seen {
                         pid: r.pid,
                         tid: r.tid,
@@ -159,6 +156,7 @@ impl Findings {
                     self.threads.insert(at, born);
                     at
                 }
+                Err(_) => continue,
             };
             let seen = &mut self.threads[at];
             seen.running += u64::from(r.state == b'R');
@@ -169,7 +167,7 @@ impl Findings {
 
     /// Takes the last look, after the last pass, and judges every thread and cgroup.
     pub fn finish(&mut self, collector: &mut Collector, cgroups: &CgroupWindow) {
-        collector.probe(NEEDS, &mut self.rows);
+        collector.probe(LAST, &mut self.rows);
         let wall = monotonic_ns().saturating_sub(self.start_ns).max(1);
         let rows = &self.rows;
         for end in &rows.rows {
@@ -279,26 +277,22 @@ impl Findings {
     }
 }
 
-/// A thread in a receive call on a TCP connection of which it is the client, and what it has
-/// read: one that waits on its peer, if it goes on so.
-fn peer(r: &Row) -> Option<Peer> {
+/// Whether a thread is asleep in a receive call on a TCP connection of which it is the
+/// client: waiting on its peer.
+fn on_peer(r: &Row) -> bool {
     let Syscall::Call { nr, .. } = r.syscall else {
-        return None;
+        return false;
     };
     let receiving = syscalls::lookup(nr).is_some_and(|s| RECEIVES.contains(&s.name));
-    let inode = match r.endpoint {
+    let client = matches!(
+        r.endpoint,
         Endpoint::Inet {
             proto: Proto::Tcp,
             socket,
             accepted: false,
-        } if socket.state == net::ESTABLISHED => socket.inode,
-        _ => return None,
-    };
-    (r.state == b'S' && receiving).then_some(Peer {
-        nr,
-        inode,
-        rchar: r.io_total?.rchar,
-    })
+        } if socket.state == net::ESTABLISHED
+    );
+    r.state == b'S' && receiving && client
 }
 
 /// One thread's judgement, from what was seen of it and its last look.
@@ -406,16 +400,15 @@ impl Judge<'_> {
     }
 
     fn waiting(&self) -> Option<Finding> {
-        let first = self.seen.peer?;
-        let last = peer(self.end)?;
-        if self.seen.woke || first != last {
+        let read = self.seen.rchar? != self.end.io_total?.rchar;
+        if !on_peer(self.end) || self.seen.woke || read || !self.seen.at_start {
             return None;
         }
         let mut evidence = b"in ".to_vec();
         columns::syscall_name(self.end.syscall, &mut evidence);
         evidence.extend_from_slice(b" on ");
         columns::render(Column::Endpoint, self.end, self.rows, &mut evidence);
-        evidence.extend_from_slice(b" through the ");
+        evidence.extend_from_slice(b", asleep in every pass of the ");
         push_fixed(&mut evidence, self.wall, 1_000_000_000, 2);
         evidence.extend_from_slice(b" s run, not a byte read");
         let mut hint = b"the server at ".to_vec();

@@ -137,15 +137,17 @@ impl Collector {
     }
 
     /// A full pass over every thread, whatever its state, reading also what `also` needs:
-    /// a look at all of them beside the passes, whose reads are left out of the counts of
-    /// what could not be read.
+    /// a look at all of them beside the passes, which keeps no file open for them and is
+    /// left out of the counts of what could not be read.
     pub fn probe(&mut self, also: Needs, rows: &mut Rows) {
         let opts = (self.opts.needs, self.opts.all_states);
         self.opts.needs = self.opts.needs.union(also);
         self.opts.all_states = true;
+        let keep = self.table.budget.set_keep(false);
         let problems = std::mem::take(&mut self.reader.problems);
         self.pass(Pass::Full, rows);
         self.reader.problems = problems;
+        self.table.budget.set_keep(keep);
         (self.opts.needs, self.opts.all_states) = opts;
     }
 

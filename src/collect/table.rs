@@ -149,6 +149,11 @@ impl FdBudget {
         }
     }
 
+    /// Sets whether files opened from now on may be kept, and says whether they could.
+    pub fn set_keep(&mut self, keep: bool) -> bool {
+        std::mem::replace(&mut self.keep, keep)
+    }
+
     fn grant(&mut self, file: File) -> bool {
         if !self.keep {
             return false;
