@@ -31,8 +31,11 @@ static PAGES: [Page; 6] = [
 Before the table, a block for each cgroup (at most 4, those with the most threads shown;
 JSON: all, as {\"type\":\"cgroup\",...} lines; CSV: on stderr).
 
-The table shows kstack on its own indented line under its thread. Without -p or -C every
-visible process is looked at, except tsnap itself.
+Above the table, the tally of the selected threads by state: threads: N (R a, D b, S c, ...)
+(JSON: a {\"type\":\"summary\",...} line; CSV: on stderr). The table shows kstack on its own
+indented line under its thread; on a terminal, the widest text cells are cut to fit its width
+(marked with …), unless -w. Without -p or -C every visible process is looked at, except
+tsnap itself.
 ",
     },
     Page {
@@ -48,10 +51,14 @@ cgroup's CPU, memory and pressure) and then every thread in tid order:
     \"NAME\" tid=N nid=0xHEX state=X (description) cpu=P% cputime=Nms
         syscall: ...
         file: ...
+        socket: tcp 10.0.0.5:43512->10.0.3.7:5432 ESTABLISHED   (when the file is one)
         wchan: ...
         at kernel_function        (innermost first, when the stack is readable)
 
-nid is the thread id in hex, as jstack prints it: join the two dumps on it.
+nid is the thread id in hex, as jstack prints it: join the two dumps on it. The header
+tallies the threads by state: threads: N (R a, D b, S c, ...). --top 5 keeps the five hottest
+threads over the window; --collapse prints threads alike (state, syscall, file, wchan, stack,
+Java state and frames) once, as N threads: \"a\", \"b\", ... and the lines they share.
 
 With --java, the selected processes must be HotSpot JVMs (OpenJDK, Oracle, Temurin,
 Corretto, ...), and tsnap asks each for its own thread dump, as jstack does, and merges it
@@ -80,12 +87,19 @@ dump without the Java view.
 Takes --hz passes a second for -d TIME over the active (R and D) threads, or all with -a,
 and prints one row per group: samples (how many times the group was seen) and avg_threads
 (samples divided by passes), most samples first. Digits in comm, pcomm and filename show as *
-so that alike threads fall together (kworker/*:*, socket:[*]). Ctrl-C ends sampling early and
-still prints the report.
+so that alike threads fall together (kworker/*:*, socket:[*]); in endpoint all but the port
+of the service. Ctrl-C ends sampling early and still prints the report.
 ",
         more: "\
 After the footer, a block for each cgroup of the sampled processes, over the whole run: CPU
-limit, usage and throttling, memory and OOM kills, pressure (PSI) and stall time.
+limit, usage and throttling, memory and OOM kills, pressure (PSI) and stall time. Then the
+findings, one line each with the evidence and what to look at next (findings: none):
+    hot              on a CPU at least 90% of the run
+    blocked          in D in at least half the passes
+    waiting-on-peer  reading a TCP connection throughout, nothing read: the server is silent
+    starved          waiting for a CPU at least 20% of the run
+    throttled        its cgroup throttled in at least 5% of the CPU periods
+Idle waits (futex, epoll_wait, accept, a server awaiting a request) are never findings.
 ",
     },
     Page {
@@ -157,6 +171,8 @@ EXAMPLES
     tsnap dump -p 1234            a thread dump to join with jstack by nid=0x...
     tsnap dump --java -p 1234     the same, merged with the JVM's own thread dump
     tsnap sample -d 30s -G syscall,filename   what active threads do for 30 s, psn-style
+    tsnap -a -C java -G endpoint  which server each thread of the JVM waits for
+    tsnap dump --java --top 5 -C java   the five hottest threads with their Java frames
 ",
     );
     out
