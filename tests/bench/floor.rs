@@ -4,6 +4,8 @@
 //! Usage:
 //!   floor all PID           stat, syscall, wchan and stack of every thread, and the fd link
 //!                           of each syscall whose first argument is an fd (one shot)
+//!   floor all-tcp PID       as `all`, then the process's TCP socket table (`net/tcp`) read
+//!                           once, as the endpoint column adds
 //!   floor stat PID          stat of every thread (one shot)
 //!   floor pread PID PASSES HZ   stat of every thread opened once, then PASSES passes of
 //!                               pread, HZ a second (as tsnap sample paces them)
@@ -45,7 +47,7 @@ fn main() {
     procfs::list_numeric(task_dir.as_fd(), &mut dents, &mut tids).expect("list threads");
     let mut buf = Vec::with_capacity(4096);
     match mode {
-        "all" => {
+        "all" | "all-tcp" => {
             let mut link = Vec::with_capacity(4096);
             for &tid in &tids {
                 for name in [&b"stat"[..], b"wchan", b"stack", b"syscall"] {
@@ -56,6 +58,10 @@ fn main() {
                     path.clear().num(tid).push(b"fd").num(fd);
                     let _ = procfs::read_link(task_dir.as_fd(), &path, &mut link);
                 }
+            }
+            if mode == "all-tcp" {
+                path.clear().num(pid).push(b"net/tcp");
+                let _ = procfs::read_to_end(root.as_fd(), &path, &mut buf);
             }
         }
         "stat" => {

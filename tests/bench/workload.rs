@@ -1,23 +1,29 @@
 //! A process with N threads in known states, for scripts/bench: most blocked in read(2) on a
 //! pipe, sleeping, or waiting on a futex, one spinning, two in uninterruptible sleep (D) as
-//! parents of CLONE_VFORK children. Prints `ready PID` once all are started and runs until its
-//! standard input closes.
+//! parents of CLONE_VFORK children. With SOCKETS, it also holds that many TCP sockets, the
+//! two ends of SOCKETS/2 connections over the loopback, and its readers read the client ends
+//! (each its own, while they last: the server ends never send) instead of the pipe. Prints
+//! `ready PID` once all are started and runs until its standard input closes.
 //!
-//! Usage: workload THREADS
+//! Usage: workload THREADS [SOCKETS]
 
 use std::io::{BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| {
-            eprintln!("usage: workload THREADS");
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
+    let (n, sockets) = match (args.next(), args.next()) {
+        (Some(Ok(n)), None) => (n, 0),
+        (Some(Ok(n)), Some(Ok(sockets))) => (n, sockets),
+        _ => {
+            eprintln!("usage: workload THREADS [SOCKETS]");
             std::process::exit(2);
-        });
+        }
+    };
     raise_limits();
+    let (mut clients, _servers) = connections(sockets / 2);
     let (reader, _writer) = std::io::pipe().expect("pipe");
     let reader = Arc::new(reader);
     let gate = Arc::new((Mutex::new(false), Condvar::new()));
@@ -29,6 +35,7 @@ fn main() {
             _ => 2 + i % 3,
         };
         let reader = reader.clone();
+        let client = if kind == 2 { clients.pop() } else { None };
         let gate = gate.clone();
         let tx = tx.clone();
         std::thread::Builder::new()
@@ -41,7 +48,10 @@ fn main() {
                     2 => {
                         // Any number of threads can block in read(2) on one pipe.
                         let mut byte = [0u8; 1];
-                        let _ = (&*reader).read(&mut byte);
+                        let _ = match client {
+                            Some(mut socket) => socket.read(&mut byte),
+                            None => (&*reader).read(&mut byte),
+                        };
                     }
                     3 => loop {
                         std::thread::sleep(Duration::from_secs(3600));
@@ -106,6 +116,21 @@ fn uninterruptible() {
             libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
         }
     }
+}
+
+/// `count` TCP connections over the loopback: their client ends, and their server ends.
+fn connections(count: usize) -> (Vec<TcpStream>, Vec<TcpStream>) {
+    let (mut clients, mut servers) = (Vec::new(), Vec::new());
+    if count == 0 {
+        return (clients, servers);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().unwrap();
+    for _ in 0..count {
+        clients.push(TcpStream::connect(addr).expect("connect"));
+        servers.push(listener.accept().expect("accept").0);
+    }
+    (clients, servers)
 }
 
 /// Threads need memory maps and pids: raise the soft limits to the hard ones.
