@@ -228,7 +228,7 @@ impl Findings {
                 hint: b"its CPU limit is too low for the load: raise it, or run fewer threads at once (thread pools, GOMAXPROCS, -XX:ActiveProcessorCount)".to_vec(),
             });
         }
-        self.found.sort_by_key(|f| (f.kind, f.pid, f.tid));
+        self.found.sort_unstable_by_key(|f| (f.kind, f.pid, f.tid));
     }
 
     pub fn found(&self) -> &[Finding] {

@@ -158,7 +158,7 @@ impl Table {
     fn finish(&mut self) {
         self.inet.sort_unstable_by_key(|s| s.inode);
         self.listening.sort_unstable();
-        self.unix.sort_by_key(|u| u.inode);
+        self.unix.sort_unstable_by_key(|u| u.inode);
         let unix = &mut self.unix;
         let mut i = 0;
         while i < unix.len() {

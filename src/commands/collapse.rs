@@ -14,7 +14,6 @@ use crate::output::number::push_int;
 use crate::output::{Kind, Out, escape};
 use crate::parse::jstack::{self, Line};
 use crate::row::{Row, Rows};
-use std::collections::HashMap;
 
 /// Names listed in a group's first line before the rest are counted.
 const NAMES: usize = 8;
@@ -30,22 +29,38 @@ const LINES: [(&str, Column); 4] = [
 /// The groups of the threads shown, as indices into `shown.threads`: the largest first, ties
 /// in the order of their first thread.
 fn groups(shown: &Shown<'_>, java: Option<&Merged<'_>>, rows: &Rows) -> Vec<Vec<usize>> {
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    // Each thread's key and place in the order shown; sorted, alike keys come side by side,
+    // each group in the order shown.
+    let mut keyed: Vec<(Vec<u8>, usize)> = shown
+        .picked
+        .iter()
+        .enumerate()
+        .map(|(at, &i)| {
+            let mut key = Vec::new();
+            alike(
+                &shown.threads[i],
+                java.and_then(|j| j.thread(i)),
+                rows,
+                &mut key,
+            );
+            (key, at)
+        })
+        .collect();
+    keyed.sort_unstable();
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut key = Vec::new();
-    for &i in shown.picked {
-        key.clear();
-        let java_thread = java.and_then(|j| j.thread(i));
-        alike(&shown.threads[i], java_thread, rows, &mut key);
-        match index.get(&key) {
-            Some(&g) => groups[g].push(i),
-            None => {
-                index.insert(key.clone(), groups.len());
-                groups.push(vec![i]);
-            }
+    for (n, (key, at)) in keyed.iter().enumerate() {
+        match n.checked_sub(1).map(|p| &keyed[p].0) {
+            Some(previous) if previous == key => groups.last_mut().map_or((), |g| g.push(*at)),
+            _ => groups.push(vec![*at]),
         }
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    // Largest first, then in the order of their first thread.
+    groups.sort_unstable_by_key(|g| (std::cmp::Reverse(g.len()), g[0]));
+    for g in &mut groups {
+        for at in g.iter_mut() {
+            *at = shown.picked[*at];
+        }
+    }
     groups
 }
 

@@ -71,9 +71,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     cgroups.finish();
     let (now, _) = clock::now();
 
-    // The threads shown, in order; then in pid order, each process's in that order.
-    let mut shown = Order::new(args.sort, args.top).of(&rows).to_vec();
-    shown.sort_by_key(|&i| rows.rows[i].pid);
+    // The threads shown, in order: each process's in that order, under its header.
+    let shown = Order::new(args.sort, args.top).of(&rows).to_vec();
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;

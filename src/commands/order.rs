@@ -11,7 +11,8 @@ use std::cmp::Ordering;
 #[derive(Clone, Copy)]
 struct Key {
     missing: bool,
-    number: f64,
+    /// A number's value in thousandths.
+    number: i128,
     /// Its text in [`Order::text`].
     start: usize,
     end: usize,
@@ -49,11 +50,8 @@ impl Order {
                 let kind = columns::render(column, row, rows, &mut self.text);
                 let value = &self.text[start..];
                 let number = match kind {
-                    Kind::Number => std::str::from_utf8(value)
-                        .ok()
-                        .and_then(|s| s.parse().ok())
-                        .unwrap_or(0.0),
-                    _ => 0.0,
+                    Kind::Number => thousandths(value).unwrap_or(0),
+                    _ => 0,
                 };
                 self.keys.push(Key {
                     missing: kind == Kind::Missing || value.is_empty(),
@@ -64,8 +62,9 @@ impl Order {
             }
             let numeric = column.info().numeric;
             let (keys, text) = (&self.keys, &self.text);
-            self.index
-                .sort_by(|&a, &b| compare(&keys[a], &keys[b], text, numeric));
+            self.index.sort_unstable_by(|&a, &b| {
+                compare(&keys[a], &keys[b], text, numeric).then(a.cmp(&b))
+            });
         }
         if let Some(top) = self.top {
             self.index.truncate(top);
@@ -79,9 +78,28 @@ fn compare(a: &Key, b: &Key, text: &[u8], numeric: bool) -> Ordering {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
-        _ if numeric => b.number.total_cmp(&a.number),
+        _ if numeric => b.number.cmp(&a.number),
         _ => text[a.start..a.end].cmp(&text[b.start..b.end]),
     }
+}
+
+/// A number as written (`-20`, `4096`, `12.3`) in thousandths: the columns' numbers have at
+/// most three decimals.
+fn thousandths(text: &[u8]) -> Option<i128> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let mut parts = digits.splitn(2, |&b| b == b'.');
+    let whole = i128::from(crate::parse::dec_u64(parts.next()?)?);
+    let mut fraction = 0;
+    let mut scale = 100;
+    for &d in parts.next().unwrap_or_default().iter().take(3) {
+        fraction += i128::from(d.checked_sub(b'0').filter(|d| *d <= 9)?) * scale;
+        scale /= 10;
+    }
+    let value = whole * 1000 + fraction;
+    Some(if negative { -value } else { value })
 }
 
 #[cfg(test)]
@@ -129,6 +147,19 @@ mod tests {
             });
         }
         rows
+    }
+
+    #[test]
+    fn numbers_in_thousandths() {
+        assert_eq!(thousandths(b"12.3"), Some(12_300));
+        assert_eq!(thousandths(b"-20"), Some(-20_000));
+        assert_eq!(thousandths(b"0.05"), Some(50));
+        assert_eq!(
+            thousandths(b"18446744073709551615"),
+            Some(18_446_744_073_709_551_615_000)
+        );
+        assert_eq!(thousandths(b"1.x"), None);
+        assert_eq!(thousandths(b""), None);
     }
 
     #[test]
