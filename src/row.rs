@@ -65,6 +65,9 @@ pub struct Row {
     /// User name, or the uid in digits when it has none.
     pub user: Option<Span>,
     pub cgroup: Option<Span>,
+    /// The container id and the pod UID its process runs in, if any.
+    pub container: Option<Span>,
+    pub pod: Option<Span>,
     pub wchan: Option<Span>,
     pub syscall: Syscall,
     /// The file behind the syscall's first argument; empty when the call takes none.

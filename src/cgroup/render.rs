@@ -83,7 +83,7 @@ impl CgroupWindow {
         }
         if let Some(uid) = parse::pod_uid(path) {
             out.extend_from_slice(b", pod ");
-            push_uid(out, uid);
+            parse::uid_text(out, uid);
         }
         out.push(b'\n');
         if let Some(missing) = group.sources.missing {
@@ -234,7 +234,7 @@ impl CgroupWindow {
         match parse::pod_uid(path) {
             Some(uid) => {
                 num.clear();
-                push_uid(&mut num, uid);
+                parse::uid_text(&mut num, uid);
                 line.text("pod", &num)
             }
             None => line.null("pod"),
@@ -373,11 +373,6 @@ fn end_line(out: &mut Vec<u8>, start: usize, mark: usize) {
     } else {
         out.push(b'\n');
     }
-}
-
-/// A pod UID as the API shows it: the systemd driver writes `_` for `-`.
-fn push_uid(out: &mut Vec<u8>, uid: &[u8]) {
-    out.extend(uid.iter().map(|&b| if b == b'_' { b'-' } else { b }));
 }
 
 #[cfg(test)]

@@ -198,11 +198,14 @@ fn check(g: Given) -> Result<Args, Error> {
             bad.long
         )));
     }
-    let selected = !g.selection.pids.is_empty() || !g.selection.comms.is_empty();
+    let selected =
+        !g.selection.pids.is_empty() || !g.selection.comms.is_empty() || g.selection.narrowed();
     match command {
         Command::Dump if !selected => {
             return Err(Error::Usage(
-                "dump needs the processes to dump: -p PID or -C NAME".to_string(),
+                "dump needs the processes to dump: -p PID, -C NAME, --container ID, --pod UID \
+                 or --cgroup TEXT"
+                    .to_string(),
             ));
         }
         Command::Dump if g.format == Some(Format::Csv) => {
@@ -333,6 +336,13 @@ mod tests {
         assert_eq!(a.sys_root, PathBuf::from("/host/sys"));
         assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
         assert_eq!(args("dump -C java").command, Command::Dump);
+        let narrowed = args("dump --container 3F4E5D6C,abcdef --pod 6B1C_5f8e --cgroup /kubepods/");
+        assert_eq!(
+            narrowed.selection.containers,
+            [b"3f4e5d6c".to_vec(), b"abcdef".to_vec()]
+        );
+        assert_eq!(narrowed.selection.pods, [b"6b1c-5f8e".to_vec()]);
+        assert_eq!(narrowed.selection.cgroups, [b"/kubepods/".to_vec()]);
         assert!(args("dump -p 9").all);
         assert_eq!(a.java, None);
         assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
@@ -384,7 +394,11 @@ mod tests {
         assert!(usage("-p x").contains("not a process id"));
         assert!(usage("-p ,").contains("needs a value"));
         assert!(usage("frobnicate").contains("unknown command"));
-        assert!(usage("dump").contains("-p PID or -C NAME"));
+        assert!(usage("dump").contains("-p PID, -C NAME, --container ID"));
+        assert!(usage("--container 12345").contains("6 to 64 hex digits"));
+        assert!(usage("--container 12345g").contains("not a container id"));
+        assert!(usage("--pod 6b1c:x").contains("not a pod UID"));
+        assert!(usage("--cgroup=").contains("--cgroup: needs a value"));
         assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
         assert!(usage("columns -o pid").contains("does not apply"));
         assert!(usage("snap extra").contains("extra"));

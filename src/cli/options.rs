@@ -104,6 +104,53 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        short: None,
+        long: "container",
+        value: "ID[,ID...]",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "processes in these containers (at least 6 hex digits of the id)",
+        )],
+        set: |g, v| {
+            for id in v.list()? {
+                g.selection.containers.push(container(id)?);
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "pod",
+        value: "UID[,UID...]",
+        commands: READING,
+        help: &[(EVERY, "processes in these pods (the start of the pod UID)")],
+        set: |g, v| {
+            for uid in v.list()? {
+                g.selection.pods.push(pod(uid)?);
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "cgroup",
+        value: "TEXT",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "processes whose cgroup path holds TEXT; these three narrow\n-p and -C, or every process",
+        )],
+        set: |g, v| {
+            let text = v.raw.as_encoded_bytes();
+            if text.is_empty() {
+                return Err(v.error("needs a value"));
+            }
+            g.selection.cgroups.push(text.to_vec());
+            Ok(())
+        },
+    },
+    Opt {
         short: Some('r'),
         long: "recursive",
         value: "",
@@ -431,6 +478,34 @@ fn pid(s: &str) -> Result<u32, Error> {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(Error::Usage(format!(
             "--pid: '{s}' is not a process id (a positive number)"
+        ))),
+    }
+}
+
+/// A container id prefix as given to `--container`: at least 6 hex digits, lowercased.
+fn container(s: &str) -> Result<Vec<u8>, Error> {
+    match s.len() >= 6 && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        true => Ok(s.to_ascii_lowercase().into_bytes()),
+        false => Err(Error::Usage(format!(
+            "--container: '{s}' is not a container id or the start of one (6 to 64 hex digits)"
+        ))),
+    }
+}
+
+/// A pod UID prefix as given to `--pod`: hex digits and dashes (or the systemd driver's
+/// underscores), lowercased with `-`.
+fn pod(s: &str) -> Result<Vec<u8>, Error> {
+    let uid = s
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_');
+    match uid && s.len() <= 36 {
+        true => {
+            let mut out = Vec::new();
+            crate::parse::cgroup::uid_text(&mut out, s.as_bytes());
+            Ok(out)
+        }
+        false => Err(Error::Usage(format!(
+            "--pod: '{s}' is not a pod UID or the start of one (hex digits and dashes)"
         ))),
     }
 }

@@ -167,7 +167,7 @@ impl Collector {
     }
 }
 
-/// A process's own text (name, command line, executable, cgroup), put in the rows' arena
+/// A process's own text (name, command line, executable, cgroup, container, pod), put in the rows' arena
 /// once a pass, for all its rows.
 #[derive(Default)]
 struct ProcessText {
@@ -175,6 +175,8 @@ struct ProcessText {
     cmdline: Option<Option<Span>>,
     exe: Option<Option<Span>>,
     cgroup: Option<Option<Span>>,
+    container: Option<Option<Span>>,
+    pod: Option<Option<Span>>,
 }
 
 impl ProcessText {
@@ -186,5 +188,7 @@ impl ProcessText {
         row.cmdline = once(&mut self.cmdline, &info.cmdline);
         row.exe = once(&mut self.exe, &info.exe);
         row.cgroup = once(&mut self.cgroup, &info.cgroup_path);
+        row.container = once(&mut self.container, &info.container);
+        row.pod = once(&mut self.pod, &info.pod);
     }
 }

@@ -129,6 +129,8 @@ impl Thread<'_> {
             nspid: None,
             user: None,
             cgroup: None,
+            container: None,
+            pod: None,
             wchan: None,
             syscall: Syscall::Unknown,
             filename: None,

@@ -78,6 +78,9 @@ pub struct ProcessInfo {
     /// `/proc/PID/cgroup`, read once, and the path that names the process's cgroup in it.
     pub cgroup: ReadOnce<Vec<u8>>,
     pub cgroup_path: Option<Vec<u8>>,
+    /// The container id and pod UID (with `-`) in those paths.
+    pub container: Option<Vec<u8>>,
+    pub pod: Option<Vec<u8>>,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     pub passwd: ReadOnce<Vec<u8>>,
 }
@@ -296,6 +299,13 @@ impl ProcessInfo {
                 .as_deref()
                 .and_then(|f| parse::cgroup::membership(f).path())
                 .map(<[u8]>::to_vec);
+            let id = parse::cgroup::identity(file.as_deref().unwrap_or_default());
+            self.container = id.container.map(<[u8]>::to_vec);
+            self.pod = id.pod.map(|uid| {
+                let mut text = Vec::new();
+                parse::cgroup::uid_text(&mut text, uid);
+                text
+            });
             self.cgroup = Some(file);
         }
         if needs.has(Needs::EXE) && !self.exe_read {

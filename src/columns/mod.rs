@@ -75,6 +75,8 @@ pub enum Column {
     Exe,
     User,
     Cgroup,
+    Container,
+    Pod,
     Pcpu,
     Cputime,
     Runq,
@@ -228,6 +230,24 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
         meaning: "cgroup of the process: the v2 path; on v1 the most specific of the cpu, cpuacct and memory paths",
+    },
+    Info {
+        column: Column::Container,
+        name: "container",
+        numeric: false,
+        needs: Needs::CGROUP,
+        source: "/proc/PID/cgroup",
+        privilege: ANYONE,
+        meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON",
+    },
+    Info {
+        column: Column::Pod,
+        name: "pod",
+        numeric: false,
+        needs: Needs::CGROUP,
+        source: "/proc/PID/cgroup",
+        privilege: ANYONE,
+        meaning: "Kubernetes pod UID from the kubelet's cgroup path (systemd or cgroupfs driver)",
     },
     Info {
         column: Column::Pcpu,
@@ -392,6 +412,12 @@ impl Column {
     }
 
     /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
+    /// How many characters of its value a table shows, where not all: a container id is
+    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it.
+    pub fn table_chars(self) -> Option<usize> {
+        (self == Column::Container).then_some(12)
+    }
+
     pub fn by_name(name: &str) -> Option<Column> {
         if name == "filenamesum" {
             return Some(Column::Filename);

@@ -151,7 +151,26 @@ fn resolve_pids(root: BorrowedFd<'_>, selection: &mut Selection, hint: &str) -> 
 }
 
 fn nothing_matched(selection: &Selection) -> String {
-    if !selection.comms.is_empty() {
+    if selection.narrowed() {
+        let mut places = Vec::new();
+        let text = |v: &Vec<u8>| String::from_utf8_lossy(v).into_owned();
+        for (what, values) in [
+            ("container", &selection.containers),
+            ("pod", &selection.pods),
+            ("cgroup holding", &selection.cgroups),
+        ] {
+            if !values.is_empty() {
+                let values: Vec<String> = values.iter().map(text).collect();
+                places.push(format!("{what} {}", values.join(" or ")));
+            }
+        }
+        let names: Vec<String> = selection.comms.iter().map(text).collect();
+        let named = match names.is_empty() {
+            true => String::new(),
+            false => format!(" named {}", names.join(" or ")),
+        };
+        format!("no process{named} in {}", places.join(" and "))
+    } else if !selection.comms.is_empty() {
         let names: Vec<String> = selection
             .comms
             .iter()

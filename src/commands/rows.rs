@@ -50,8 +50,16 @@ impl RowWriter {
     ) -> Result<(), Error> {
         let shift = usize::from(self.timed);
         let columns = &self.columns;
+        let table = self.format == Format::Table;
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
-            Some(c) => columns::render(columns[c], row, rows, buf),
+            Some(c) => {
+                let start = buf.len();
+                let kind = columns::render(columns[c], row, rows, buf);
+                if let Some(chars) = columns[c].table_chars().filter(|_| table) {
+                    buf.truncate(start + chars.min(buf.len() - start));
+                }
+                kind
+            }
             None => {
                 buf.extend_from_slice(time);
                 Kind::Text

@@ -102,7 +102,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         summary.interrupted = true;
     }
 
-    let mut grid = aggregate.grid(summary.passes);
+    let mut grid = aggregate.grid(summary.passes, args.format == Format::Table);
     match args.format {
         Format::Table => {
             title(&mut out.buf, args, &summary);
