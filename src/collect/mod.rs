@@ -48,6 +48,14 @@ pub struct Seen {
     pub uncached_reads: u64,
 }
 
+/// A selected process, as far as its columns' needs had it read.
+pub struct Process<'a> {
+    pub pid: u32,
+    pub cmdline: Option<&'a [u8]>,
+    pub container: Option<&'a [u8]>,
+    pub pod: Option<&'a [u8]>,
+}
+
 /// What a pass produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
@@ -110,6 +118,16 @@ impl Collector {
     /// The selected processes, in pid order.
     pub fn pids(&self) -> impl Iterator<Item = u32> + '_ {
         self.table.procs.iter().map(|p| p.pid)
+    }
+
+    /// The selected processes, in pid order, with what was read of them.
+    pub fn processes(&self) -> impl Iterator<Item = Process<'_>> {
+        self.table.procs.iter().map(|p| Process {
+            pid: p.pid,
+            cmdline: p.info.cmdline.as_deref(),
+            container: p.info.container.as_deref(),
+            pod: p.info.pod.as_deref(),
+        })
     }
 
     /// Re-lists the selected processes and their threads: new ones are added, those gone

@@ -51,7 +51,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         collector.pass(Pass::Baseline, &mut rows);
     }
     let jvms = match args.java {
-        Some(timeout) => java_dump::fetch(collector.mount().fd(), collector.pids(), timeout),
+        Some(timeout) => {
+            java_dump::one_unless_named(&collector, args.selection.named())?;
+            java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
+        }
         None => Vec::new(),
     };
     if window {
