@@ -101,6 +101,8 @@ pub struct Args {
     pub exact: bool,
     pub save: Option<PathBuf>,
     pub output_dir: Option<PathBuf>,
+    /// `--host`: the host watch rows and saved lines name, when given.
+    pub host: Option<String>,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
@@ -269,6 +271,7 @@ fn check(g: Given) -> Result<Args, Error> {
         exact: g.exact,
         save: g.save,
         output_dir: g.output_dir,
+        host: g.host,
         file: g.file,
         proc_root: g
             .proc_root

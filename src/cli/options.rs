@@ -64,6 +64,7 @@ pub struct Given {
     pub exact: bool,
     pub save: Option<PathBuf>,
     pub output_dir: Option<PathBuf>,
+    pub host: Option<String>,
     pub proc_root: Option<PathBuf>,
     pub sys_root: Option<PathBuf>,
     pub java: bool,
@@ -306,6 +307,24 @@ pub static OPTIONS: &[Opt] = &[
         )],
         set: |g, v| {
             g.save = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "host",
+        value: "NAME",
+        commands: SAMPLE | WATCH,
+        help: &[(
+            EVERY,
+            "the host named in rows and saved lines (default: $TSNAP_HOST,\nelse the host name)",
+        )],
+        set: |g, v| {
+            let name = v.text()?;
+            if name.is_empty() {
+                return Err(v.error("needs a value"));
+            }
+            g.host = Some(name.to_string());
             Ok(())
         },
     },

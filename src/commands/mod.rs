@@ -98,7 +98,7 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
     let saver = args
         .save
         .as_deref()
-        .map(|path| Saver::open(path, &args.columns))
+        .map(|path| Saver::open(path, &args.columns, &host(args)))
         .transpose()?;
     let mut needs = needs_of(&args.columns).union(also);
     if let Some(s) = &saver {
@@ -115,6 +115,19 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
     )?;
     crate::signals::install();
     Ok((collector, saver))
+}
+
+/// The host that rows from many nodes are told apart by: `--host`, else `$TSNAP_HOST` (a
+/// DaemonSet sets it to the node's name, as the pod's own host name is the pod's), else the
+/// host name (of tsnap's UTS namespace).
+pub fn host(args: &Args) -> Vec<u8> {
+    if let Some(name) = &args.host {
+        return name.as_bytes().to_vec();
+    }
+    match std::env::var_os("TSNAP_HOST") {
+        Some(name) if !name.is_empty() => name.into_encoded_bytes(),
+        _ => rustix::system::uname().nodename().to_bytes().to_vec(),
+    }
 }
 
 /// Replaces thread ids given to `-p` by their process ids; warns about ids that do not

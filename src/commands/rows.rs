@@ -1,5 +1,7 @@
 //! Rows written as they are shown by snap and watch: a table through a [`Grid`] for its column
-//! widths, CSV and JSON streamed out in chunks, each row led by a time when asked.
+//! widths, CSV and JSON streamed out in chunks, each row led by a time when asked; watch's
+//! by the time, the host, the container and the pod, so that rows of many nodes can be
+//! merged.
 
 use crate::columns::{self, Column};
 use crate::error::Error;
@@ -12,16 +14,32 @@ pub struct RowWriter {
     columns: Vec<Column>,
     format: Format,
     timed: bool,
+    /// The host each row names after its time, if any.
+    host: Option<Vec<u8>>,
     grid: Grid,
     stream: Stream,
 }
 
 impl RowWriter {
     pub fn new(columns: &[Column], format: Format, timed: bool) -> RowWriter {
+        RowWriter::led(columns, format, timed, None)
+    }
+
+    /// watch's rows: each led by its time, `host`, its container and its pod, then the
+    /// other `columns`.
+    pub fn identified(columns: &[Column], format: Format, host: &[u8]) -> RowWriter {
+        const IDENTITY: [Column; 2] = [Column::Container, Column::Pod];
+        let mut all = IDENTITY.to_vec();
+        all.extend(columns.iter().filter(|c| !IDENTITY.contains(c)));
+        RowWriter::led(&all, format, true, Some(host.to_vec()))
+    }
+
+    fn led(columns: &[Column], format: Format, timed: bool, host: Option<Vec<u8>>) -> RowWriter {
         let mut fields = Vec::new();
-        if timed {
+        let lead = [(timed, "time"), (host.is_some(), "host")];
+        for (_, name) in lead.into_iter().filter(|l| l.0) {
             fields.push(Field {
-                name: "time",
+                name,
                 numeric: false,
                 own_line: false,
             });
@@ -35,6 +53,7 @@ impl RowWriter {
             columns: columns.to_vec(),
             format,
             timed,
+            host,
             grid: Grid::new(fields.clone()),
             stream: Stream::new(fields, format),
         }
@@ -48,8 +67,10 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
-        let shift = usize::from(self.timed);
+        let shift = usize::from(self.timed) + usize::from(self.host.is_some());
         let columns = &self.columns;
+        let host = self.host.as_deref().unwrap_or_default();
+        let timed = self.timed;
         let table = self.format == Format::Table;
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
             Some(c) => {
@@ -61,7 +82,7 @@ impl RowWriter {
                 kind
             }
             None => {
-                buf.extend_from_slice(time);
+                buf.extend_from_slice(if i == 0 && timed { time } else { host });
                 Kind::Text
             }
         };

@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut hourly = args.output_dir.as_deref().map(Hourly::new).transpose()?;
-    let (mut collector, mut saver) = start_passes(args, Needs::NONE)?;
+    let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
     let format = if hourly.is_some() {
         Format::Csv
     } else {
         args.format
     };
-    let mut writer = RowWriter::new(&args.columns, format, true);
+    let mut writer = RowWriter::identified(&args.columns, format, &super::host(args));
     let mut rows = Rows::default();
     let mut time = Vec::new();
     let period = (args.interval * 1e9) as u64;
