@@ -284,7 +284,9 @@ fn watch_takes_timestamped_snapshots() {
     ])
     .ok();
     assert_eq!(
-        csv.stdout.matches("time,host,container,pod,tid,comm").count(),
+        csv.stdout
+            .matches("time,host,container,pod,tid,comm")
+            .count(),
         1,
         "{}",
         csv.stdout

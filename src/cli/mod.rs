@@ -103,6 +103,9 @@ pub struct Args {
     pub output_dir: Option<PathBuf>,
     /// `--host`: the host watch rows and saved lines name, when given.
     pub host: Option<String>,
+    /// `--keep-hours` and `--max-mb`: how much of its hourly files watch keeps.
+    pub keep_hours: Option<u32>,
+    pub max_mb: Option<u64>,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
@@ -226,9 +229,16 @@ fn check(g: Given) -> Result<Args, Error> {
         Command::Sample | Command::Watch if g.duration == Some(0.0) => {
             return Err(Error::Usage("--duration must be above 0".to_string()));
         }
-        Command::Watch if g.output_dir.is_some() && g.format.is_some_and(|f| f != Format::Csv) => {
+        Command::Watch if g.output_dir.is_some() && g.format == Some(Format::Table) => {
             return Err(Error::Usage(
-                "--output-dir writes CSV; leave out --format".to_string(),
+                "--output-dir writes CSV (-f csv, the default) or JSON lines (-f json)".to_string(),
+            ));
+        }
+        Command::Watch
+            if g.output_dir.is_none() && (g.keep_hours.is_some() || g.max_mb.is_some()) =>
+        {
+            return Err(Error::Usage(
+                "--keep-hours and --max-mb go with --output-dir".to_string(),
             ));
         }
         _ => {}
@@ -272,6 +282,8 @@ fn check(g: Given) -> Result<Args, Error> {
         save: g.save,
         output_dir: g.output_dir,
         host: g.host,
+        keep_hours: g.keep_hours,
+        max_mb: g.max_mb,
         file: g.file,
         proc_root: g
             .proc_root
@@ -415,7 +427,14 @@ mod tests {
         assert!(usage("report a b").contains("unexpected argument \"b\""));
         assert!(usage("watch -i 0").contains("above 0"));
         assert!(usage("sample -d 0").contains("above 0"));
-        assert!(usage("watch --output-dir d -f json").contains("CSV"));
+        assert!(usage("watch --output-dir d -f table").contains("JSON lines (-f json)"));
+        assert!(usage("watch --keep-hours 2").contains("go with --output-dir"));
+        assert!(usage("watch --output-dir d --max-mb 0").contains("from 1 up"));
+        assert!(usage("watch --output-dir d --keep-hours x").contains("from 1 up"));
+        assert!(usage("sample --keep-hours 3").contains("does not apply to 'sample'"));
+        let w = args("watch --output-dir d -f json --keep-hours 24 --max-mb 512 --host n1");
+        assert_eq!((w.keep_hours, w.max_mb), (Some(24), Some(512)));
+        assert_eq!(w.host.as_deref(), Some("n1"));
         assert!(usage("-a --java").contains("--java does not apply to 'snap'"));
         assert!(usage("report f --sys /s").contains("--sys does not apply to 'report'"));
         assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));

@@ -65,6 +65,8 @@ pub struct Given {
     pub save: Option<PathBuf>,
     pub output_dir: Option<PathBuf>,
     pub host: Option<String>,
+    pub keep_hours: Option<u32>,
+    pub max_mb: Option<u64>,
     pub proc_root: Option<PathBuf>,
     pub sys_root: Option<PathBuf>,
     pub java: bool,
@@ -335,10 +337,38 @@ pub static OPTIONS: &[Opt] = &[
         commands: WATCH,
         help: &[(
             EVERY,
-            "write CSV to DIR/tsnap-YYYY-MM-DD.HH.csv, one file an hour,\nappending",
+            "write CSV to DIR/tsnap-YYYY-MM-DD.HH.csv, one file an hour,\nappending (.jsonl with -f json)",
         )],
         set: |g, v| {
             g.output_dir = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "keep-hours",
+        value: "N",
+        commands: WATCH,
+        help: &[(
+            EVERY,
+            "delete tsnap's own hourly files of the hours ended N hours ago\n(at the start and each new hour)",
+        )],
+        set: |g, v| {
+            g.keep_hours = Some(v.count()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "max-mb",
+        value: "M",
+        commands: WATCH,
+        help: &[(
+            EVERY,
+            "stop (status 0) before tsnap's files in DIR would pass M MiB",
+        )],
+        set: |g, v| {
+            g.max_mb = Some(v.count()?.into());
             Ok(())
         },
     },
@@ -461,6 +491,15 @@ impl OptionValue {
             return Err(self.error("needs a value"));
         }
         Ok(parts)
+    }
+
+    /// A whole number from 1 up.
+    fn count(&self) -> Result<u32, Error> {
+        let text = self.text()?;
+        match text.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(self.error(&format!("'{text}' is not a whole number from 1 up"))),
+        }
     }
 
     fn columns(&self) -> Result<Vec<Column>, Error> {

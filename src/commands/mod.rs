@@ -4,6 +4,7 @@
 
 pub mod columns;
 pub mod dump;
+mod hourly;
 pub mod java_dump;
 pub mod report;
 mod rows;

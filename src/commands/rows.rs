@@ -67,6 +67,30 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
+        self.put(out, rows, time, header, true)
+    }
+
+    /// Puts `rows` in `out`'s buffer whole, none of them written yet: what a snapshot adds
+    /// to a file can be known before it is written.
+    pub fn write_whole(
+        &mut self,
+        out: &mut Out,
+        rows: &Rows,
+        time: &[u8],
+        header: bool,
+    ) -> Result<(), Error> {
+        self.put(out, rows, time, header, false)
+    }
+
+    /// Writes `rows` into `out`'s buffer, and with `stream`, out in chunks as it fills.
+    fn put(
+        &mut self,
+        out: &mut Out,
+        rows: &Rows,
+        time: &[u8],
+        header: bool,
+        stream: bool,
+    ) -> Result<(), Error> {
         let shift = usize::from(self.timed) + usize::from(self.host.is_some());
         let columns = &self.columns;
         let host = self.host.as_deref().unwrap_or_default();
@@ -101,7 +125,9 @@ impl RowWriter {
         }
         for row in &rows.rows {
             self.stream.row(&mut out.buf, |i, buf| cell(i, row, buf));
-            out.maybe_flush()?;
+            if stream {
+                out.maybe_flush()?;
+            }
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! `tsnap watch`: a snapshot of the active threads every interval, each row stamped with the
-//! time, to the terminal or (xcapture's `-o`) into hourly CSV files.
+//! time, host, container and pod, to the terminal or (xcapture's `-o`) into hourly files.
 
+use super::hourly::{Hourly, Written};
 use super::rows::RowWriter;
 use super::{print_problems, relist, start_passes};
 use crate::cli::Args;
@@ -11,15 +12,15 @@ use crate::error::Error;
 use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::signals;
-use std::path::{Path, PathBuf};
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let mut hourly = args.output_dir.as_deref().map(Hourly::new).transpose()?;
+    let mut hourly = (args.output_dir.as_deref())
+        .map(|dir| Hourly::new(dir, args.format, args.keep_hours, args.max_mb))
+        .transpose()?;
     let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
-    let format = if hourly.is_some() {
-        Format::Csv
-    } else {
-        args.format
+    let format = match (&hourly, args.format) {
+        (Some(_), Format::Table) => Format::Csv,
+        (_, format) => format,
     };
     let mut writer = RowWriter::identified(&args.columns, format, &super::host(args));
     let mut rows = Rows::default();
@@ -52,7 +53,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             saver.pass(pass, &time, &rows)?;
         }
         match &mut hourly {
-            Some(h) => h.write(secs, &mut writer, &rows, &time)?,
+            Some(h) => {
+                if h.write(secs, &mut writer, &rows, &time)? == Written::OverBudget {
+                    crate::output::warn(&h.over_budget());
+                    break;
+                }
+            }
             None => {
                 if format == Format::Table && pass > 1 {
                     out.buf.push(b'\n');
@@ -64,54 +70,4 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     print_problems(&collector, "thread snapshots");
     Ok(())
-}
-
-/// xcapture's output files: `DIR/tsnap-YYYY-MM-DD.HH.csv`, one an hour (local time), each
-/// with a header, appended to when it exists so a restarted watch loses nothing.
-struct Hourly {
-    dir: PathBuf,
-    name: Vec<u8>,
-    file: Option<(Vec<u8>, Out)>,
-}
-
-impl Hourly {
-    fn new(dir: &Path) -> Result<Hourly, Error> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Fatal(format!("cannot create {}: {e}", dir.display())))?;
-        Ok(Hourly {
-            dir: dir.to_path_buf(),
-            name: Vec::new(),
-            file: None,
-        })
-    }
-
-    /// Appends the rows to the file of the hour of `secs`.
-    fn write(
-        &mut self,
-        secs: i64,
-        writer: &mut RowWriter,
-        rows: &Rows,
-        time: &[u8],
-    ) -> Result<(), Error> {
-        self.name.clear();
-        self.name.extend_from_slice(b"tsnap-");
-        clock::push_hour(&mut self.name, secs);
-        self.name.extend_from_slice(b".csv");
-        if self
-            .file
-            .as_ref()
-            .is_none_or(|(name, _)| *name != self.name)
-        {
-            let path = self.dir.join(String::from_utf8_lossy(&self.name).as_ref());
-            self.file = Some((self.name.clone(), Out::append_to(&path)?));
-        }
-        match &mut self.file {
-            Some((_, out)) => {
-                let header = out.is_new_file();
-                writer.write(out, rows, time, header)?;
-                out.flush()
-            }
-            None => Ok(()),
-        }
-    }
 }
