@@ -64,6 +64,20 @@ impl CgroupWindow {
         Some((group, window, end))
     }
 
+    /// The share of the CFS periods of the window in which the cgroup of process `pid` had
+    /// used up its CPU quota, in percent: 0 when no period ran (no limit, or idle); none
+    /// without a window, or where `cpu.stat` could not be read.
+    pub fn throttled_percent(&self, pid: u32) -> Option<f64> {
+        let (_, window, end) = self.group(self.group_of(pid)?)?;
+        let w = window?;
+        let periods = w.delta(end, |r| r.periods)?;
+        let throttled = w.delta(end, |r| r.throttled)?;
+        Some(match periods {
+            0 => 0.0,
+            p => throttled as f64 * 100.0 / p as f64,
+        })
+    }
+
     /// Writes the block of group `g`: a line naming it, then one line each for cpu, memory
     /// and pressure where anything of them could be read.
     pub fn write_text(&self, g: usize, out: &mut Vec<u8>) {
@@ -440,6 +454,15 @@ mod tests {
             key: Vec::new(),
             bufs: Default::default(),
         }
+    }
+
+    #[test]
+    fn throttled_share_of_the_periods() {
+        let mut w = window(true);
+        w.members.push((42, 0));
+        assert_eq!(w.throttled_percent(42), Some(60.0), "3 of 5 periods");
+        assert_eq!(w.throttled_percent(43), None, "not a member");
+        assert_eq!(window(false).throttled_percent(42), None, "no window");
     }
 
     #[test]

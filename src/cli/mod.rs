@@ -243,6 +243,12 @@ fn check(g: Given) -> Result<Args, Error> {
         }
         _ => {}
     }
+    let grouped = g.group.iter().flatten().chain(&g.add);
+    if command == Command::Sample && grouped.clone().any(|&c| c == Column::Throttled) {
+        return Err(Error::Usage(
+            "throttled is measured by snap and watch, over their windows".to_string(),
+        ));
+    }
     if g.java_timeout.is_some() && !g.java {
         return Err(Error::Usage("--java-timeout goes with --java".to_string()));
     }
@@ -432,6 +438,7 @@ mod tests {
         assert!(usage("watch --output-dir d --max-mb 0").contains("from 1 up"));
         assert!(usage("watch --output-dir d --keep-hours x").contains("from 1 up"));
         assert!(usage("sample --keep-hours 3").contains("does not apply to 'sample'"));
+        assert!(usage("sample -G throttled").contains("measured by snap and watch"));
         let w = args("watch --output-dir d -f json --keep-hours 24 --max-mb 512 --host n1");
         assert_eq!((w.keep_hours, w.max_mb), (Some(24), Some(512)));
         assert_eq!(w.host.as_deref(), Some("n1"));

@@ -390,7 +390,7 @@ pub static OPTIONS: &[Opt] = &[
         short: None,
         long: "sys",
         value: "DIR",
-        commands: SNAP | DUMP | SAMPLE,
+        commands: READING,
         help: &[(
             EVERY,
             "the sysfs mount of that system, for its cgroups (/sys)",

@@ -131,6 +131,7 @@ impl Thread<'_> {
             cgroup: None,
             container: None,
             pod: None,
+            throttled: None,
             wchan: None,
             syscall: Syscall::Unknown,
             filename: None,

@@ -77,6 +77,7 @@ pub enum Column {
     Cgroup,
     Container,
     Pod,
+    Throttled,
     Pcpu,
     Cputime,
     Runq,
@@ -248,6 +249,15 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
         meaning: "Kubernetes pod UID from the kubelet's cgroup path (systemd or cgroupfs driver)",
+    },
+    Info {
+        column: Column::Throttled,
+        name: "throttled",
+        numeric: true,
+        needs: Needs::CGROUP,
+        source: "cgroup cpu.stat (nr_throttled, nr_periods)",
+        privilege: ANYONE,
+        meaning: "percent of the CPU quota periods of the -i window (watch: since the last snapshot) in which the process's cgroup was throttled, 0 without a limit; snap and watch only",
     },
     Info {
         column: Column::Pcpu,

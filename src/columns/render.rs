@@ -48,6 +48,7 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         Column::Cgroup => text(row.cgroup, out),
         Column::Container => text(row.container, out),
         Column::Pod => text(row.pod, out),
+        Column::Throttled => tenths(out, row.throttled),
         Column::Pcpu => tenths(out, row.pcpu),
         Column::Cputime => number(out, row.cputime_ns.map(|ns| ns / 1_000_000)),
         Column::Runq => tenths(out, row.runq),

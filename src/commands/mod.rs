@@ -15,14 +15,14 @@ pub mod watch;
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Collector, Options};
-use crate::columns::{Needs, needs as needs_of};
+use crate::columns::{Column, Needs, needs as needs_of};
 use crate::error::{Error, errno_name};
 use crate::output::json::JsonLine;
 use crate::output::number::push_int;
 use crate::output::{Format, Out};
 use crate::problems::Privileges;
 use crate::procfs::{self, Mount, RelPath};
-use crate::row::Row;
+use crate::row::{Row, Rows};
 use crate::save::Saver;
 use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
@@ -230,6 +230,46 @@ pub fn print_problems(collector: &Collector, noun: &str) {
         text.push('\n');
     }
     crate::output::stderr(text.as_bytes());
+}
+
+/// The `throttled` column over passes: the cgroups of the selected processes read at each
+/// pass, each pass's window starting at the last; nothing when the column is not asked for.
+pub struct Throttling(Option<CgroupWindow>);
+
+impl Throttling {
+    /// Takes the first reading, for `columns` that ask for it.
+    pub fn start(args: &Args, columns: &[Column], collector: &Collector) -> Throttling {
+        Throttling(columns.contains(&Column::Throttled).then(|| {
+            let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
+            cgroups.track(collector.cgroups());
+            cgroups.start();
+            cgroups
+        }))
+    }
+
+    /// Reads the cgroups again and fills each row's `throttled` over the window since the
+    /// last reading.
+    pub fn measure(&mut self, collector: &Collector, rows: &mut Rows) {
+        if let Some(cgroups) = &mut self.0 {
+            cgroups.track(collector.cgroups());
+            cgroups.finish();
+            fill_throttled(cgroups, rows);
+            cgroups.roll();
+        }
+    }
+}
+
+/// Fills each row's `throttled` from the window of its cgroup.
+pub fn fill_throttled(cgroups: &CgroupWindow, rows: &mut Rows) {
+    let mut last: Option<(u32, Option<f64>)> = None;
+    for row in &mut rows.rows {
+        let value = match last {
+            Some((pid, value)) if pid == row.pid => value,
+            _ => cgroups.throttled_percent(row.pid),
+        };
+        last = Some((row.pid, value));
+        row.throttled = value;
+    }
 }
 
 /// How many cgroup blocks a table or CSV run shows before saying how many more there are.

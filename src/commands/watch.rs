@@ -3,7 +3,7 @@
 
 use super::hourly::{Hourly, Written};
 use super::rows::RowWriter;
-use super::{print_problems, relist, start_passes};
+use super::{Throttling, print_problems, relist, start_passes};
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::Pass;
@@ -30,6 +30,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let begin = monotonic_ns();
     // The first snapshot's pcpu is measured over the first interval.
     collector.pass(Pass::Baseline, &mut rows);
+    let mut throttling = Throttling::start(args, &args.columns, &collector);
     let mut pass = 0u64;
     let mut slot = 1u64;
     loop {
@@ -45,6 +46,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
         relist(&mut collector)?;
         collector.pass(Pass::Full, &mut rows);
+        throttling.measure(&collector, &mut rows);
         pass += 1;
         let (secs, nanos) = clock::now();
         time.clear();
