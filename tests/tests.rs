@@ -5,6 +5,7 @@ mod cgroup;
 mod churn;
 mod cli;
 mod fixtures;
+mod fleet;
 mod generated;
 mod hostile;
 mod java;
