@@ -81,7 +81,16 @@ impl Container {
         std::fs::copy(bin, root.0.join("workload")).unwrap();
         let name = format!("tsnap-part10-{}-{tag}", std::process::id());
         let mut child = Command::new("podman")
-            .args(["--runtime", "runc", "run", "-i", "--rm", "--name", &name])
+            .args([
+                "--runtime",
+                "runc",
+                "run",
+                "-i",
+                "--rm",
+                "--network",
+                "none",
+            ])
+            .args(["--name", &name])
             .args([
                 "--ulimit",
                 "nofile=1024:1024",
@@ -1018,6 +1027,8 @@ fn the_daemonsets_parse_and_their_command_lines_run_with_their_privileges() {
             "runc",
             "run",
             "--rm",
+            "--network",
+            "none",
             "--name",
             name,
             "--pid",
