@@ -95,8 +95,9 @@ limit, usage and throttling, memory and OOM kills, pressure (PSI) and stall time
         title: "a timestamped snapshot of the active threads every interval (xcapture)",
         usage: "tsnap watch [OPTIONS]",
         about: "\
-Every row starts with the time (ISO 8601, milliseconds, UTC offset). Runs until -d elapses or
-it is interrupted (Ctrl-C, SIGTERM), then exits 0.
+Every row starts with the time (ISO 8601, milliseconds, UTC offset), the host, the container
+and the pod. Runs until -d elapses, --max-mb is reached or it is interrupted (Ctrl-C,
+SIGTERM), then exits 0.
 ",
         more: "",
     },

@@ -113,7 +113,7 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes in these containers (at least 6 hex digits of the id)",
+            "processes in these containers (an id, or its start:\n6 hex digits or more)",
         )],
         set: |g, v| {
             for id in v.list()? {
@@ -319,7 +319,7 @@ pub static OPTIONS: &[Opt] = &[
         commands: SAMPLE | WATCH,
         help: &[(
             EVERY,
-            "the host named in rows and saved lines (default: $TSNAP_HOST,\nelse the host name)",
+            "the host rows and saved lines name (default $TSNAP_HOST,\nelse the host name)",
         )],
         set: |g, v| {
             let name = v.text()?;
@@ -351,7 +351,7 @@ pub static OPTIONS: &[Opt] = &[
         commands: WATCH,
         help: &[(
             EVERY,
-            "delete tsnap's own hourly files of the hours ended N hours ago\n(at the start and each new hour)",
+            "delete tsnap's own hourly files of hours ended N hours ago\n(at the start and each new hour)",
         )],
         set: |g, v| {
             g.keep_hours = Some(v.count()?);
@@ -365,7 +365,7 @@ pub static OPTIONS: &[Opt] = &[
         commands: WATCH,
         help: &[(
             EVERY,
-            "stop (status 0) before tsnap's files in DIR would pass M MiB",
+            "stop (status 0) before tsnap's files in DIR pass M MiB",
         )],
         set: |g, v| {
             g.max_mb = Some(v.count()?.into());

@@ -126,6 +126,7 @@ struct Kept {
 /// `floor machine`: passes over every thread of the machine, as `watch -a` makes them.
 fn machine(passes: usize, hz: u64) {
     use std::collections::HashMap;
+    use std::collections::hash_map::Entry;
     raise_nofile();
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
     let mut budget = limit.current.unwrap_or(1024).saturating_sub(64) as usize;
@@ -140,14 +141,14 @@ fn machine(passes: usize, hz: u64) {
         task_dirs.retain(|pid, _| pids.contains(pid));
         let mut listed = Vec::new();
         for &pid in &pids {
-            if !task_dirs.contains_key(&pid) {
+            if let Entry::Vacant(slot) = task_dirs.entry(pid) {
                 path.clear().num(pid).push(b"task");
                 let Ok(dir) = procfs::open_dir(root.as_fd(), path.as_cstr()) else {
                     continue;
                 };
                 path.clear().num(pid).push(b"cgroup");
                 let _ = procfs::read_file(root.as_fd(), &path, &mut buf);
-                task_dirs.insert(pid, dir);
+                slot.insert(dir);
             }
             tids.clear();
             let _ = procfs::list_numeric(task_dirs[&pid].as_fd(), &mut dents, &mut tids);
