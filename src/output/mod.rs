@@ -354,14 +354,27 @@ pub struct Stream {
     fields: Vec<Field>,
     format: Format,
     cell: Vec<u8>,
+    /// For JSON, what goes before each field's value (`{"time":`, `,"host":`), made once: a
+    /// watch of every thread writes thousands of rows a second, and escaping their keys again
+    /// for each was a fifth of its own time.
+    keys: Vec<Vec<u8>>,
 }
 
 impl Stream {
     pub fn new(fields: Vec<Field>, format: Format) -> Stream {
+        let keys = (fields.iter().enumerate())
+            .map(|(i, f)| {
+                let mut key = vec![if i == 0 { b'{' } else { b',' }];
+                escape::json(&mut key, f.name.as_bytes());
+                key.push(b':');
+                key
+            })
+            .collect();
         Stream {
             fields,
             format,
             cell: Vec::new(),
+            keys,
         }
     }
 
@@ -375,13 +388,16 @@ impl Stream {
     /// Writes one row; `render(i, buf)` appends field `i`'s value to `buf`.
     pub fn row(&mut self, out: &mut Vec<u8>, mut render: impl FnMut(usize, &mut Vec<u8>) -> Kind) {
         if self.format == Format::Json {
-            let mut line = json::JsonLine::new(out);
-            for (i, f) in self.fields.iter().enumerate() {
+            if self.keys.is_empty() {
+                out.push(b'{');
+            }
+            for (i, key) in self.keys.iter().enumerate() {
                 self.cell.clear();
                 let kind = render(i, &mut self.cell);
-                line.cell(f.name, kind, &self.cell);
+                out.extend_from_slice(key);
+                json::write_value(out, kind, &self.cell);
             }
-            line.end();
+            out.extend_from_slice(b"}\n");
         } else {
             for i in 0..self.fields.len() {
                 self.cell.clear();
