@@ -10,6 +10,7 @@ mod java;
 mod java_attach;
 mod limits;
 mod live;
+mod plugin;
 mod sample;
 mod synthetic;
 mod unprivileged;
