@@ -8,6 +8,7 @@ mod fixtures;
 mod generated;
 mod java;
 mod java_attach;
+mod kubernetes;
 mod limits;
 mod live;
 mod plugin;
