@@ -79,7 +79,7 @@ fn runtime_default() -> u64 {
 }
 
 /// podman with runc (crun refuses this machine's hybrid cgroups).
-fn podman() -> Command {
+pub fn podman() -> Command {
     let mut c = Command::new("podman");
     c.args(["--runtime", "runc"]);
     c
@@ -122,7 +122,6 @@ impl Made {
             name,
         }
     }
-    #[allow(dead_code)]
     pub fn manifest(name: String) -> Made {
         Made {
             kind: "manifest",

@@ -12,6 +12,7 @@ mod kubernetes;
 mod limits;
 mod live;
 mod plugin;
+mod release;
 mod sample;
 mod synthetic;
 mod unprivileged;
