@@ -501,8 +501,10 @@ fn a_distroless_pod_gets_an_ephemeral_container_whose_logs_and_exit_status_come_
     );
     assert_eq!(out.stdout, "  pid   tid state\n    1    30 R\n");
     for says in [
-        "container app: no shell (error: Internal error occurred",
-        &format!("running tsnap in ephemeral container {name} from {IMAGE}"),
+        "container app has no shell (kubectl exec: error: Internal error occurred",
+        &format!(
+            "running tsnap in ephemeral container {name} from {IMAGE}, sharing the processes of container app"
+        ),
         "general profile: SYS_PTRACE added",
         "until the pod goes",
     ] {
@@ -1009,5 +1011,67 @@ fn scripts_are_shellcheck_clean() {
     };
     if check("sh", &sh) {
         check("bash", &bash);
+    }
+}
+
+#[test]
+fn from_a_checkout_it_takes_the_binaries_of_its_build_tree() {
+    // scripts/kubectl-tsnap run where it is, in a checkout: ../target/ARCH-unknown-linux-musl.
+    let k = Cluster::new();
+    k.with_tar(PROBE_OK).answer("tsnap", "", "", 0);
+    let checkout = k.dir.0.join("checkout");
+    let release = checkout.join("target/x86_64-unknown-linux-musl/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::create_dir_all(checkout.join("scripts")).unwrap();
+    std::fs::copy(plugin(), checkout.join("scripts/kubectl-tsnap")).unwrap();
+    std::fs::write(release.join("tsnap"), "x86_64").unwrap();
+    let mut c = k.command(None, &["web-0"]);
+    c.env_remove("TSNAP_BINARIES");
+    let mut run = Command::new(checkout.join("scripts/kubectl-tsnap"));
+    run.arg("web-0").current_dir(&k.cwd).env_clear();
+    for (key, value) in c.get_envs() {
+        if let Some(value) = value {
+            run.env(key, value);
+        }
+    }
+    let out = succeeded(finish(run.output().unwrap()));
+    let calls = k.calls();
+    let cp = calls.iter().find(|c| c[0] == "cp").expect("no kubectl cp");
+    assert_eq!(
+        cp[1],
+        format!(
+            "{}/scripts/../target/x86_64-unknown-linux-musl/release/tsnap",
+            checkout.display()
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn user_and_ephemeral_take_the_ephemeral_way_even_with_tar() {
+    for option in [&["--user", "65532"][..], &["--ephemeral"][..]] {
+        let k = Cluster::new();
+        k.distroless("", 0);
+        k.answer("probe", PROBE_OK, "", 0);
+        let mut args = vec!["web-0", "--image", IMAGE];
+        args.extend_from_slice(option);
+        let out = succeeded(k.run(&args));
+        let calls = k.calls();
+        assert!(
+            calls.iter().all(|c| c[0] != "exec"),
+            "{option:?}: {calls:?}"
+        );
+        assert!(
+            calls.iter().any(|c| c[0] == "debug"),
+            "{option:?}: {calls:?}"
+        );
+        assert!(
+            out.stderr.contains(
+                "an ephemeral container is asked for (--ephemeral, --profile or --user): running"
+            ),
+            "{}",
+            out.stderr
+        );
     }
 }
