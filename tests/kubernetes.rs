@@ -372,8 +372,22 @@ const HEADER: [&str; 11] = [
     "cgroup block",
 ];
 
-/// The columns asked for, by JSON key.
+/// The columns of the table, by JSON key.
 const COLUMNS: &str = "tid,comm,wchan,syscall,filename,exe,user,kstack";
+
+/// The columns kubectl-tsnap deems readable with no privilege (it asks for the baseline
+/// profile when -o names only these): the words of its `case` pattern.
+fn plugin_baseline_columns() -> Vec<String> {
+    let plugin =
+        std::fs::read_to_string(Path::new(MANIFEST).join("scripts/kubectl-tsnap")).unwrap();
+    let pattern = plugin
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("pid|tid|"))
+        .expect("no list of columns in kubectl-tsnap");
+    let words = pattern.strip_suffix(") ;;").unwrap();
+    words.split('|').map(String::from).collect()
+}
 
 /// What tsnap printed and what its process was, for one way in.
 struct Measured {
@@ -387,7 +401,8 @@ struct Measured {
 /// window, in which its process's user and capabilities are read from the host) and a
 /// `dump --java`.
 fn measure(way: &Way, image: &str, target: &Target) -> Measured {
-    let snap_args = ["-a", "-p", "1", "-f", "json", "-i", "1", "-o", COLUMNS];
+    let columns = format!("{COLUMNS},{}", plugin_baseline_columns().join(","));
+    let snap_args = ["-a", "-p", "1", "-f", "json", "-i", "1", "-o", &columns];
     let java_args = [
         "dump",
         "--java",
@@ -493,6 +508,13 @@ fn cells(way: &str, m: &Measured, target: &Target) -> Vec<String> {
     };
     let sleeper = row("sleeper");
     let reader = row("socket-reader-t");
+    // What needs no privilege is there in every way in.
+    for column in plugin_baseline_columns() {
+        assert!(
+            !sleeper[&column].is_null(),
+            "{way}: no {column} in {sleeper}"
+        );
+    }
     let footer = |column: &str, needs: &str| {
         let line = m
             .snap
