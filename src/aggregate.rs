@@ -189,6 +189,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Appends one cell to a group key: its kind, its length and its (normalised) bytes.
 fn push_cell(key: &mut Vec<u8>, column: Column, kind: Kind, value: &[u8], exact: bool) {
+    let masked = !exact && normalised(column);
+    // Digits masked, a number (from a saved file) is text: `-*` is no JSON number.
+    let kind = match kind {
+        Kind::Number if masked => Kind::Text,
+        kind => kind,
+    };
     key.push(match kind {
         Kind::Missing => 0,
         Kind::Number => 1,
@@ -196,10 +202,10 @@ fn push_cell(key: &mut Vec<u8>, column: Column, kind: Kind, value: &[u8], exact:
     });
     let len_at = key.len();
     key.extend_from_slice(&[0; 4]);
-    if exact || !normalised(column) {
-        key.extend_from_slice(value);
-    } else {
+    if masked {
         star_digits(key, value);
+    } else {
+        key.extend_from_slice(value);
     }
     let len = u32::try_from(key.len() - len_at - 4).unwrap_or(u32::MAX);
     key[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());

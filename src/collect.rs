@@ -109,6 +109,9 @@ struct Proc {
     passwd: ReadOnce<Vec<u8>>,
 }
 
+/// The largest `/etc/passwd` tsnap reads: a container's is a few KiB.
+const PASSWD_CAP: usize = 1 << 20;
+
 /// A per-process value read at most once: not tried yet, or what the read gave.
 type ReadOnce<T> = Option<Option<T>>;
 
@@ -693,11 +696,17 @@ impl Collector {
     fn user_name(&mut self, p: usize, uid: u32, rows: &mut Rows) -> Span {
         let proc = &mut self.procs[p];
         if proc.passwd.is_none() {
-            self.path.clear().num(proc.pid).push(b"root/etc/passwd");
+            let buf = &mut self.bufs.link;
             proc.passwd = Some(
-                procfs::read_file(self.root.as_fd(), &self.path, &mut self.bufs.link)
-                    .ok()
-                    .map(|()| self.bufs.link.clone()),
+                crate::target::read_file(
+                    self.root.as_fd(),
+                    proc.pid,
+                    c"etc/passwd",
+                    PASSWD_CAP,
+                    buf,
+                )
+                .ok()
+                .map(|()| buf.clone()),
             );
         }
         let file = proc.passwd.as_ref().and_then(Option::as_deref);

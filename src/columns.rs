@@ -7,7 +7,7 @@ use crate::syscalls::{self, Arg0};
 
 /// Which files a set of columns needs read, beyond `stat` (always read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Needs(u16);
+pub struct Needs(u32);
 
 impl Needs {
     pub const NONE: Needs = Needs(0);
@@ -32,6 +32,9 @@ impl Needs {
     pub const CGROUP: Needs = Needs(1 << 14);
     /// CPU time to the nanosecond (`schedstat`), where a lifetime `pcpu` makes do with ticks.
     pub const CPUTIME: Needs = Needs(1 << 15);
+    /// The thread's id in its pid namespace for `nid`, which falls back to the tid where
+    /// `status` has no `NSpid`: read like [`Needs::NSPID`], but its absence is no problem.
+    pub const NID: Needs = Needs(1 << 16);
     /// What is measured over a window, and so read in a baseline pass too.
     pub const WINDOWED: Needs = Needs::CPU
         .union(Needs::RUNQ)
@@ -137,10 +140,10 @@ pub static ALL: &[Info] = &[
         Nid,
         "nid",
         false,
-        Needs::NONE,
-        "/proc/PID/task/TID",
+        Needs::STATUS.union(Needs::NID),
+        "status (NSpid)",
         ANYONE,
-        "thread id in hex, as jstack prints nid=0x..."
+        "thread id in its own (innermost) pid namespace in hex, as jstack prints nid=0x... wherever it runs (the tid before Linux 4.1)"
     ),
     info!(
         Nspid,
@@ -437,7 +440,7 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
         Column::Pid => int(row.pid.into(), out),
         Column::Tid => int(row.tid.into(), out),
         Column::Nid => {
-            push_hex(out, row.tid.into());
+            push_hex(out, nid(row));
             Kind::Text
         }
         Column::Nspid => opt(row.nspid, out),
@@ -539,6 +542,12 @@ fn tenths(p: Option<f64>, out: &mut Vec<u8>) -> Kind {
 fn signed(out: &mut Vec<u8>, n: i64) -> Kind {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     Kind::Number
+}
+
+/// The id the JVM knows a thread by, jstack's `nid`: its id in its own (innermost) pid
+/// namespace; the tid where `status` has no `NSpid` (before Linux 4.1).
+pub fn nid(row: &Row) -> u64 {
+    row.nspid.unwrap_or(row.tid.into())
 }
 
 /// Writes `0x` and `n` in lowercase hex, as jstack's `nid=`.

@@ -12,6 +12,7 @@ pub mod collect;
 pub mod columns;
 pub mod commands;
 pub mod error;
+pub mod histogram;
 pub mod java;
 pub mod output;
 pub mod parse;
@@ -22,6 +23,7 @@ pub mod save;
 pub mod select;
 pub mod signals;
 pub mod syscalls;
+pub mod target;
 
 use cli::{Action, Command};
 use error::Error;

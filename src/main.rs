@@ -7,7 +7,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(message) = e.message() {
-                eprintln!("{message}");
+                tsnap::output::stderr(format!("{message}\n").as_bytes());
             }
             e.exit_code()
         }

@@ -1,6 +1,9 @@
-//! Ending `sample` and `watch` cleanly on SIGINT (Ctrl-C) and SIGTERM: the handler only
+//! Ending `sample` and `watch` cleanly on SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal
+//! closed, or a supervisor asking to stop): the handler only
 //! records that a stop was asked for; the loops check it between passes, and the sleep until
-//! the next pass returns early when a signal arrives.
+//! the next pass returns early when a signal arrives. The handlers do not restart system
+//! calls: a call that blocks (on a file a target serves, say) returns EINTR and the command
+//! ends, instead of going back to wait.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,21 +13,31 @@ unsafe extern "C" {
     /// libc's `signal(2)`, from the C library std links (musl or glibc); rustix offers no
     /// safe way to install a handler.
     fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+    /// libc's `siginterrupt(3)`: with `flag` 1, the handler of `signum` no longer has
+    /// SA_RESTART, which `signal` sets.
+    fn siginterrupt(signum: i32, flag: i32) -> i32;
 }
 
 extern "C" fn on_signal(_: i32) {
     STOP.store(true, Ordering::Relaxed);
 }
 
-/// Installs the handler for SIGINT and SIGTERM.
+/// Installs the handler for SIGINT, SIGTERM and SIGHUP.
+///
+/// SIGPIPE stays ignored, as Rust's runtime sets it: a closed output pipe shows as EPIPE on
+/// the next write, which ends tsnap quietly with status 0, and `kill -PIPE` does nothing.
 pub fn install() {
-    for sig in [rustix::process::Signal::INT, rustix::process::Signal::TERM] {
+    use rustix::process::Signal;
+    for sig in [Signal::INT, Signal::TERM, Signal::HUP] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-        unsafe { signal(sig.as_raw(), on_signal) };
+        unsafe {
+            signal(sig.as_raw(), on_signal);
+            siginterrupt(sig.as_raw(), 1);
+        }
     }
 }
 
-/// Whether SIGINT or SIGTERM has arrived.
+/// Whether SIGINT, SIGTERM or SIGHUP has arrived.
 pub fn stopped() -> bool {
     STOP.load(Ordering::Relaxed)
 }

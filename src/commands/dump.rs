@@ -13,6 +13,7 @@ use crate::columns::{self, Column, Kind, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
 use crate::output::{Format, Out, escape};
+use crate::parse::jstack;
 use crate::row::{Row, Rows};
 
 /// What a dump shows of each thread.
@@ -24,7 +25,9 @@ const NEEDS: Needs = Needs::CPU
     .union(Needs::STACK)
     .union(Needs::PCOMM)
     .union(Needs::CMDLINE)
-    .union(Needs::CGROUP);
+    .union(Needs::CGROUP)
+    .union(Needs::STATUS)
+    .union(Needs::NID);
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let window = args.interval > 0.0;
@@ -46,9 +49,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         collector.pass(Pass::Baseline, &mut rows);
     }
     let jvms = match args.java {
-        Some(timeout) => {
-            java_dump::fetch(&args.proc_root, collector.root(), collector.pids(), timeout)?
-        }
+        Some(timeout) => java_dump::fetch(collector.root(), collector.pids(), timeout),
         None => Vec::new(),
     };
     if window {
@@ -73,7 +74,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             .take_while(|r| r.pid == pid)
             .count();
         let threads = &rows.rows[first..first + count];
-        let java = Merged::new(&jvms, threads);
+        let java = Merged::of(&jvms, threads, &rows);
         let process = Process {
             cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
             java: java.as_ref(),
@@ -84,7 +85,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
                 let asked = args.java.is_some();
                 write_json(&mut out.buf, &process, threads, &rows, now, asked);
             }
-            _ => write_text(&mut out.buf, &process, threads, &rows, now),
+            _ => write_text(out, &process, threads, &rows, now)?,
         }
         out.maybe_flush()?;
         first += count;
@@ -123,8 +124,16 @@ impl<'r> Process<'r> {
     }
 }
 
-fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, now: i64) {
+/// Writes one process's dump as text, flushing as it goes: a JVM may list many threads.
+fn write_text(
+    o: &mut Out,
+    p: &Process<'_>,
+    threads: &[Row],
+    rows: &Rows,
+    now: i64,
+) -> Result<(), Error> {
     let java = p.java;
+    let out = &mut o.buf;
     let mut num = itoa::Buffer::new();
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
@@ -158,66 +167,84 @@ fn write_text(out: &mut Vec<u8>, p: &Process<'_>, threads: &[Row], rows: &Rows, 
     let mut cell = Vec::new();
     for (i, t) in threads.iter().enumerate() {
         let java_thread = java.and_then(|j| j.thread(i));
-        out.push(b'"');
-        escape::text(out, java_thread.map_or(rows.text(t.comm), |j| j.name));
-        out.extend_from_slice(b"\" tid=");
-        out.extend_from_slice(num.format(t.tid).as_bytes());
-        out.extend_from_slice(b" nid=");
-        columns::push_hex(out, t.tid.into());
-        out.extend_from_slice(b" state=");
-        out.push(t.state);
-        out.extend_from_slice(b" (");
-        out.extend_from_slice(kernel_state_words(t.state).as_bytes());
-        out.extend_from_slice(b") cpu=");
-        match t.pcpu {
-            Some(p) => columns::push_tenths(out, p),
-            None => out.push(b'-'),
+        write_thread_text(&mut o.buf, t, java_thread, rows, &mut cell);
+        o.maybe_flush()?;
+    }
+    if let Some(java) = java {
+        for t in java.unclaimed() {
+            java_dump::write_unclaimed_text(&mut o.buf, t);
+            o.maybe_flush()?;
         }
-        out.extend_from_slice(b"% cputime=");
-        match t.cputime_ns {
-            Some(ns) => out.extend_from_slice(num.format(ns / 1_000_000).as_bytes()),
-            None => out.push(b'-'),
+        java.write_trailer_text(&mut o.buf);
+    }
+    Ok(())
+}
+
+/// One thread's entry: its first line, the JVM's view of it, then the OS view.
+fn write_thread_text(
+    out: &mut Vec<u8>,
+    t: &Row,
+    java_thread: Option<&jstack::Thread<'_>>,
+    rows: &Rows,
+    cell: &mut Vec<u8>,
+) {
+    let mut num = itoa::Buffer::new();
+    out.push(b'"');
+    escape::quoted(out, java_thread.map_or(rows.text(t.comm), |j| j.name));
+    out.extend_from_slice(b"\" tid=");
+    out.extend_from_slice(num.format(t.tid).as_bytes());
+    out.extend_from_slice(b" nid=");
+    columns::push_hex(out, columns::nid(t));
+    out.extend_from_slice(b" state=");
+    out.push(t.state);
+    out.extend_from_slice(b" (");
+    out.extend_from_slice(kernel_state_words(t.state).as_bytes());
+    out.extend_from_slice(b") cpu=");
+    match t.pcpu {
+        Some(p) => columns::push_tenths(out, p),
+        None => out.push(b'-'),
+    }
+    out.extend_from_slice(b"% cputime=");
+    match t.cputime_ns {
+        Some(ns) => out.extend_from_slice(num.format(ns / 1_000_000).as_bytes()),
+        None => out.push(b'-'),
+    }
+    out.extend_from_slice(b"ms\n");
+    if let Some(j) = java_thread {
+        java_dump::write_thread_text(out, j);
+    }
+    for (label, column) in [
+        (&b"syscall"[..], Column::Syscall),
+        (b"file", Column::Filename),
+        (b"wchan", Column::Wchan),
+    ] {
+        cell.clear();
+        let kind = columns::render(column, t, rows, cell);
+        if column == Column::Filename && (kind == Kind::Missing || cell.is_empty()) {
+            continue;
         }
-        out.extend_from_slice(b"ms\n");
-        if let Some(j) = java_thread {
-            java_dump::write_thread_text(out, j);
-        }
-        for (label, column) in [
-            (&b"syscall"[..], Column::Syscall),
-            (b"file", Column::Filename),
-            (b"wchan", Column::Wchan),
-        ] {
-            cell.clear();
-            let kind = columns::render(column, t, rows, &mut cell);
-            if column == Column::Filename && (kind == Kind::Missing || cell.is_empty()) {
-                continue;
-            }
-            out.extend_from_slice(b"    ");
-            out.extend_from_slice(label);
-            out.extend_from_slice(b": ");
-            if kind == Kind::Missing {
-                out.push(b'-');
-            } else {
-                escape::text(out, &cell);
-            }
-            out.push(b'\n');
-        }
-        if let Some(s) = t.kstack {
-            for frame in rows
-                .text(s)
-                .split(|&b| b == b'\n')
-                .filter(|f| !f.is_empty())
-            {
-                out.extend_from_slice(b"    at ");
-                escape::text(out, frame);
-                out.push(b'\n');
-            }
+        out.extend_from_slice(b"    ");
+        out.extend_from_slice(label);
+        out.extend_from_slice(b": ");
+        if kind == Kind::Missing {
+            out.push(b'-');
+        } else {
+            escape::text(out, cell);
         }
         out.push(b'\n');
     }
-    if let Some(java) = java {
-        java.write_rest_text(out);
+    if let Some(s) = t.kstack {
+        for frame in rows
+            .text(s)
+            .split(|&b| b == b'\n')
+            .filter(|f| !f.is_empty())
+        {
+            out.extend_from_slice(b"    at ");
+            escape::text(out, frame);
+            out.push(b'\n');
+        }
     }
+    out.push(b'\n');
 }
 
 /// The keys of a thread's JSON line after `type` and `pid`, `description` (the state in

@@ -2,50 +2,51 @@
 //! merged into tsnap's entries by nid, and how the Java side of an entry is written.
 
 use crate::columns;
-use crate::error::Error;
-use crate::java::Target;
-use crate::output::escape;
+use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
+use crate::output::{escape, warn};
 use crate::parse::jstack::{self, Dump, Line};
-use crate::row::Row;
+use crate::row::{Row, Rows};
 use rustix::fd::BorrowedFd;
-use std::path::Path;
 use std::time::Duration;
 
-/// A selected JVM and its thread dump, if it gave one.
+/// A selected JVM and its answer, if it gave one.
 pub struct Jvm {
-    target: Target,
-    dump: Option<Vec<u8>>,
+    pid: u32,
+    who: String,
+    answer: Option<Answer>,
 }
 
-/// Checks every selected process first, so that none is signalled when one is refused; then
-/// asks each for its thread dump. A JVM that does not give one is told about on stderr and
-/// dumped without the Java view.
-pub fn fetch(
-    proc_root: &Path,
-    root: BorrowedFd<'_>,
-    pids: impl Iterator<Item = u32>,
-    timeout: Duration,
-) -> Result<Vec<Jvm>, Error> {
-    let mut targets = Vec::new();
-    for pid in pids {
-        targets.push(Target::check(proc_root, root, pid).map_err(Error::Fatal)?);
-    }
-    Ok(targets
+/// Checks every selected process first, so that none is signalled before all are checked;
+/// then asks each JVM for its thread dump. A process that is refused, and a JVM that does
+/// not answer, are told about on stderr and dumped without the Java view.
+pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Duration) -> Vec<Jvm> {
+    let targets: Vec<Target> = pids
+        .filter_map(|pid| {
+            Target::check(root, pid)
+                .inspect_err(|why| warn(&format!("{why}; showing what /proc shows")))
+                .ok()
+        })
+        .collect();
+    targets
         .into_iter()
         .map(|target| {
-            let dump = target
+            let answer = target
                 .thread_dump(timeout)
                 .inspect_err(|e| {
-                    eprintln!(
-                        "tsnap: pid {}: no Java thread dump: {e}; showing what /proc shows",
-                        target.pid
-                    );
+                    warn(&format!(
+                        "{}: no Java thread dump: {e}; showing what /proc shows",
+                        target.who
+                    ));
                 })
                 .ok();
-            Jvm { target, dump }
+            Jvm {
+                pid: target.pid,
+                who: target.who,
+                answer,
+            }
         })
-        .collect())
+        .collect()
 }
 
 /// One process's threads and its JVM's dump, paired by nid.
@@ -58,29 +59,74 @@ pub struct Merged<'a> {
 }
 
 impl<'a> Merged<'a> {
-    /// Pairs `threads` (one process's rows) with the dump of the JVM among `jvms` that they
-    /// belong to, if it gave one.
-    pub fn new(jvms: &'a [Jvm], threads: &[Row]) -> Option<Merged<'a>> {
+    /// Pairs `threads` (one process's rows) with the dump of its JVM among `jvms`, if it gave
+    /// one; says on stderr, and pairs nothing, when the dump turns out to be another
+    /// process's.
+    pub fn of(jvms: &'a [Jvm], threads: &[Row], rows: &Rows) -> Option<Merged<'a>> {
         let pid = threads.first()?.pid;
-        let jvm = jvms.iter().find(|j| j.target.pid == pid)?;
-        let dump = jstack::parse(jvm.dump.as_deref()?);
+        let jvm = jvms.iter().find(|j| j.pid == pid)?;
+        let answer = jvm.answer.as_ref()?;
+        let merged = Merged::new(&answer.dump, threads);
+        if !answer.verified && !merged.is_of(threads, rows) {
+            warn(&format!(
+                "{}: the Java thread dump is not this process's: its threads' ids and names are \
+                 not those /proc shows (a /tmp shared with another JVM?); showing what /proc \
+                 shows",
+                jvm.who
+            ));
+            return None;
+        }
+        Some(merged)
+    }
+
+    /// Pairs each row with the entry whose nid is the thread's id in the JVM's pid
+    /// namespace, through an index of the entries by nid.
+    fn new(text: &'a [u8], threads: &[Row]) -> Merged<'a> {
+        let dump = jstack::parse(text);
+        let mut index: Vec<(u64, usize)> = (dump.threads.iter().enumerate())
+            .filter_map(|(i, t)| Some((t.nid?, i)))
+            .collect();
+        index.sort_unstable();
         let mut claimed = vec![false; dump.threads.len()];
         let by_row = threads
             .iter()
             .map(|row| {
-                let nid = jvm.target.nid_of(row.tid)?;
-                let i = (0..claimed.len())
-                    .find(|&i| !claimed[i] && dump.threads[i].nid == Some(nid))?;
-                claimed[i] = true;
-                Some(i)
+                let nid = columns::nid(row);
+                let at = index.partition_point(|&(n, _)| n < nid);
+                let &(n, i) = index.get(at)?;
+                (n == nid && !claimed[i]).then(|| {
+                    claimed[i] = true;
+                    i
+                })
             })
             .collect();
         let unclaimed = (0..claimed.len()).filter(|&i| !claimed[i]).collect();
-        Some(Merged {
+        Merged {
             dump,
             by_row,
             unclaimed,
-        })
+        }
+    }
+
+    /// Whether the dump is of these threads, for a dump whose sender tsnap could not
+    /// identify: some of its nids are the threads' ids, and where the threads have names of
+    /// their own (HotSpot names each after the start of its Java name; a thread still called
+    /// `java` says nothing), most of the paired ones agree.
+    fn is_of(&self, threads: &[Row], rows: &Rows) -> bool {
+        let (mut paired, mut named, mut agree) = (0, 0, 0);
+        for (row, entry) in threads.iter().zip(&self.by_row) {
+            let Some(i) = *entry else { continue };
+            paired += 1;
+            let comm = rows.text(row.comm);
+            if comm == b"java" {
+                continue;
+            }
+            named += 1;
+            let name = self.dump.threads[i].name;
+            let common = comm.iter().zip(name).take_while(|(a, b)| a == b).count();
+            agree += usize::from(common >= comm.len().min(7));
+        }
+        paired > 0 && agree * 2 >= named
     }
 
     /// The dump's entry for the `i`th thread row.
@@ -93,21 +139,8 @@ impl<'a> Merged<'a> {
         write_lines(out, &self.dump.header);
     }
 
-    /// The entries of threads /proc did not show (gone since the JVM's dump), then the lines
-    /// after the JVM's threads (the deadlock report).
-    pub fn write_rest_text(&self, out: &mut Vec<u8>) {
-        for t in self.unclaimed() {
-            out.push(b'"');
-            escape::text(out, t.name);
-            out.extend_from_slice(b"\" nid=");
-            match t.nid {
-                Some(nid) => columns::push_hex(out, nid),
-                None => out.push(b'-'),
-            }
-            out.extend_from_slice(b" (in the JVM's dump only)\n");
-            write_thread_text(out, t);
-            out.push(b'\n');
-        }
+    /// The lines after the JVM's threads (the deadlock report).
+    pub fn write_trailer_text(&self, out: &mut Vec<u8>) {
         write_lines(out, &self.dump.trailer);
     }
 
@@ -119,21 +152,35 @@ impl<'a> Merged<'a> {
         java.close();
     }
 
-    /// The entries of threads /proc did not show: gone since the JVM's dump.
+    /// The entries of threads /proc did not show (gone since the JVM's dump), in its order.
     pub fn unclaimed(&self) -> impl Iterator<Item = &jstack::Thread<'a>> {
         self.unclaimed.iter().map(|&i| &self.dump.threads[i])
     }
+}
+
+/// The entry of a thread /proc did not show (gone since the JVM's dump).
+pub fn write_unclaimed_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
+    out.push(b'"');
+    escape::quoted(out, t.name);
+    out.extend_from_slice(b"\" nid=");
+    match t.nid {
+        Some(nid) => columns::push_hex(out, nid),
+        None => out.push(b'-'),
+    }
+    out.extend_from_slice(b" (in the JVM's dump only)\n");
+    write_thread_text(out, t);
+    out.push(b'\n');
 }
 
 /// The Java side of an entry, under its first line: the JVM's own line for the thread after
 /// the name, then its lines (state, frames, locks) as it printed them, indented below.
 pub fn write_thread_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
     out.extend_from_slice(b"    java: ");
-    escape::text(out, t.fields);
+    escape::dump_line(out, t.fields);
     out.push(b'\n');
     for line in t.text_lines() {
         out.extend_from_slice(b"        ");
-        escape::text(out, line);
+        escape::dump_line(out, line);
         out.push(b'\n');
     }
 }
@@ -190,13 +237,13 @@ fn optional(line: &mut JsonLine<'_>, key: &str, value: Option<impl itoa::Integer
     };
 }
 
-/// Lines as they are (escaped), then a blank line; nothing for none.
+/// Lines as they are (escaped, tabs kept), then a blank line; nothing for none.
 fn write_lines(out: &mut Vec<u8>, lines: &[&[u8]]) {
     if lines.is_empty() {
         return;
     }
     for line in lines {
-        escape::text(out, line);
+        escape::dump_line(out, line);
         out.push(b'\n');
     }
     out.push(b'\n');

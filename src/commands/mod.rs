@@ -52,7 +52,7 @@ pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
         )));
     }
     if let Some(h) = hidden {
-        eprintln!("tsnap: note: {h}");
+        crate::output::warn(&format!("note: {h}"));
     }
     Ok(collector)
 }
@@ -123,7 +123,7 @@ fn resolve_pids(root: &OwnedFd, selection: &mut Selection, hint: &str) -> Result
         )));
     }
     if !missing.is_empty() {
-        eprintln!("tsnap: no such process: {missing_text}{hint}");
+        crate::output::warn(&format!("no such process: {missing_text}{hint}"));
     }
     found.sort_unstable();
     found.dedup();
@@ -176,8 +176,7 @@ pub fn print_problems(problems: &Problems, root: BorrowedFd<'_>, noun: &str) {
         text.push_str(&line);
         text.push('\n');
     }
-    // Best effort: stderr being closed must not change the exit status.
-    let _ = crate::output::write_all(rustix::stdio::stderr(), text.as_bytes());
+    crate::output::stderr(text.as_bytes());
 }
 
 /// How many cgroup blocks a table or CSV run shows before saying how many more there are.
@@ -221,8 +220,7 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
     if format == Format::Table {
         buf.push(b'\n');
     }
-    // Best effort, as for the footer.
-    let _ = crate::output::write_all(rustix::stdio::stderr(), &text);
+    crate::output::stderr(&text);
 }
 
 /// Sleeps for `secs` seconds.

@@ -44,7 +44,10 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
         if jsonl::parse(line, &mut text, &mut fields).is_none() {
             if last {
                 // No newline at the end: the writer was killed in the middle of this line.
-                eprintln!("tsnap: {}: skipped the truncated last line", path.display());
+                crate::output::warn(&format!(
+                    "{}: skipped the truncated last line",
+                    path.display()
+                ));
                 break;
             }
             return Err(Error::BadInput(format!(

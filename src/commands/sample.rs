@@ -11,6 +11,7 @@ use crate::clock;
 use crate::collect::{Pass, monotonic_ns};
 use crate::columns::Needs;
 use crate::error::Error;
+use crate::histogram::Histogram;
 use crate::output::json::JsonLine;
 use crate::output::{Format, Out};
 use crate::row::Rows;
@@ -26,18 +27,14 @@ struct Summary {
     missed: u64,
     wall_ns: u64,
     busy_ns: u64,
-    /// Time of each pass in µs, re-listing excluded, to report the median.
-    pass_us: Vec<u32>,
+    /// Times of the passes in µs, re-listing excluded, for their median.
+    pass_us: Histogram,
     interrupted: bool,
 }
 
 impl Summary {
-    fn median_pass_us(&mut self) -> u32 {
-        self.pass_us.sort_unstable();
-        self.pass_us
-            .get(self.pass_us.len() / 2)
-            .copied()
-            .unwrap_or(0)
+    fn median_pass_us(&self) -> u32 {
+        self.pass_us.median()
     }
 }
 
@@ -61,7 +58,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         missed: 0,
         wall_ns: 0,
         busy_ns: 0,
-        pass_us: Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(1 << 20)),
+        pass_us: Histogram::default(),
         interrupted: false,
     };
     let mut slot = 0;
@@ -84,7 +81,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let pass_us = (monotonic_ns() - pass_start) / 1000;
         summary
             .pass_us
-            .push(u32::try_from(pass_us).unwrap_or(u32::MAX));
+            .add(u32::try_from(pass_us).unwrap_or(u32::MAX));
         if let Some(saver) = &mut saver {
             let (secs, nanos) = clock::now();
             time.clear();
@@ -122,7 +119,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             grid.write(Format::Csv, true, &mut out.buf);
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
-            eprint!("{}", String::from_utf8_lossy(&text));
+            crate::output::stderr(&text);
             write_cgroups(&cgroups, &rows.rows, Format::Csv, out);
         }
         Format::Json => {

@@ -39,7 +39,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     RowWriter::new(&args.columns, args.format, false).write(out, &rows, b"", true)?;
     out.flush()?;
     if rows.rows.is_empty() && !args.all && args.format == Format::Table {
-        eprintln!("tsnap: no thread is running or in uninterruptible sleep (-a shows them all)");
+        crate::output::warn("no thread is running or in uninterruptible sleep (-a shows them all)");
     }
     print_problems(&collector.problems, collector.root(), "threads");
     Ok(())

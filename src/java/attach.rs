@@ -1,21 +1,23 @@
-//! HotSpot's attach protocol, version 1, on its Unix socket: the request, the reply, the
-//! trigger file that asks a JVM to start listening, and the credentials the JVM asks for.
+//! HotSpot's attach protocol, version 1, on its Unix socket: the trigger file that asks a JVM
+//! to start listening, the connection, the request and the reply, each bounded.
 //!
 //! A request is `1\0`, the command and three arguments, each ended by a NUL. The reply is
 //! the status as a decimal number on its own line (`0` for success), then the command's
 //! output up to the end of the stream.
+//!
+//! The socket is found inside the JVM's root ([`crate::target::root`]), opened there as an
+//! `O_PATH` file and checked to be a socket, then connected to through that file's
+//! `/proc/self/fd/N` name: a link planted where the socket should be leads nowhere.
 
 use crate::collect::monotonic_ns;
-use crate::output::write_all;
+use crate::output::{escape, write_all};
 use crate::problems::errno_name;
-use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+use crate::target::root;
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fs::{self, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::net::sockopt::{Timeout, set_socket_timeout};
-use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
-use rustix::process::{getegid, geteuid};
-use rustix::thread::{set_thread_res_gid, set_thread_res_uid};
-use rustix::{fs, io, net};
+use rustix::net::{self, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use std::ffi::{CStr, CString};
 use std::time::Duration;
 
@@ -24,64 +26,46 @@ use std::time::Duration;
 /// heap at a safepoint, a pause that grows with the heap.
 const THREAD_DUMP: &[u8] = b"1\0threaddump\0\0\0\0";
 
-/// tsnap's thread wearing the JVM's effective uid and gid, for as long as it lives.
-///
-/// HotSpot answers only a peer with its own effective uid and gid (JDK 8) or root (later
-/// JDKs), and starts listening only for a trigger file its own user (or root) owns. Root
-/// takes the JVM's identity to be both; the saved uid stays 0, so it can take its own back.
-/// Linux credentials belong to a thread, and tsnap has one.
-pub struct AsUser {
-    /// The gid to go back to; `None` when nothing was switched.
-    restore: Option<u32>,
-}
+/// The most of an answer tsnap reads: a dump of 10,000 threads with deep stacks is about
+/// 20 MiB, and a peer that sends without end must not take tsnap's memory with it.
+pub const MAX_REPLY: usize = 64 << 20;
 
-impl AsUser {
-    pub fn switch(uid: u32, gid: u32) -> io::Result<AsUser> {
-        let (my_uid, my_gid) = (geteuid().as_raw(), getegid().as_raw());
-        if my_uid != 0 || (uid == 0 && gid == my_gid) {
-            return Ok(AsUser { restore: None });
-        }
-        set_thread_res_gid(None, Some(fs::Gid::from_raw(gid)), None)?;
-        let guard = AsUser {
-            restore: Some(my_gid),
-        };
-        set_thread_res_uid(None, Some(fs::Uid::from_raw(uid)), None)?;
-        Ok(guard)
-    }
-}
+/// The most thread entries tsnap takes from an answer: no JVM runs that many platform
+/// threads, and each entry costs memory once parsed.
+pub const MAX_THREADS: usize = 100_000;
 
-impl Drop for AsUser {
-    fn drop(&mut self) {
-        if let Some(gid) = self.restore {
-            // Root's own ids, which the saved uid allows back; nothing to do if that fails.
-            let _ = set_thread_res_uid(None, Some(fs::Uid::ROOT), None);
-            let _ = set_thread_res_gid(None, Some(fs::Gid::from_raw(gid)), None);
-        }
-    }
-}
-
-/// The trigger file `.attach_pid<P>`, removed when dropped if tsnap created it.
+/// The trigger file `.attach_pid<P>`, removed when dropped if tsnap created it: by name,
+/// from the directory it was created in, wherever links inside the JVM's root point by then.
 pub struct Trigger {
-    created: Option<CString>,
+    dir: OwnedFd,
+    name: CString,
+    created: bool,
 }
 
 impl Trigger {
-    /// Creates the file at the first of `paths` where that works; one already there (another
-    /// attach under way) is used as it is and left alone.
-    pub fn create(paths: [CString; 2]) -> Result<Trigger, String> {
+    /// Creates the file `name` in the first of `dirs` where that works; one already there
+    /// (another attach under way) is used as it is and left alone.
+    pub fn create(dirs: Vec<(OwnedFd, &str)>, name: &CStr) -> Result<Trigger, String> {
         let mut errors = Vec::new();
-        for path in paths {
-            let flags =
-                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            match fs::openat(CWD, &path, flags, Mode::RUSR | Mode::WUSR) {
-                Ok(_) => {
-                    return Ok(Trigger {
-                        created: Some(path),
-                    });
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        for (dir, what) in dirs {
+            let created = match fs::openat(&dir, name, flags, Mode::RUSR | Mode::WUSR) {
+                Ok(_) => true,
+                Err(Errno::EXIST) => false,
+                Err(e) => {
+                    errors.push(format!("{what}: {}", errno_name(e)));
+                    continue;
                 }
-                Err(Errno::EXIST) => return Ok(Trigger { created: None }),
-                Err(e) => errors.push(format!("{}: {}", text(&path), errno_name(e))),
-            }
+            };
+            return Ok(Trigger {
+                dir,
+                name: name.to_owned(),
+                created,
+            });
+        }
+        if errors.is_empty() {
+            errors.push("no directory to put it in".to_string());
         }
         Err(format!(
             "cannot create the trigger file ({})",
@@ -92,63 +76,143 @@ impl Trigger {
 
 impl Drop for Trigger {
     fn drop(&mut self) {
-        if let Some(path) = &self.created {
+        if self.created {
             // Best effort: the JVM ignores the file once it listens.
-            let _ = fs::unlinkat(CWD, path.as_c_str(), AtFlags::empty());
+            let _ = fs::unlinkat(&self.dir, self.name.as_c_str(), AtFlags::empty());
         }
     }
 }
 
-/// Whether a socket file is at `path`.
-pub fn socket_exists(path: &CStr) -> bool {
-    fs::statat(CWD, path, AtFlags::SYMLINK_NOFOLLOW)
-        .is_ok_and(|st| fs::FileType::from_raw_mode(st.st_mode) == fs::FileType::Socket)
+/// Whether a socket is at `path` inside `root`.
+pub fn listening(root: BorrowedFd<'_>, path: &CStr) -> bool {
+    root::open(root, path, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty())
+        .is_ok_and(|f| is_socket(&f))
 }
 
-/// Connects to the listener; `Ok(None)` when nobody listens there (yet).
-pub fn connect(path: &CStr) -> Result<Option<OwnedFd>, String> {
-    let connected = SocketAddrUnix::new(path).and_then(|addr| {
-        let fd = net::socket_with(
-            AddressFamily::UNIX,
-            SocketType::STREAM,
-            SocketFlags::CLOEXEC,
-            None,
-        )?;
-        net::connect(&fd, &addr).map(|()| fd)
-    });
+fn is_socket(file: &OwnedFd) -> bool {
+    fs::fstat(file).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Socket)
+}
+
+/// Time left until `deadline` (CLOCK_MONOTONIC ns), or the error `late` says once it passed.
+fn left(deadline: u64, late: &dyn Fn() -> String) -> Result<Duration, String> {
+    match deadline.checked_sub(monotonic_ns()) {
+        Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns)),
+        _ => Err(late()),
+    }
+}
+
+/// Connects to the listener on the socket at `path` inside `root`; `Ok(None)` when nobody
+/// listens there (yet). A listener whose backlog is full makes the connect wait: at most
+/// until `deadline`.
+pub fn connect(
+    root: BorrowedFd<'_>,
+    path: &CStr,
+    deadline: u64,
+    late: &dyn Fn() -> String,
+) -> Result<Option<OwnedFd>, String> {
+    let shown = || escape::display(path.to_bytes());
+    let file = match root::open(root, path, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()) {
+        Ok(f) => f,
+        Err(Errno::NOENT) => return Ok(None),
+        Err(e) => return Err(format!("cannot open its /{}: {}", shown(), errno_name(e))),
+    };
+    if !is_socket(&file) {
+        return Err(format!(
+            "its /{} is not a socket (a link?): not connecting to it",
+            shown()
+        ));
+    }
+    let name = format!("/proc/self/fd/{}", file.as_raw_fd());
+    let socket = net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(|e| format!("cannot make a socket: {}", errno_name(e)))?;
+    set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
+        .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
+    let connected =
+        SocketAddrUnix::new(name.as_str()).and_then(|addr| net::connect(&socket, &addr));
     match connected {
-        Ok(fd) => Ok(Some(fd)),
-        Err(Errno::NOENT | Errno::CONNREFUSED) => Ok(None),
+        Ok(()) => Ok(Some(socket)),
+        Err(Errno::CONNREFUSED) => Ok(None),
+        Err(Errno::AGAIN | Errno::INPROGRESS | Errno::INTR) => Err(late()),
         Err(e) => Err(format!(
-            "cannot connect to {}: {}",
-            text(path),
+            "cannot connect to its /{}: {}",
+            shown(),
             errno_name(e)
         )),
     }
 }
 
-/// Asks for a thread dump and reads it, giving up after `timeout`.
-pub fn thread_dump(socket: OwnedFd, timeout: Duration) -> Result<Vec<u8>, String> {
-    // A few bytes into the empty buffer of a new connection: the write does not block.
-    write_all(socket.as_fd(), THREAD_DUMP)
-        .map_err(|e| format!("cannot send the request: {}", errno_name(e)))?;
-    let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
+unsafe extern "C" {
+    /// libc's `getsockopt(2)`. rustix's `socket_peercred` cannot stand for a peer whose pid
+    /// is 0 (one in a pid namespace the caller cannot see), which is the case to tell apart.
+    fn getsockopt(fd: i32, level: i32, name: i32, value: *mut u8, len: *mut u32) -> i32;
+}
+
+/// The pid of the process that listens on the connected socket, in tsnap's pid namespace
+/// (`SO_PEERCRED`); `None` when it is in a namespace tsnap cannot see, or unknown.
+pub fn peer_pid(socket: &OwnedFd) -> Option<u32> {
+    // SOL_SOCKET and SO_PEERCRED, the same on x86_64 and aarch64; struct ucred is pid, uid,
+    // gid as three 32-bit ints.
+    const SOL_SOCKET: i32 = 1;
+    const SO_PEERCRED: i32 = 17;
+    let mut cred = [0u8; 12];
+    let mut len = cred.len() as u32;
+    // SAFETY: the kernel writes at most `len` bytes into `cred` and the new length into `len`.
+    let done = unsafe {
+        getsockopt(
+            socket.as_raw_fd(),
+            SOL_SOCKET,
+            SO_PEERCRED,
+            cred.as_mut_ptr(),
+            &mut len,
+        )
+    };
+    let pid = i32::from_ne_bytes([cred[0], cred[1], cred[2], cred[3]]);
+    (done == 0 && len as usize == cred.len() && pid > 0).then_some(pid as u32)
+}
+
+/// Asks for a thread dump and reads it, until `deadline`, at most [`MAX_REPLY`] bytes and
+/// [`MAX_THREADS`] entries.
+pub fn thread_dump(
+    socket: OwnedFd,
+    deadline: u64,
+    late: &dyn Fn() -> String,
+) -> Result<Vec<u8>, String> {
+    set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
+        .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
+    write_all(socket.as_fd(), THREAD_DUMP).map_err(|e| match e {
+        Errno::AGAIN => late(),
+        e => format!("cannot send the request: {}", errno_name(e)),
+    })?;
     let mut reply = Vec::new();
-    let mut chunk = [0; 16 * 1024];
     loop {
-        let left = deadline.saturating_sub(monotonic_ns()).max(1);
-        let read = set_socket_timeout(&socket, Timeout::Recv, Some(Duration::from_nanos(left)))
-            .and_then(|()| rustix::io::read(&socket, &mut chunk));
-        match read {
-            Ok(0) => break,
-            Ok(n) => reply.extend_from_slice(&chunk[..n]),
-            Err(Errno::AGAIN) => {
-                return Err(format!(
-                    "the JVM did not answer within {}",
-                    super::duration_text(timeout)
-                ));
+        set_socket_timeout(&socket, Timeout::Recv, Some(left(deadline, late)?))
+            .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
+        if reply.len() > MAX_REPLY {
+            return Err(format!(
+                "the JVM's answer is longer than {} MiB: cut off",
+                MAX_REPLY >> 20
+            ));
+        }
+        if reply.capacity() - reply.len() < 16 * 1024 {
+            // Doubling, but never past the cap.
+            let more = reply.len().max(64 * 1024).min(MAX_REPLY + 1 - reply.len());
+            reply.reserve_exact(more);
+        }
+        let room = (reply.capacity() - reply.len()).min(MAX_REPLY + 1 - reply.len());
+        match rustix::io::read(&socket, &mut reply.spare_capacity_mut()[..room]) {
+            Ok(([], _)) => break,
+            Ok((read, _)) => {
+                let n = read.len();
+                // SAFETY: read initialised the first `n` bytes of the spare capacity.
+                unsafe { reply.set_len(reply.len() + n) };
             }
-            Err(e) => return Err(format!("cannot read the reply: {}", errno_name(e))),
+            Err(Errno::AGAIN | Errno::INTR) => return Err(late()),
+            Err(e) => return Err(format!("cannot read the answer: {}", errno_name(e))),
         }
     }
     // The status, then the output.
@@ -156,16 +220,23 @@ pub fn thread_dump(socket: OwnedFd, timeout: Duration) -> Result<Vec<u8>, String
     match newline.and_then(|n| crate::parse::dec_i64(&reply[..n])) {
         Some(0) => {
             reply.drain(..=newline.unwrap_or(0));
+            let entries = reply
+                .split(|&b| b == b'\n')
+                .filter(|l| l.first() == Some(&b'"'));
+            if entries.count() > MAX_THREADS {
+                return Err(format!(
+                    "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
+                ));
+            }
             Ok(reply)
         }
         _ if reply.is_empty() => Err("the JVM closed the connection without answering".into()),
-        _ => Err(format!(
-            "the JVM answered with an error: {}",
-            String::from_utf8_lossy(crate::parse::trim_end(&reply))
-        )),
+        _ => {
+            let shown = &reply[..reply.len().min(512)];
+            Err(format!(
+                "the JVM answered with an error: {}",
+                escape::display(crate::parse::trim_end(shown))
+            ))
+        }
     }
-}
-
-fn text(path: &CStr) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(path.to_bytes())
 }

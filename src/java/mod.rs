@@ -7,159 +7,216 @@
 //! directory or its /tmp. Without that file, SIGQUIT makes it print a thread dump on its
 //! standard output; and to a process that does not catch SIGQUIT (a JVM run with `-Xrs`, or
 //! anything but a JVM), SIGQUIT is death. Hence the checks before the one signal tsnap sends.
+//!
+//! The JVM may be a hostile container's process pretending to be one. Every path is resolved
+//! inside its root (see [`crate::target`]), as its own user; the answer is read to a deadline
+//! and a cap; and it is used only from the process asked: the listener's pid
+//! (`SO_PEERCRED`) must be the target's, or where tsnap cannot see the listener's pid
+//! namespace, the dump's threads must be the target's (checked when it is merged).
 
 pub mod attach;
 
 use crate::collect::monotonic_ns;
+use crate::output::escape;
 use crate::parse::{self, status};
 use crate::problems::errno_name;
 use crate::procfs::{self, RelPath};
+use crate::target::creds::{AsTarget, Creds};
+use crate::target::root;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::process::{Pid, Signal, kill_process, pidfd_send_signal};
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 use std::time::Duration;
 
 /// A HotSpot JVM tsnap may ask for a thread dump.
 pub struct Target {
     pub pid: u32,
+    /// `pid PID (NAME)`, escaped, for messages.
+    pub who: String,
     /// `/proc/PID`: the checks read through it and the signal goes through it, so all of
     /// them concern the same process even if its pid is reused meanwhile.
     dir: OwnedFd,
-    /// `/proc/PID` as a path, to reach the JVM's working directory and /tmp.
-    path: Vec<u8>,
+    /// The JVM's root and working directory, as directories (not paths).
+    root: OwnedFd,
+    cwd: Option<OwnedFd>,
     /// The JVM's pid in its own pid namespace.
     ns_pid: u32,
-    /// The JVM lives in a pid namespace below the procfs mount's: its thread ids differ.
-    nested: bool,
-    uid: u32,
-    gid: u32,
+    creds: Creds,
     catches_quit: bool,
     /// The procfs mount is tsnap's own pid namespace's, so its pids are tsnap's pids.
     own_pidns: bool,
 }
 
+/// A JVM's thread dump, and whether it is known to come from the process asked.
+pub struct Answer {
+    pub dump: Vec<u8>,
+    /// The listener's pid was the target's. When tsnap cannot see the listener's pid
+    /// namespace it is not, and the dump's threads must be matched against the process's.
+    pub verified: bool,
+}
+
 impl Target {
-    /// Checks that process `pid` of the procfs mount at `proc_root` (open as `root`) is a
-    /// HotSpot JVM that can be asked: refuses, with the reason, anything that is not, and a
-    /// JVM that would have to be signalled but does not catch SIGQUIT.
+    /// Checks that process `pid` of the procfs mount `proc_root` is a HotSpot JVM that can be
+    /// asked: refuses, with the reason, anything that is not, and a JVM that would have to be
+    /// signalled but does not catch SIGQUIT.
     // Called once a process; inlined, this and `thread_dump` make the binary larger.
     #[inline(never)]
-    pub fn check(proc_root: &Path, root: BorrowedFd<'_>, pid: u32) -> Result<Target, String> {
+    pub fn check(proc_root: BorrowedFd<'_>, pid: u32) -> Result<Target, String> {
         let mut path = RelPath::new();
         path.num(pid);
-        let dir = procfs::open_dir(root, path.as_cstr())
+        let dir = procfs::open_dir(proc_root, path.as_cstr())
             .map_err(|e| format!("pid {pid}: {}", errno_name(e)))?;
         let mut buf = Vec::new();
         path.clear().push(b"status");
         procfs::read_file(dir.as_fd(), &path, &mut buf)
             .map_err(|e| format!("pid {pid}: cannot read its status: {}", errno_name(e)))?;
-        let name = String::from_utf8_lossy(status::field(&buf, b"Name").unwrap_or_default());
-        let who = format!("pid {pid} ({name})");
-        let words = |key: &[u8]| parse::words(status::field(&buf, key).unwrap_or_default());
-        let id = |word: Option<&[u8]>| {
-            word.and_then(parse::dec_u64)
-                .and_then(|n| u32::try_from(n).ok())
-        };
-        // The pid in each pid namespace, the process's own last; effective ids second.
-        let (Some(ns_pid), Some(uid), Some(gid)) = (
-            id(words(b"NSpid").last()).or(Some(pid)),
-            id(words(b"Uid").nth(1)),
-            id(words(b"Gid").nth(1)),
-        ) else {
-            return Err(format!("{who}: its status has no Uid or Gid"));
-        };
-        let nested = words(b"NSpid").nth(1).is_some();
+        let name = status::field(&buf, b"Name").unwrap_or_default();
+        let who = format!("pid {pid} ({})", escape::display(name));
+        // The pid in each pid namespace, the process's own last.
+        let ns_pid = parse::words(status::field(&buf, b"NSpid").unwrap_or_default())
+            .last()
+            .and_then(parse::dec_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(pid);
+        let creds = Creds::from_status(&buf)
+            .ok_or_else(|| format!("{who}: its status has no Uid, Gid or Groups"))?;
         let caught = status::field(&buf, b"SigCgt").and_then(parse::hex_u64);
         // SIGQUIT is signal 3: bit 2 of the mask.
         let catches_quit = caught.is_some_and(|mask| mask & (1 << 2) != 0);
         hotspot(&dir, &who)?;
-        let mut target = Target {
-            pid,
-            dir,
-            path: [
-                proc_root.as_os_str().as_bytes(),
-                b"/",
-                pid.to_string().as_bytes(),
-            ]
-            .concat(),
-            ns_pid,
-            nested,
-            uid,
-            gid,
-            catches_quit,
-            own_pidns: false,
-        };
+        let root = root::open_magic_dir(dir.as_fd(), c"root")
+            .map_err(|e| format!("{who}: cannot reach its root directory: {}", errno_name(e)))?;
+        let cwd = root::open_magic_dir(dir.as_fd(), c"cwd").ok();
         path.clear().push(b"self");
-        target.own_pidns = procfs::read_link(root, &path, &mut buf).is_ok()
+        let own_pidns = procfs::read_link(proc_root, &path, &mut buf).is_ok()
             && parse::dec_u64(&buf) == Some(std::process::id().into());
-        if !catches_quit && !attach::socket_exists(&target.socket()) {
-            return Err(format!(
-                "{who} does not catch SIGQUIT (a JVM started with -Xrs, or not started yet), \
-                 so SIGQUIT would kill it, and its attach listener is not running: not \
-                 signalling it"
-            ));
+        let target = Target {
+            pid,
+            who,
+            dir,
+            root,
+            cwd,
+            ns_pid,
+            creds,
+            catches_quit,
+            own_pidns,
+        };
+        if !catches_quit {
+            let listening = AsTarget::switch(&target.creds)
+                .is_ok_and(|_as| attach::listening(target.root.as_fd(), &target.socket()));
+            if !listening {
+                return Err(format!(
+                    "{} does not catch SIGQUIT (a JVM started with -Xrs, or not started yet), \
+                     so SIGQUIT would kill it, and its attach listener is not running: not \
+                     signalling it",
+                    target.who
+                ));
+            }
         }
         Ok(target)
     }
 
-    /// `/proc/PID/DIR/NAME<P>`, P being the JVM's own pid.
-    fn file(&self, dir: &[u8], name: &[u8]) -> CString {
-        let pid = itoa::Buffer::new().format(self.ns_pid).as_bytes().to_vec();
-        CString::new([&self.path, dir, name, &pid].concat()).unwrap_or_default()
+    /// `NAME<P>`, P being the JVM's own pid.
+    fn name(&self, name: &str) -> CString {
+        CString::new(format!("{name}{}", self.ns_pid)).unwrap_or_default()
     }
 
+    /// The attach socket's path inside the JVM's root.
     fn socket(&self) -> CString {
-        self.file(b"/root/tmp/", b".java_pid")
+        self.name("tmp/.java_pid")
     }
 
     /// Fetches the JVM's thread dump: from its attach listener if it runs, else after
-    /// starting the listener with one SIGQUIT. Every wait ends after `timeout`.
+    /// starting the listener with one SIGQUIT. Connecting, waiting for the listener, sending
+    /// the request and reading the answer all end by one deadline, `timeout` from now.
     #[inline(never)]
-    pub fn thread_dump(&self, timeout: Duration) -> Result<Vec<u8>, String> {
-        let _user = attach::AsUser::switch(self.uid, self.gid).map_err(|e| {
+    pub fn thread_dump(&self, timeout: Duration) -> Result<Answer, String> {
+        let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
+        let late = || format!("the JVM did not answer within {}", duration_text(timeout));
+        let _as = AsTarget::switch(&self.creds).map_err(|e| {
             format!(
-                "cannot take the JVM's user and group ({}:{}): {}",
-                self.uid,
-                self.gid,
+                "cannot take the JVM's user and groups ({}:{}): {}",
+                self.creds.uid,
+                self.creds.gid,
                 errno_name(e)
             )
         })?;
         let socket = self.socket();
-        if let Some(fd) = attach::connect(&socket)? {
-            return attach::thread_dump(fd, timeout);
-        }
-        if !self.catches_quit {
-            return Err(
-                "its attach socket is stale and it does not catch SIGQUIT (-Xrs): not \
-                 signalling it"
-                    .to_string(),
-            );
-        }
-        let trigger = attach::Trigger::create([
-            self.file(b"/cwd/", b".attach_pid"),
-            self.file(b"/root/tmp/", b".attach_pid"),
-        ])?;
-        self.quit()?;
-        let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
-        let socket_fd = loop {
-            if let Some(fd) = attach::connect(&socket)? {
-                break fd;
+        let connection = match attach::connect(self.root.as_fd(), &socket, deadline, &late)? {
+            Some(fd) => fd,
+            None => {
+                if !self.catches_quit {
+                    return Err(
+                        "its attach socket is stale and it does not catch SIGQUIT (-Xrs): not \
+                         signalling it"
+                            .to_string(),
+                    );
+                }
+                let _trigger =
+                    attach::Trigger::create(self.trigger_dirs(), &self.name(".attach_pid"))?;
+                self.quit()?;
+                loop {
+                    std::thread::sleep(Duration::from_millis(20));
+                    if let Some(fd) = attach::connect(self.root.as_fd(), &socket, deadline, &late)?
+                    {
+                        break fd;
+                    }
+                    if monotonic_ns() >= deadline {
+                        return Err(format!(
+                            "its attach listener did not come up within {} of SIGQUIT (a JVM \
+                             started with -XX:+DisableAttachMechanism prints a thread dump on \
+                             its own output instead)",
+                            duration_text(timeout)
+                        ));
+                    }
+                }
             }
-            if monotonic_ns() >= deadline {
-                return Err(format!(
-                    "its attach listener did not come up within {} of SIGQUIT (a JVM started \
-                     with -XX:+DisableAttachMechanism prints a thread dump on its own output \
-                     instead)",
-                    duration_text(timeout)
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(20));
         };
-        drop(trigger);
-        attach::thread_dump(socket_fd, timeout)
+        let verified = self.check_listener(&connection)?;
+        let dump = attach::thread_dump(connection, deadline, &late)?;
+        Ok(Answer { dump, verified })
+    }
+
+    /// Where the trigger file may go: the working directory, else /tmp (inside the root).
+    fn trigger_dirs(&self) -> Vec<(OwnedFd, &'static str)> {
+        let cwd = self
+            .cwd
+            .as_ref()
+            .and_then(|d| rustix::io::fcntl_dupfd_cloexec(d, 0).ok());
+        let tmp = root::open(
+            self.root.as_fd(),
+            c"tmp",
+            OFlags::PATH | OFlags::DIRECTORY,
+            Mode::empty(),
+        );
+        let mut dirs = Vec::new();
+        dirs.extend(cwd.map(|d| (d, "its working directory")));
+        dirs.extend(tmp.ok().map(|d| (d, "its /tmp")));
+        dirs
+    }
+
+    /// Whether the process listening on the socket is the target, where tsnap can tell:
+    /// `Ok(true)` it is, `Ok(false)` tsnap cannot tell (the procfs mount is not of its own pid
+    /// namespace), an error when it is another process.
+    fn check_listener(&self, connection: &OwnedFd) -> Result<bool, String> {
+        if !self.own_pidns {
+            return Ok(false);
+        }
+        let pid = self.pid;
+        match attach::peer_pid(connection) {
+            Some(peer) if peer == pid => Ok(true),
+            Some(peer) => Err(format!(
+                "the process listening on its attach socket is pid {peer}, not pid {pid} (a \
+                 /tmp shared with another JVM?): not using its answer"
+            )),
+            None => Err(format!(
+                "the process listening on its attach socket is in a pid namespace tsnap cannot \
+                 see, so it is not pid {pid} (a /tmp shared with another JVM?): not using its \
+                 answer"
+            )),
+        }
     }
 
     /// Sends the one SIGQUIT, through the `/proc/PID` fd; on kernels before 5.1, which lack
@@ -173,21 +230,6 @@ impl Target {
             sent => sent,
         };
         sent.map_err(|e| format!("cannot send SIGQUIT: {}", errno_name(e)))
-    }
-
-    /// The id the JVM knows thread `tid` by (jstack's nid): the same, unless the JVM runs in
-    /// a pid namespace of its own (a container seen from the host).
-    pub fn nid_of(&self, tid: u32) -> Option<u64> {
-        if !self.nested {
-            return Some(tid.into());
-        }
-        let mut path = RelPath::new();
-        path.push(b"task").num(tid).push(b"status");
-        let mut buf = Vec::new();
-        procfs::read_file(self.dir.as_fd(), &path, &mut buf).ok()?;
-        parse::words(status::field(&buf, b"NSpid")?)
-            .last()
-            .and_then(parse::dec_u64)
     }
 }
 

@@ -9,25 +9,72 @@
 
 /// Appends `text` escaped for a table cell.
 pub fn text(out: &mut Vec<u8>, text: &[u8]) {
-    escape_text(out, text, false);
+    escape_text(out, text, Mode::Table);
 }
 
-fn escape_text(out: &mut Vec<u8>, text: &[u8], double_quotes: bool) {
+/// Appends a line of the JVM's own thread dump: as [`text`], but a tab stays a tab, as
+/// jstack prints it (`\tat Class.method(...)` in a deadlock report).
+pub fn dump_line(out: &mut Vec<u8>, line: &[u8]) {
+    escape_text(out, line, Mode::Tabs);
+}
+
+/// Appends a name that is printed between double quotes: as [`text`], with `"` as `\"`.
+pub fn quoted(out: &mut Vec<u8>, name: &[u8]) {
+    escape_text(out, name, Mode::Quoted);
+}
+
+/// [`text`] into a new string, for messages.
+pub fn display(text: &[u8]) -> String {
+    let mut out = Vec::new();
+    escape_text(&mut out, text, Mode::Table);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends a message for a terminal (stderr): only what a terminal would act on is escaped
+/// (control characters but newline and tab, DEL, C1 controls, bytes that are not UTF-8), so
+/// that text escaped already stays as it is. The last line of defence: every byte tsnap
+/// writes to stderr goes through it.
+pub fn terminal(out: &mut Vec<u8>, text: &[u8]) {
     scan(text, |piece| match piece {
         Piece::Plain(run) => out.extend_from_slice(run),
-        Piece::Special(b'"') if double_quotes => out.extend_from_slice(b"\"\""),
+        Piece::Special(b @ (b'\n' | b'\t' | b'"' | b'\\')) => out.push(b),
+        Piece::Special(b) | Piece::Invalid(b) => hex_byte(out, b),
+        Piece::C1(b) => c1(out, b),
+    });
+}
+
+/// How [`escape_text`] treats the bytes that differ between its uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Table,
+    /// Inside a quoted CSV field: `"` doubled.
+    Csv,
+    /// Tabs kept.
+    Tabs,
+    /// Inside double quotes: `"` escaped.
+    Quoted,
+}
+
+fn escape_text(out: &mut Vec<u8>, text: &[u8], mode: Mode) {
+    scan(text, |piece| match piece {
+        Piece::Plain(run) => out.extend_from_slice(run),
+        Piece::Special(b'"') if mode == Mode::Csv => out.extend_from_slice(b"\"\""),
+        Piece::Special(b'"') if mode == Mode::Quoted => out.extend_from_slice(b"\\\""),
         Piece::Special(b'"') => out.push(b'"'),
         Piece::Special(b'\\') => out.extend_from_slice(b"\\\\"),
         Piece::Special(b'\n') => out.extend_from_slice(b"\\n"),
         Piece::Special(b'\r') => out.extend_from_slice(b"\\r"),
+        Piece::Special(b'\t') if mode == Mode::Tabs => out.push(b'\t'),
         Piece::Special(b'\t') => out.extend_from_slice(b"\\t"),
         Piece::Special(b) | Piece::Invalid(b) => hex_byte(out, b),
-        Piece::C1(b) => {
-            out.extend_from_slice(b"\\u{");
-            push_hex2(out, b);
-            out.push(b'}');
-        }
+        Piece::C1(b) => c1(out, b),
     });
+}
+
+fn c1(out: &mut Vec<u8>, b: u8) {
+    out.extend_from_slice(b"\\u{");
+    push_hex2(out, b);
+    out.push(b'}');
 }
 
 /// Appends `text` as a JSON string, quotes included.
@@ -58,10 +105,10 @@ pub fn csv(out: &mut Vec<u8>, field: &[u8]) {
         || field.last() == Some(&b' ');
     if quote {
         out.push(b'"');
-        escape_text(out, field, true);
+        escape_text(out, field, Mode::Csv);
         out.push(b'"');
     } else {
-        escape_text(out, field, false);
+        escape_text(out, field, Mode::Table);
     }
 }
 
@@ -192,6 +239,23 @@ mod tests {
         assert_eq!(c(b"say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(c(b" lead"), "\" lead\"");
         assert_eq!(c(b"two\nlines"), "two\\nlines");
+    }
+
+    #[test]
+    fn dump_lines_names_and_terminal() {
+        let mut out = Vec::new();
+        dump_line(&mut out, b"\tat X.y(X.java:1)\x1b");
+        assert_eq!(out, b"\tat X.y(X.java:1)\\x1b");
+        out.clear();
+        quoted(&mut out, b"say \"hi\"\\");
+        assert_eq!(out, b"say \\\"hi\\\"\\\\");
+        out.clear();
+        terminal(&mut out, b"a\\x1b \"q\"\n\t\x1b]0;t\x07\r\xc2\x9b\xff");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a\\x1b \"q\"\n\t\\x1b]0;t\\x07\\x0d\\u{9b}\\xff"
+        );
+        assert_eq!(display(b"x\x1by"), "x\\x1by");
     }
 
     #[test]

@@ -125,6 +125,20 @@ impl Out {
     }
 }
 
+/// Writes `text` to standard error, escaped for a terminal ([`escape::terminal`]): whatever a
+/// target put in it, nothing reaches the terminal that it would act on. Errors are ignored: a
+/// closed stderr changes neither what tsnap does nor its exit status.
+pub fn stderr(text: &[u8]) {
+    let mut out = Vec::with_capacity(text.len() + 16);
+    escape::terminal(&mut out, text);
+    let _ = write_all(rustix::stdio::stderr(), &out);
+}
+
+/// Writes `tsnap: MESSAGE` and a newline to standard error, as [`stderr`].
+pub fn warn(message: &str) {
+    stderr(format!("tsnap: {message}\n").as_bytes());
+}
+
 /// Writes all of `data` to `fd`, retrying after interruptions and short writes.
 pub fn write_all(fd: impl rustix::fd::AsFd, mut data: &[u8]) -> rustix::io::Result<()> {
     while !data.is_empty() {
