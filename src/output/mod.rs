@@ -134,7 +134,7 @@ impl Out {
                 errno_name(e)
             )),
             (Sink::File { path, .. }, e) => Error::Fatal(format!(
-                "cannot write to {}: {} (the lines written before are kept, whole)",
+                "cannot write to {}: {} (what was written before is kept, in whole lines)",
                 path.display(),
                 errno_name(e)
             )),
