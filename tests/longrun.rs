@@ -370,7 +370,7 @@ fn short_lived_process() {
                         let start = now();
                         let until = Instant::now() + Duration::from_millis(40 + (n * 37) % 100);
                         while Instant::now() < until {
-                            if n % 8 == 0 {
+                            if n.is_multiple_of(8) {
                                 let spin = Instant::now() + Duration::from_millis(2);
                                 while Instant::now() < spin {}
                             }
