@@ -58,6 +58,12 @@ impl Selection {
             cgroup::paths(file).any(|p| p.windows(text.len()).any(|w| w == text))
         })
     }
+
+    /// The processes are named by pid only: none can join them, so when they are gone,
+    /// nothing is left to look at.
+    pub fn fixed(&self) -> bool {
+        !self.pids.is_empty() && self.comms.is_empty() && !self.recursive
+    }
 }
 
 /// Lists the selected processes, sorted, with reused buffers.

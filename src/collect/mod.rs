@@ -137,8 +137,22 @@ impl Collector {
         self.table
             .relist_processes(&mut self.selector, root, &mut self.reader)?;
         self.table
-            .relist_threads(root, &mut self.reader, self.opts.needs);
+            .relist_threads(root, &mut self.reader, self.opts.needs, true);
         Ok(())
+    }
+
+    /// Re-lists the threads of the processes already selected, keeping the files of those
+    /// that remain: a `getdents64` per process, cheap enough for every sampling pass, so that
+    /// a thread that lives for a few passes is seen in all of them.
+    pub fn relist_threads(&mut self) {
+        let root = self.mount.fd();
+        self.table
+            .relist_threads(root, &mut self.reader, self.opts.needs, false);
+    }
+
+    /// The processes found gone since the last call, in the order they were found.
+    pub fn exited(&mut self) -> std::vec::Drain<'_, u32> {
+        self.table.exited.drain(..)
     }
 
     /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show.

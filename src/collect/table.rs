@@ -171,7 +171,7 @@ impl FdBudget {
     }
 
     /// Keeps the items `keep` says to keep, and gives back the descriptors of the others.
-    fn retain<T: OpenFiles>(&mut self, items: &mut Vec<T>, keep: impl Fn(&T) -> bool) {
+    fn retain<T: OpenFiles>(&mut self, items: &mut Vec<T>, mut keep: impl FnMut(&T) -> bool) {
         items.retain(|item| {
             let kept = keep(item);
             if !kept {
@@ -187,6 +187,8 @@ pub struct Table {
     pub procs: Vec<Proc>,
     pub budget: FdBudget,
     pub seen: Seen,
+    /// Processes found gone by a listing, until the caller takes them.
+    pub exited: Vec<u32>,
     pids: Vec<u32>,
     tids: Vec<u32>,
     dents: Vec<u8>,
@@ -198,6 +200,7 @@ impl Table {
             procs: Vec::new(),
             budget: FdBudget::new(keep_files),
             seen: Seen::default(),
+            exited: Vec::new(),
             pids: Vec::new(),
             tids: Vec::new(),
             dents: Vec::new(),
@@ -218,9 +221,15 @@ impl Table {
         reader: &mut Reader,
     ) -> io::Result<()> {
         selector.select(root, &mut self.pids)?;
-        let pids = &self.pids;
-        self.budget
-            .retain(&mut self.procs, |p| pids.binary_search(&p.pid).is_ok());
+        let (pids, exited) = (&self.pids, &mut self.exited);
+        self.budget.retain(&mut self.procs, |p| {
+            let selected = pids.binary_search(&p.pid).is_ok();
+            // Left out of the selection because it is gone, or because it no longer matches.
+            if !selected && reader.open_dir(root, p.pid, b"").is_err() {
+                exited.push(p.pid);
+            }
+            selected
+        });
         for &pid in &self.pids {
             if let Err(at) = self.procs.binary_search_by_key(&pid, |p| p.pid) {
                 let task_dir = match reader.open_dir(root, pid, b"task") {
@@ -244,8 +253,15 @@ impl Table {
     }
 
     /// Lists the threads of every process again (keeping the files of those that remain),
-    /// drops the processes left without any, and reads what `needs` of each process.
-    pub fn relist_threads(&mut self, root: BorrowedFd<'_>, reader: &mut Reader, needs: Needs) {
+    /// drops the processes left without any, and with `info`, reads what `needs` of each
+    /// process.
+    pub fn relist_threads(
+        &mut self,
+        root: BorrowedFd<'_>,
+        reader: &mut Reader,
+        needs: Needs,
+        info: bool,
+    ) {
         let mut known = 0;
         let mut i = 0;
         while i < self.procs.len() {
@@ -258,7 +274,9 @@ impl Table {
                     .map(|_| self.tids.push(proc.pid)),
             };
             if listed.is_err() || self.tids.is_empty() {
-                self.budget.give_back(self.procs.remove(i).open_files());
+                let gone = self.procs.remove(i);
+                self.exited.push(gone.pid);
+                self.budget.give_back(gone.open_files());
                 continue;
             }
             self.tids.sort_unstable();
@@ -272,7 +290,9 @@ impl Table {
                 }
             }
             known += proc.tasks.len();
-            proc.info.read(reader, root, proc.pid, needs);
+            if info {
+                proc.info.read(reader, root, proc.pid, needs);
+            }
             i += 1;
         }
         self.budget.known_tasks = known;

@@ -77,6 +77,25 @@ pub fn relist(collector: &mut Collector) -> Result<(), Error> {
         .map_err(|e| Error::Fatal(format!("cannot list processes: {}", errno_name(e))))
 }
 
+/// Lists processes and threads again after a wait (snap's and dump's window, the JVMs'
+/// answers): says which processes named by `-p` exited meanwhile, and fails when no selected
+/// process is left to show.
+pub fn relist_after_wait(collector: &mut Collector, selection: &Selection) -> Result<(), Error> {
+    relist(collector)?;
+    let named = selection.fixed();
+    for pid in collector.exited() {
+        if named {
+            crate::output::warn(&format!("pid {pid} exited meanwhile"));
+        }
+    }
+    if collector.process_count() == 0 {
+        return Err(Error::NoMatch(
+            "the selected processes exited meanwhile: nothing left to show".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// Why other users' processes may be missing: the procfs at `path` is mounted with
 /// `hidepid` (and tsnap is not root, who sees them all).
 fn hidden_processes(mount: &Mount, path: &Path) -> Option<String> {

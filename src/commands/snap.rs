@@ -2,7 +2,7 @@
 //! them with `-a`, one row each, after a block for each cgroup they live in.
 
 use super::rows::RowWriter;
-use super::{fill_throttled, print_problems, relist, sleep, start, write_cgroups};
+use super::{fill_throttled, print_problems, relist_after_wait, sleep, start, write_cgroups};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Options, Pass};
@@ -30,7 +30,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
         sleep(args.interval);
-        relist(&mut collector)?;
+        relist_after_wait(&mut collector, &args.selection)?;
     }
     collector.pass(Pass::Full, &mut rows);
     cgroups.track(collector.cgroups());

@@ -45,6 +45,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         // After an overrun, the next snapshot is the next slot still ahead.
         slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
         relist(&mut collector)?;
+        if args.selection.fixed() && collector.process_count() == 0 {
+            crate::output::warn("every selected process has exited: nothing left to watch");
+            break;
+        }
         collector.pass(Pass::Full, &mut rows);
         throttling.measure(&collector, &mut rows);
         pass += 1;
