@@ -1092,7 +1092,11 @@ fn the_daemonsets_parse_and_their_command_lines_run_with_their_privileges() {
     // Another user's threads, read with those capabilities: syscall, wchan, and throttled.
     let spinner = target_rows.iter().find(|r| r["comm"] == "spinner").unwrap();
     assert_eq!(spinner["syscall"], "[running]", "{spinner}");
-    assert!(spinner["throttled"].is_number(), "{spinner}");
+    assert!(
+        spinner["throttled"].is_number(),
+        "{spinner}\n{}",
+        out.stdout
+    );
     assert!(
         !out.stderr.contains("syscall: not readable"),
         "{}",

@@ -61,7 +61,7 @@ impl OpenFiles for Task {
 
 impl OpenFiles for Proc {
     fn open_files(&self) -> usize {
-        self.tasks.iter().map(Task::open_files).sum()
+        self.tasks.iter().map(Task::open_files).sum::<usize>() + usize::from(self.dir_counted)
     }
 }
 
@@ -94,6 +94,8 @@ pub struct Proc {
     /// directory without one (in a copied tree) is read as a single thread, its files
     /// relative to the mount.
     task_dir: Option<OwnedFd>,
+    /// Its `task_dir` was taken from the descriptor budget (there was room for it).
+    dir_counted: bool,
     pub tasks: Vec<Task>,
     pub info: ProcessInfo,
 }
@@ -163,6 +165,15 @@ impl FdBudget {
         } else {
             self.refused += 1;
         }
+        room
+    }
+
+    /// Takes a process's `task/` directory, kept open, from what threads' files may keep:
+    /// a node has hundreds of processes, and a container's limit may be 1024 descriptors.
+    /// Whether there was room to count it.
+    fn hold_dir(&mut self) -> bool {
+        let room = self.left > 0;
+        self.left -= usize::from(room);
         room
     }
 
@@ -237,11 +248,13 @@ impl Table {
                     Err(e) if procfs::is_gone(e) && reader.open_dir(root, pid, b"").is_ok() => None,
                     Err(_) => continue,
                 };
+                let dir_counted = task_dir.is_some() && self.budget.hold_dir();
                 self.procs.insert(
                     at,
                     Proc {
                         pid,
                         task_dir,
+                        dir_counted,
                         tasks: Vec::new(),
                         info: ProcessInfo::default(),
                     },
@@ -397,6 +410,16 @@ mod tests {
         assert_eq!(budget.refused, 2);
         budget.give_back(1);
         assert!(budget.grant(File::Stat));
+        // A process's task/ directory, kept open, leaves less for its threads' files.
+        let mut dirs = FdBudget::new(true);
+        dirs.left = 1;
+        assert!(
+            dirs.hold_dir() && !dirs.hold_dir(),
+            "counted while there is room"
+        );
+        assert!(!dirs.grant(File::Stat));
+        dirs.give_back(1);
+        assert!(dirs.grant(File::Stat));
         let mut none = FdBudget::new(false);
         assert!(!none.grant(File::Stat));
         assert_eq!(none.refused, 0, "not keeping files is no refusal");
