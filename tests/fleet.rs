@@ -370,6 +370,8 @@ impl Node {
 
 #[test]
 fn pods_on_kubelet_trees_of_both_drivers_v1_and_v2() {
+    // Quick, but many runs of tsnap: not beside the tests that time threads.
+    let _turn = cpu_turn();
     for layout in Layout::ALL {
         let node = Node::new(layout);
         let columns = ["-a", "-i", "0", "-f", "json", "-o", "pid,tid,container,pod"];
@@ -420,6 +422,8 @@ fn pods_on_kubelet_trees_of_both_drivers_v1_and_v2() {
 
 #[test]
 fn watch_rows_and_saved_lines_carry_time_host_container_and_pod() {
+    // Quick, but many runs of tsnap: not beside the tests that time threads.
+    let _turn = cpu_turn();
     let node = Node::new(Layout::ALL[0]);
     let dir = TempDir::new("identity");
     let save = dir.0.join("saved.jsonl");
@@ -522,6 +526,8 @@ fn hourly_name(ago: u64, extension: &str) -> String {
 
 #[test]
 fn keep_hours_deletes_only_its_own_expired_files() {
+    // Quick, but many runs of tsnap: not beside the tests that time threads.
+    let _turn = cpu_turn();
     let dir = TempDir::new("keep");
     let capture = dir.0.join("capture");
     std::fs::create_dir_all(capture.join(hourly_name(5 * 3600, "csv"))).unwrap();
@@ -587,6 +593,8 @@ fn keep_hours_deletes_only_its_own_expired_files() {
 
 #[test]
 fn max_mb_stops_before_a_snapshot_would_pass_the_budget() {
+    // Quick, but many runs of tsnap: not beside the tests that time threads.
+    let _turn = cpu_turn();
     let Some(bin) = workload() else {
         return;
     };
