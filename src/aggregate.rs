@@ -141,8 +141,9 @@ impl Aggregate {
     }
 
     /// The report as a grid: samples, avg_threads (samples / passes, two decimals), then the
-    /// group columns; psn's `|` table, and `"type":"group"` in JSON.
-    pub fn grid(&self, passes: u64) -> Grid {
+    /// group columns; psn's `|` table (`table`: values cut as tables show them), and
+    /// `"type":"group"` in JSON.
+    pub fn grid(&self, passes: u64, table: bool) -> Grid {
         let mut fields = vec![
             Field {
                 name: "samples",
@@ -174,7 +175,9 @@ impl Aggregate {
                 push_fixed(out, if passes == 0 { 0 } else { g.samples }, passes, 2);
                 Kind::Number
             });
-            for (kind, value) in cells(g.key) {
+            for (&column, (kind, value)) in self.columns.iter().zip(cells(g.key)) {
+                let chars = column.table_chars().filter(|_| table);
+                let value = &value[..chars.unwrap_or(value.len()).min(value.len())];
                 grid.push(|out| {
                     out.extend_from_slice(value);
                     kind

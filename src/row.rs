@@ -101,6 +101,12 @@ pub struct Row {
     /// User name, or the uid in digits when it has none.
     pub user: Option<Span>,
     pub cgroup: Option<Span>,
+    /// The container id and the pod UID its process runs in, if any.
+    pub container: Option<Span>,
+    pub pod: Option<Span>,
+    /// Percent of the CPU quota periods of the window in which its cgroup was throttled:
+    /// filled in by the command, which reads the cgroups.
+    pub throttled: Option<f64>,
     pub wchan: Option<Span>,
     pub syscall: Syscall,
     /// The file behind the syscall's first argument; empty when the call takes none.

@@ -3,8 +3,8 @@
 //! was active still count in `avg_threads`:
 //!
 //! ```text
-//! {"type":"pass","pass":1,"time":"2026-11-25T22:10:00.050+00:00"}
-//! {"type":"row","pass":1,"time":"2026-11-25T22:10:00.050+00:00","pid":42,"tid":42,...}
+//! {"type":"pass","pass":1,"time":"2026-11-25T22:10:00.050+00:00","host":"node-1"}
+//! {"type":"row","pass":1,"time":"2026-11-25T22:10:00.050+00:00","host":"node-1","pid":42,...}
 //! ```
 
 use crate::columns::{self, Column};
@@ -17,6 +17,8 @@ use std::path::Path;
 /// The columns every saved row holds, whatever the grouping: all that `stat` gives, and the
 /// files that say what a thread waits for. Groups and shown columns are added to them.
 const SAVED: &[Column] = &[
+    Column::Container,
+    Column::Pod,
     Column::Pid,
     Column::Tid,
     Column::Ppid,
@@ -41,17 +43,21 @@ const SAVED: &[Column] = &[
 pub struct Saver {
     out: Out,
     columns: Vec<Column>,
+    /// The host every line names, so that files from many nodes can be merged.
+    host: Vec<u8>,
     cell: Vec<u8>,
 }
 
 impl Saver {
-    /// Opens `path` for appending (creating it), to save [`SAVED`] plus `also`.
-    pub fn open(path: &Path, also: &[Column]) -> Result<Saver, Error> {
+    /// Opens `path` for appending (creating it), to save [`SAVED`] plus `also`, each line
+    /// naming `host`.
+    pub fn open(path: &Path, also: &[Column], host: &[u8]) -> Result<Saver, Error> {
         let mut columns = SAVED.to_vec();
         columns.extend(also.iter().filter(|c| !SAVED.contains(c)));
         Ok(Saver {
             out: Out::append_to(path)?,
             columns,
+            host: host.to_vec(),
             cell: Vec::new(),
         })
     }
@@ -66,12 +72,14 @@ impl Saver {
             .text("type", b"pass")
             .number("pass", pass)
             .text("time", time)
+            .text("host", &self.host)
             .end();
         for row in &rows.rows {
             let mut line = JsonLine::new(&mut self.out.buf);
             line.text("type", b"row")
                 .number("pass", pass)
-                .text("time", time);
+                .text("time", time)
+                .text("host", &self.host);
             for &c in &self.columns {
                 self.cell.clear();
                 let kind = columns::render(c, row, rows, &mut self.cell);

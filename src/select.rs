@@ -1,7 +1,8 @@
 //! Which processes to look at: `-p`, `-C`, `-r`, or every process in the procfs mount, never
-//! tsnap itself.
+//! tsnap itself; narrowed by the container, pod or cgroup they run in (`--container`,
+//! `--pod`, `--cgroup`), read from the cgroup paths container runtimes and the kubelet write.
 
-use crate::parse::{self, status};
+use crate::parse::{self, cgroup, status};
 use crate::procfs::{self, RelPath};
 use rustix::fd::BorrowedFd;
 use rustix::io;
@@ -11,11 +12,57 @@ pub struct Selection {
     pub pids: Vec<u32>,
     pub comms: Vec<Vec<u8>>,
     pub recursive: bool,
+    /// `--container`: prefixes of container ids, lowercase hex.
+    pub containers: Vec<Vec<u8>>,
+    /// `--pod`: prefixes of pod UIDs, lowercase, with `-` (as [`cgroup::uid_text`] writes).
+    pub pods: Vec<Vec<u8>>,
+    /// `--cgroup`: text one of the process's cgroup paths must hold.
+    pub cgroups: Vec<Vec<u8>>,
 }
 
 impl Selection {
     fn everything(&self) -> bool {
         self.pids.is_empty() && self.comms.is_empty()
+    }
+
+    /// Whether processes are narrowed by where they run.
+    pub fn narrowed(&self) -> bool {
+        !self.containers.is_empty() || !self.pods.is_empty() || !self.cgroups.is_empty()
+    }
+
+    /// Whether the processes were named one by one: by pid, container or pod, not by a
+    /// name or a cgroup path that many may share.
+    pub fn named(&self) -> bool {
+        !self.pids.is_empty() || !self.containers.is_empty() || !self.pods.is_empty()
+    }
+
+    /// Whether a process whose `/proc/PID/cgroup` is `file` runs where the selection says:
+    /// in one of the containers, one of the pods, and a cgroup holding one of the texts, for
+    /// each of these it names.
+    pub fn runs_in(&self, file: &[u8]) -> bool {
+        let id = cgroup::identity(file);
+        let mut uid = Vec::new();
+        if let Some(pod) = id.pod {
+            cgroup::uid_text(&mut uid, pod);
+        }
+        let any = |wanted: &[Vec<u8>], holds: &dyn Fn(&[u8]) -> bool| {
+            wanted.is_empty() || wanted.iter().any(|w| holds(w))
+        };
+        any(&self.containers, &|prefix| {
+            id.container.is_some_and(|c| {
+                c.len() >= prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix)
+            })
+        }) && any(&self.pods, &|prefix| {
+            id.pod.is_some() && uid.starts_with(prefix)
+        }) && any(&self.cgroups, &|text| {
+            cgroup::paths(file).any(|p| p.windows(text.len()).any(|w| w == text))
+        })
+    }
+
+    /// The processes are named by pid only: none can join them, so when they are gone,
+    /// nothing is left to look at.
+    pub fn fixed(&self) -> bool {
+        !self.pids.is_empty() && self.comms.is_empty() && !self.recursive
     }
 }
 
@@ -26,6 +73,9 @@ pub struct Selector {
     own_pid: Option<u32>,
     listed: Vec<u32>,
     parents: Vec<(u32, u32)>,
+    /// For the processes seen at the last listing, whether they run where the selection
+    /// says, by pid: a process's cgroup file is read once, not at every listing.
+    runs_in: Vec<(u32, bool)>,
     dents: Vec<u8>,
     buf: Vec<u8>,
     path: RelPath,
@@ -39,6 +89,7 @@ impl Selector {
             own_pid,
             listed: Vec::new(),
             parents: Vec::new(),
+            runs_in: Vec::new(),
             dents: Vec::new(),
             buf: Vec::new(),
             path: RelPath::new(),
@@ -76,7 +127,32 @@ impl Selector {
         }
         out.sort_unstable();
         out.dedup();
+        if self.selection.narrowed() {
+            self.narrow(root, out);
+        }
         Ok(())
+    }
+
+    /// Keeps the pids in `out` (sorted) whose processes run where the selection says.
+    fn narrow(&mut self, root: BorrowedFd<'_>, out: &mut Vec<u32>) {
+        let known = std::mem::take(&mut self.runs_in);
+        for &pid in out.iter() {
+            let verdict = match known.binary_search_by_key(&pid, |k| k.0) {
+                Ok(i) => known[i].1,
+                Err(_) => {
+                    self.path.clear().num(pid).push(b"cgroup");
+                    procfs::read_file(root, &self.path, &mut self.buf).is_ok()
+                        && self.selection.runs_in(&self.buf)
+                }
+            };
+            self.runs_in.push((pid, verdict));
+        }
+        let verdicts = &self.runs_in;
+        let mut i = 0;
+        out.retain(|_| {
+            i += 1;
+            verdicts[i - 1].1
+        });
     }
 
     fn comm_matches(&mut self, root: BorrowedFd<'_>, pid: u32) -> bool {
@@ -128,5 +204,42 @@ pub fn thread_group_of(root: BorrowedFd<'_>, id: u32) -> Option<u32> {
         Err(_) => procfs::open_dir(root, path.clear().num(id).as_cstr())
             .ok()
             .map(|_| id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_a_process_runs() {
+        let id = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899";
+        let pod = "6b1c5f8e_3a2d_4c1e_9f0a_1b2c3d4e5f60";
+        let file =
+            format!("0::/kubepods.slice/kubepods-pod{pod}.slice/cri-containerd-{id}.scope\n");
+        let host = b"0::/system.slice/containerd.service\n";
+        let sel = |containers: &[&str], pods: &[&str], cgroups: &[&str]| Selection {
+            containers: containers.iter().map(|c| c.as_bytes().to_vec()).collect(),
+            pods: pods.iter().map(|c| c.as_bytes().to_vec()).collect(),
+            cgroups: cgroups.iter().map(|c| c.as_bytes().to_vec()).collect(),
+            ..Selection::default()
+        };
+        let runs = |s: Selection| (s.runs_in(file.as_bytes()), s.runs_in(host));
+        assert_eq!(runs(sel(&["3f4e5d"], &[], &[])), (true, false));
+        assert_eq!(runs(sel(&["3F4E5D6C"], &[], &[])), (true, false));
+        assert_eq!(runs(sel(&["000000", "3f4e5d"], &[], &[])), (true, false));
+        assert_eq!(runs(sel(&["3f4e5e"], &[], &[])), (false, false));
+        assert_eq!(runs(sel(&[], &["6b1c5f8e-3a2d"], &[])), (true, false));
+        assert_eq!(runs(sel(&[], &["6b1c"], &["containerd"])), (true, false));
+        assert_eq!(runs(sel(&[], &[], &["containerd"])), (true, true));
+        assert_eq!(runs(sel(&[], &[], &["containerd.service"])), (false, true));
+        assert_eq!(
+            runs(sel(&["3f4e5d"], &["7"], &[])),
+            (false, false),
+            "both must hold"
+        );
+        assert!(sel(&[], &[], &["x"]).narrowed() && !sel(&[], &[], &["x"]).named());
+        assert!(sel(&[], &["6b"], &[]).named());
+        assert!(!Selection::default().narrowed());
     }
 }

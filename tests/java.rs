@@ -13,7 +13,8 @@ pub struct Jvm {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
     pub classes: TempDir,
-    _turn: MutexGuard<'static, ()>,
+    /// The CPU turn, held by the first JVM a test starts.
+    _turn: Option<MutexGuard<'static, ()>>,
 }
 
 impl Jvm {
@@ -26,7 +27,20 @@ impl Jvm {
     /// such as `setpriv ... --`, or nothing) with `java_args`; `spin`: with its spinner thread.
     /// Its working directory is the directory of its classes, which any user can read.
     pub fn launch(wrapper: &[&str], java_args: &[&str], spin: bool) -> Option<Jvm> {
-        let turn = cpu_turn();
+        Jvm::launch_holding(Some(cpu_turn()), wrapper, java_args, spin)
+    }
+
+    /// Starts a second JVM while `first` holds the CPU turn.
+    pub fn beside(_first: &Jvm, java_args: &[&str], spin: bool) -> Option<Jvm> {
+        Jvm::launch_holding(None, &[], java_args, spin)
+    }
+
+    fn launch_holding(
+        turn: Option<MutexGuard<'static, ()>>,
+        wrapper: &[&str],
+        java_args: &[&str],
+        spin: bool,
+    ) -> Option<Jvm> {
         let classes = TempDir::new("java");
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/ThreadStates.java");
         match Command::new("javac")

@@ -284,7 +284,9 @@ fn watch_takes_timestamped_snapshots() {
     ])
     .ok();
     assert_eq!(
-        csv.stdout.matches("time,tid,comm").count(),
+        csv.stdout
+            .matches("time,host,container,pod,tid,comm")
+            .count(),
         1,
         "{}",
         csv.stdout
@@ -326,11 +328,11 @@ fn watch_output_dir_appends_hourly_files() {
         );
         let text = std::fs::read_to_string(f).unwrap();
         assert_eq!(
-            text.matches("time,tid,comm\n").count(),
+            text.matches("time,host,container,pod,tid,comm\n").count(),
             1,
             "one header: {text}"
         );
-        assert!(text.starts_with("time,tid,comm\n"));
+        assert!(text.starts_with("time,host,container,pod,tid,comm\n"));
         rows += text.lines().filter(|l| l.contains("hourly-spin")).count();
     }
     assert_eq!(rows, 4, "two snapshots a run, appended");

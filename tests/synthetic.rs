@@ -113,7 +113,7 @@ fn syscall_and_filename_edge_cases() {
          502,stdout,D,some_wait,write,/dev/pts/3 (stdout),-\n\
          503,unknown-nr,D,some_wait,sys_999,,-\n\
          504,fault,D,some_wait,[no_syscall],,-\n\
-         505,user,D,some_wait,[running],,-\n\
+         505,user,R,some_wait,[running],,-\n\
          506,negative-fd,D,some_wait,read,-,-\n\
          507,garbled,D,some_wait,-,-,-\n"
     );

@@ -143,6 +143,15 @@ impl CgroupWindow {
         }
     }
 
+    /// Makes the last reading the start of the next window, as passes go on.
+    pub fn roll(&mut self) {
+        for group in &mut self.groups {
+            if let Some(end) = group.end.take() {
+                group.start = Some(end);
+            }
+        }
+    }
+
     pub fn group_of(&self, pid: u32) -> Option<usize> {
         self.members.iter().find(|m| m.0 == pid).map(|m| m.1)
     }

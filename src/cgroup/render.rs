@@ -98,6 +98,20 @@ impl CgroupWindow {
         Some((group, window, end))
     }
 
+    /// The share of the CFS periods of the window in which the cgroup of process `pid` had
+    /// used up its CPU quota, in percent: 0 when no period ran (no limit, or idle); none
+    /// without a window, or where `cpu.stat` could not be read.
+    pub fn throttled_percent(&self, pid: u32) -> Option<f64> {
+        let (_, window, end) = self.group(self.group_of(pid)?)?;
+        let w = window?;
+        let periods = w.delta(end, |r| r.periods)?;
+        let throttled = w.delta(end, |r| r.throttled)?;
+        Some(match periods {
+            0 => 0.0,
+            p => throttled as f64 * 100.0 / p as f64,
+        })
+    }
+
     /// Writes the block of group `g`: a line naming it, then one line each for cpu, memory
     /// and pressure where anything of them could be read.
     pub fn write_text(&self, g: usize, out: &mut Vec<u8>) {
@@ -117,7 +131,7 @@ impl CgroupWindow {
         }
         if let Some(uid) = parse::pod_uid(path) {
             out.extend_from_slice(b", pod ");
-            push_uid(out, uid);
+            parse::uid_text(out, uid);
         }
         out.push(b'\n');
         if let Some(missing) = group.sources.missing {
@@ -268,7 +282,7 @@ impl CgroupWindow {
         match parse::pod_uid(path) {
             Some(uid) => {
                 num.clear();
-                push_uid(&mut num, uid);
+                parse::uid_text(&mut num, uid);
                 line.text("pod", &num)
             }
             None => line.null("pod"),
@@ -409,11 +423,6 @@ fn end_line(out: &mut Vec<u8>, start: usize, mark: usize) {
     }
 }
 
-/// A pod UID as the API shows it: the systemd driver writes `_` for `-`.
-fn push_uid(out: &mut Vec<u8>, uid: &[u8]) {
-    out.extend(uid.iter().map(|&b| if b == b'_' { b'-' } else { b }));
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{Mounts, Sources};
@@ -499,6 +508,15 @@ mod tests {
         let mut no_window = window(false);
         no_window.members.push((42, 0));
         assert_eq!(no_window.throttling(), []);
+    }
+
+    #[test]
+    fn throttled_share_of_the_periods() {
+        let mut w = window(true);
+        w.members.push((42, 0));
+        assert_eq!(w.throttled_percent(42), Some(60.0), "3 of 5 periods");
+        assert_eq!(w.throttled_percent(43), None, "not a member");
+        assert_eq!(window(false).throttled_percent(42), None, "no window");
     }
 
     #[test]

@@ -109,8 +109,9 @@ Idle waits (futex, epoll_wait, accept, a server awaiting a request) are never fi
         title: "a timestamped snapshot of the active threads every interval (xcapture)",
         usage: "tsnap watch [OPTIONS]",
         about: "\
-Every row starts with the time (ISO 8601, milliseconds, UTC offset). Runs until -d elapses or
-it is interrupted (Ctrl-C, SIGTERM), then exits 0.
+Every row starts with the time (ISO 8601, milliseconds, UTC offset), the host, the container
+and the pod. Runs until -d elapses, --max-mb is reached or it is interrupted (Ctrl-C,
+SIGTERM), then exits 0.
 ",
         more: "",
     },

@@ -101,6 +101,11 @@ pub struct Args {
     pub exact: bool,
     pub save: Option<PathBuf>,
     pub output_dir: Option<PathBuf>,
+    /// `--host`: the host watch rows and saved lines name, when given.
+    pub host: Option<String>,
+    /// `--keep-hours` and `--max-mb`: how much of its hourly files watch keeps.
+    pub keep_hours: Option<u32>,
+    pub max_mb: Option<u64>,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
@@ -205,11 +210,14 @@ fn check(g: Given) -> Result<Args, Error> {
             bad.long
         )));
     }
-    let selected = !g.selection.pids.is_empty() || !g.selection.comms.is_empty();
+    let selected =
+        !g.selection.pids.is_empty() || !g.selection.comms.is_empty() || g.selection.narrowed();
     match command {
         Command::Dump if !selected => {
             return Err(Error::Usage(
-                "dump needs the processes to dump: -p PID or -C NAME".to_string(),
+                "dump needs the processes to dump: -p PID, -C NAME, --container ID, --pod UID \
+                 or --cgroup TEXT"
+                    .to_string(),
             ));
         }
         Command::Dump if g.format == Some(Format::Csv) => {
@@ -228,12 +236,25 @@ fn check(g: Given) -> Result<Args, Error> {
         Command::Sample | Command::Watch if g.duration == Some(0.0) => {
             return Err(Error::Usage("--duration must be above 0".to_string()));
         }
-        Command::Watch if g.output_dir.is_some() && g.format.is_some_and(|f| f != Format::Csv) => {
+        Command::Watch if g.output_dir.is_some() && g.format == Some(Format::Table) => {
             return Err(Error::Usage(
-                "--output-dir writes CSV; leave out --format".to_string(),
+                "--output-dir writes CSV (-f csv, the default) or JSON lines (-f json)".to_string(),
+            ));
+        }
+        Command::Watch
+            if g.output_dir.is_none() && (g.keep_hours.is_some() || g.max_mb.is_some()) =>
+        {
+            return Err(Error::Usage(
+                "--keep-hours and --max-mb go with --output-dir".to_string(),
             ));
         }
         _ => {}
+    }
+    let grouped = g.group.iter().flatten().chain(&g.add);
+    if command == Command::Sample && grouped.clone().any(|&c| c == Column::Throttled) {
+        return Err(Error::Usage(
+            "throttled is measured by snap and watch, over their windows".to_string(),
+        ));
     }
     if g.java_timeout.is_some() && !g.java {
         return Err(Error::Usage("--java-timeout goes with --java".to_string()));
@@ -273,6 +294,9 @@ fn check(g: Given) -> Result<Args, Error> {
         exact: g.exact,
         save: g.save,
         output_dir: g.output_dir,
+        host: g.host,
+        keep_hours: g.keep_hours,
+        max_mb: g.max_mb,
         file: g.file,
         proc_root: g
             .proc_root
@@ -344,6 +368,13 @@ mod tests {
         assert_eq!(a.sys_root, PathBuf::from("/host/sys"));
         assert_eq!(args("--add=kstack").columns.last(), Some(&Column::Kstack));
         assert_eq!(args("dump -C java").command, Command::Dump);
+        let narrowed = args("dump --container 3F4E5D6C,abcdef --pod 6B1C_5f8e --cgroup /kubepods/");
+        assert_eq!(
+            narrowed.selection.containers,
+            [b"3f4e5d6c".to_vec(), b"abcdef".to_vec()]
+        );
+        assert_eq!(narrowed.selection.pods, [b"6b1c-5f8e".to_vec()]);
+        assert_eq!(narrowed.selection.cgroups, [b"/kubepods/".to_vec()]);
         assert!(args("dump -p 9").all);
         assert_eq!(a.java, None);
         assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
@@ -395,7 +426,11 @@ mod tests {
         assert!(usage("-p x").contains("not a process id"));
         assert!(usage("-p ,").contains("needs a value"));
         assert!(usage("frobnicate").contains("unknown command"));
-        assert!(usage("dump").contains("-p PID or -C NAME"));
+        assert!(usage("dump").contains("-p PID, -C NAME, --container ID"));
+        assert!(usage("--container 12345").contains("6 to 64 hex digits"));
+        assert!(usage("--container 12345g").contains("not a container id"));
+        assert!(usage("--pod 6b1c:x").contains("not a pod UID"));
+        assert!(usage("--cgroup=").contains("--cgroup: needs a value"));
         assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
         assert!(usage("columns -o pid").contains("does not apply"));
         assert!(usage("snap extra").contains("extra"));
@@ -409,7 +444,15 @@ mod tests {
         assert!(usage("report a b").contains("unexpected argument \"b\""));
         assert!(usage("watch -i 0").contains("above 0"));
         assert!(usage("sample -d 0").contains("above 0"));
-        assert!(usage("watch --output-dir d -f json").contains("CSV"));
+        assert!(usage("watch --output-dir d -f table").contains("JSON lines (-f json)"));
+        assert!(usage("watch --keep-hours 2").contains("go with --output-dir"));
+        assert!(usage("watch --output-dir d --max-mb 0").contains("from 1 up"));
+        assert!(usage("watch --output-dir d --keep-hours x").contains("from 1 up"));
+        assert!(usage("sample --keep-hours 3").contains("does not apply to 'sample'"));
+        assert!(usage("sample -G throttled").contains("measured by snap and watch"));
+        let w = args("watch --output-dir d -f json --keep-hours 24 --max-mb 512 --host n1");
+        assert_eq!((w.keep_hours, w.max_mb), (Some(24), Some(512)));
+        assert_eq!(w.host.as_deref(), Some("n1"));
         assert!(usage("-a --java").contains("--java does not apply to 'snap'"));
         assert!(usage("report f --sys /s").contains("--sys does not apply to 'report'"));
         assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));

@@ -64,6 +64,9 @@ pub struct Given {
     pub exact: bool,
     pub save: Option<PathBuf>,
     pub output_dir: Option<PathBuf>,
+    pub host: Option<String>,
+    pub keep_hours: Option<u32>,
+    pub max_mb: Option<u64>,
     pub proc_root: Option<PathBuf>,
     pub sys_root: Option<PathBuf>,
     pub java: bool,
@@ -104,6 +107,53 @@ pub static OPTIONS: &[Opt] = &[
         set: |g, v| {
             let names = v.list()?.into_iter().map(|n| n.as_bytes().to_vec());
             g.selection.comms.extend(names);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "container",
+        value: "ID[,ID...]",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "processes in these containers (an id, or its start:\n6 hex digits or more)",
+        )],
+        set: |g, v| {
+            for id in v.list()? {
+                g.selection.containers.push(container(id)?);
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "pod",
+        value: "UID[,UID...]",
+        commands: READING,
+        help: &[(EVERY, "processes in these pods (the start of the pod UID)")],
+        set: |g, v| {
+            for uid in v.list()? {
+                g.selection.pods.push(pod(uid)?);
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "cgroup",
+        value: "TEXT",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "processes whose cgroup path holds TEXT; these three narrow\n-p and -C, or every process",
+        )],
+        set: |g, v| {
+            let text = v.raw.as_encoded_bytes();
+            if text.is_empty() {
+                return Err(v.error("needs a value"));
+            }
+            g.selection.cgroups.push(text.to_vec());
             Ok(())
         },
     },
@@ -268,15 +318,61 @@ pub static OPTIONS: &[Opt] = &[
     },
     Opt {
         short: None,
+        long: "host",
+        value: "NAME",
+        commands: SAMPLE | WATCH,
+        help: &[(
+            EVERY,
+            "the host rows and saved lines name (default $TSNAP_HOST,\nelse the host name)",
+        )],
+        set: |g, v| {
+            let name = v.text()?;
+            if name.is_empty() {
+                return Err(v.error("needs a value"));
+            }
+            g.host = Some(name.to_string());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
         long: "output-dir",
         value: "DIR",
         commands: WATCH,
         help: &[(
             EVERY,
-            "write CSV to DIR/tsnap-YYYY-MM-DD.HH.csv, one file an hour,\nappending",
+            "write CSV to DIR/tsnap-YYYY-MM-DD.HH.csv, one file an hour,\nappending (.jsonl with -f json)",
         )],
         set: |g, v| {
             g.output_dir = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "keep-hours",
+        value: "N",
+        commands: WATCH,
+        help: &[(
+            EVERY,
+            "delete tsnap's own hourly files of hours ended N hours ago\n(at the start and each new hour)",
+        )],
+        set: |g, v| {
+            g.keep_hours = Some(v.count()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "max-mb",
+        value: "M",
+        commands: WATCH,
+        help: &[(
+            EVERY,
+            "stop (status 0) before tsnap's files in DIR pass M MiB",
+        )],
+        set: |g, v| {
+            g.max_mb = Some(v.count()?.into());
             Ok(())
         },
     },
@@ -298,7 +394,7 @@ pub static OPTIONS: &[Opt] = &[
         short: None,
         long: "sys",
         value: "DIR",
-        commands: SNAP | DUMP | SAMPLE,
+        commands: READING,
         help: &[(
             EVERY,
             "the sysfs mount of that system, for its cgroups (/sys)",
@@ -462,6 +558,15 @@ impl OptionValue {
         Ok(parts)
     }
 
+    /// A whole number from 1 up.
+    fn count(&self) -> Result<u32, Error> {
+        let text = self.text()?;
+        match text.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(self.error(&format!("'{text}' is not a whole number from 1 up"))),
+        }
+    }
+
     fn columns(&self) -> Result<Vec<Column>, Error> {
         self.list()?.into_iter().map(column).collect()
     }
@@ -496,6 +601,34 @@ fn pid(s: &str) -> Result<u32, Error> {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(Error::Usage(format!(
             "--pid: '{s}' is not a process id (a positive number)"
+        ))),
+    }
+}
+
+/// A container id prefix as given to `--container`: at least 6 hex digits, lowercased.
+fn container(s: &str) -> Result<Vec<u8>, Error> {
+    match s.len() >= 6 && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        true => Ok(s.to_ascii_lowercase().into_bytes()),
+        false => Err(Error::Usage(format!(
+            "--container: '{s}' is not a container id or the start of one (6 to 64 hex digits)"
+        ))),
+    }
+}
+
+/// A pod UID prefix as given to `--pod`: hex digits and dashes (or the systemd driver's
+/// underscores), lowercased with `-`.
+fn pod(s: &str) -> Result<Vec<u8>, Error> {
+    let uid = s
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_');
+    match uid && s.len() <= 36 {
+        true => {
+            let mut out = Vec::new();
+            crate::parse::cgroup::uid_text(&mut out, s.as_bytes());
+            Ok(out)
+        }
+        false => Err(Error::Usage(format!(
+            "--pod: '{s}' is not a pod UID or the start of one (hex digits and dashes)"
         ))),
     }
 }

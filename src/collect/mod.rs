@@ -51,6 +51,14 @@ pub struct Seen {
     pub uncached_reads: u64,
 }
 
+/// A selected process, as far as its columns' needs had it read.
+pub struct Process<'a> {
+    pub pid: u32,
+    pub cmdline: Option<&'a [u8]>,
+    pub container: Option<&'a [u8]>,
+    pub pod: Option<&'a [u8]>,
+}
+
 /// What a pass produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
@@ -117,6 +125,16 @@ impl Collector {
         self.table.procs.iter().map(|p| p.pid)
     }
 
+    /// The selected processes, in pid order, with what was read of them.
+    pub fn processes(&self) -> impl Iterator<Item = Process<'_>> {
+        self.table.procs.iter().map(|p| Process {
+            pid: p.pid,
+            cmdline: p.info.cmdline.as_deref(),
+            container: p.info.container.as_deref(),
+            pod: p.info.pod.as_deref(),
+        })
+    }
+
     /// Re-lists the selected processes and their threads: new ones are added, those gone
     /// are dropped with their open files. A socket table that lacked a socket (made since it
     /// was read) is read again when next needed.
@@ -126,7 +144,7 @@ impl Collector {
         self.table
             .relist_processes(&mut self.selector, root, &mut self.reader)?;
         self.table
-            .relist_threads(root, &mut self.reader, self.opts.needs);
+            .relist_threads(root, &mut self.reader, self.opts.needs, true);
         Ok(())
     }
 
@@ -149,6 +167,20 @@ impl Collector {
         self.reader.problems = problems;
         self.table.budget.set_keep(keep);
         (self.opts.needs, self.opts.all_states) = opts;
+    }
+
+    /// Re-lists the threads of the processes already selected, keeping the files of those
+    /// that remain: a `getdents64` per process, cheap enough for every sampling pass, so that
+    /// a thread that lives for a few passes is seen in all of them.
+    pub fn relist_threads(&mut self) {
+        let root = self.mount.fd();
+        self.table
+            .relist_threads(root, &mut self.reader, self.opts.needs, false);
+    }
+
+    /// The processes found gone since the last call, in the order they were found.
+    pub fn exited(&mut self) -> std::vec::Drain<'_, u32> {
+        self.table.exited.drain(..)
     }
 
     /// Reads one pass. With [`Pass::Full`], `rows` gets one row per thread to show, and its
@@ -197,7 +229,7 @@ impl Collector {
     }
 }
 
-/// A process's own text (name, command line, executable, cgroup), put in the rows' arena
+/// A process's own text (name, command line, executable, cgroup, container, pod), put in the rows' arena
 /// once a pass, for all its rows.
 #[derive(Default)]
 struct ProcessText {
@@ -205,6 +237,8 @@ struct ProcessText {
     cmdline: Option<Option<Span>>,
     exe: Option<Option<Span>>,
     cgroup: Option<Option<Span>>,
+    container: Option<Option<Span>>,
+    pod: Option<Option<Span>>,
 }
 
 impl ProcessText {
@@ -216,5 +250,7 @@ impl ProcessText {
         row.cmdline = once(&mut self.cmdline, &info.cmdline);
         row.exe = once(&mut self.exe, &info.exe);
         row.cgroup = once(&mut self.cgroup, &info.cgroup_path);
+        row.container = once(&mut self.container, &info.container);
+        row.pod = once(&mut self.pod, &info.pod);
     }
 }

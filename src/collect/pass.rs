@@ -152,6 +152,9 @@ impl Thread<'_> {
             nspid: None,
             user: None,
             cgroup: None,
+            container: None,
+            pod: None,
+            throttled: None,
             wchan: None,
             syscall: Syscall::Unknown,
             filename: None,
@@ -374,6 +377,11 @@ impl Thread<'_> {
             return Ok(());
         };
         row.syscall = Syscall::from(line);
+        // `syscall` is read after `stat`, and says the thread is on a CPU: it was woken
+        // meanwhile. The later reading wins, so that no row shows a sleeping thread running.
+        if row.syscall == Syscall::Running {
+            row.state = b'R';
+        }
         if self.opts.needs.has(Needs::FD) {
             self.read_filename(row, rows);
         }

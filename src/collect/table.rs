@@ -61,7 +61,7 @@ impl OpenFiles for Task {
 
 impl OpenFiles for Proc {
     fn open_files(&self) -> usize {
-        self.tasks.iter().map(Task::open_files).sum()
+        self.tasks.iter().map(Task::open_files).sum::<usize>() + usize::from(self.dir_counted)
     }
 }
 
@@ -78,6 +78,9 @@ pub struct ProcessInfo {
     /// `/proc/PID/cgroup`, read once, and the path that names the process's cgroup in it.
     pub cgroup: ReadOnce<Vec<u8>>,
     pub cgroup_path: Option<Vec<u8>>,
+    /// The container id and pod UID (with `-`) in those paths.
+    pub container: Option<Vec<u8>>,
+    pub pod: Option<Vec<u8>>,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     pub passwd: ReadOnce<Vec<u8>>,
     /// The id of its network namespace, read once, when a socket of its is looked up.
@@ -93,6 +96,8 @@ pub struct Proc {
     /// directory without one (in a copied tree) is read as a single thread, its files
     /// relative to the mount.
     task_dir: Option<OwnedFd>,
+    /// Its `task_dir` was taken from the descriptor budget (there was room for it).
+    dir_counted: bool,
     pub tasks: Vec<Task>,
     pub info: ProcessInfo,
 }
@@ -170,12 +175,21 @@ impl FdBudget {
         room
     }
 
+    /// Takes a process's `task/` directory, kept open, from what threads' files may keep:
+    /// a node has hundreds of processes, and a container's limit may be 1024 descriptors.
+    /// Whether there was room to count it.
+    fn hold_dir(&mut self) -> bool {
+        let room = self.left > 0;
+        self.left -= usize::from(room);
+        room
+    }
+
     fn give_back(&mut self, fds: usize) {
         self.left += fds;
     }
 
     /// Keeps the items `keep` says to keep, and gives back the descriptors of the others.
-    fn retain<T: OpenFiles>(&mut self, items: &mut Vec<T>, keep: impl Fn(&T) -> bool) {
+    fn retain<T: OpenFiles>(&mut self, items: &mut Vec<T>, mut keep: impl FnMut(&T) -> bool) {
         items.retain(|item| {
             let kept = keep(item);
             if !kept {
@@ -191,6 +205,8 @@ pub struct Table {
     pub procs: Vec<Proc>,
     pub budget: FdBudget,
     pub seen: Seen,
+    /// Processes found gone by a listing, until the caller takes them.
+    pub exited: Vec<u32>,
     pids: Vec<u32>,
     tids: Vec<u32>,
     dents: Vec<u8>,
@@ -202,6 +218,7 @@ impl Table {
             procs: Vec::new(),
             budget: FdBudget::new(keep_files),
             seen: Seen::default(),
+            exited: Vec::new(),
             pids: Vec::new(),
             tids: Vec::new(),
             dents: Vec::new(),
@@ -222,9 +239,15 @@ impl Table {
         reader: &mut Reader,
     ) -> io::Result<()> {
         selector.select(root, &mut self.pids)?;
-        let pids = &self.pids;
-        self.budget
-            .retain(&mut self.procs, |p| pids.binary_search(&p.pid).is_ok());
+        let (pids, exited) = (&self.pids, &mut self.exited);
+        self.budget.retain(&mut self.procs, |p| {
+            let selected = pids.binary_search(&p.pid).is_ok();
+            // Left out of the selection because it is gone, or because it no longer matches.
+            if !selected && reader.open_dir(root, p.pid, b"").is_err() {
+                exited.push(p.pid);
+            }
+            selected
+        });
         for &pid in &self.pids {
             if let Err(at) = self.procs.binary_search_by_key(&pid, |p| p.pid) {
                 let task_dir = match reader.open_dir(root, pid, b"task") {
@@ -232,11 +255,13 @@ impl Table {
                     Err(e) if procfs::is_gone(e) && reader.open_dir(root, pid, b"").is_ok() => None,
                     Err(_) => continue,
                 };
+                let dir_counted = task_dir.is_some() && self.budget.hold_dir();
                 self.procs.insert(
                     at,
                     Proc {
                         pid,
                         task_dir,
+                        dir_counted,
                         tasks: Vec::new(),
                         info: ProcessInfo::default(),
                     },
@@ -248,8 +273,15 @@ impl Table {
     }
 
     /// Lists the threads of every process again (keeping the files of those that remain),
-    /// drops the processes left without any, and reads what `needs` of each process.
-    pub fn relist_threads(&mut self, root: BorrowedFd<'_>, reader: &mut Reader, needs: Needs) {
+    /// drops the processes left without any, and with `info`, reads what `needs` of each
+    /// process.
+    pub fn relist_threads(
+        &mut self,
+        root: BorrowedFd<'_>,
+        reader: &mut Reader,
+        needs: Needs,
+        info: bool,
+    ) {
         let mut known = 0;
         let mut i = 0;
         while i < self.procs.len() {
@@ -262,7 +294,9 @@ impl Table {
                     .map(|_| self.tids.push(proc.pid)),
             };
             if listed.is_err() || self.tids.is_empty() {
-                self.budget.give_back(self.procs.remove(i).open_files());
+                let gone = self.procs.remove(i);
+                self.exited.push(gone.pid);
+                self.budget.give_back(gone.open_files());
                 continue;
             }
             self.tids.sort_unstable();
@@ -276,7 +310,9 @@ impl Table {
                 }
             }
             known += proc.tasks.len();
-            proc.info.read(reader, root, proc.pid, needs);
+            if info {
+                proc.info.read(reader, root, proc.pid, needs);
+            }
             i += 1;
         }
         self.budget.known_tasks = known;
@@ -303,6 +339,13 @@ impl ProcessInfo {
                 .as_deref()
                 .and_then(|f| parse::cgroup::membership(f).path())
                 .map(<[u8]>::to_vec);
+            let id = parse::cgroup::identity(file.as_deref().unwrap_or_default());
+            self.container = id.container.map(<[u8]>::to_vec);
+            self.pod = id.pod.map(|uid| {
+                let mut text = Vec::new();
+                parse::cgroup::uid_text(&mut text, uid);
+                text
+            });
             self.cgroup = Some(file);
         }
         if needs.has(Needs::EXE) && !self.exe_read {
@@ -374,6 +417,16 @@ mod tests {
         assert_eq!(budget.refused, 2);
         budget.give_back(1);
         assert!(budget.grant(File::Stat));
+        // A process's task/ directory, kept open, leaves less for its threads' files.
+        let mut dirs = FdBudget::new(true);
+        dirs.left = 1;
+        assert!(
+            dirs.hold_dir() && !dirs.hold_dir(),
+            "counted while there is room"
+        );
+        assert!(!dirs.grant(File::Stat));
+        dirs.give_back(1);
+        assert!(dirs.grant(File::Stat));
         let mut none = FdBudget::new(false);
         assert!(!none.grant(File::Stat));
         assert_eq!(none.refused, 0, "not keeping files is no refusal");

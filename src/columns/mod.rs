@@ -87,6 +87,9 @@ pub enum Column {
     Exe,
     User,
     Cgroup,
+    Container,
+    Pod,
+    Throttled,
     Pcpu,
     Cputime,
     Runq,
@@ -245,6 +248,33 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
         meaning: "cgroup of the process: the v2 path; on v1 the most specific of the cpu, cpuacct and memory paths",
+    },
+    Info {
+        column: Column::Container,
+        name: "container",
+        numeric: false,
+        needs: Needs::CGROUP,
+        source: "/proc/PID/cgroup",
+        privilege: ANYONE,
+        meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON",
+    },
+    Info {
+        column: Column::Pod,
+        name: "pod",
+        numeric: false,
+        needs: Needs::CGROUP,
+        source: "/proc/PID/cgroup",
+        privilege: ANYONE,
+        meaning: "Kubernetes pod UID from the kubelet's cgroup path (systemd or cgroupfs driver)",
+    },
+    Info {
+        column: Column::Throttled,
+        name: "throttled",
+        numeric: true,
+        needs: Needs::CGROUP,
+        source: "cgroup cpu.stat (nr_throttled, nr_periods)",
+        privilege: ANYONE,
+        meaning: "percent of the CPU quota periods of the -i window (watch: since the last snapshot) in which the process's cgroup was throttled, 0 without a limit; snap and watch only",
     },
     Info {
         column: Column::Pcpu,
@@ -464,6 +494,7 @@ impl Column {
                 | Column::Exe
                 | Column::User
                 | Column::Cgroup
+                | Column::Pod
                 | Column::Wchan
                 | Column::Filename
                 | Column::Endpoint
@@ -472,6 +503,12 @@ impl Column {
     }
 
     /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
+    /// How many characters of its value a table shows, where not all: a container id is
+    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it.
+    pub fn table_chars(self) -> Option<usize> {
+        (self == Column::Container).then_some(12)
+    }
+
     pub fn by_name(name: &str) -> Option<Column> {
         if name == "filenamesum" {
             return Some(Column::Filename);

@@ -6,7 +6,7 @@
 use super::collapse;
 use super::java_dump::{self, Merged};
 use super::order::Order;
-use super::{print_problems, relist, sleep, start};
+use super::{print_problems, relist_after_wait, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
@@ -55,7 +55,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         collector.pass(Pass::Baseline, &mut rows);
     }
     let jvms = match args.java {
-        Some(timeout) => java_dump::fetch(collector.mount().fd(), collector.pids(), timeout),
+        Some(timeout) => {
+            java_dump::one_unless_named(&collector, args.selection.named())?;
+            java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
+        }
         None => Vec::new(),
     };
     if window {
@@ -64,9 +67,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     // Again after asking the JVMs, which may have started their Attach Listener thread.
     if window || args.java.is_some() {
-        relist(&mut collector)?;
+        relist_after_wait(&mut collector, &args.selection)?;
     }
     collector.pass(Pass::Full, &mut rows);
+    if rows.rows.is_empty() {
+        return Err(Error::NoMatch(
+            "the selected processes exited meanwhile: nothing left to show".to_string(),
+        ));
+    }
     cgroups.track(collector.cgroups());
     cgroups.finish();
     let (now, _) = clock::now();

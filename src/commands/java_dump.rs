@@ -1,7 +1,9 @@
 //! `tsnap dump --java`: each JVM's own thread dump, fetched through its attach listener and
 //! merged into tsnap's entries by nid, and how the Java side of an entry is written.
 
+use crate::collect::Collector;
 use crate::columns;
+use crate::error::Error;
 use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
 use crate::output::number::push_hex;
@@ -16,6 +18,43 @@ pub struct Jvm {
     pid: u32,
     who: String,
     answer: Option<Answer>,
+}
+
+/// The most of a command line a refusal shows: a JVM's may hold a classpath of pages.
+const COMMAND_CHARS: usize = 160;
+
+/// Refuses, before any process is checked or signalled, to ask more than one process unless
+/// they were named one by one (`-p`, `--container`, `--pod`): `-C java` on a node matches
+/// every JVM of every pod. The refusal lists them, to name the one meant.
+pub fn one_unless_named(collector: &Collector, named: bool) -> Result<(), Error> {
+    let count = collector.process_count();
+    if named || count < 2 {
+        return Ok(());
+    }
+    let mut text = format!(
+        "dump --java asks one JVM unless the processes are named by -p, --container or --pod, \
+         and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
+    );
+    for p in collector.processes() {
+        let container = p
+            .container
+            .map_or("-".into(), |c| escape::display(&c[..c.len().min(12)]));
+        let pod = p.pod.map_or("-".into(), escape::display);
+        let command = p.cmdline.filter(|c| !c.is_empty());
+        let mut command = command.map_or("-".into(), escape::display);
+        if command.chars().count() > COMMAND_CHARS {
+            command = command
+                .chars()
+                .take(COMMAND_CHARS)
+                .chain("...".chars())
+                .collect();
+        }
+        text.push_str(&format!(
+            "\n  {:>7} {container:<12} {pod:<36} {command}",
+            p.pid
+        ));
+    }
+    Err(Error::Usage(text))
 }
 
 /// Checks every selected process first, so that none is signalled before all are checked;

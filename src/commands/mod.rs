@@ -5,6 +5,7 @@
 mod collapse;
 pub mod columns;
 pub mod dump;
+mod hourly;
 pub mod java_dump;
 mod order;
 pub mod report;
@@ -16,14 +17,14 @@ pub mod watch;
 use crate::cgroup::CgroupWindow;
 use crate::cli::{Args, Command};
 use crate::collect::{Collector, Options};
-use crate::columns::{Needs, needs as needs_of};
+use crate::columns::{Column, Needs, needs as needs_of};
 use crate::error::{Error, errno_name};
 use crate::output::json::JsonLine;
 use crate::output::number::push_int;
 use crate::output::{Format, Out};
 use crate::problems::Privileges;
 use crate::procfs::{self, Mount, RelPath};
-use crate::row::Row;
+use crate::row::{Row, Rows};
 use crate::save::Saver;
 use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
@@ -78,6 +79,25 @@ pub fn relist(collector: &mut Collector) -> Result<(), Error> {
         .map_err(|e| Error::Fatal(format!("cannot list processes: {}", errno_name(e))))
 }
 
+/// Lists processes and threads again after a wait (snap's and dump's window, the JVMs'
+/// answers): says which processes named by `-p` exited meanwhile, and fails when no selected
+/// process is left to show.
+pub fn relist_after_wait(collector: &mut Collector, selection: &Selection) -> Result<(), Error> {
+    relist(collector)?;
+    let named = selection.fixed();
+    for pid in collector.exited() {
+        if named {
+            crate::output::warn(&format!("pid {pid} exited meanwhile"));
+        }
+    }
+    if collector.process_count() == 0 {
+        return Err(Error::NoMatch(
+            "the selected processes exited meanwhile: nothing left to show".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// Why other users' processes may be missing: the procfs at `path` is mounted with
 /// `hidepid` (and tsnap is not root, who sees them all).
 fn hidden_processes(mount: &Mount, path: &Path) -> Option<String> {
@@ -100,7 +120,7 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
     let saver = args
         .save
         .as_deref()
-        .map(|path| Saver::open(path, &args.columns))
+        .map(|path| Saver::open(path, &args.columns, &host(args)))
         .transpose()?;
     let mut needs = needs_of(&args.columns)
         .union(needs_of(args.sort.as_slice()))
@@ -119,6 +139,19 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
     )?;
     crate::signals::install();
     Ok((collector, saver))
+}
+
+/// The host that rows from many nodes are told apart by: `--host`, else `$TSNAP_HOST` (a
+/// DaemonSet sets it to the node's name, as the pod's own host name is the pod's), else the
+/// host name (of tsnap's UTS namespace).
+pub fn host(args: &Args) -> Vec<u8> {
+    if let Some(name) = &args.host {
+        return name.as_bytes().to_vec();
+    }
+    match std::env::var_os("TSNAP_HOST") {
+        Some(name) if !name.is_empty() => name.into_encoded_bytes(),
+        _ => rustix::system::uname().nodename().to_bytes().to_vec(),
+    }
 }
 
 /// Replaces thread ids given to `-p` by their process ids; warns about ids that do not
@@ -155,7 +188,26 @@ fn resolve_pids(root: BorrowedFd<'_>, selection: &mut Selection, hint: &str) -> 
 }
 
 fn nothing_matched(selection: &Selection) -> String {
-    if !selection.comms.is_empty() {
+    if selection.narrowed() {
+        let mut places = Vec::new();
+        let text = |v: &Vec<u8>| String::from_utf8_lossy(v).into_owned();
+        for (what, values) in [
+            ("container", &selection.containers),
+            ("pod", &selection.pods),
+            ("cgroup holding", &selection.cgroups),
+        ] {
+            if !values.is_empty() {
+                let values: Vec<String> = values.iter().map(text).collect();
+                places.push(format!("{what} {}", values.join(" or ")));
+            }
+        }
+        let names: Vec<String> = selection.comms.iter().map(text).collect();
+        let named = match names.is_empty() {
+            true => String::new(),
+            false => format!(" named {}", names.join(" or ")),
+        };
+        format!("no process{named} in {}", places.join(" and "))
+    } else if !selection.comms.is_empty() {
         let names: Vec<String> = selection
             .comms
             .iter()
@@ -201,6 +253,46 @@ pub fn print_problems(collector: &Collector, noun: &str) {
         text.push('\n');
     }
     crate::output::stderr(text.as_bytes());
+}
+
+/// The `throttled` column over passes: the cgroups of the selected processes read at each
+/// pass, each pass's window starting at the last; nothing when the column is not asked for.
+pub struct Throttling(Option<CgroupWindow>);
+
+impl Throttling {
+    /// Takes the first reading, for `columns` that ask for it.
+    pub fn start(args: &Args, columns: &[Column], collector: &Collector) -> Throttling {
+        Throttling(columns.contains(&Column::Throttled).then(|| {
+            let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
+            cgroups.track(collector.cgroups());
+            cgroups.start();
+            cgroups
+        }))
+    }
+
+    /// Reads the cgroups again and fills each row's `throttled` over the window since the
+    /// last reading.
+    pub fn measure(&mut self, collector: &Collector, rows: &mut Rows) {
+        if let Some(cgroups) = &mut self.0 {
+            cgroups.track(collector.cgroups());
+            cgroups.finish();
+            fill_throttled(cgroups, rows);
+            cgroups.roll();
+        }
+    }
+}
+
+/// Fills each row's `throttled` from the window of its cgroup.
+pub fn fill_throttled(cgroups: &CgroupWindow, rows: &mut Rows) {
+    let mut last: Option<(u32, Option<f64>)> = None;
+    for row in &mut rows.rows {
+        let value = match last {
+            Some((pid, value)) if pid == row.pid => value,
+            _ => cgroups.throttled_percent(row.pid),
+        };
+        last = Some((row.pid, value));
+        row.throttled = value;
+    }
 }
 
 /// How many cgroup blocks a table or CSV run shows before saying how many more there are.

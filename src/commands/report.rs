@@ -16,7 +16,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         .map_err(|e| Error::Fatal(format!("cannot read {}: {e}", path.display())))?;
     let mut aggregate = Aggregate::new(args.columns.clone(), args.exact);
     let passes = read(&data, path, &mut aggregate)?;
-    let mut grid = aggregate.grid(passes).fit(super::table_width(args));
+    let mut grid = aggregate
+        .grid(passes, args.format == Format::Table)
+        .fit(super::table_width(args));
     if args.format == Format::Table {
         out.buf.extend_from_slice(b"=== ");
         out.buf

@@ -1,6 +1,7 @@
 //! Rows written as they are shown by snap and watch: the tally of their threads' states, then
 //! a table through a [`Grid`] for its column widths, CSV and JSON streamed out in chunks, each
-//! row led by a time when asked, in the order and number `--sort` and `--top` say.
+//! row led by a time when asked (watch's by the time, the host, the container and the pod, so
+//! that rows of many nodes can be merged), in the order and number `--sort` and `--top` say.
 
 use super::order::Order;
 use crate::columns::{self, Column};
@@ -15,6 +16,8 @@ pub struct RowWriter {
     columns: Vec<Column>,
     format: Format,
     timed: bool,
+    /// The host each row names after its time, if any.
+    host: Option<Vec<u8>>,
     grid: Grid,
     stream: Stream,
     order: Order,
@@ -25,10 +28,24 @@ pub struct RowWriter {
 
 impl RowWriter {
     pub fn new(columns: &[Column], format: Format, timed: bool) -> RowWriter {
+        RowWriter::led(columns, format, timed, None)
+    }
+
+    /// watch's rows: each led by its time, `host`, its container and its pod, then the
+    /// other `columns`.
+    pub fn identified(columns: &[Column], format: Format, host: &[u8]) -> RowWriter {
+        const IDENTITY: [Column; 2] = [Column::Container, Column::Pod];
+        let mut all = IDENTITY.to_vec();
+        all.extend(columns.iter().filter(|c| !IDENTITY.contains(c)));
+        RowWriter::led(&all, format, true, Some(host.to_vec()))
+    }
+
+    fn led(columns: &[Column], format: Format, timed: bool, host: Option<Vec<u8>>) -> RowWriter {
         let mut fields = Vec::new();
-        if timed {
+        let lead = [(timed, "time"), (host.is_some(), "host")];
+        for (_, name) in lead.into_iter().filter(|l| l.0) {
             fields.push(Field {
-                name: "time",
+                name,
                 numeric: false,
                 own_line: false,
                 cut: false,
@@ -44,6 +61,7 @@ impl RowWriter {
             columns: columns.to_vec(),
             format,
             timed,
+            host,
             grid: Grid::new(fields.clone()),
             stream: Stream::new(fields, format),
             order: Order::new(None, None),
@@ -77,16 +95,50 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
-        let shift = usize::from(self.timed);
+        self.put(out, rows, time, header, true)
+    }
+
+    /// Puts `rows` in `out`'s buffer whole, none of them written yet: what a snapshot adds
+    /// to a file can be known before it is written.
+    pub fn write_whole(
+        &mut self,
+        out: &mut Out,
+        rows: &Rows,
+        time: &[u8],
+        header: bool,
+    ) -> Result<(), Error> {
+        self.put(out, rows, time, header, false)
+    }
+
+    /// Writes `rows` into `out`'s buffer, and with `stream`, out in chunks as it fills.
+    fn put(
+        &mut self,
+        out: &mut Out,
+        rows: &Rows,
+        time: &[u8],
+        header: bool,
+        stream: bool,
+    ) -> Result<(), Error> {
+        let shift = usize::from(self.timed) + usize::from(self.host.is_some());
         let columns = &self.columns;
+        let host = self.host.as_deref().unwrap_or_default();
+        let timed = self.timed;
+        let table = self.format == Format::Table;
         let render = match self.format {
             Format::Json => columns::render_json,
             _ => columns::render,
         };
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
-            Some(c) => render(columns[c], row, rows, buf),
+            Some(c) => {
+                let start = buf.len();
+                let kind = render(columns[c], row, rows, buf);
+                if let Some(chars) = columns[c].table_chars().filter(|_| table) {
+                    buf.truncate(start + chars.min(buf.len() - start));
+                }
+                kind
+            }
             None => {
-                buf.extend_from_slice(time);
+                buf.extend_from_slice(if i == 0 && timed { time } else { host });
                 Kind::Text
             }
         };
@@ -105,9 +157,6 @@ impl RowWriter {
                 Format::Json => {
                     let mut line = JsonLine::new(&mut out.buf);
                     line.text("type", b"summary");
-                    if self.timed {
-                        line.text("time", time);
-                    }
                     rows.tally.write_json(&mut line);
                     line.end();
                 }
@@ -130,7 +179,9 @@ impl RowWriter {
         for &r in order {
             self.stream
                 .row(&mut out.buf, |i, buf| cell(i, &rows.rows[r], buf));
-            out.maybe_flush()?;
+            if stream {
+                out.maybe_flush()?;
+            }
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
-use crate::collect::Pass;
+use crate::collect::{Collector, Pass};
 use crate::columns::Needs;
 use crate::error::Error;
 use crate::findings::Findings;
@@ -19,8 +19,12 @@ use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::signals;
 
-/// Processes and threads that appear are picked up at least this often.
+/// Processes that appear (and new matches of `-C`) are picked up at least this often; the
+/// threads of the selected processes are listed again every pass.
 const REFRESH_NS: u64 = 500_000_000;
+
+/// The most processes the footer names as having exited; it counts the others.
+const EXITS_NAMED: usize = 16;
 
 /// What a sampling run did, for the footer.
 struct Summary {
@@ -29,14 +33,33 @@ struct Summary {
     missed: u64,
     wall_ns: u64,
     busy_ns: u64,
-    /// Times of the passes in µs, re-listing excluded, for their median.
+    /// Times of the passes in µs (the threads' re-listing included, the processes' twice a
+    /// second not), for their median.
     pass_us: Histogram,
     interrupted: bool,
+    /// Processes that exited, each with the last pass that could have seen it: the first
+    /// [`EXITS_NAMED`], and how many in all.
+    exits: Vec<(u32, u64)>,
+    exits_total: u64,
+    /// Every process named by `-p` exited: sampling ended early.
+    all_gone: bool,
+    /// `--save` could not be written (a full disk): sampling stopped there.
+    cut_short: Option<Error>,
 }
 
 impl Summary {
     fn median_pass_us(&self) -> u32 {
         self.pass_us.median()
+    }
+
+    /// Notes the processes the collector found gone.
+    fn note_exits(&mut self, collector: &mut Collector) {
+        for pid in collector.exited() {
+            self.exits_total += 1;
+            if self.exits.len() < EXITS_NAMED {
+                self.exits.push((pid, self.passes));
+            }
+        }
     }
 }
 
@@ -63,6 +86,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         busy_ns: 0,
         pass_us: Histogram::default(),
         interrupted: false,
+        exits: Vec::with_capacity(EXITS_NAMED),
+        exits_total: 0,
+        all_gone: false,
+        cut_short: None,
     };
     let mut slot = 0;
     while slot < expected {
@@ -72,12 +99,21 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             break;
         }
         let t0 = monotonic_ns();
-        if t0 - last_refresh >= REFRESH_NS {
+        let refresh = t0 - last_refresh >= REFRESH_NS;
+        if refresh {
             relist(&mut collector)?;
             cgroups.track(collector.cgroups());
             last_refresh = t0;
         }
         let pass_start = monotonic_ns();
+        if !refresh {
+            collector.relist_threads();
+        }
+        summary.note_exits(&mut collector);
+        if args.selection.fixed() && collector.process_count() == 0 {
+            summary.all_gone = true;
+            break;
+        }
         collector.pass(Pass::Full, &mut rows);
         aggregate.add_rows(&rows);
         findings.add(&rows);
@@ -90,7 +126,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             let (secs, nanos) = clock::now();
             time.clear();
             clock::push_iso8601(&mut time, secs, nanos);
-            saver.pass(summary.passes, &time, &rows)?;
+            if let Err(e) = saver.pass(summary.passes, &time, &rows) {
+                summary.cut_short = Some(e);
+                break;
+            }
         }
         let t1 = monotonic_ns();
         summary.busy_ns += t1 - t0;
@@ -106,7 +145,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         summary.interrupted = true;
     }
 
-    let mut grid = aggregate.grid(summary.passes).fit(table_width(args));
+    let mut grid = aggregate
+        .grid(summary.passes, args.format == Format::Table)
+        .fit(table_width(args));
     match args.format {
         Format::Table => {
             title(&mut out.buf, args, &summary);
@@ -140,7 +181,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     out.flush()?;
     print_problems(&collector, "thread samples");
-    Ok(())
+    summary.cut_short.map_or(Ok(()), Err)
 }
 
 fn title(out: &mut Vec<u8>, args: &Args, s: &Summary) {
@@ -182,8 +223,37 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
             b" reads reopened their file: not enough file descriptors to keep every file open\n",
         );
     }
+    if !s.exits.is_empty() {
+        out.extend_from_slice(b"exited: ");
+        for (i, &(pid, pass)) in s.exits.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            out.extend_from_slice(b"pid ");
+            push_int(out, pid);
+            out.extend_from_slice(b" after pass ");
+            push_int(out, pass);
+        }
+        let more = s.exits_total - s.exits.len() as u64;
+        if more > 0 {
+            out.extend_from_slice(b", and ");
+            push_int(out, more);
+            out.extend_from_slice(b" more processes");
+        }
+        out.push(b'\n');
+    }
+    if s.all_gone {
+        out.extend_from_slice(b"ended early: every selected process exited\n");
+    }
     if s.interrupted {
         out.extend_from_slice(b"interrupted: sampling ended early by a signal\n");
+    }
+    if let Some(Error::Fatal(why)) = &s.cut_short {
+        out.extend_from_slice(b"cut short: sampling stopped after pass ");
+        push_int(out, s.passes);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(why.as_bytes());
+        out.push(b'\n');
     }
 }
 
@@ -200,5 +270,18 @@ fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collecto
         .number("pass_us_median", s.median_pass_us())
         .number("uncached_reads", c.seen().uncached_reads)
         .boolean("interrupted", s.interrupted);
+    let mut exits = line.array("exited");
+    for &(pid, pass) in &s.exits {
+        let mut exit = exits.object();
+        exit.number("pid", pid).number("after_pass", pass);
+        exit.close();
+    }
+    exits.close();
+    line.number("exited_total", s.exits_total)
+        .boolean("ended_early", s.all_gone);
+    match &s.cut_short {
+        Some(Error::Fatal(why)) => line.text("cut_short", why.as_bytes()),
+        _ => line.null("cut_short"),
+    };
     line.end();
 }

@@ -2,11 +2,13 @@
 //! them with `-a`, one row each, after a block for each cgroup they live in.
 
 use super::rows::RowWriter;
-use super::{print_problems, relist, sleep, start, table_width, write_cgroups};
+use super::{
+    fill_throttled, print_problems, relist_after_wait, sleep, start, table_width, write_cgroups,
+};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::collect::{Options, Pass};
-use crate::columns::{self, Needs};
+use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::{Format, Out};
 use crate::row::Rows;
@@ -32,11 +34,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
         sleep(args.interval);
-        relist(&mut collector)?;
+        relist_after_wait(&mut collector, &args.selection)?;
     }
     collector.pass(Pass::Full, &mut rows);
     cgroups.track(collector.cgroups());
     cgroups.finish();
+    if args.columns.contains(&Column::Throttled) {
+        fill_throttled(&cgroups, &mut rows);
+    }
 
     write_cgroups(&cgroups, &rows.rows, args.format, out);
     RowWriter::new(&args.columns, args.format, false)

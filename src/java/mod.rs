@@ -240,8 +240,15 @@ fn hotspot(dir: &OwnedFd, who: &str) -> Result<(), String> {
     let mut path = RelPath::new();
     path.push(b"maps");
     procfs::read_to_end(dir.as_fd(), &path, &mut maps).map_err(|e| {
+        // What it takes, since without it the attach would be refused too.
+        let needs = match e {
+            Errno::ACCESS | Errno::PERM => {
+                ": needs ptrace-read access to the process (its user, or CAP_SYS_PTRACE)"
+            }
+            _ => "",
+        };
         format!(
-            "{who}: cannot read its maps ({}) to tell whether it is a HotSpot JVM",
+            "{who}: cannot read its maps ({}) to tell whether it is a HotSpot JVM{needs}",
             errno_name(e)
         )
     })?;

@@ -54,12 +54,7 @@ impl<'a> JsonLine<'a> {
 
     /// A rendered cell: `null` when missing, raw when a number or JSON, a string otherwise.
     pub fn cell(&mut self, key: &str, kind: Kind, value: &[u8]) -> &mut Self {
-        let out = self.key(key);
-        match kind {
-            Kind::Missing => out.extend_from_slice(b"null"),
-            Kind::Number | Kind::Json => out.extend_from_slice(value),
-            Kind::Text => escape::json(out, value),
-        }
+        write_value(self.key(key), kind, value);
         self
     }
 
@@ -141,5 +136,14 @@ impl JsonArray<'_> {
 
     pub fn close(self) {
         self.out.push(b']');
+    }
+}
+
+/// Appends a rendered value: `null` when missing, raw when a number or JSON, a string otherwise.
+pub fn write_value(out: &mut Vec<u8>, kind: Kind, value: &[u8]) {
+    match kind {
+        Kind::Missing => out.extend_from_slice(b"null"),
+        Kind::Number | Kind::Json => out.extend_from_slice(value),
+        Kind::Text => escape::json(out, value),
     }
 }

@@ -123,15 +123,24 @@ impl Out {
     }
 
     /// Writes everything buffered. A closed pipe (`tsnap | head`) is [`Error::BrokenPipe`],
-    /// which ends tsnap quietly; a file that cannot be written is fatal, and what was
-    /// written before stays.
+    /// which ends tsnap quietly; a file that cannot be written (a full disk) is fatal, and
+    /// keeps only whole lines: what was written before, never a part of what was not. The
+    /// buffer holds whole lines when it is flushed, so the file is cut back to its length
+    /// before this write.
     pub fn flush(&mut self) -> Result<(), Error> {
         if let Some(cut) = &mut self.cut {
             cut.apply(&mut self.buf);
         }
         let result = match &self.sink {
             Sink::Stdout => write_all(rustix::stdio::stdout(), &self.buf),
-            Sink::File { fd, .. } => write_all(fd, &self.buf),
+            Sink::File { fd, .. } => {
+                let before = rustix::fs::fstat(fd).map(|st| st.st_size as u64);
+                let written = write_all(fd, &self.buf);
+                if let (Err(_), Ok(size)) = (written, before) {
+                    let _ = rustix::fs::ftruncate(fd, size);
+                }
+                written
+            }
         };
         self.buf.clear();
         result.map_err(|e| match (&self.sink, e) {
@@ -141,7 +150,7 @@ impl Out {
                 errno_name(e)
             )),
             (Sink::File { path, .. }, e) => Error::Fatal(format!(
-                "cannot write to {}: {} (what was written before is kept)",
+                "cannot write to {}: {} (what was written before is kept, in whole lines)",
                 path.display(),
                 errno_name(e)
             )),
@@ -434,14 +443,27 @@ pub struct Stream {
     fields: Vec<Field>,
     format: Format,
     cell: Vec<u8>,
+    /// For JSON, what goes before each field's value (`{"time":`, `,"host":`), made once
+    /// rather than escaped again for every row: a watch of every thread writes thousands of
+    /// rows a second.
+    keys: Vec<Vec<u8>>,
 }
 
 impl Stream {
     pub fn new(fields: Vec<Field>, format: Format) -> Stream {
+        let keys = (fields.iter().enumerate())
+            .map(|(i, f)| {
+                let mut key = vec![if i == 0 { b'{' } else { b',' }];
+                escape::json(&mut key, f.name.as_bytes());
+                key.push(b':');
+                key
+            })
+            .collect();
         Stream {
             fields,
             format,
             cell: Vec::new(),
+            keys,
         }
     }
 
@@ -455,13 +477,16 @@ impl Stream {
     /// Writes one row; `render(i, buf)` appends field `i`'s value to `buf`.
     pub fn row(&mut self, out: &mut Vec<u8>, mut render: impl FnMut(usize, &mut Vec<u8>) -> Kind) {
         if self.format == Format::Json {
-            let mut line = json::JsonLine::new(out);
-            for (i, f) in self.fields.iter().enumerate() {
+            if self.keys.is_empty() {
+                out.push(b'{');
+            }
+            for (i, key) in self.keys.iter().enumerate() {
                 self.cell.clear();
                 let kind = render(i, &mut self.cell);
-                line.cell(f.name, kind, &self.cell);
+                out.extend_from_slice(key);
+                json::write_value(out, kind, &self.cell);
             }
-            line.end();
+            out.extend_from_slice(b"}\n");
         } else {
             for i in 0..self.fields.len() {
                 self.cell.clear();

@@ -223,6 +223,40 @@ pub fn pod_uid(path: &[u8]) -> Option<&[u8]> {
     })
 }
 
+/// Every cgroup path of a `/proc/PID/cgroup` file, one per hierarchy, in its order.
+pub fn paths(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    buf.split(|&b| b == b'\n').filter_map(|line| {
+        let path = line.splitn(3, |&b| b == b':').nth(2)?;
+        path.starts_with(b"/").then_some(path)
+    })
+}
+
+/// Who a process runs for, from its `/proc/PID/cgroup`: the container id and the pod UID
+/// that the first of its paths naming one holds (a v1 hierarchy may hold what v2 does not).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Identity<'a> {
+    pub container: Option<&'a [u8]>,
+    /// As written in the path: the systemd driver has `_` for `-` (see [`uid_text`]).
+    pub pod: Option<&'a [u8]>,
+}
+
+pub fn identity(buf: &[u8]) -> Identity<'_> {
+    let mut id = Identity::default();
+    for path in paths(buf) {
+        id.container = id.container.or_else(|| container_id(path));
+        id.pod = id.pod.or_else(|| pod_uid(path));
+    }
+    id
+}
+
+/// A pod UID as the API shows it, lowercase with `-`: the systemd driver writes `_`.
+pub fn uid_text(out: &mut Vec<u8>, uid: &[u8]) {
+    out.extend(uid.iter().map(|&b| match b {
+        b'_' => b'-',
+        b => b.to_ascii_lowercase(),
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +418,7 @@ mod tests {
                 keyed(input, b"nr_periods"),
                 container_id(input),
                 pod_uid(input),
+                identity(input),
             );
             for mount in super::super::mountinfo::mounts(input) {
                 super::super::mountinfo::unescape(mount.point, &mut out);
@@ -446,5 +481,26 @@ mod tests {
             let pod = pod_uid(path.as_bytes()).map(|b| std::str::from_utf8(b).unwrap());
             assert_eq!(pod, want_pod.as_deref(), "{path}");
         }
+    }
+
+    #[test]
+    fn identity_from_any_hierarchy() {
+        let id = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899";
+        let podman = format!("4:memory:/libpod_parent/libpod-{id}\n1:cpu:/\n0::/\n");
+        let found = identity(podman.as_bytes());
+        assert_eq!(found.container, Some(id.as_bytes()));
+        assert_eq!(found.pod, None);
+        let kubelet = b"0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod6B1C5F8E_3a2d_4c1e_9f0a_1b2c3d4e5f60.slice/x.scope\n";
+        let found = identity(kubelet);
+        assert_eq!(found.container, None);
+        let mut uid = Vec::new();
+        uid_text(&mut uid, found.pod.unwrap());
+        assert_eq!(uid, b"6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60");
+        assert_eq!(
+            identity(b"0::/\n9:name=systemd:/user.slice\n"),
+            Identity::default()
+        );
+        let all: Vec<&[u8]> = paths(b"1:cpu:/a\nbad\n0::/b:c\n2:x:rel\n").collect();
+        assert_eq!(all, [&b"/a"[..], b"/b:c"]);
     }
 }

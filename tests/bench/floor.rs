@@ -14,6 +14,11 @@
 //!   floor reopen-path PID PASSES HZ  the same with absolute paths (/proc/PID/task/TID/stat),
 //!                               as scripts that re-open files every pass do
 //!   floor rss CMD [ARG...]      runs CMD and prints its peak RSS in KiB
+//!   floor machine PASSES HZ     what `tsnap watch -a` reads of every thread of the machine
+//!                               in a pass: the processes and their threads listed, then stat,
+//!                               schedstat, syscall, wchan and stack read with pread on fds
+//!                               kept open (within tsnap's descriptor budget: stat first),
+//!                               the fd link of the syscall read; each process's cgroup once
 //! The pass modes print the median pass time in microseconds.
 
 use rustix::fd::{AsFd, OwnedFd};
@@ -23,6 +28,15 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("rss") {
         peak_rss(&args[1..]);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("machine") {
+        let number = |i: usize| {
+            args.get(i)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| usage())
+        };
+        machine(number(1), number(2) as u64);
         return;
     }
     let (mode, pid) = match (
@@ -105,6 +119,110 @@ fn main() {
     }
 }
 
+/// The files `watch -a` reads of each thread, in the order the budget grants them fds.
+const THREAD_FILES: [&[u8]; 5] = [b"stat", b"schedstat", b"syscall", b"wchan", b"stack"];
+
+/// A thread of the machine and the fds kept for its files.
+struct Kept {
+    pid: u32,
+    tid: u32,
+    fds: [Option<OwnedFd>; 5],
+}
+
+/// `floor machine`: passes over every thread of the machine, as `watch -a` makes them.
+fn machine(passes: usize, hz: u64) {
+    use std::collections::HashMap;
+    use std::collections::hash_map::Entry;
+    raise_nofile();
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    let mut budget = limit.current.unwrap_or(1024).saturating_sub(64) as usize;
+    let root = procfs::open_dir(rustix::fs::CWD, "/proc").expect("open /proc");
+    let mut task_dirs: HashMap<u32, OwnedFd> = HashMap::new();
+    let mut threads: Vec<Kept> = Vec::new();
+    let (mut dents, mut pids, mut tids) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut buf, mut link, mut path) = (Vec::with_capacity(4096), Vec::new(), RelPath::new());
+    report(passes, hz.max(1), || {
+        pids.clear();
+        let _ = procfs::list_numeric(root.as_fd(), &mut dents, &mut pids);
+        task_dirs.retain(|pid, _| pids.contains(pid));
+        let mut listed = Vec::new();
+        for &pid in &pids {
+            if let Entry::Vacant(slot) = task_dirs.entry(pid) {
+                path.clear().num(pid).push(b"task");
+                let Ok(dir) = procfs::open_dir(root.as_fd(), path.as_cstr()) else {
+                    continue;
+                };
+                path.clear().num(pid).push(b"cgroup");
+                let _ = procfs::read_file(root.as_fd(), &path, &mut buf);
+                slot.insert(dir);
+            }
+            tids.clear();
+            let _ = procfs::list_numeric(task_dirs[&pid].as_fd(), &mut dents, &mut tids);
+            listed.extend(tids.iter().map(|&tid| (pid, tid)));
+        }
+        listed.sort_unstable();
+        threads.retain(|t| {
+            let kept = listed.binary_search(&(t.pid, t.tid)).is_ok();
+            if !kept {
+                budget += t.fds.iter().flatten().count();
+            }
+            kept
+        });
+        for &(pid, tid) in &listed {
+            let at = match threads.binary_search_by_key(&(pid, tid), |t| (t.pid, t.tid)) {
+                Ok(at) => at,
+                Err(at) => {
+                    threads.insert(
+                        at,
+                        Kept {
+                            pid,
+                            tid,
+                            fds: Default::default(),
+                        },
+                    );
+                    at
+                }
+            };
+            let dir = task_dirs[&pid].as_fd();
+            let known = listed.len();
+            for (i, name) in THREAD_FILES.iter().enumerate() {
+                let thread = &mut threads[at];
+                match &thread.fds[i] {
+                    Some(fd) => {
+                        let _ = procfs::pread_whole(fd.as_fd(), &mut buf);
+                    }
+                    None => {
+                        path.clear().num(tid).push(name);
+                        let Ok(fd) = procfs::open_file(dir, path.as_cstr()) else {
+                            continue;
+                        };
+                        let _ = procfs::pread_whole(fd.as_fd(), &mut buf);
+                        let room = if i == 0 { budget > 0 } else { budget > known };
+                        if room {
+                            budget -= 1;
+                            thread.fds[i] = Some(fd);
+                        }
+                    }
+                }
+                if i == 2
+                    && let Some(fd) = fd_argument(&buf)
+                {
+                    path.clear().num(tid).push(b"fd").num(fd);
+                    let _ = procfs::read_link(dir, &path, &mut link);
+                }
+            }
+        }
+    });
+}
+
+/// Raises the soft limit of open files to the hard one, as tsnap does.
+fn raise_nofile() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = limit.maximum;
+    let _ = setrlimit(Resource::Nofile, limit);
+}
+
 /// The fd in the first argument of a `syscall` line, when the call takes one: the minimum
 /// tsnap must know to read the same fd link.
 fn fd_argument(line: &[u8]) -> Option<i32> {
@@ -163,7 +281,7 @@ fn report(passes: usize, hz: u64, mut pass: impl FnMut()) {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: floor all|stat PID | floor pread|reopen|reopen-path PID PASSES HZ | floor rss CMD..."
+        "usage: floor all|stat PID | floor pread|reopen|reopen-path PID PASSES HZ | floor machine PASSES HZ | floor rss CMD..."
     );
     std::process::exit(2);
 }

@@ -26,6 +26,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = cgroup::pressure(data);
     let _ = cgroup::container_id(data);
     let _ = cgroup::pod_uid(data);
+    let id = cgroup::identity(data);
+    let mut uid = Vec::new();
+    cgroup::uid_text(&mut uid, id.pod.unwrap_or_default());
+    let _ = (id.container, cgroup::paths(data).count());
     for uid in [0, 1000, 65534, u32::MAX] {
         let _ = passwd::user_name(data, uid);
     }

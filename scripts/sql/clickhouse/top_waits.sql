@@ -1,0 +1,27 @@
+-- Top waits per container and minute, as `tsnap sample` counts them: `samples` is how many
+-- times threads were seen in that state, system call and wait channel, `avg_threads` that
+-- divided by the snapshots of the minute (the average number of threads doing it at any
+-- moment). The five largest of each container and minute.
+-- Parameter: --param_container=PREFIX (the start of a container id; '' for all).
+WITH passes AS (
+    SELECT host, toStartOfMinute(time) AS minute, uniqExact(time) AS passes
+    FROM tsnap.threads
+    GROUP BY host, minute
+),
+waits AS (
+    SELECT host, container, pod, toStartOfMinute(time) AS minute,
+           state, syscall, wchan, count() AS samples
+    FROM tsnap.threads
+    WHERE startsWith(container, {container:String})
+    GROUP BY host, container, pod, minute, state, syscall, wchan
+),
+ranked AS (
+    SELECT w.*, round(w.samples / p.passes, 2) AS avg_threads,
+           row_number() OVER (PARTITION BY w.host, w.container, w.minute
+                              ORDER BY w.samples DESC, w.state, w.syscall, w.wchan) AS rank
+    FROM waits AS w INNER JOIN passes AS p USING (host, minute)
+)
+SELECT minute, host, container, pod, rank, samples, avg_threads, state, syscall, wchan
+FROM ranked
+WHERE rank <= 5
+ORDER BY minute, host, container, rank;
