@@ -781,16 +781,19 @@ fn a_capture_in_csv_and_json_lines_answers_every_query() {
     let mut node_args = node.args();
     node_args.extend(["watch", "-d", "0.5"].map(String::from));
     let node_args: Vec<&str> = node_args.iter().map(String::as_str).collect();
+    // Each node writes its own directory, as nodes do (a watch per directory: two writing one
+    // hour's file at once would each give it a header); the queries read them all.
+    let (into_a, into_b) = (capture.join("node-a"), capture.join("node-b"));
     let mut writers = vec![
-        watch_into(&capture, "node-a", &containers),
+        watch_into(&into_a, "node-a", &containers),
         watch_into(
-            &capture,
+            &into_a,
             "node-a",
             &[&containers[..], &["-f", "json"]].concat(),
         ),
-        watch_into(&capture, "node-b", &node_args),
+        watch_into(&into_b, "node-b", &node_args),
         watch_into(
-            &capture,
+            &into_b,
             "node-b",
             &[&node_args[..], &["-f", "json"]].concat(),
         ),
@@ -800,7 +803,8 @@ fn a_capture_in_csv_and_json_lines_answers_every_query() {
     }
     // Every row of both formats carries time, host, container and pod.
     let mut rows = 0;
-    for entry in std::fs::read_dir(&capture).unwrap() {
+    let files = [&into_a, &into_b].map(|d| std::fs::read_dir(d).unwrap());
+    for entry in files.into_iter().flatten() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for line in text.lines().filter(|l| !l.starts_with("time,")) {
             rows += 1;

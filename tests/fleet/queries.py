@@ -7,6 +7,7 @@ object of its columns. Times are ISO 8601 text, numbers are numbers, ClickHouse'
 value tsnap has not is null.
 
 Usage: queries.py duckdb-csv|duckdb-jsonl|clickhouse CAPTURE_DIR PARAMS_JSON
+CAPTURE_DIR holds a directory of hourly files for each node.
 PARAMS_JSON holds the queries' parameters: container, pod, at, snapshots.
 """
 
@@ -51,7 +52,7 @@ def duckdb_results(kind, capture, params):
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    values = dict(params, files=os.path.join(capture, f"tsnap-*.{kind}"))
+    values = dict(params, files=os.path.join(capture, "*", f"tsnap-*.{kind}"))
     for name, value in values.items():
         literal = str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
         con.execute(f"SET VARIABLE {name} = {literal}")
@@ -71,7 +72,7 @@ def clickhouse_results(capture, params):
         sess = session.Session(path)
         for statement in statements(text(os.path.join(SQL, "clickhouse", "schema.sql"))):
             sess.query(statement)
-        for f in sorted(glob.glob(os.path.join(capture, "tsnap-*.jsonl"))):
+        for f in sorted(glob.glob(os.path.join(capture, "*", "tsnap-*.jsonl"))):
             sess.query(
                 "INSERT INTO tsnap.threads SETTINGS date_time_input_format = 'best_effort', "
                 "input_format_skip_unknown_fields = 1 FORMAT JSONEachRow\n" + text(f))
