@@ -11,9 +11,10 @@ use crate::tally::Tally;
 
 /// The syscall column's value: what `/proc/PID/task/TID/syscall` said, resolved against the
 /// thread's flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Syscall {
     /// Not read (not asked for, or not readable: see the footer).
+    #[default]
     Unknown,
     /// On a CPU in user space.
     Running,
@@ -45,9 +46,10 @@ pub enum Proto {
 
 /// The endpoint column's value: what the socket tables of the thread's network namespace say
 /// of the socket its syscall works on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Endpoint {
     /// Not read (not asked for, or not readable: see the footer).
+    #[default]
     Unknown,
     /// The call works on no socket, or on one in none of the tables (netlink, packet).
     None,
@@ -67,7 +69,8 @@ pub enum Endpoint {
     },
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Values not read are `None` (or `Unknown`): a row starts from [`Row::default`].
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Row {
     pub pid: u32,
     pub tid: u32,

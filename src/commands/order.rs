@@ -105,7 +105,7 @@ fn thousandths(text: &[u8]) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{Endpoint, Row, Syscall};
+    use crate::row::Row;
 
     fn rows(values: &[(u32, &str, Option<f64>)]) -> Rows {
         let mut rows = Rows::default();
@@ -114,39 +114,11 @@ mod tests {
             rows.rows.push(Row {
                 pid: 1,
                 tid,
-                ppid: 0,
                 state: b'S',
-                kernel_thread: false,
                 comm,
-                pcomm: None,
-                cmdline: None,
-                exe: None,
-                minflt: 0,
-                majflt: 0,
-                priority: 0,
-                nice: 0,
                 num_threads: 1,
-                processor: None,
-                starttime: 0,
-                cputime_ns: None,
                 pcpu,
-                runq: None,
-                wait_ns: None,
-                vcsw: None,
-                ivcsw: None,
-                nspid: None,
-                user: None,
-                cgroup: None,
-                container: None,
-                pod: None,
-                throttled: None,
-                wchan: None,
-                syscall: Syscall::Unknown,
-                filename: None,
-                endpoint: Endpoint::Unknown,
-                io: None,
-                io_total: None,
-                kstack: None,
+                ..Row::default()
             });
         }
         rows
