@@ -387,6 +387,12 @@ fn no_control_bytes(bytes: &[u8], stream: &str) {
     }
 }
 
+/// Fails unless `text` holds `part`, showing the whole text.
+#[track_caller]
+fn holds(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is not in:\n{text}");
+}
+
 fn needs_root() -> bool {
     if !is_root() {
         eprintln!("skipped: needs root (chroot and namespaces for the fake JVM)");
@@ -424,11 +430,7 @@ fn a_tmp_that_links_to_a_host_dir_gets_no_trigger_file() {
         let fake = Fake::start(&root, "silent", "", env);
         let out = tsnap(&java_dump(&fake.pid()), SECS_5);
         assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-        assert!(
-            out.run.stderr.contains("no Java thread dump"),
-            "{}",
-            out.run.stderr
-        );
+        holds(&out.run.stderr, "no Java thread dump");
         host.untouched();
         drop(fake);
     }
@@ -546,7 +548,7 @@ fn a_fifo_for_passwd_hangs_nothing() {
     c.args(["sample", "-a", "-p", &pid, "-g", "user", "-d", "60"]);
     let out = watched_with(c, SECS_5, Some((Duration::from_millis(1500), libc::SIGINT)));
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(out.run.stdout.contains("interrupted"), "{}", out.run.stdout);
+    holds(&out.run.stdout, "interrupted");
     host.untouched();
 }
 
@@ -580,7 +582,7 @@ fn a_listener_with_a_full_backlog_times_out() {
     let fake = Fake::start(&root, "backlog", "", &[]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(out.run.stderr.contains("within 1s"), "{}", out.run.stderr);
+    holds(&out.run.stderr, "within 1s");
     assert!(out.wall < Duration::from_secs(3), "{:?}", out.wall);
     host.untouched();
 }
@@ -595,11 +597,7 @@ fn control_bytes_from_the_target_are_escaped_on_stderr() {
     let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "error")]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(
-        out.run.stderr.contains("\\x1b]0;owned"),
-        "{}",
-        out.run.stderr
-    );
+    holds(&out.run.stderr, "\\x1b]0;owned");
     drop(fake);
     // A process that is no JVM, named with escape sequences: refused, and named safely.
     let fake = Fake::start(
@@ -610,16 +608,8 @@ fn control_bytes_from_the_target_are_escaped_on_stderr() {
     );
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(
-        out.run.stderr.contains("is not a HotSpot JVM"),
-        "{}",
-        out.run.stderr
-    );
-    assert!(
-        out.run.stderr.contains("\\x1b]0;x\\x07"),
-        "{}",
-        out.run.stderr
-    );
+    holds(&out.run.stderr, "is not a HotSpot JVM");
+    holds(&out.run.stderr, "\\x1b]0;x\\x07");
     host.untouched();
 }
 
@@ -638,11 +628,7 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
     args[3] = "10";
     let out = tsnap(&args, Duration::from_secs(20));
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(
-        out.run.stderr.contains("more than 100000 threads"),
-        "{}",
-        out.run.stderr
-    );
+    holds(&out.run.stderr, "more than 100000 threads");
     assert!(out.cpu < Duration::from_secs(2), "{:?} of CPU", out.cpu);
     drop(fake);
     // As many as a JVM may have, none of them the process's own: paired by an index, not by
@@ -688,11 +674,7 @@ fn the_wrong_jvm_behind_a_shared_tmp_is_refused() {
     let out = tsnap(&java_dump(&a.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
     assert!(!out.run.stdout.contains("java: "), "{}", out.run.stdout);
-    assert!(
-        out.run.stdout.contains("\"fake-a\" tid="),
-        "{}",
-        out.run.stdout
-    );
+    holds(&out.run.stdout, "\"fake-a\" tid=");
     assert!(
         out.run.stderr.contains(&a.pid()) && out.run.stderr.contains(&b.pid()),
         "{}",
@@ -700,11 +682,7 @@ fn the_wrong_jvm_behind_a_shared_tmp_is_refused() {
     );
     // The right one is merged.
     let out = tsnap(&java_dump(&b.pid()), SECS_5);
-    assert!(
-        out.run.stdout.contains("\n    java: #1 "),
-        "{}",
-        out.run.stdout
-    );
+    holds(&out.run.stdout, "\n    java: #1 ");
 
     // From a pid namespace where neither listener is visible, the dump's threads must match
     // the target's: ids in its namespace and names.
@@ -718,11 +696,7 @@ fn the_wrong_jvm_behind_a_shared_tmp_is_refused() {
     let out = from_elsewhere(&a.pid());
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
     assert!(!out.run.stdout.contains("java: "), "{}", out.run.stdout);
-    assert!(
-        out.run.stderr.contains("not this process's"),
-        "{}",
-        out.run.stderr
-    );
+    holds(&out.run.stderr, "not this process's");
     let out = from_elsewhere(&b.pid());
     assert!(
         out.run.stdout.contains("\n    java: #1 "),
@@ -747,23 +721,9 @@ fn names_with_quotes_and_the_jvms_tabs_print_as_jstack_would() {
         &[("FAKE_REPLY", "deadlock"), ("FAKE_JAVA_NAME", "say \"hi\"")],
     );
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
-    assert!(
-        out.run.stdout.contains("\n\"say \\\"hi\\\"\" tid="),
-        "{}",
-        out.run.stdout
-    );
-    assert!(
-        out.run
-            .stdout
-            .contains("\n\tat Deadlock.run(Deadlock.java:9)\n"),
-        "{}",
-        out.run.stdout
-    );
-    assert!(
-        out.run.stdout.contains("\n\t- waiting to lock <0x2>"),
-        "{}",
-        out.run.stdout
-    );
+    holds(&out.run.stdout, "\n\"say \\\"hi\\\"\" tid=");
+    holds(&out.run.stdout, "\n\tat Deadlock.run(Deadlock.java:9)\n");
+    holds(&out.run.stdout, "\n\t- waiting to lock <0x2>");
     host.untouched();
 }
 
@@ -779,21 +739,9 @@ fn processes_that_cannot_be_asked_still_get_their_os_view() {
     let pids = format!("{},{}", jvm.pid(), sleep.id());
     let out = tsnap(&java_dump(&pids), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(
-        out.run.stdout.contains("\n    java: #1 "),
-        "{}",
-        out.run.stdout
-    );
-    assert!(
-        out.run.stdout.contains("\"sleep\" tid="),
-        "{}",
-        out.run.stdout
-    );
-    assert!(
-        out.run.stderr.contains("(sleep) is not a HotSpot JVM"),
-        "{}",
-        out.run.stderr
-    );
+    holds(&out.run.stdout, "\n    java: #1 ");
+    holds(&out.run.stdout, "\"sleep\" tid=");
+    holds(&out.run.stderr, "(sleep) is not a HotSpot JVM");
     let _ = sleep.kill();
     let _ = sleep.wait();
     host.untouched();
@@ -811,13 +759,9 @@ fn a_process_tsnap_may_not_ask_still_gets_its_os_view() {
         return;
     };
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Thread dump of pid "), "{}", out.stdout);
+    holds(&out.stdout, "Thread dump of pid ");
     assert!(!out.stdout.contains("java: "), "{}", out.stdout);
-    assert!(
-        out.stderr.contains("cannot read its maps"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "cannot read its maps");
     host.untouched();
 }
 
