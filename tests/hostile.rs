@@ -9,7 +9,7 @@
 //! connection, that tsnap ended within its deadline with bounded memory, and that neither of
 //! its output streams holds a raw control byte.
 
-use crate::util::{self, Run, TempDir, is_root};
+use crate::util::{self, Run, TempDir, holds, is_root};
 use std::io::{Read, Write};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::net::UnixListener;
@@ -387,10 +387,9 @@ fn no_control_bytes(bytes: &[u8], stream: &str) {
     }
 }
 
-/// Fails unless `text` holds `part`, showing the whole text.
-#[track_caller]
-fn holds(text: &str, part: &str) {
-    assert!(text.contains(part), "{part:?} is not in:\n{text}");
+/// The host and a container's root for a test of a fake JVM, when tsnap runs as root.
+fn hostile() -> Option<(Host, Root)> {
+    needs_root().then(|| (Host::new(), Root::new()))
 }
 
 fn needs_root() -> bool {
@@ -418,11 +417,9 @@ fn java_dump(pid: &str) -> Vec<&str> {
 
 #[test]
 fn a_tmp_that_links_to_a_host_dir_gets_no_trigger_file() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     root.link("tmp", &host.dir.0);
     // As root, whose working directory is gone; and as a user whose working directory (/) it
     // may not write: either way the trigger file would go to /tmp.
@@ -438,11 +435,9 @@ fn a_tmp_that_links_to_a_host_dir_gets_no_trigger_file() {
 
 #[test]
 fn a_socket_that_links_to_a_host_service_is_not_connected_to() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     for (name, env) in [
         (".java_pid1", &[("FAKE_PIDNS", "1")][..]),
         (
@@ -466,11 +461,9 @@ fn a_socket_that_links_to_a_host_service_is_not_connected_to() {
 
 #[test]
 fn swapping_tmp_after_the_signal_removes_no_host_file() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let fake = Fake::start(
         &root,
         "swap",
@@ -490,11 +483,9 @@ fn swapping_tmp_after_the_signal_removes_no_host_file() {
 
 #[test]
 fn a_passwd_link_shows_no_host_file_and_no_device() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     std::fs::create_dir_all(root.path("dev")).unwrap();
     // The container's own /dev/zero, a real device: read, it never ends.
     let dev = std::ffi::CString::new(root.path("dev/zero").as_os_str().as_encoded_bytes()).unwrap();
@@ -529,11 +520,9 @@ fn a_passwd_link_shows_no_host_file_and_no_device() {
 
 #[test]
 fn a_fifo_for_passwd_hangs_nothing() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     std::fs::remove_file(root.path("etc/passwd")).unwrap();
     let fifo =
         std::ffi::CString::new(root.path("etc/passwd").as_os_str().as_encoded_bytes()).unwrap();
@@ -554,11 +543,9 @@ fn a_fifo_for_passwd_hangs_nothing() {
 
 #[test]
 fn an_endless_reply_is_cut_off() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "flood")]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
@@ -574,11 +561,9 @@ fn an_endless_reply_is_cut_off() {
 
 #[test]
 fn a_listener_with_a_full_backlog_times_out() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let fake = Fake::start(&root, "backlog", "", &[]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
@@ -589,11 +574,9 @@ fn a_listener_with_a_full_backlog_times_out() {
 
 #[test]
 fn control_bytes_from_the_target_are_escaped_on_stderr() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "error")]);
     let out = tsnap(&java_dump(&fake.pid()), SECS_5);
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
@@ -709,11 +692,9 @@ fn the_wrong_jvm_behind_a_shared_tmp_is_refused() {
 
 #[test]
 fn names_with_quotes_and_the_jvms_tabs_print_as_jstack_would() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let fake = Fake::start(
         &root,
         "listen",
@@ -729,11 +710,9 @@ fn names_with_quotes_and_the_jvms_tabs_print_as_jstack_would() {
 
 #[test]
 fn processes_that_cannot_be_asked_still_get_their_os_view() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let jvm = Fake::start(&root, "listen", "", &[("FAKE_COMM", "fake-jvm")]);
     let mut sleep = Command::new("sleep").arg("60").spawn().unwrap();
     let pids = format!("{},{}", jvm.pid(), sleep.id());
@@ -749,11 +728,9 @@ fn processes_that_cannot_be_asked_still_get_their_os_view() {
 
 #[test]
 fn a_process_tsnap_may_not_ask_still_gets_its_os_view() {
-    if !needs_root() {
+    let Some((host, root)) = hostile() else {
         return;
-    }
-    let host = Host::new();
-    let root = Root::new();
+    };
     let fake = Fake::start(&root, "listen", "", &[]);
     let Some(out) = crate::unprivileged::run_as_nobody(&java_dump(&fake.pid())) else {
         return;

@@ -7,7 +7,7 @@
 //! tsnap's arguments hold, what it prints, and its exit status. What tsnap sees in each way
 //! in is measured with real containers in tests/kubernetes.rs.
 
-use crate::util::{Run, TempDir, finish};
+use crate::util::{Run, TempDir, finish, holds};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -256,15 +256,10 @@ fn a_container_with_tar_gets_the_binary_for_its_architecture_run_as_its_user_the
     // tsnap's output and exit status come back as they were.
     assert_eq!(out.stdout, "  pid   tid state\n");
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr.contains("wchan: not readable\n"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("container app has tar: running tsnap (x86_64) from /tmp/tsnap.Ab3dE9 as the container's own user"),
-        "{}",
-        out.stderr
+    holds(&out.stderr, "wchan: not readable\n");
+    holds(
+        &out.stderr,
+        "container app has tar: running tsnap (x86_64) from /tmp/tsnap.Ab3dE9 as the container's own user",
     );
 }
 
@@ -350,11 +345,7 @@ fn an_arm64_node_gets_the_aarch64_binary_found_beside_the_plugin_through_its_sym
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains("running tsnap (aarch64)"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "running tsnap (aarch64)");
 }
 
 #[test]
@@ -425,11 +416,7 @@ fn fetch_copies_what_tsnap_saved_in_the_pod_to_the_laptop() {
         "{\"type\":\"pass\"}\n"
     );
     assert_eq!(out.stdout, "report\n");
-    assert!(
-        out.stderr.contains(&format!("fetched {local_arg}/s.jsonl")),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, &format!("fetched {local_arg}/s.jsonl"));
 
     // --output-dir, given with '=', and a trailing slash.
     let k = Cluster::new();
@@ -615,11 +602,7 @@ fn user_runs_the_ephemeral_container_as_that_user_through_a_custom_profile() {
     let k = Cluster::new();
     let out = k.run(&["web-0", "--user", "nonroot"]);
     assert_eq!(out.status, 2);
-    assert!(
-        out.stderr.contains("--user takes a numeric UID[:GID]"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "--user takes a numeric UID[:GID]");
     assert!(k.calls().is_empty());
 }
 
@@ -631,11 +614,10 @@ fn no_permission_for_ephemeral_containers_is_kubectls_message_and_a_hint() {
     k.answer("debug", "", forbidden, 1);
     let out = k.run(&["web-0", "-n", "shop", "--image", IMAGE]);
     assert_eq!(out.status, 1);
-    assert!(out.stderr.contains(forbidden), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("kubectl-tsnap: adding an ephemeral container needs permission to patch pods/ephemeralcontainers; check with: kubectl auth can-i patch pods/ephemeralcontainers -n shop"),
-        "{}",
-        out.stderr
+    holds(&out.stderr, forbidden);
+    holds(
+        &out.stderr,
+        "kubectl-tsnap: adding an ephemeral container needs permission to patch pods/ephemeralcontainers; check with: kubectl auth can-i patch pods/ephemeralcontainers -n shop",
     );
     assert_eq!(k.calls().len(), 3, "nothing after the refused debug");
 
@@ -646,12 +628,8 @@ fn no_permission_for_ephemeral_containers_is_kubectls_message_and_a_hint() {
     k.answer("probe", "", forbidden, 1);
     let out = k.run(&["web-0", "--image", IMAGE]);
     assert_eq!(out.status, 1);
-    assert!(out.stderr.contains(forbidden), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("kubectl auth can-i create pods/exec"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, forbidden);
+    holds(&out.stderr, "kubectl auth can-i create pods/exec");
     assert_eq!(k.calls().len(), 2);
 }
 
@@ -669,17 +647,8 @@ fn an_image_the_node_cannot_pull_ends_the_run_with_the_kubelets_message() {
     );
     let out = k.run(&["web-0", "--image", IMAGE]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr.contains(&format!("ErrImagePull: {message}")),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains(&format!("the node cannot pull {IMAGE}")),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, &format!("ErrImagePull: {message}"));
+    holds(&out.stderr, &format!("the node cannot pull {IMAGE}"));
     assert!(k.calls().iter().all(|c| c[0] != "logs"));
 
     // A pod that asks for non-root containers refuses tsnap's image, which runs as root.
@@ -688,11 +657,9 @@ fn an_image_the_node_cannot_pull_ends_the_run_with_the_kubelets_message() {
     k.answer("state.1", "waiting\tCreateContainerConfigError\tcontainer has runAsNonRoot and image will run as root (pod: \"web-0_shop\", container: tsnap-1)\nrunning\t\nterminated\t\n", "", 0);
     let out = k.run(&["web-0", "--image", IMAGE]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr
-            .contains("run it as the application's user with --user UID"),
-        "{}",
-        out.stderr
+    holds(
+        &out.stderr,
+        "run it as the application's user with --user UID",
     );
 }
 
@@ -702,34 +669,21 @@ fn a_pod_that_is_not_running_is_said_so_and_nothing_is_started() {
     k.pod("Pending", &["app"], &[]);
     let out = k.run(&["web-0", "--image", IMAGE]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr.contains("pod web-0 is Pending, not Running"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "pod web-0 is Pending, not Running");
     assert_eq!(k.calls().len(), 1);
 
     let k = Cluster::new();
     k.pod("Running", &["app", "proxy"], &["proxy"]);
     let out = k.run(&["web-0", "-c", "app", "--image", IMAGE]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr
-            .contains("container app of pod web-0 is not running"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "container app of pod web-0 is not running");
     assert_eq!(k.calls().len(), 1);
 
     let k = Cluster::new();
     k.pod("Running", &["app"], &["app"]);
     let out = k.run(&["web-0", "-c", "db"]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr.contains("pod web-0 has no container db"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "pod web-0 has no container db");
 
     // A pod that does not exist: kubectl's word for it, and a hint.
     let k = Cluster::new();
@@ -741,17 +695,11 @@ fn a_pod_that_is_not_running_is_said_so_and_nothing_is_started() {
     );
     let out = k.run(&["web-9", "-n", "shop"]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr
-            .contains("Error from server (NotFound): pods \"web-9\" not found"),
-        "{}",
-        out.stderr
+    holds(
+        &out.stderr,
+        "Error from server (NotFound): pods \"web-9\" not found",
     );
-    assert!(
-        out.stderr.contains("no pod web-9 in namespace shop"),
-        "{}",
-        out.stderr
-    );
+    holds(&out.stderr, "no pod web-9 in namespace shop");
 }
 
 #[test]
@@ -761,11 +709,9 @@ fn the_ephemeral_way_refuses_what_it_cannot_do_before_starting_anything() {
     k.distroless("", 0);
     let out = k.run(&["web-0"]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr
-            .contains("No image is published: build one with scripts/image"),
-        "{}",
-        out.stderr
+    holds(
+        &out.stderr,
+        "No image is published: build one with scripts/image",
     );
     assert!(k.calls().iter().all(|c| c[0] != "debug"));
     // ... unless TSNAP_IMAGE names one.
@@ -792,12 +738,9 @@ fn the_ephemeral_way_refuses_what_it_cannot_do_before_starting_anything() {
         "web-0", "--image", IMAGE, "--fetch", &local, "--", "sample", "--save", "s.jsonl",
     ]);
     assert_eq!(out.status, 1);
-    assert!(
-        out.stderr.contains(
-            "--fetch cannot work there: its image holds nothing but tsnap (no tar for kubectl cp)"
-        ),
-        "{}",
-        out.stderr
+    holds(
+        &out.stderr,
+        "--fetch cannot work there: its image holds nothing but tsnap (no tar for kubectl cp)",
     );
     assert!(k.calls().iter().all(|c| c[0] != "debug"));
 
@@ -806,7 +749,7 @@ fn the_ephemeral_way_refuses_what_it_cannot_do_before_starting_anything() {
     k.distroless("", 0);
     let out = k.run(&["web-0", "--image", IMAGE, "--", "watch", "-i", "2"]);
     assert_eq!(out.status, 1);
-    assert!(out.stderr.contains("give it -d SECONDS"), "{}", out.stderr);
+    holds(&out.stderr, "give it -d SECONDS");
     assert!(k.calls().iter().all(|c| c[0] != "debug"));
 }
 
@@ -830,11 +773,7 @@ fn bad_usage_is_status_2_with_a_hint() {
         let out = k.run(args);
         assert_eq!(out.status, 2, "{args:?}");
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
-        assert!(
-            out.stderr.contains("see: kubectl tsnap --help"),
-            "{}",
-            out.stderr
-        );
+        holds(&out.stderr, "see: kubectl tsnap --help");
     }
     assert!(k.calls().is_empty());
     let help = succeeded(k.run(&["--help"]));
@@ -1066,12 +1005,9 @@ fn user_and_ephemeral_take_the_ephemeral_way_even_with_tar() {
             calls.iter().any(|c| c[0] == "debug"),
             "{option:?}: {calls:?}"
         );
-        assert!(
-            out.stderr.contains(
-                "an ephemeral container is asked for (--ephemeral, --profile or --user): running"
-            ),
-            "{}",
-            out.stderr
+        holds(
+            &out.stderr,
+            "an ephemeral container is asked for (--ephemeral, --profile or --user): running",
         );
     }
 }

@@ -127,6 +127,12 @@ pub fn assert_same(expected: &str, actual: &str, what: &str) {
     }
 }
 
+/// Fails unless `text` holds `part`, showing the whole text.
+#[track_caller]
+pub fn holds(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is not in:\n{text}");
+}
+
 /// A turn at the CPU: held by the tests that run a spinning thread (some check how much CPU it
 /// gets), that start a JVM (which takes a core or more while it starts), that churn threads or
 /// time threads against a window, so that on a small machine they do not run together.
