@@ -144,7 +144,7 @@ impl Collector {
         self.table
             .relist_processes(&mut self.selector, root, &mut self.reader)?;
         self.table
-            .relist_threads(root, &mut self.reader, self.opts.needs, true);
+            .relist_threads(root, &mut self.reader, self.opts.needs, true, false);
         Ok(())
     }
 
@@ -169,13 +169,16 @@ impl Collector {
         (self.opts.needs, self.opts.all_states) = opts;
     }
 
-    /// Re-lists the threads of the processes already selected, keeping the files of those
-    /// that remain: a `getdents64` per process, cheap enough for every sampling pass, so that
-    /// a thread that lives for a few passes is seen in all of them.
+    /// Re-lists the threads of the processes already selected whose threads may have come or
+    /// gone (their count in `stat` is not the listing's, or one was found gone), keeping the
+    /// files of those that remain: cheap enough for every sampling pass, so that a thread that
+    /// lives for a few passes is seen in all of them. A thread born and another gone between
+    /// two passes leave the count as it was: the gone one is found in the next pass, and the
+    /// new one listed before the pass after.
     pub fn relist_threads(&mut self) {
         let root = self.mount.fd();
         self.table
-            .relist_threads(root, &mut self.reader, self.opts.needs, false);
+            .relist_threads(root, &mut self.reader, self.opts.needs, false, true);
     }
 
     /// The processes found gone since the last call, in the order they were found.
@@ -198,6 +201,7 @@ impl Collector {
         for proc in procs.iter_mut() {
             let pid = proc.pid;
             let (dir, tasks, info) = proc.parts(root);
+            info.counted = None;
             let mut text = ProcessText::default();
             for task in tasks.iter_mut() {
                 let mut thread = Thread {
@@ -223,6 +227,9 @@ impl Collector {
                     rows.rows.push(row);
                 }
             }
+            let listed = tasks.len() as u64;
+            info.changed |=
+                tasks.iter().any(|t| t.gone) || info.counted.is_some_and(|n| n != listed);
             proc.drop_gone(budget);
         }
         // Processes are kept in pid order and their threads in tid order: so are the rows.

@@ -113,12 +113,14 @@ impl Thread<'_> {
         };
         // The state alone decides whether the thread is shown: parse the rest only then.
         let state = stat::state(buf);
+        let counted = stat::num_threads(buf);
         rows.tally.add(state.unwrap_or(b'?'));
         let shown = match state {
             Some(state) => all_states || matches!(state, b'R' | b'D'),
             None => true,
         };
         if !shown {
+            self.info.counted = self.info.counted.or(counted);
             return None;
         }
         let Some(st) = stat::parse(buf) else {
@@ -142,6 +144,7 @@ impl Thread<'_> {
             starttime: st.starttime,
             ..Row::default()
         };
+        self.info.counted = self.info.counted.or(counted);
         let needs = self.opts.needs;
         if needs.any(Needs::CPU.union(Needs::RUNQ)) {
             self.read_cpu(ticks, &mut row).ok()?;

@@ -81,6 +81,11 @@ pub struct ProcessInfo {
     /// The container id and pod UID (with `-`) in those paths.
     pub container: Option<Vec<u8>>,
     pub pod: Option<Vec<u8>>,
+    /// The thread count a `stat` of this pass gave (`num_threads`), and whether threads may
+    /// have come or gone since the last listing (a count that differs from the listing's, a
+    /// thread found gone): only then is `task/` listed again between refreshes.
+    pub counted: Option<u64>,
+    pub changed: bool,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     pub passwd: ReadOnce<Vec<u8>>,
     /// The id of its network namespace, read once, when a socket of its is looked up.
@@ -272,20 +277,27 @@ impl Table {
         Ok(())
     }
 
-    /// Lists the threads of every process again (keeping the files of those that remain),
-    /// drops the processes left without any, and with `info`, reads what `needs` of each
-    /// process.
+    /// Lists the threads of every process again (keeping the files of those that remain), or
+    /// with `only_changed` of those whose threads may have changed; drops the processes left
+    /// without any; and with `info`, reads what `needs` of each process.
     pub fn relist_threads(
         &mut self,
         root: BorrowedFd<'_>,
         reader: &mut Reader,
         needs: Needs,
         info: bool,
+        only_changed: bool,
     ) {
         let mut known = 0;
         let mut i = 0;
         while i < self.procs.len() {
             let proc = &mut self.procs[i];
+            if only_changed && !proc.info.changed {
+                known += proc.tasks.len();
+                i += 1;
+                continue;
+            }
+            proc.info.changed = false;
             self.tids.clear();
             let listed = match &proc.task_dir {
                 Some(dir) => procfs::list_numeric(dir.as_fd(), &mut self.dents, &mut self.tids),

@@ -38,6 +38,13 @@ pub fn state(buf: &[u8]) -> Option<u8> {
     words(&buf[close + 1..]).next()?.first().copied()
 }
 
+/// Just the number of threads in the process (field 20), which a pass reads anyway: when it
+/// still matches the threads listed, no thread came or went unseen.
+pub fn num_threads(buf: &[u8]) -> Option<u64> {
+    let close = buf.iter().rposition(|&b| b == b')')?;
+    words(&buf[close + 1..]).nth(17).and_then(dec_u64)
+}
+
 /// Parses a `stat` line; `None` if the fields up to `starttime` are not all there.
 pub fn parse(buf: &[u8]) -> Option<Stat<'_>> {
     let open = buf.iter().position(|&b| b == b'(')?;
@@ -118,6 +125,7 @@ mod tests {
             assert_eq!(s.majflt, 0);
             assert_eq!(s.starttime, 31183);
             assert_eq!(s.num_threads, 5);
+            assert_eq!(num_threads(line), Some(5));
             assert_eq!(s.processor, Some(1));
             assert!(!s.kernel_thread);
         }
