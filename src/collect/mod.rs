@@ -148,6 +148,20 @@ impl Collector {
         Ok(())
     }
 
+    /// As [`refresh`](Self::refresh), but lists again only the threads of the processes
+    /// whose threads may have come or gone (see [`relist_threads`](Self::relist_threads)):
+    /// for `watch`, whose passes read every thread's `stat` and so notice those, and which
+    /// would otherwise list every thread of the machine each pass.
+    pub fn refresh_changed(&mut self) -> io::Result<()> {
+        self.sockets.forget_missed();
+        let root = self.mount.fd();
+        self.table
+            .relist_processes(&mut self.selector, root, &mut self.reader)?;
+        self.table
+            .relist_threads(root, &mut self.reader, self.opts.needs, true, true);
+        Ok(())
+    }
+
     /// Makes the next pass read the socket tables again, for the states and queues of that
     /// moment.
     pub fn forget_sockets(&mut self) {

@@ -294,6 +294,9 @@ impl Table {
             let proc = &mut self.procs[i];
             if only_changed && !proc.info.changed {
                 known += proc.tasks.len();
+                if info {
+                    proc.info.read(reader, root, proc.pid, needs);
+                }
                 i += 1;
                 continue;
             }

@@ -74,9 +74,17 @@ pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
 /// Lists processes and threads again (after a window, or as sampling goes on), to show those
 /// born meanwhile.
 pub fn relist(collector: &mut Collector) -> Result<(), Error> {
-    collector
-        .refresh()
-        .map_err(|e| Error::Fatal(format!("cannot list processes: {}", errno_name(e))))
+    collector.refresh().map_err(listing_failed)
+}
+
+/// Lists processes again, and the threads of those whose threads may have changed (for
+/// `watch`, see [`Collector::refresh_changed`]).
+pub fn relist_changed(collector: &mut Collector) -> Result<(), Error> {
+    collector.refresh_changed().map_err(listing_failed)
+}
+
+fn listing_failed(e: rustix::io::Errno) -> Error {
+    Error::Fatal(format!("cannot list processes: {}", errno_name(e)))
 }
 
 /// Lists processes and threads again after a wait (snap's and dump's window, the JVMs'

@@ -3,7 +3,7 @@
 
 use super::hourly::{Hourly, Written};
 use super::rows::RowWriter;
-use super::{Throttling, print_problems, relist, start_passes, table_width};
+use super::{Throttling, print_problems, relist_changed, start_passes, table_width};
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::Pass;
@@ -47,7 +47,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
         // After an overrun, the next snapshot is the next slot still ahead.
         slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
-        relist(&mut collector)?;
+        relist_changed(&mut collector)?;
         if args.selection.fixed() && collector.process_count() == 0 {
             crate::output::warn("every selected process has exited: nothing left to watch");
             break;
