@@ -1,7 +1,7 @@
 //! The endpoint column and the IO columns against live sockets and threads of this process,
 //! checked against what the test reads itself: its own socket tables and its threads' `io`.
 
-use crate::util::{by_tid, foreign_arch, run};
+use crate::util::{Run, build_c, by_tid, foreign_arch, is_root, run, run_wrapped};
 use crate::workload::{Kind, WRITE_RATE, Workload};
 use serde_json::Value;
 use std::time::Instant;
@@ -35,10 +35,40 @@ fn tcp_truth(inode: u64) -> (String, String, u8) {
         .unwrap_or_else(|| panic!("socket {inode} is not in /proc/self/net/tcp:\n{table}"))
 }
 
+/// tsnap in this process's network namespace: netlink answers for it.
 #[test]
 fn sockets_in_the_tables_of_their_namespace() {
+    check_sockets("endp", &run);
+}
+
+/// With netlink refused (as a seccomp profile may), the same from the text tables.
+#[test]
+fn sockets_when_netlink_is_refused() {
+    let wrapper = match build_c("tests/endpoint/nonetlink.c", "nonetlink", &[]) {
+        Ok(bin) => bin,
+        Err(e) => panic!("gcc: {e}"),
+    };
+    let wrapper = wrapper.to_str().unwrap();
+    check_sockets("endpnl", &|args| run_wrapped(&[wrapper], args));
+}
+
+/// tsnap in a network namespace of its own, as on a node looking into a pod: the target's
+/// tables, read as text; netlink would answer for tsnap's namespace, where none of these
+/// sockets is.
+#[test]
+fn sockets_of_another_network_namespace() {
+    if !is_root() {
+        eprintln!("skipped: needs root to make a network namespace");
+        return;
+    }
+    check_sockets("endpns", &|args| run_wrapped(&["unshare", "--net"], args));
+}
+
+/// Starts threads on a TCP connection, a listener, a UDP socket, a unix listener and a pipe,
+/// and checks what `run` (tsnap, run some way) shows of each against the truth.
+fn check_sockets(name: &'static str, run: &dyn Fn(&[&str]) -> Run) {
     let w = Workload::start(
-        "endp",
+        name,
         &[
             Kind::PeerReader,
             Kind::Acceptor,

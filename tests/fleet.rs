@@ -12,7 +12,7 @@
 //! skips.
 
 use crate::java::Jvm;
-use crate::util::{self, Run, TempDir, cpu_turn, is_root, run};
+use crate::util::{self, Run, TempDir, build_c, cpu_turn, is_root, run};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -24,20 +24,9 @@ use std::time::{Duration, Instant};
 fn workload() -> Option<&'static Path> {
     static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tsnap-fleet-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let bin = dir.join("workload");
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/workload.c");
-        let built = Command::new("gcc")
-            .args(["-static", "-O1", "-Wall", "-pthread", "-o"])
-            .arg(&bin)
-            .arg(source)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !built {
-            eprintln!("skipped: gcc cannot build a static program (libc6-dev's libc.a?)");
-        }
-        built.then_some(bin)
+        build_c("tests/fleet/workload.c", "workload", &["-static"])
+            .map_err(|e| eprintln!("skipped: gcc cannot build a static program ({e})"))
+            .ok()
     })
     .as_deref()
 }

@@ -9,7 +9,7 @@
 //! connection, that tsnap ended within its deadline with bounded memory, and that neither of
 //! its output streams holds a raw control byte.
 
-use crate::util::{self, Run, TempDir, holds, is_root};
+use crate::util::{self, Run, TempDir, build_c, holds, is_root};
 use std::io::{Read, Write};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::net::UnixListener;
@@ -26,18 +26,7 @@ const MAX_RSS_KIB: u64 = 96 * 1024;
 fn fakejvm() -> &'static Path {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tsnap-fakejvm-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let bin = dir.join("fakejvm");
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/fakejvm.c");
-        let status = Command::new("gcc")
-            .args(["-O1", "-Wall", "-pthread", "-o"])
-            .arg(&bin)
-            .arg(source)
-            .status()
-            .expect("run gcc");
-        assert!(status.success(), "gcc failed");
-        bin
+        build_c("tests/hostile/fakejvm.c", "fakejvm", &[]).unwrap_or_else(|e| panic!("gcc: {e}"))
     })
 }
 

@@ -112,6 +112,38 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     )
 }
 
+/// Runs tsnap with `args` under `wrapper` (a program and its arguments that runs the rest of
+/// its command line: `unshare --net`, a seccomp filter).
+pub fn run_wrapped(wrapper: &[&str], args: &[&str]) -> Run {
+    let under_test = tsnap();
+    let mut c = Command::new(wrapper[0]);
+    c.args(&wrapper[1..])
+        .arg(under_test.get_program())
+        .args(under_test.get_args())
+        .args(args)
+        .stdin(Stdio::null());
+    finish(c.output().expect("run the wrapper"))
+}
+
+/// Builds the C program `source` (relative to the repository) with gcc and `flags` into a
+/// directory of this test process's, as `name`; the error says why it could not.
+pub fn build_c(source: &str, name: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("tsnap-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let bin = dir.join(name);
+    let out = Command::new("gcc")
+        .args(flags)
+        .args(["-O1", "-Wall", "-pthread", "-o"])
+        .arg(&bin)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(source))
+        .output()
+        .map_err(|e| format!("cannot run gcc: {e}"))?;
+    match out.status.success() {
+        true => Ok(bin),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
 /// JSON rows keyed by tid.
 pub fn by_tid(rows: &[Value]) -> HashMap<u64, &Value> {
     rows.iter()

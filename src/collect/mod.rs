@@ -15,6 +15,7 @@
 mod cpu;
 mod pass;
 mod reader;
+pub mod sock_diag;
 mod sockets;
 mod table;
 
@@ -85,7 +86,7 @@ impl Collector {
             selector: Selector::new(opts.selection.clone(), mount.own_pid()),
             table: Table::new(opts.cache_files),
             reader: Reader::default(),
-            sockets: Sockets::default(),
+            sockets: Sockets::new(mount.own_net_ns()),
             mount,
             opts,
         }

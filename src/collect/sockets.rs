@@ -8,11 +8,16 @@
 //! attribute cannot be read (a copied tree), the tables are tried in turn. A socket in an
 //! inet table read already needs no asking.
 //!
+//! The inet tables of tsnap's own network namespace are asked of netlink ([`SockDiag`]):
+//! the same facts, at about half the kernel's cost of writing them as text.
+//!
 //! The tables hold no text of the target's but the unix paths, and a path may hold a newline:
 //! the rest of it then comes as a line of its own, which is joined back to the path. A path
 //! could so hold a whole forged line for another socket's inode; an inode listed twice is
 //! dropped, and a socket is only looked for in the table of its own family.
 
+use super::sock_diag::SockDiag;
+use crate::parse::diag;
 use crate::parse::net::{self, Inet};
 use crate::procfs::{self, RelPath};
 use crate::row::Proto;
@@ -118,15 +123,8 @@ impl Table {
     /// Takes in one complete line of the table.
     fn line(&mut self, family: Family, line: &[u8]) {
         if family != Family::Unix {
-            match net::inet_line(line) {
-                // Connections in TIME_WAIT or being set up belong to no file.
-                Some(s) if s.inode != 0 => {
-                    if s.state == net::LISTEN {
-                        self.listening.push(s.local.port);
-                    }
-                    self.inet.push(s);
-                }
-                _ => {}
+            if let Some(s) = net::inet_line(line) {
+                self.socket(s);
             }
             return;
         }
@@ -152,6 +150,18 @@ impl Table {
                 }
             }
         }
+    }
+
+    /// Takes in one inet socket.
+    fn socket(&mut self, s: Inet) {
+        // Connections in TIME_WAIT or being set up belong to no file.
+        if s.inode == 0 {
+            return;
+        }
+        if s.state == net::LISTEN {
+            self.listening.push(s.local.port);
+        }
+        self.inet.push(s);
     }
 
     /// Sorts what was read for lookups; an inode listed twice is no one's.
@@ -215,12 +225,25 @@ pub struct Sockets {
     spaces: Vec<Space>,
     chunk: Vec<u8>,
     path: RelPath,
+    /// tsnap's own network namespace, whose inet tables netlink answers for.
+    own_ns: Option<u64>,
+    diag: SockDiag,
 }
 
-/// How much of a table is read at once: the kernel writes whole lines into each read.
+/// How much of a table is read at once: the kernel writes whole lines into each read, and a
+/// netlink datagram is never larger than 32 KiB.
 const CHUNK: usize = 64 * 1024;
 
 impl Sockets {
+    /// With `own_ns`, the id of tsnap's own network namespace, when it is known for sure
+    /// (not on a copied tree, whose tables are the tree's).
+    pub fn new(own_ns: Option<u64>) -> Sockets {
+        Sockets {
+            own_ns,
+            ..Sockets::default()
+        }
+    }
+
     /// Looks up socket `inode`, on fd `fd` of thread `tid` (whose directory is in `dir`), in
     /// the tables of network namespace `ns`, reading the table it belongs in when not read
     /// yet. An inet table read already answers at once (the kernel writes all of its text);
@@ -258,6 +281,14 @@ impl Sockets {
             };
             for &f in families {
                 let table = &mut self.spaces[at].tables[f as usize];
+                // Netlink answers for tsnap's own namespace; where it cannot, the text serves.
+                let own = self.own_ns == Some(ns) && f != Family::Unix;
+                if !table.read
+                    && own
+                    && dump_table(&mut self.diag, f, table, &mut self.chunk).is_err()
+                {
+                    table.clear();
+                }
                 if !table.read {
                     match read_table(dir, tid, f, table, &mut self.chunk, &mut self.path) {
                         Ok(()) => {}
@@ -321,6 +352,27 @@ fn family(
     let name = &name[..len.min(name.len())];
     let name = name.split(|&b| b == 0).next().unwrap_or_default();
     Ok(Family::of_protocol(name))
+}
+
+/// Fills inet table `table` from netlink, as the text of `family`'s table would.
+fn dump_table(
+    diag: &mut SockDiag,
+    family: Family,
+    table: &mut Table,
+    chunk: &mut Vec<u8>,
+) -> io::Result<()> {
+    let (af, protocol) = match family {
+        Family::Tcp => (diag::AF_INET, diag::IPPROTO_TCP),
+        Family::Tcp6 => (diag::AF_INET6, diag::IPPROTO_TCP),
+        Family::Udp => (diag::AF_INET, diag::IPPROTO_UDP),
+        Family::Udp6 => (diag::AF_INET6, diag::IPPROTO_UDP),
+        Family::Unix => return Err(Errno::AFNOSUPPORT),
+    };
+    table.clear();
+    chunk.resize(CHUNK, 0);
+    diag.dump(af, protocol, chunk, |s| table.socket(s))?;
+    table.finish();
+    Ok(())
 }
 
 /// Reads `TID/net/FILE` relative to `dir` into `table`, a chunk at a time.

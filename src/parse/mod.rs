@@ -10,6 +10,7 @@
 //! part), never a panic, so a hostile or truncated file cannot crash tsnap.
 
 pub mod cgroup;
+pub mod diag;
 pub mod io;
 pub mod jsonl;
 pub mod jstack;

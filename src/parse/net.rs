@@ -36,8 +36,8 @@ pub struct Inet {
     pub remote: Addr,
     /// The kernel's TCP state number (UDP uses 1 when connected, 7 when not).
     pub state: u8,
-    /// Bytes queued to send and received but not read (for a listener: the backlog limit
-    /// and the connections waiting to be accepted).
+    /// Bytes queued to send and received but not read (for a listener: nothing to send, and
+    /// the connections waiting to be accepted).
     pub tx_queue: u32,
     pub rx_queue: u32,
     /// 0 for a connection in TIME_WAIT or being set up, which no file holds.

@@ -70,6 +70,18 @@ impl Mount {
         crate::parse::dec_u64(&buf).and_then(|n| u32::try_from(n).ok())
     }
 
+    /// The id of tsnap's own network namespace, from `self/ns/net`; none on a copied tree.
+    pub fn own_net_ns(&self) -> Option<u64> {
+        if !self.is_procfs {
+            return None;
+        }
+        let mut path = RelPath::new();
+        path.push(b"self").push(b"ns").push(b"net");
+        let mut buf = Vec::new();
+        super::read_link(self.fd(), &path, &mut buf).ok()?;
+        crate::parse::net::namespace_id(&buf)
+    }
+
     /// tsnap's own `mountinfo` (`self/mountinfo`), read the first time it is asked for;
     /// none on a copied tree.
     pub fn mountinfo(&self) -> Option<&[u8]> {

@@ -5,7 +5,9 @@
 //!   floor all PID           stat, syscall, wchan and stack of every thread, and the fd link
 //!                           of each syscall whose first argument is an fd (one shot)
 //!   floor all-tcp PID       as `all`, then the process's TCP socket table (`net/tcp`) read
-//!                           once, as the endpoint column adds
+//!                           once, as the endpoint column adds from another namespace
+//!   floor all-diag PID      as `all`, then the TCP sockets of this namespace asked of netlink
+//!                           once, as the endpoint column adds from its own
 //!   floor stat PID          stat of every thread (one shot)
 //!   floor pread PID PASSES HZ   stat of every thread opened once, then PASSES passes of
 //!                               pread, HZ a second (as tsnap sample paces them)
@@ -22,6 +24,8 @@
 //! The pass modes print the median pass time in microseconds.
 
 use rustix::fd::{AsFd, OwnedFd};
+use tsnap::collect::sock_diag::SockDiag;
+use tsnap::parse::diag;
 use tsnap::procfs::{self, RelPath};
 
 fn main() {
@@ -61,7 +65,7 @@ fn main() {
     procfs::list_numeric(task_dir.as_fd(), &mut dents, &mut tids).expect("list threads");
     let mut buf = Vec::with_capacity(4096);
     match mode {
-        "all" | "all-tcp" => {
+        "all" | "all-tcp" | "all-diag" => {
             let mut link = Vec::with_capacity(4096);
             for &tid in &tids {
                 for name in [&b"stat"[..], b"wchan", b"stack", b"syscall"] {
@@ -76,6 +80,11 @@ fn main() {
             if mode == "all-tcp" {
                 path.clear().num(pid).push(b"net/tcp");
                 let _ = procfs::read_to_end(root.as_fd(), &path, &mut buf);
+            }
+            if mode == "all-diag" {
+                buf.resize(64 * 1024, 0);
+                let mut diag = SockDiag::default();
+                let _ = diag.dump(diag::AF_INET, diag::IPPROTO_TCP, &mut buf, |_| {});
             }
         }
         "stat" => {

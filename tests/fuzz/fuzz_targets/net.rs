@@ -1,9 +1,10 @@
 #![no_main]
-//! Lines of the socket tables and a thread's `io`: never a panic; a unix socket's path is the
-//! end of its line, and an inet line's addresses are of one family.
+//! Lines of the socket tables, netlink's socket diagnostics and a thread's `io`: never a
+//! panic; a unix socket's path is the end of its line, and an inet line's addresses are of
+//! one family, as a diagnostic's are.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::{io, net};
+use tsnap::parse::{diag, io, net};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(s) = net::inet_line(data) {
@@ -13,6 +14,12 @@ fuzz_target!(|data: &[u8]| {
     if let Some(u) = net::unix_line(data) {
         assert!(data.ends_with(u.path));
         let _ = net::unix_state(u.state, u.listening);
+    }
+    for message in diag::messages(data) {
+        if let diag::Message::Socket(s) = message {
+            assert_eq!(s.local.v6, s.remote.v6);
+            assert!(s.inode <= u64::from(u32::MAX));
+        }
     }
     let _ = net::socket_inode(data);
     let _ = net::namespace_id(data);

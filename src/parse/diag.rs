@@ -1,0 +1,201 @@
+//! The kernel's socket diagnostics over netlink (`NETLINK_SOCK_DIAG`, sock_diag(7)): the
+//! request that dumps the inet sockets of one family and protocol, and the answer's
+//! messages, read into the same [`Inet`] as a line of `/proc/net/tcp`.
+//!
+//! The answer is a run of netlink messages, each a 16-byte header (`nlmsghdr`: length, type,
+//! flags, sequence, port) and a payload, at 4-byte aligned offsets. A socket is an
+//! `inet_diag_msg`: family, state, timer, retransmits (a byte each), then the socket's id
+//! (source and destination port in network order, source and destination address as 16
+//! bytes in network order, interface, cookie), then expiry, receive and send queues, uid and
+//! inode as native 32-bit words. The dump ends with `NLMSG_DONE`; `NLMSG_ERROR` carries a
+//! negative errno.
+
+use super::net::{Addr, Inet, LISTEN};
+
+/// `SOCK_DIAG_BY_FAMILY`: the request's message type, and each socket's in the answer.
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 1;
+/// `NLM_F_ROOT | NLM_F_MATCH`: every socket, not one.
+const NLM_F_DUMP: u16 = 0x300;
+const HEADER: usize = 16;
+/// `struct inet_diag_req_v2`.
+const REQUEST: usize = 56;
+/// `struct inet_diag_msg`.
+const MESSAGE: usize = 72;
+
+pub const AF_INET: u8 = 2;
+pub const AF_INET6: u8 = 10;
+pub const IPPROTO_TCP: u8 = 6;
+pub const IPPROTO_UDP: u8 = 17;
+
+/// The request for every socket of `family` (`AF_INET`, `AF_INET6`) and `protocol`
+/// (`IPPROTO_TCP`, `IPPROTO_UDP`), in every state, with no extension.
+pub fn request(family: u8, protocol: u8, seq: u32) -> [u8; HEADER + REQUEST] {
+    let mut r = [0u8; HEADER + REQUEST];
+    r[0..4].copy_from_slice(&((HEADER + REQUEST) as u32).to_ne_bytes());
+    r[4..6].copy_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    r[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    r[8..12].copy_from_slice(&seq.to_ne_bytes());
+    r[HEADER] = family;
+    r[HEADER + 1] = protocol;
+    // idiag_states: a bit per TCP state; UDP sockets are in TCP_ESTABLISHED or TCP_CLOSE.
+    r[HEADER + 4..HEADER + 8].copy_from_slice(&u32::MAX.to_ne_bytes());
+    r
+}
+
+/// One message of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    Socket(Inet),
+    /// The dump is complete.
+    Done,
+    /// The kernel refused the request: the errno, positive.
+    Error(i32),
+    /// Another type, or one too short for its type: skipped.
+    Other,
+}
+
+/// The messages of one `recv` of an answer. A message that claims more bytes than are left
+/// ends the iteration (a datagram is never cut on its own, so that is no answer of the
+/// kernel's).
+pub fn messages(buf: &[u8]) -> impl Iterator<Item = Message> + '_ {
+    let mut rest = buf;
+    std::iter::from_fn(move || {
+        if rest.len() < HEADER {
+            return None;
+        }
+        let len = u32::from_ne_bytes(word(rest, 0)) as usize;
+        if len < HEADER || len > rest.len() {
+            rest = &[];
+            return None;
+        }
+        let kind = u16::from_ne_bytes([rest[4], rest[5]]);
+        let payload = &rest[HEADER..len];
+        rest = rest.get(len.next_multiple_of(4)..).unwrap_or_default();
+        Some(match kind {
+            NLMSG_DONE => Message::Done,
+            NLMSG_ERROR if payload.len() >= 4 => {
+                Message::Error(i32::from_ne_bytes(word(payload, 0)).saturating_neg())
+            }
+            SOCK_DIAG_BY_FAMILY => socket(payload).map_or(Message::Other, Message::Socket),
+            _ => Message::Other,
+        })
+    })
+}
+
+/// An `inet_diag_msg`, as a line of `/proc/net/tcp` or `udp` would give it: a listener's
+/// send queue is 0 there, where here it is the backlog's limit.
+fn socket(m: &[u8]) -> Option<Inet> {
+    if m.len() < MESSAGE {
+        return None;
+    }
+    let v6 = match m[0] {
+        AF_INET => false,
+        AF_INET6 => true,
+        _ => return None,
+    };
+    let addr = |port_at: usize, ip_at: usize| {
+        let mut ip = [0u8; 16];
+        let len = if v6 { 16 } else { 4 };
+        ip[..len].copy_from_slice(&m[ip_at..ip_at + len]);
+        Addr {
+            ip,
+            v6,
+            port: u16::from_be_bytes([m[port_at], m[port_at + 1]]),
+        }
+    };
+    let state = m[1];
+    let u32_at = |at| u32::from_ne_bytes(word(m, at));
+    Some(Inet {
+        local: addr(4, 8),
+        remote: addr(6, 24),
+        state,
+        tx_queue: if state == LISTEN { 0 } else { u32_at(60) },
+        rx_queue: u32_at(56),
+        inode: u64::from(u32_at(68)),
+    })
+}
+
+/// The four bytes at `at` (the caller checked the length).
+fn word(b: &[u8], at: usize) -> [u8; 4] {
+    [b[at], b[at + 1], b[at + 2], b[at + 3]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What this kernel (6.18, x86_64) answered to `request(AF_INET, IPPROTO_TCP, 1)` with
+    /// one listener on 127.0.0.1:50997 (backlog 4) and one connection to it, whose server end
+    /// had sent 5 bytes the client had not read: the listener and the client's end (with the
+    /// attributes the kernel adds), then its `NLMSG_DONE`.
+    const ANSWER: &str = "\
+        7c000000140002000100000026040000020a0000c73500007f0000010000000000000000000000000000000000000000000000000000000000000000015000000000000000000000000000000400000000000000c2819500050008000000000008000f00000000000c00150001000000000000000600160052000000\
+        7c00000014000200010000002604000002010000a534c7357f0000010000000000000000000000007f00000100000000000000000000000000000000075000000000000000000000050000000000000000000000c3819500050008000000000008000f00000000000c00150001000000000000000600160052000000\
+        1400000003000200010000002604000000000000";
+
+    fn answer() -> Vec<u8> {
+        let hex = ANSWER.as_bytes();
+        hex.chunks(2)
+            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_sockets_of_a_real_answer() {
+        let buf = answer();
+        let got: Vec<Message> = messages(&buf).collect();
+        assert_eq!(got.len(), 3);
+        let Message::Socket(listener) = got[0] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(listener.state, LISTEN);
+        assert_eq!(&listener.local.ip[..4], &[127, 0, 0, 1]);
+        assert_eq!(listener.local.port, 50997);
+        assert!(listener.remote.is_unset());
+        assert_eq!(listener.tx_queue, 0, "the backlog's limit is not a queue");
+        assert_eq!(listener.inode, 0x9581c2);
+        let Message::Socket(client) = got[1] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(client.state, 1);
+        assert_eq!(client.local.port, 42292);
+        assert_eq!(client.remote.port, 50997);
+        assert_eq!(&client.remote.ip[..4], &[127, 0, 0, 1]);
+        assert_eq!((client.rx_queue, client.tx_queue), (5, 0));
+        assert_eq!(client.inode, 0x9581c3);
+        assert_eq!(got[2], Message::Done);
+    }
+
+    #[test]
+    fn errors_cut_and_foreign_messages() {
+        let mut error = vec![0u8; 20];
+        error[0] = 20;
+        error[4] = NLMSG_ERROR as u8;
+        error[16..20].copy_from_slice(&(-2i32).to_ne_bytes());
+        assert_eq!(messages(&error).collect::<Vec<_>>(), [Message::Error(2)]);
+        let buf = answer();
+        assert_eq!(messages(&buf[..200]).count(), 1, "the second one is cut");
+        let mut short = buf[..HEADER + 8].to_vec();
+        short[0] = short.len() as u8;
+        assert_eq!(messages(&short).collect::<Vec<_>>(), [Message::Other]);
+        let mut zero = buf.clone();
+        zero[0..4].copy_from_slice(&0u32.to_ne_bytes());
+        assert_eq!(
+            messages(&zero).count(),
+            0,
+            "a length under the header's ends it"
+        );
+    }
+
+    #[test]
+    fn the_request_asks_for_a_dump() {
+        let r = request(AF_INET6, IPPROTO_UDP, 7);
+        assert_eq!(u32::from_ne_bytes(word(&r, 0)) as usize, r.len());
+        assert_eq!(u16::from_ne_bytes([r[6], r[7]]), NLM_F_REQUEST | NLM_F_DUMP);
+        assert_eq!(u32::from_ne_bytes(word(&r, 8)), 7);
+        assert_eq!((r[16], r[17]), (AF_INET6, IPPROTO_UDP));
+    }
+}
