@@ -140,13 +140,7 @@ impl Collector {
     /// are dropped with their open files. A socket table that lacked a socket (made since it
     /// was read) is read again when next needed.
     pub fn refresh(&mut self) -> io::Result<()> {
-        self.sockets.forget_missed();
-        let root = self.mount.fd();
-        self.table
-            .relist_processes(&mut self.selector, root, &mut self.reader)?;
-        self.table
-            .relist_threads(root, &mut self.reader, self.opts.needs, true, false);
-        Ok(())
+        self.relist(false)
     }
 
     /// As [`refresh`](Self::refresh), but lists again only the threads of the processes
@@ -154,12 +148,16 @@ impl Collector {
     /// for `watch`, whose passes read every thread's `stat` and so notice those, and which
     /// would otherwise list every thread of the machine each pass.
     pub fn refresh_changed(&mut self) -> io::Result<()> {
+        self.relist(true)
+    }
+
+    fn relist(&mut self, only_changed: bool) -> io::Result<()> {
         self.sockets.forget_missed();
         let root = self.mount.fd();
         self.table
             .relist_processes(&mut self.selector, root, &mut self.reader)?;
         self.table
-            .relist_threads(root, &mut self.reader, self.opts.needs, true, true);
+            .relist_threads(root, &mut self.reader, self.opts.needs, true, only_changed);
         Ok(())
     }
 
