@@ -106,6 +106,8 @@ pub struct Args {
     /// `--keep-hours` and `--max-mb`: how much of its hourly files watch keeps.
     pub keep_hours: Option<u32>,
     pub max_mb: Option<u64>,
+    /// `--mode`: the mode of the files tsnap creates (`--save`, `--output-dir`).
+    pub mode: u32,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
@@ -248,6 +250,13 @@ fn check(g: Given) -> Result<Args, Error> {
                 "--keep-hours and --max-mb go with --output-dir".to_string(),
             ));
         }
+        Command::Sample | Command::Watch
+            if g.mode.is_some() && g.save.is_none() && g.output_dir.is_none() =>
+        {
+            return Err(Error::Usage(
+                "--mode goes with --save or --output-dir".to_string(),
+            ));
+        }
         _ => {}
     }
     let grouped = g.group.iter().flatten().chain(&g.add);
@@ -297,6 +306,7 @@ fn check(g: Given) -> Result<Args, Error> {
         host: g.host,
         keep_hours: g.keep_hours,
         max_mb: g.max_mb,
+        mode: g.mode.unwrap_or(crate::output::files::PRIVATE),
         file: g.file,
         proc_root: g
             .proc_root
