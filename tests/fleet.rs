@@ -1009,6 +1009,8 @@ fn the_daemonsets_parse_and_their_command_lines_run_with_their_privileges() {
         .map(|a| a.as_str().unwrap())
         .collect();
     assert!(hourly_args.contains(&"--keep-hours") && hourly_args.contains(&"--output-dir"));
+    // The capture stays private: every process's command line is in it.
+    assert!(!hourly_args.contains(&"--mode"), "{hourly_args:?}");
 
     // Their command lines, run as the pod would run them: the host's processes, the
     // capabilities the manifest adds and no other, a read-only root, the host's /sys read-only
@@ -1123,6 +1125,9 @@ fn the_daemonsets_parse_and_their_command_lines_run_with_their_privileges() {
         .unwrap()
         .path();
     assert!(file.to_str().unwrap().ends_with(".jsonl"), "{file:?}");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o7777, 0o600, "{file:?}");
     let text = std::fs::read_to_string(file).unwrap();
     assert!(text.lines().any(|l| l.contains(&target.id)), "{text}");
 }
