@@ -117,6 +117,36 @@ fn a_link_planted_in_the_output_dir_is_not_followed_by_root() {
         before,
         "the victim was written"
     );
+    // A hard link to root's file, as a planter makes one where fs.protected_hardlinks is off:
+    // root's own regular file, but with another name.
+    for name in hour_names("csv") {
+        std::fs::remove_file(shared.join(&name)).unwrap();
+        std::fs::hard_link(&target, shared.join(&name)).unwrap();
+    }
+    let out = tsnap_utc(&[
+        "watch",
+        "-a",
+        "-i",
+        "0.2",
+        "-d",
+        "1",
+        "-p",
+        &pid,
+        "-o",
+        "tid,comm",
+        "--output-dir",
+        shared.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    holds(
+        &out.stderr,
+        "not a regular file of tsnap's user (uid 0) with one name",
+    );
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        before,
+        "the victim was written"
+    );
 }
 
 #[test]
@@ -175,6 +205,22 @@ fn a_directory_anyone_can_write_without_the_sticky_bit_is_refused_as_root() {
     ]);
     assert_eq!(out.status, 2, "{}", out.stderr);
     holds(&out.stderr, "owner uid 65534");
+    // Sticky, but its owner may still rename and delete what is in it.
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let out = tsnap_utc(&[
+        "watch",
+        "-d",
+        "0.5",
+        "-p",
+        &pid,
+        "--output-dir",
+        theirs.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    holds(
+        &out.stderr,
+        "(mode 1777, owner uid 65534); use a directory of root's",
+    );
     assert_eq!(
         std::fs::read(&target).unwrap(),
         before,

@@ -40,6 +40,7 @@ impl OutDir {
     /// Opens directory `path`, first creating it (with the search bits added to `mode` where
     /// it lets read) when `create` and it is missing.
     pub fn open(path: &Path, create: bool, mode: u32) -> Result<OutDir, Error> {
+        let mut created = false;
         if create && std::fs::symlink_metadata(path).is_err() {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| {
@@ -47,7 +48,8 @@ impl OutDir {
                 })?;
             }
             match rustix::fs::mkdir(path, Mode::from_raw_mode(dir_mode(mode))) {
-                Ok(()) | Err(Errno::EXIST) => {}
+                Ok(()) => created = true,
+                Err(Errno::EXIST) => {}
                 Err(e) => return Err(fatal("cannot create", path, e)),
             }
         }
@@ -69,6 +71,10 @@ impl OutDir {
             mode,
         };
         dir.refuse_if_shared()?;
+        if created {
+            // Exactly the mode asked for, whatever the umask.
+            let _ = rustix::fs::fchmod(&dir.fd, Mode::from_raw_mode(dir_mode(mode)));
+        }
         Ok(dir)
     }
 
@@ -84,21 +90,28 @@ impl OutDir {
         Ok((OutDir::open(parent, false, mode)?, name.as_bytes().to_vec()))
     }
 
-    /// As root, refuses a directory that another user could write in, unless sticky:
-    /// there another user could replace tsnap's files between two of its calls.
+    /// As root, refuses a directory of another user, or one that others can write in
+    /// unless sticky: there another user could replace tsnap's files between two of its
+    /// calls (the owner of a directory may, even a sticky one).
     fn refuse_if_shared(&self) -> Result<(), Error> {
         if !geteuid().is_root() {
             return Ok(());
         }
         let st = rustix::fs::fstat(&self.fd).map_err(|e| fatal("cannot stat", &self.path, e))?;
-        let others = st.st_uid != 0 || st.st_mode & 0o022 != 0;
-        if others && st.st_mode & 0o1000 == 0 {
+        let sticky = st.st_mode & 0o1000 != 0;
+        if st.st_uid != 0 || (st.st_mode & 0o022 != 0 && !sticky) {
             return Err(Error::Usage(format!(
                 "refusing to write as root into {}: another user can write in it (mode {:04o}, \
-                 owner uid {}) and it lacks the sticky bit; use a directory only root can write",
+                 owner uid {}){}; use a directory of root's that only root can write, or a \
+                 sticky one",
                 self.path.display(),
                 st.st_mode & 0o7777,
-                st.st_uid
+                st.st_uid,
+                if sticky {
+                    ""
+                } else {
+                    " and it lacks the sticky bit"
+                }
             )));
         }
         Ok(())
@@ -130,7 +143,7 @@ impl OutDir {
         let st = rustix::fs::fstat(&fd).map_err(|e| refused(&path, e))?;
         if !is_own_file(&st) {
             return Err(Error::Fatal(format!(
-                "refusing to write to {}: not a regular file of tsnap's user (uid {})",
+                "refusing to write to {}: not a regular file of tsnap's user (uid {}) with one name",
                 path.display(),
                 geteuid().as_raw()
             )));
@@ -176,9 +189,12 @@ impl OutDir {
     }
 }
 
-/// A regular file owned by tsnap's effective user.
+/// A regular file owned by tsnap's effective user, with no other name (a hard link planted
+/// to another file of the same user is not tsnap's).
 fn is_own_file(st: &Stat) -> bool {
-    FileType::from_raw_mode(st.st_mode) == FileType::RegularFile && st.st_uid == geteuid().as_raw()
+    FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+        && st.st_uid == geteuid().as_raw()
+        && st.st_nlink == 1
 }
 
 /// The mode of a directory for files of `mode`: searchable by whoever may read.
