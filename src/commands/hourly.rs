@@ -218,8 +218,11 @@ impl std::fmt::Display for Cut {
         let cut: Vec<_> = self.containers.iter().filter(|c| c.2 < c.1).collect();
         for (i, (id, rows, written)) in cut.iter().enumerate().take(8) {
             let sep = if i == 0 { "; not written:" } else { "," };
-            let id = String::from_utf8_lossy(id);
-            write!(f, "{sep} {} of {rows} of container {id}", rows - written)?;
+            let whose = match &id[..] {
+                b"-" => "outside any container".to_string(),
+                id => format!("of container {}", String::from_utf8_lossy(id)),
+            };
+            write!(f, "{sep} {} of {rows} {whose}", rows - written)?;
         }
         if cut.len() > 8 {
             write!(f, ", and rows of {} more containers", cut.len() - 8)?;
