@@ -6,10 +6,11 @@
 //! tsnap's own user named by exactly this pattern are tsnap's: nothing else in the directory
 //! is ever counted or deleted. Files are reached through [`OutDir`].
 //!
-//! Under `--max-mb`, no tenant can blind the capture: a snapshot may take at most
-//! [`SHARE`]th of the budget, and one bigger is cut by rows kept per container in turn, each
-//! container its share, the rest counted and said on stderr; room for it is made by deleting
-//! tsnap's oldest hours first, the hour being written last (it then starts again).
+//! Under `--max-mb`, no tenant can blind the capture: a snapshot may take at most 1/[`SHARE`]
+//! of the budget, and one bigger is cut by rows kept per container in turn, each container
+//! its share, the rest counted and said on stderr; room for it is made by deleting tsnap's
+//! oldest hours first, the hour being written last (its file then starts again), so that
+//! watch goes on writing every container's rows.
 
 use super::rows::RowWriter;
 use crate::clock;
@@ -22,7 +23,7 @@ use std::path::Path;
 
 /// A snapshot takes at most this fraction (1/SHARE) of `--max-mb`: the budget holds at least
 /// this many of the biggest snapshots.
-pub const SHARE: u64 = 64;
+const SHARE: u64 = 64;
 
 pub struct Hourly {
     dir: OutDir,
