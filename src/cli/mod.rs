@@ -456,6 +456,13 @@ mod tests {
         assert!(usage("sample -d 0").contains("above 0"));
         assert!(usage("watch --output-dir d -f table").contains("JSON lines (-f json)"));
         assert!(usage("watch --keep-hours 2").contains("go with --output-dir"));
+        assert!(usage("watch --mode 0640").contains("goes with --save or --output-dir"));
+        for bad in ["0400", "1777", "rw", "0800"] {
+            let m = usage(&format!("sample --save f --mode {bad}"));
+            assert!(m.contains("is not an octal mode"), "{bad}: {m}");
+        }
+        assert_eq!(args("watch --output-dir d").mode, 0o600);
+        assert_eq!(args("sample --save f --mode 640").mode, 0o640);
         assert!(usage("watch --output-dir d --max-mb 0").contains("from 1 up"));
         assert!(usage("watch --output-dir d --keep-hours x").contains("from 1 up"));
         assert!(usage("sample --keep-hours 3").contains("does not apply to 'sample'"));
