@@ -565,6 +565,29 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
         "--output-dir",
         capture.0.to_str().unwrap(),
     ]);
+    // When the hour being written fills the budget alone, its file starts again.
+    let full = TempDir::new("full-hour");
+    let [hour, _] = hour_names("jsonl");
+    std::fs::write(
+        full.0.join(&hour),
+        "{}\n".repeat(((1 << 20) - (8 << 10)) / 3),
+    )
+    .unwrap();
+    let again = tsnap_utc(&[
+        "watch",
+        "-i",
+        "0.5",
+        "-d",
+        "1.2",
+        "--cgroup",
+        &name,
+        "-f",
+        "json",
+        "--max-mb",
+        "1",
+        "--output-dir",
+        full.0.to_str().unwrap(),
+    ]);
     drop(flood);
     drop(few);
     drop(tenant);
@@ -576,6 +599,25 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
         "the oldest hour was not deleted to make room"
     );
     holds(&out.stderr, "tsnap: deleted tsnap-2020-01-01.00.jsonl (");
+    assert_eq!(again.status, 0, "{}", again.stderr);
+    holds(
+        &again.stderr,
+        &format!(
+            "tsnap: deleted {hour} (1040382 bytes, the hour being written, which starts again)"
+        ),
+    );
+    let restarted = std::fs::read_to_string(full.0.join(&hour)).unwrap();
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in restarted.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        let container = row["container"].as_str().unwrap().to_string();
+        seen.entry(row["time"].as_str().unwrap().to_string())
+            .or_default()
+            .insert(container);
+    }
+    assert!((1..=2).contains(&seen.len()), "{restarted}");
+    let both: BTreeSet<String> = [tenant_id.clone(), other_id.clone()].into();
+    assert!(seen.values().all(|s| *s == both), "{seen:?}");
     let mut snapshots: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut total = 0;
     for name in hour_names("jsonl") {
@@ -596,7 +638,6 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
     }
     assert!(total <= 1 << 20, "{total} bytes");
     assert!(snapshots.len() >= 6, "{} snapshots", snapshots.len());
-    let both: BTreeSet<String> = [tenant_id.clone(), other_id.clone()].into();
     for (time, containers) in &snapshots {
         let seen: BTreeSet<String> = containers.keys().cloned().collect();
         assert_eq!(seen, both, "at {time}");

@@ -93,6 +93,7 @@ impl Hourly {
             self.used = self.count();
         }
         // At most twice: the second time after the hour's own file was started again.
+        let mut said = None;
         for again in [false, true] {
             if self.file.is_none() {
                 self.file = Some((self.name.clone(), self.dir.append(&self.name)?));
@@ -111,7 +112,8 @@ impl Hourly {
             let share = (max / SHARE) as usize;
             if out.buf.len() > share {
                 let cut = cut(&mut out.buf, head, &self.lines, rows, share, &mut self.cell);
-                warn(&format!(
+                // Said once the snapshot is written (the hour's file may start again first).
+                said = Some(format!(
                     "cut: the snapshot of {} would take {} bytes, over its share of --max-mb \
                      {} ({} bytes): {cut}",
                     String::from_utf8_lossy(time),
@@ -138,6 +140,9 @@ impl Hourly {
                     max >> 20
                 ));
                 return Ok(());
+            }
+            if let Some(line) = &said {
+                warn(line);
             }
             out.flush()?;
             self.used += size;
