@@ -10,6 +10,7 @@
 use crate::columns::{self, Column};
 use crate::error::Error;
 use crate::output::Out;
+use crate::output::files::OutDir;
 use crate::output::json::JsonLine;
 use crate::row::Rows;
 use std::path::Path;
@@ -49,13 +50,15 @@ pub struct Saver {
 }
 
 impl Saver {
-    /// Opens `path` for appending (creating it), to save [`SAVED`] plus `also`, each line
-    /// naming `host`.
-    pub fn open(path: &Path, also: &[Column], host: &[u8]) -> Result<Saver, Error> {
+    /// Opens `path` for appending (creating it with `mode`), to save [`SAVED`] plus `also`,
+    /// each line naming `host`. The file is reached as [`OutDir`] reaches it: never through a
+    /// link, and only if it is a regular file of tsnap's own user.
+    pub fn open(path: &Path, also: &[Column], host: &[u8], mode: u32) -> Result<Saver, Error> {
         let mut columns = SAVED.to_vec();
         columns.extend(also.iter().filter(|c| !SAVED.contains(c)));
+        let (dir, name) = OutDir::of_file(path, mode)?;
         Ok(Saver {
-            out: Out::append_to(path)?,
+            out: dir.append(&name)?,
             columns,
             host: host.to_vec(),
             cell: Vec::new(),

@@ -16,6 +16,7 @@ mod kubernetes;
 mod limits;
 mod live;
 mod longrun;
+mod output_files;
 mod plugin;
 mod release;
 mod sample;

@@ -110,8 +110,7 @@ Idle waits (futex, epoll_wait, accept, a server awaiting a request) are never fi
         usage: "tsnap watch [OPTIONS]",
         about: "\
 Every row starts with the time (ISO 8601, milliseconds, UTC offset), the host, the container
-and the pod. Runs until -d elapses, --max-mb is reached or it is interrupted (Ctrl-C,
-SIGTERM), then exits 0.
+and the pod. Runs until -d elapses or it is interrupted (Ctrl-C, SIGTERM), then exits 0.
 ",
         more: "",
     },

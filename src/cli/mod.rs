@@ -106,6 +106,8 @@ pub struct Args {
     /// `--keep-hours` and `--max-mb`: how much of its hourly files watch keeps.
     pub keep_hours: Option<u32>,
     pub max_mb: Option<u64>,
+    /// `--mode`: the mode of the files tsnap creates (`--save`, `--output-dir`).
+    pub mode: u32,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
     pub proc_root: PathBuf,
@@ -248,6 +250,13 @@ fn check(g: Given) -> Result<Args, Error> {
                 "--keep-hours and --max-mb go with --output-dir".to_string(),
             ));
         }
+        Command::Sample | Command::Watch
+            if g.mode.is_some() && g.save.is_none() && g.output_dir.is_none() =>
+        {
+            return Err(Error::Usage(
+                "--mode goes with --save or --output-dir".to_string(),
+            ));
+        }
         _ => {}
     }
     let grouped = g.group.iter().flatten().chain(&g.add);
@@ -297,6 +306,7 @@ fn check(g: Given) -> Result<Args, Error> {
         host: g.host,
         keep_hours: g.keep_hours,
         max_mb: g.max_mb,
+        mode: g.mode.unwrap_or(crate::output::files::PRIVATE),
         file: g.file,
         proc_root: g
             .proc_root
@@ -446,6 +456,13 @@ mod tests {
         assert!(usage("sample -d 0").contains("above 0"));
         assert!(usage("watch --output-dir d -f table").contains("JSON lines (-f json)"));
         assert!(usage("watch --keep-hours 2").contains("go with --output-dir"));
+        assert!(usage("watch --mode 0640").contains("goes with --save or --output-dir"));
+        for bad in ["0400", "1777", "rw", "0800"] {
+            let m = usage(&format!("sample --save f --mode {bad}"));
+            assert!(m.contains("is not an octal mode"), "{bad}: {m}");
+        }
+        assert_eq!(args("watch --output-dir d").mode, 0o600);
+        assert_eq!(args("sample --save f --mode 640").mode, 0o640);
         assert!(usage("watch --output-dir d --max-mb 0").contains("from 1 up"));
         assert!(usage("watch --output-dir d --keep-hours x").contains("from 1 up"));
         assert!(usage("sample --keep-hours 3").contains("does not apply to 'sample'"));

@@ -67,6 +67,8 @@ pub struct Given {
     pub host: Option<String>,
     pub keep_hours: Option<u32>,
     pub max_mb: Option<u64>,
+    /// `--mode`: the mode of the files tsnap creates.
+    pub mode: Option<u32>,
     pub proc_root: Option<PathBuf>,
     pub sys_root: Option<PathBuf>,
     pub java: bool,
@@ -369,10 +371,35 @@ pub static OPTIONS: &[Opt] = &[
         commands: WATCH,
         help: &[(
             EVERY,
-            "stop (status 0) before tsnap's files in DIR pass M MiB",
+            "keep tsnap's files in DIR under M MiB: oldest hours deleted\n\
+             first, a snapshot over M/64 cut per container in turn",
         )],
         set: |g, v| {
             g.max_mb = Some(v.count()?.into());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "mode",
+        value: "MODE",
+        commands: SAMPLE | WATCH,
+        help: &[(
+            EVERY,
+            "the mode (octal) of the files tsnap creates, default 0600;\n\
+             a directory it creates gets x where r is set (0700)",
+        )],
+        set: |g, v| {
+            let text = v.text()?;
+            match u32::from_str_radix(text, 8) {
+                Ok(m) if m <= 0o777 && m & 0o600 == 0o600 => g.mode = Some(m),
+                _ => {
+                    return Err(v.error(&format!(
+                        "'{text}' is not an octal mode from 0600 to 0777 that lets its owner \
+                         read and write (0640, 0644)"
+                    )));
+                }
+            }
             Ok(())
         },
     },

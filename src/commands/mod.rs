@@ -128,7 +128,7 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
     let saver = args
         .save
         .as_deref()
-        .map(|path| Saver::open(path, &args.columns, &host(args)))
+        .map(|path| Saver::open(path, &args.columns, &host(args), args.mode))
         .transpose()?;
     let mut needs = needs_of(&args.columns)
         .union(needs_of(args.sort.as_slice()))

@@ -95,29 +95,32 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
-        self.put(out, rows, time, header, true)
+        self.put(out, rows, time, header, None)
     }
 
     /// Puts `rows` in `out`'s buffer whole, none of them written yet: what a snapshot adds
-    /// to a file can be known before it is written.
+    /// to a file can be known before it is written. `lines` gets each row's index and where
+    /// its line ends in the buffer, so that a snapshot can be cut by rows (CSV and JSON).
     pub fn write_whole(
         &mut self,
         out: &mut Out,
         rows: &Rows,
         time: &[u8],
         header: bool,
+        lines: &mut Vec<(usize, usize)>,
     ) -> Result<(), Error> {
-        self.put(out, rows, time, header, false)
+        lines.clear();
+        self.put(out, rows, time, header, Some(lines))
     }
 
-    /// Writes `rows` into `out`'s buffer, and with `stream`, out in chunks as it fills.
+    /// Writes `rows` into `out`'s buffer, and without `lines`, out in chunks as it fills.
     fn put(
         &mut self,
         out: &mut Out,
         rows: &Rows,
         time: &[u8],
         header: bool,
-        stream: bool,
+        mut lines: Option<&mut Vec<(usize, usize)>>,
     ) -> Result<(), Error> {
         let shift = usize::from(self.timed) + usize::from(self.host.is_some());
         let columns = &self.columns;
@@ -179,8 +182,9 @@ impl RowWriter {
         for &r in order {
             self.stream
                 .row(&mut out.buf, |i, buf| cell(i, &rows.rows[r], buf));
-            if stream {
-                out.maybe_flush()?;
+            match lines.as_deref_mut() {
+                Some(lines) => lines.push((r, out.buf.len())),
+                None => out.maybe_flush()?,
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! `tsnap watch`: a snapshot of the active threads every interval, each row stamped with the
 //! time, host, container and pod, to the terminal or (xcapture's `-o`) into hourly files.
 
-use super::hourly::{Hourly, Written};
+use super::hourly::Hourly;
 use super::rows::RowWriter;
 use super::{Throttling, print_problems, relist_changed, start_passes, table_width};
 use crate::cli::Args;
@@ -15,7 +15,7 @@ use crate::signals;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut hourly = (args.output_dir.as_deref())
-        .map(|dir| Hourly::new(dir, args.format, args.keep_hours, args.max_mb))
+        .map(|dir| Hourly::new(dir, args.format, args.keep_hours, args.max_mb, args.mode))
         .transpose()?;
     let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
     let format = match (&hourly, args.format) {
@@ -63,12 +63,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             saver.pass(pass, &time, &rows)?;
         }
         match &mut hourly {
-            Some(h) => {
-                if h.write(secs, &mut writer, &rows, &time)? == Written::OverBudget {
-                    crate::output::warn(&h.over_budget());
-                    break;
-                }
-            }
+            Some(h) => h.write(secs, &mut writer, &rows, &time)?,
             None => {
                 if format == Format::Table && pass > 1 {
                     out.buf.push(b'\n');

@@ -2,15 +2,15 @@
 //! rendered cells, escaping, and the buffered stdout writer.
 
 pub mod escape;
+pub mod files;
 pub mod fit;
 pub mod json;
 pub mod number;
 
 use crate::error::{Error, errno_name};
 use rustix::fd::OwnedFd;
-use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How a rendered value is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,28 +82,13 @@ impl Out {
         self.cut = Some(fit::LineCut::new(width));
     }
 
-    /// Creates `path` if needed and appends to it.
-    pub fn append_to(path: &Path) -> Result<Out, Error> {
-        let fd = rustix::fs::open(
-            path,
-            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o644),
-        )
-        .map_err(|e| {
-            Error::Fatal(format!(
-                "cannot open {} for writing: {}",
-                path.display(),
-                errno_name(e)
-            ))
-        })?;
-        Ok(Out {
+    /// Appends to the file open as `fd`, named `path` in error messages (see [`files`]).
+    pub fn file(fd: OwnedFd, path: PathBuf) -> Out {
+        Out {
             buf: Vec::new(),
-            sink: Sink::File {
-                fd,
-                path: path.to_path_buf(),
-            },
+            sink: Sink::File { fd, path },
             cut: None,
-        })
+        }
     }
 
     /// Whether the file written to is empty (it needs a header); false for stdout.
