@@ -359,6 +359,92 @@ mod tests {
         assert_eq!(display(b"x\x1by"), "x\\x1by");
     }
 
+    /// Undoes the escapes of a table or CSV cell as the README says (`\\`, `\n`, `\r`, `\t`,
+    /// `\xHH`, `\u{H..}`), after the CSV quoting is taken off.
+    fn unescape(cell: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < cell.len() {
+            let hex = |s: &[u8]| u32::from_str_radix(std::str::from_utf8(s).unwrap(), 16).unwrap();
+            if cell[i] != b'\\' {
+                out.push(cell[i]);
+                i += 1;
+                continue;
+            }
+            match cell[i + 1] {
+                b'\\' => out.push(b'\\'),
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
+                b't' => out.push(b'\t'),
+                b'x' => {
+                    out.push(hex(&cell[i + 2..i + 4]) as u8);
+                    i += 2;
+                }
+                b'u' => {
+                    let end = i + cell[i..].iter().position(|&b| b == b'}').unwrap();
+                    let c = char::from_u32(hex(&cell[i + 3..end])).unwrap();
+                    out.extend_from_slice(c.to_string().as_bytes());
+                    i = end - 1;
+                }
+                other => panic!("\\{} in {cell:?}", other as char),
+            }
+            i += 2;
+        }
+        out
+    }
+
+    /// A CSV field's text without its RFC 4180 quoting.
+    fn unquote(field: &[u8]) -> Vec<u8> {
+        match field {
+            [b'"', inner @ .., b'"'] => String::from_utf8_lossy(inner)
+                .replace("\"\"", "\"")
+                .into_bytes(),
+            _ => field.to_vec(),
+        }
+    }
+
+    #[test]
+    fn escapes_are_undone_exactly() {
+        // Random strings over the bytes that need thought, and pieces of the escapes
+        // themselves, so that escaped-looking names (`\x41`, `\u{41}`) are among them.
+        let pieces: [&[u8]; 16] = [
+            b"\\",
+            b"x",
+            b"u{",
+            b"}",
+            b"41",
+            b"\n",
+            b"\x1b",
+            b"\xff",
+            b"\xe2\x80",
+            "\u{202e}".as_bytes(),
+            "\u{85}".as_bytes(),
+            "\u{e0041}".as_bytes(),
+            b"=",
+            b"\"",
+            b",",
+            b" ",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(seed % 9) {
+                input.extend_from_slice(pieces[(seed >> (4 * k + 8)) as usize % pieces.len()]);
+            }
+            let mut out = Vec::new();
+            text(&mut out, &input);
+            assert_eq!(unescape(&out), input, "{out:?}");
+            out.clear();
+            csv(&mut out, &input);
+            let field = unquote(&out);
+            assert!(!matches!(field.first(), Some(b'=' | b'+' | b'-' | b'@')));
+            assert_eq!(unescape(&field), input, "{out:?}");
+        }
+    }
+
     #[test]
     fn widths() {
         assert_eq!(width(b"abc"), 3);
