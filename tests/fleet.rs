@@ -904,6 +904,117 @@ fn a_capture_in_csv_and_json_lines_answers_every_query() {
     );
 }
 
+/// A process whose main thread and one more sleep and a third spins, named by argv[1..4]
+/// (python3 names its threads through /proc/thread-self/comm); says `ready` once they are.
+const NAMED_THREADS: &str = r#"
+import sys, threading, time
+def name(n):
+    with open('/proc/thread-self/comm', 'w') as f:
+        f.write(n)
+def sleeper(n, ready):
+    name(n)
+    ready.release()
+    time.sleep(120)
+def spinner(n, ready):
+    name(n)
+    ready.release()
+    while True:
+        pass
+ready = threading.Semaphore(0)
+for body, n in ((sleeper, sys.argv[2]), (spinner, sys.argv[3])):
+    threading.Thread(target=body, args=(n, ready), daemon=True).start()
+ready.acquire()
+ready.acquire()
+name(sys.argv[1])
+print('ready', flush=True)
+time.sleep(120)
+"#;
+
+#[test]
+fn numeric_and_date_like_names_stay_text_through_every_query() {
+    if !python_has("duckdb, chdb") {
+        return;
+    }
+    let _turn = cpu_turn();
+    // Each node's hour files hold only these names, so that nothing but the views' declared
+    // types keeps DuckDB from reading comm as a number, a date or a time.
+    let nodes = [
+        ("node-n", ["31337", "4242", "17"]),
+        ("node-d", ["2026-12-07", "2026-12-08", "12:30:00"]),
+    ];
+    let dir = TempDir::new("names");
+    let params = serde_json::json!({
+        "container": "", "pod": "none", "moment": "2100-01-01 00:00:00+00:00", "snapshots": 3,
+    });
+    for (host, names) in nodes {
+        let mut child = Command::new("python3")
+            .args(["-c", NAMED_THREADS])
+            .args(names)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        let pid = child.id().to_string();
+        // A capture of its own for each node: one node's hours are the whole capture.
+        let capture = dir.0.join(host);
+        let into = capture.join(host);
+        let args = ["watch", "-d", "2", "-p", &pid];
+        let mut writers = [
+            watch_into(&into, host, &args),
+            watch_into(&into, host, &[&args[..], &["-f", "json"]].concat()),
+        ];
+        for w in &mut writers {
+            assert!(w.wait().unwrap().success());
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for engine in ["duckdb-csv", "duckdb-jsonl", "clickhouse"] {
+            let r = queries(engine, &capture, &params);
+            // Every column declared: comm is text, whatever the rows hold.
+            let columns = &r["columns"][0];
+            assert!(
+                ["VARCHAR", "LowCardinality(String)"].contains(&columns["comm"].as_str().unwrap()),
+                "{engine}: {columns}"
+            );
+            if engine != "clickhouse" {
+                assert_eq!(columns["time"], "TIMESTAMP WITH TIME ZONE", "{engine}");
+                assert_eq!(columns["wchan"], "VARCHAR", "{engine}");
+            }
+            for query in ["top_waits", "pod_threads", "stuck", "hottest", "throttled"] {
+                assert!(r.contains_key(query), "{engine}: {query} gave nothing");
+                for row in &r[query] {
+                    if let Some(comm) = row.get("comm") {
+                        assert!(
+                            comm.as_str().is_some_and(|c| names.contains(&c)),
+                            "{engine}: {query}: {row}"
+                        );
+                    }
+                }
+            }
+            assert!(!r["top_waits"].is_empty(), "{engine}");
+            let stuck: BTreeSet<&str> = r["stuck"]
+                .iter()
+                .filter_map(|s| s["comm"].as_str())
+                .collect();
+            assert!(
+                stuck.contains(names[0]) && stuck.contains(names[1]),
+                "{engine}: {stuck:?}"
+            );
+            // The spinner is the hottest thread.
+            assert_eq!(
+                r["hottest"][0]["comm"].as_str(),
+                Some(names[2]),
+                "{engine}: {:?}",
+                r["hottest"]
+            );
+        }
+    }
+}
+
 /// The DaemonSet manifests' fields the tests check, read with PyYAML.
 fn manifest(name: &str) -> Option<Value> {
     if !python_has("yaml") {

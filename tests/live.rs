@@ -243,7 +243,7 @@ fn dump_lists_every_thread_in_tid_order() {
 }
 
 /// Threads named with the bytes that break naive parsers and terminals, sleeping until told.
-fn hostile_threads(
+pub(crate) fn hostile_threads(
     names: &[&'static [u8]],
 ) -> (Vec<(u64, &'static [u8])>, std::sync::mpsc::Sender<()>) {
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();

