@@ -44,18 +44,11 @@ impl RowWriter {
         let mut fields = Vec::new();
         let lead = [(timed, "time"), (host.is_some(), "host")];
         for (_, name) in lead.into_iter().filter(|l| l.0) {
-            fields.push(Field {
-                name,
-                numeric: false,
-                own_line: false,
-                cut: false,
-            });
+            fields.push(Field::whole(name, false));
         }
         fields.extend(columns.iter().map(|&c| Field {
-            name: c.name(),
-            numeric: c.info().numeric,
             own_line: format == Format::Table && c == Column::Kstack,
-            cut: c.cuttable(),
+            ..c.field(columns)
         }));
         RowWriter {
             columns: columns.to_vec(),
