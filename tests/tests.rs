@@ -8,6 +8,7 @@ mod endpoint;
 mod findings;
 mod fixtures;
 mod fleet;
+mod forged;
 mod generated;
 mod hostile;
 mod java;
