@@ -24,6 +24,8 @@ pub enum Reason {
     /// The process's cgroup hierarchies name different containers or pods: one it can write
     /// (`name=systemd`, a delegated subtree) was made to name another.
     Disputed,
+    /// A unix socket table holds lines no socket wrote: a name with a newline forged them.
+    Untrusted,
     Other(Errno),
 }
 
@@ -179,6 +181,9 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
             "no uptime in this procfs mount: an average over a thread's life needs the time since boot".to_string()
         }
         Reason::Disputed => "cgroup hierarchies disagree".to_string(),
+        Reason::Untrusted => {
+            "the unix socket table of the thread's network namespace holds a socket name with a newline, or more lines than the namespace has sockets: a name can forge lines, so none is trusted".to_string()
+        }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
 }

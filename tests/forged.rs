@@ -281,3 +281,94 @@ fn containers_that_write_their_cgroup_do_not_pass_for_another() {
     crate::util::holds(&table.stdout, &format!("?{}", &into.id[..12]));
     drop((into, nested, delegated, victim));
 }
+
+/// Issue 20, item 13: a thread moved to a network namespace of its own binds a unix socket
+/// whose abstract name holds a newline and a forged line of the unix table for another
+/// process's socketpair (tests/forged/netns.c, run as root for its `unshare`). tsnap must
+/// never show the victim's socket with the forged path: each thread's endpoint is looked up
+/// in the table of that thread's namespace.
+#[test]
+fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
+    if !is_root() {
+        eprintln!("skipped: needs root to make a network namespace");
+        return;
+    }
+    let bin = match build_c("tests/forged/netns.c", "netns-forger", &[]) {
+        Ok(bin) => bin,
+        Err(e) => {
+            eprintln!("skipped: gcc cannot build the forger ({e})");
+            return;
+        }
+    };
+    let mut child = Command::new(bin)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let forger = Kill(child);
+    let words: Vec<u64> = line
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| panic!("the forger did not start: {line:?}"))
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let [victim, _inode, thread] = words[..] else {
+        panic!("{line:?}")
+    };
+    let own_ns = |tid: u64| std::fs::read_link(format!("/proc/{tid}/ns/net")).unwrap();
+    assert_ne!(
+        own_ns(thread),
+        own_ns(victim),
+        "the thread has its own namespace"
+    );
+    let pids = format!("{},{victim}", forger.0.id());
+    // Each order of the threads' lookups, and the victim alone.
+    for pids in [&pids[..], &victim.to_string()] {
+        let out = run(&[
+            "-a",
+            "-i",
+            "0",
+            "-f",
+            "json",
+            "-o",
+            "pid,tid,endpoint",
+            "-p",
+            pids,
+        ])
+        .ok();
+        assert!(!out.stdout.contains("/run/payments"), "{}", out.stdout);
+        let rows = out.rows();
+        let victim_row = rows
+            .iter()
+            .find(|r| r["tid"] == victim)
+            .unwrap_or_else(|| panic!("no row of the victim: {}", out.stdout));
+        // The socketpair, unnamed: its own table's entry, or none; never another name.
+        let endpoint = &victim_row["endpoint"];
+        assert!(
+            endpoint.is_null() || endpoint["path"].as_str().is_some_and(str::is_empty),
+            "{endpoint}"
+        );
+        if !endpoint.is_null() {
+            assert_eq!(endpoint["state"], "CONNECTED", "{endpoint}");
+        }
+        // The forger's own table lists a socket its namespace does not have: not trusted.
+        if let Some(row) = rows.iter().find(|r| r["tid"] == thread) {
+            assert!(row["endpoint"].is_null(), "{row}");
+            crate::util::holds(&out.stderr, "endpoint: not readable for 1 of");
+            crate::util::holds(&out.stderr, "holds a socket name with a newline");
+        }
+        let table = run(&["-a", "-i", "0", "-o", "tid,endpoint", "-p", pids]).ok();
+        assert!(!table.stdout.contains("/run/payments"), "{}", table.stdout);
+    }
+}

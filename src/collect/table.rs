@@ -88,8 +88,6 @@ pub struct ProcessInfo {
     pub changed: bool,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     pub passwd: ReadOnce<Vec<u8>>,
-    /// The id of its network namespace, read once, when a socket of its is looked up.
-    pub net_ns: ReadOnce<u64>,
 }
 
 /// A per-process value read at most once: not tried yet, or what the read gave.

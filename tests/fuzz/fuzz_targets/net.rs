@@ -1,7 +1,7 @@
 #![no_main]
-//! Lines of the socket tables, netlink's socket diagnostics and a thread's `io`: never a
-//! panic; a unix socket's path is the end of its line, and an inet line's addresses are of
-//! one family, as a diagnostic's are.
+//! Lines of the socket tables, a `protocols` table's unix counts, netlink's socket diagnostics
+//! and a thread's `io`: never a panic; a unix socket's path is the end of its line, and an inet
+//! line's addresses are of one family, as a diagnostic's are.
 
 use libfuzzer_sys::fuzz_target;
 use tsnap::parse::{diag, io, net};
@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = net::socket_inode(data);
     let _ = net::namespace_id(data);
+    let _ = net::unix_sockets(data);
     if let Some(counters) = io::parse(data) {
         assert_eq!(counters.since(&counters), io::Io::default());
         let _ = counters.scaled(u64::MAX, 1);
