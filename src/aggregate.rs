@@ -176,7 +176,7 @@ impl Aggregate {
                 Kind::Number
             });
             for (&column, (kind, value)) in self.columns.iter().zip(cells(g.key)) {
-                let chars = column.table_chars().filter(|_| table);
+                let chars = column.table_chars(value).filter(|_| table);
                 let value = &value[..chars.unwrap_or(value.len()).min(value.len())];
                 grid.push(|out| {
                     out.extend_from_slice(value);

@@ -21,6 +21,11 @@ pub enum Reason {
     /// An average over the thread's life (`-i 0`, or a thread born in the window) needs the
     /// time since boot, and the procfs mount has no `uptime` (a copied tree).
     NoUptime,
+    /// The process's cgroup hierarchies name different containers or pods: one it can write
+    /// (`name=systemd`, a delegated subtree) was made to name another.
+    Disputed,
+    /// A unix socket table holds lines no socket wrote: a name with a newline forged them.
+    Untrusted,
     Other(Errno),
 }
 
@@ -139,6 +144,13 @@ impl Problems {
         counts
             .into_iter()
             .map(|c| {
+                if c.reason == Reason::Disputed {
+                    return format!(
+                        "{}: {} processes shown as ?ID and in no --container or --pod selection: their cgroup hierarchies name different containers or pods (a container that can write its name=systemd hierarchy can pass for another); ID is that of the memory or cpu hierarchy (v2 on a v2 host), which a container cannot write",
+                        c.subject.name(),
+                        c.count,
+                    );
+                }
                 let tried = self.tried.get(c.subject.rank()).copied().unwrap_or(0);
                 format!(
                     "{}: not readable for {} of {} {} ({})",
@@ -167,6 +179,10 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
         Reason::NoField => "this kernel's file lacks the field".to_string(),
         Reason::NoUptime => {
             "no uptime in this procfs mount: an average over a thread's life needs the time since boot".to_string()
+        }
+        Reason::Disputed => "cgroup hierarchies disagree".to_string(),
+        Reason::Untrusted => {
+            "the unix socket table of the thread's network namespace holds a socket name with a newline, or more lines than the namespace has sockets: a name can forge lines, so none is trusted".to_string()
         }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }

@@ -38,9 +38,13 @@ impl Selection {
 
     /// Whether a process whose `/proc/PID/cgroup` is `file` runs where the selection says:
     /// in one of the containers, one of the pods, and a cgroup holding one of the texts, for
-    /// each of these it names.
+    /// each of these it names. A process whose hierarchies disagree on its container or pod
+    /// (see [`cgroup::Identity::disputed`]) is in none.
     pub fn runs_in(&self, file: &[u8]) -> bool {
         let id = cgroup::identity(file);
+        if id.disputed && (!self.containers.is_empty() || !self.pods.is_empty()) {
+            return false;
+        }
         let mut uid = Vec::new();
         if let Some(pod) = id.pod {
             cgroup::uid_text(&mut uid, pod);
@@ -238,6 +242,20 @@ mod tests {
             (false, false),
             "both must hold"
         );
+        // Moved into the container's name=systemd cgroup from another's.
+        let other = "ef4d51311e5891f2c5e4e6c3062950da767d1c37bc336b62ddb19e7f29723b81";
+        let forged = format!(
+            "9:name=systemd:/kubepods/pod{}/{id}\n4:memory:/docker/{other}\n",
+            pod.replace('_', "-")
+        );
+        for s in [
+            sel(&["3f4e5d"], &[], &[]),
+            sel(&[], &["6b1c"], &[]),
+            sel(&["ef4d"], &[], &[]),
+        ] {
+            assert!(!s.runs_in(forged.as_bytes()), "{s:?}");
+        }
+        assert!(sel(&[], &[], &["kubepods"]).runs_in(forged.as_bytes()));
         assert!(sel(&[], &[], &["x"]).narrowed() && !sel(&[], &[], &["x"]).named());
         assert!(sel(&[], &["6b"], &[]).named());
         assert!(!Selection::default().narrowed());

@@ -8,6 +8,7 @@ mod endpoint;
 mod findings;
 mod fixtures;
 mod fleet;
+mod forged;
 mod formats;
 mod generated;
 mod hostile;

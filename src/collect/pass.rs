@@ -421,24 +421,12 @@ impl Thread<'_> {
         }
     }
 
-    /// What the socket tables of the thread's network namespace say of socket `inode`, its
-    /// fd `fd`.
+    /// What the socket tables of the thread's network namespace (its own: namespaces are per
+    /// thread) say of socket `inode`, its fd `fd`.
     fn read_endpoint(&mut self, fd: i32, inode: u64, row: &mut Row, rows: &mut Rows) {
         let (dir, tid) = (self.dir, self.task.tid);
-        let ns = match self.info.net_ns {
-            Some(ns) => ns,
-            None => {
-                let id = self
-                    .reader
-                    .link(dir, tid, b"ns/net", None)
-                    .ok()
-                    .and_then(net::namespace_id);
-                self.info.net_ns = Some(id);
-                id
-            }
-        };
-        // Without the namespace's id, the process's tables are its own.
-        let ns = ns.unwrap_or(1 << 63 | u64::from(self.pid));
+        // Where the thread's namespace cannot be read, the process's tables are its own.
+        let ns = 1 << 63 | u64::from(self.pid);
         row.endpoint = match self.sockets.lookup(dir, tid, fd, ns, inode) {
             Ok(Found::Inet {
                 proto,
@@ -460,6 +448,11 @@ impl Thread<'_> {
                 state,
                 listening,
             },
+            Ok(Found::Untrusted) => {
+                let reason = Reason::Untrusted;
+                self.reader.problems.failed(Column::Endpoint, reason);
+                Endpoint::Unknown
+            }
             Ok(Found::Nowhere) => Endpoint::None,
             Err(e) => {
                 let reason = Reason::from_errno(e);

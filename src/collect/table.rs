@@ -88,8 +88,6 @@ pub struct ProcessInfo {
     pub changed: bool,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     pub passwd: ReadOnce<Vec<u8>>,
-    /// The id of its network namespace, read once, when a socket of its is looked up.
-    pub net_ns: ReadOnce<u64>,
 }
 
 /// A per-process value read at most once: not tried yet, or what the read gave.
@@ -355,12 +353,27 @@ impl ProcessInfo {
                 .and_then(|f| parse::cgroup::membership(f).path())
                 .map(<[u8]>::to_vec);
             let id = parse::cgroup::identity(file.as_deref().unwrap_or_default());
-            self.container = id.container.map(<[u8]>::to_vec);
-            self.pod = id.pod.map(|uid| {
+            // Disputed ids are marked `?`, the trusted hierarchy's id (if any) after it.
+            let mark = |text: &mut Vec<u8>| {
+                if id.disputed {
+                    text.push(b'?');
+                }
+            };
+            self.container = (id.container.is_some() || id.disputed).then(|| {
                 let mut text = Vec::new();
-                parse::cgroup::uid_text(&mut text, uid);
+                mark(&mut text);
+                text.extend_from_slice(id.container.unwrap_or_default());
                 text
             });
+            self.pod = (id.pod.is_some() || id.disputed).then(|| {
+                let mut text = Vec::new();
+                mark(&mut text);
+                parse::cgroup::uid_text(&mut text, id.pod.unwrap_or_default());
+                text
+            });
+            if id.disputed {
+                reader.problems.failed(Column::Container, Reason::Disputed);
+            }
             self.cgroup = Some(file);
         }
         if needs.has(Needs::EXE) && !self.exe_read {

@@ -256,7 +256,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::CGROUP,
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
-        meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON",
+        meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON; ?ID where its cgroup hierarchies disagree",
     },
     Info {
         column: Column::Pod,
@@ -504,9 +504,10 @@ impl Column {
 
     /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
     /// How many characters of its value a table shows, where not all: a container id is
-    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it.
-    pub fn table_chars(self) -> Option<usize> {
-        (self == Column::Container).then_some(12)
+    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it (after the
+    /// `?` of a disputed one).
+    pub fn table_chars(self, value: &[u8]) -> Option<usize> {
+        (self == Column::Container).then_some(12 + usize::from(value.starts_with(b"?")))
     }
 
     pub fn by_name(name: &str) -> Option<Column> {

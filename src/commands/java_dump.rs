@@ -36,9 +36,10 @@ pub fn one_unless_named(collector: &Collector, named: bool) -> Result<(), Error>
          and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
     );
     for p in collector.processes() {
-        let container = p
-            .container
-            .map_or("-".into(), |c| escape::display(&c[..c.len().min(12)]));
+        let container = p.container.map_or("-".into(), |c| {
+            let chars = columns::Column::Container.table_chars(c).unwrap_or(c.len());
+            escape::display(&c[..c.len().min(chars)])
+        });
         let pod = p.pod.map_or("-".into(), escape::display);
         let command = p.cmdline.filter(|c| !c.is_empty());
         let mut command = command.map_or("-".into(), escape::display);

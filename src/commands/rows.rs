@@ -135,7 +135,8 @@ impl RowWriter {
             Some(c) => {
                 let start = buf.len();
                 let kind = render(columns[c], row, rows, buf);
-                if let Some(chars) = columns[c].table_chars().filter(|_| table) {
+                let value = &buf[start..];
+                if let Some(chars) = columns[c].table_chars(value).filter(|_| table) {
                     buf.truncate(start + chars.min(buf.len() - start));
                 }
                 kind

@@ -177,6 +177,22 @@ pub fn unix_line(line: &[u8]) -> Option<Unix<'_>> {
     })
 }
 
+/// How many unix sockets a network namespace has, from its `protocols` table
+/// (`/proc/PID/net/protocols`): the `sockets` column of its `UNIX` (datagram and seqpacket)
+/// and `UNIX-STREAM` lines. `None` without such a line.
+pub fn unix_sockets(protocols: &[u8]) -> Option<u64> {
+    let mut total: Option<u64> = None;
+    for line in protocols.split(|&b| b == b'\n') {
+        let mut w = words(line);
+        if !matches!(w.next(), Some(b"UNIX" | b"UNIX-STREAM")) {
+            continue;
+        }
+        let count = dec_u64(w.nth(1)?)?;
+        total = Some(total.unwrap_or(0).checked_add(count)?);
+    }
+    total
+}
+
 /// The inode of a socket from the target of its fd link, `socket:[INODE]`.
 pub fn socket_inode(link: &[u8]) -> Option<u64> {
     bracketed(link, b"socket:")
@@ -319,6 +335,30 @@ ace
         );
         assert_eq!(lines[5].unwrap().inode, 1611, "a padded inode");
         assert_eq!(lines[6].unwrap().path, b"@p9-abstract");
+    }
+
+    #[test]
+    fn unix_socket_counts() {
+        // This machine's (6.18), abridged.
+        let protocols = b"protocol  size sockets  memory press maxhdr  slab module     cl co di ac io in de sh ss gs se re bi br ha uh gp em
+PACKET    1600      0      -1   NI       0   no   kernel      n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n
+UNIX-STREAM 1152      6      -1   NI       0   yes  kernel      y  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n
+UNIX      1152      2      -1   NI       0   yes  kernel      y  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n
+TCP       2560      1      0    no     320   yes  kernel      y  y  y  y  y  y  y  y  y  y  y  y  y  n  y  y  y  y  y
+";
+        assert_eq!(unix_sockets(protocols), Some(8));
+        assert_eq!(
+            unix_sockets(b"UNIX 1152 3\n"),
+            Some(3),
+            "an older kernel's one line"
+        );
+        assert_eq!(unix_sockets(b"TCP 2560 1\n"), None);
+        assert_eq!(unix_sockets(b"UNIX 1152 x\n"), None);
+        assert_eq!(unix_sockets(b"UNIX 1152\n"), None);
+        assert_eq!(
+            unix_sockets(b"UNIX 1 18446744073709551615\nUNIX-STREAM 1 1\n"),
+            None
+        );
     }
 
     #[test]
