@@ -1,20 +1,27 @@
 //! What is stuck, after `sample`: the threads that were hot, blocked in D, waiting on a peer
-//! that does not answer or starved of CPU, and the cgroups that were throttled, each with
-//! the evidence and the next thing to look at.
+//! that does not answer or starved of CPU, the cgroups that were throttled and a machine
+//! whose CPUs are oversubscribed, each with the evidence and the next thing to look at.
+//! Threads of one process with the same kind and cause are one finding, and causes come
+//! before symptoms.
 //!
 //! A look at every thread of the selection, whatever its state, is taken before the first
 //! pass (its CPU and run-queue time, what it has read) and after the last (the same, and the
 //! call it is in, the socket behind it, its wchan) ([`Collector::probe`]). Between them, each pass says which threads
 //! were running or in D. A thread born during the run is judged only for its time in D. The thresholds (see the README for why):
 //!
-//! - hot: on a CPU at least 90% of the run, by its CPU time (a thread in R may be waiting
-//!   for a CPU, which is starvation, not heat);
+//! - hot: runnable (on a CPU or waiting for one, by `schedstat`) at least 90% of the run,
+//!   whatever the split, so that a spinner is hot however busy the machine is;
 //! - blocked: in D in at least half the passes;
 //! - waiting on a peer: in a read or receive call on a connected TCP socket of which it is
 //!   the client at the last look, in state S in every pass, having read nothing since the
 //!   first look;
-//! - starved: runnable but waiting for a CPU at least 20% of the run;
+//! - starved: not hot, but waiting for a CPU at least 20% of the run;
+//! - cpu-saturated: threads of at least two cgroups each waiting for a CPU at least 20% of
+//!   the run: the machine, not one program, is short of CPU; it replaces their `starved`;
 //! - throttled: its cgroup throttled in at least 5% of the CFS periods of the run.
+//!
+//! A run shorter than 1 s or 10 passes is not judged: too few passes say nothing of
+//! "every pass", and a short run's shares swing with one scheduler tick.
 //!
 //! Idle waits (a pool thread parked in futex, a poller in epoll_wait, a listener in accept, a
 //! server waiting for its client's next request) match none of them.
@@ -26,7 +33,8 @@ use crate::columns::{self, Column, Needs};
 use crate::output::json::JsonLine;
 use crate::output::number::{push_fixed, push_int};
 use crate::output::{Format, escape};
-use crate::parse::net;
+use crate::parse::{self, net};
+use crate::procfs::{self, RelPath};
 use crate::row::{Endpoint, Proto, Row, Rows, Syscall};
 use crate::syscalls;
 
@@ -42,46 +50,59 @@ const LAST: Needs = FIRST
     .union(Needs::ENDPOINT)
     .union(Needs::WCHAN);
 
-/// Percent of the run on a CPU from which a thread is hot.
+/// Percent of the run runnable (on a CPU or waiting for one) from which a thread is hot.
 pub const HOT_PERCENT: u64 = 90;
 /// Percent of the run waiting for a CPU from which a thread is starved.
 pub const STARVED_PERCENT: u64 = 20;
 /// Percent of the CFS periods throttled from which a cgroup is.
 pub const THROTTLED_PERCENT: u64 = 5;
+/// The shortest run judged: its length, and its passes.
+pub const MIN_RUN_NS: u64 = 1_000_000_000;
+pub const MIN_PASSES: u64 = 10;
+/// The most tids a finding's line names; JSON lists them all.
+const TIDS_NAMED: usize = 10;
 
 /// The calls that wait for what a peer sends, on the fd they are given.
 const RECEIVES: [&str; 5] = ["read", "readv", "recvfrom", "recvmsg", "recvmmsg"];
 
+/// The kinds in the order they are told: causes before the symptoms they explain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
-    Hot,
-    Blocked,
-    WaitingOnPeer,
-    Starved,
     Throttled,
+    CpuSaturated,
+    WaitingOnPeer,
+    Blocked,
+    Hot,
+    Starved,
 }
 
 impl Kind {
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Hot => "hot",
-            Kind::Blocked => "blocked",
-            Kind::WaitingOnPeer => "waiting-on-peer",
-            Kind::Starved => "starved",
             Kind::Throttled => "throttled",
+            Kind::CpuSaturated => "cpu-saturated",
+            Kind::WaitingOnPeer => "waiting-on-peer",
+            Kind::Blocked => "blocked",
+            Kind::Hot => "hot",
+            Kind::Starved => "starved",
         }
     }
 }
 
 pub struct Finding {
     pub kind: Kind,
-    pub pid: u32,
-    /// None for a cgroup's finding.
-    pub tid: Option<u32>,
+    /// None for the machine's finding (cpu-saturated).
+    pub pid: Option<u32>,
+    /// The threads it is about, in tid order; none for a cgroup's finding.
+    pub tids: Vec<u32>,
     pub comm: Vec<u8>,
-    /// What was seen, and where to look next; they may hold a target's text (file names).
+    /// What was seen (of the first thread, for several), and where to look next; they may
+    /// hold a target's text (file names).
     pub evidence: Vec<u8>,
     pub hint: Vec<u8>,
+    /// What threads of one process share to be one finding: the call, the file or endpoint
+    /// with digits masked, the wchan.
+    key: Vec<u8>,
 }
 
 /// What is known of a thread over the run.
@@ -107,6 +128,8 @@ pub struct Findings {
     start_ns: u64,
     rows: Rows,
     found: Vec<Finding>,
+    /// A run too short to judge: its passes and length.
+    short: Option<(u64, u64)>,
 }
 
 impl Findings {
@@ -133,6 +156,7 @@ impl Findings {
             start_ns: monotonic_ns(),
             rows,
             found: Vec::new(),
+            short: None,
         }
     }
 
@@ -167,9 +191,16 @@ impl Findings {
 
     /// Takes the last look, after the last pass, and judges every thread and cgroup.
     pub fn finish(&mut self, collector: &mut Collector, cgroups: &CgroupWindow) {
+        let run = monotonic_ns().saturating_sub(self.start_ns);
+        if run < MIN_RUN_NS || self.passes < MIN_PASSES {
+            self.short = Some((self.passes, run));
+            return;
+        }
         collector.probe(LAST, &mut self.rows);
         let wall = monotonic_ns().saturating_sub(self.start_ns).max(1);
         let rows = &self.rows;
+        // The threads waiting for a CPU a fifth of the run, with their cgroup's path.
+        let mut waiting: Vec<(Vec<u8>, u32)> = Vec::new();
         for end in &rows.rows {
             let Ok(at) = self
                 .threads
@@ -195,6 +226,18 @@ impl Findings {
                 .into_iter()
                 .flatten(),
             );
+            if judge
+                .wait()
+                .is_some_and(|w| w * 100 >= STARVED_PERCENT * wall)
+                && let Some(path) = cgroups.cpu_path(end.pid)
+            {
+                waiting.push((path.to_vec(), end.tid));
+            }
+        }
+        self.found = group(std::mem::take(&mut self.found));
+        if let Some(saturated) = saturated(&mut waiting, wall, collector) {
+            self.found.retain(|f| f.kind != Kind::Starved);
+            self.found.push(saturated);
         }
         for t in cgroups.throttling() {
             if t.throttled * 100 < THROTTLED_PERCENT * t.periods {
@@ -221,14 +264,16 @@ impl Findings {
                 .map_or(Vec::new(), |r| rows.text(r.comm).to_vec());
             self.found.push(Finding {
                 kind: Kind::Throttled,
-                pid: t.pid,
-                tid: None,
+                pid: Some(t.pid),
+                tids: Vec::new(),
                 comm,
                 evidence,
                 hint: b"its CPU limit is too low for the load: raise it, or run fewer threads at once (thread pools, GOMAXPROCS, -XX:ActiveProcessorCount)".to_vec(),
+                key: Vec::new(),
             });
         }
-        self.found.sort_unstable_by_key(|f| (f.kind, f.pid, f.tid));
+        self.found
+            .sort_by_key(|f| (f.kind, f.pid, f.tids.first().copied()));
     }
 
     pub fn found(&self) -> &[Finding] {
@@ -237,14 +282,41 @@ impl Findings {
 
     /// Writes the findings: `findings:` and a line each (`findings: none`) for a table or
     /// CSV (whose caller puts them on stderr), a `{"type":"finding",...}` line each for JSON.
+    /// A run too short to judge gets `findings: not judged: ...` instead (JSON: a
+    /// `{"type":"findings","judged":false,...}` line).
     pub fn write(&self, format: Format, out: &mut Vec<u8>) {
+        if let Some((passes, run)) = self.short {
+            let mut why = b"the run was ".to_vec();
+            push_int(&mut why, passes);
+            why.extend_from_slice(if passes == 1 {
+                b" pass, "
+            } else {
+                b" passes, "
+            });
+            push_fixed(&mut why, run, 1_000_000_000, 2);
+            why.extend_from_slice(b" s (need 1 s and 10 passes)");
+            if format == Format::Json {
+                let mut line = JsonLine::new(out);
+                line.text("type", b"findings")
+                    .boolean("judged", false)
+                    .text("why", &why);
+                line.end();
+            } else {
+                out.extend_from_slice(b"findings: not judged: ");
+                out.extend_from_slice(&why);
+                out.push(b'\n');
+            }
+            return;
+        }
         if format == Format::Json {
             for f in &self.found {
                 let mut line = JsonLine::new(out);
                 line.text("type", b"finding")
                     .text("kind", f.kind.name().as_bytes())
-                    .number("pid", f.pid)
-                    .number_or_null("tid", f.tid)
+                    .number_or_null("pid", f.pid)
+                    .number_or_null("tid", (f.tids.len() == 1).then(|| f.tids[0]))
+                    .number("threads", f.tids.len())
+                    .numbers("tids", f.tids.iter().map(|&t| u64::from(t)))
                     .text("comm", &f.comm)
                     .text("evidence", &f.evidence)
                     .text("hint", &f.hint);
@@ -258,23 +330,136 @@ impl Findings {
         }
         out.extend_from_slice(b"findings:\n");
         for f in &self.found {
-            out.extend_from_slice(b"  ");
-            out.extend_from_slice(f.kind.name().as_bytes());
-            out.extend_from_slice(b": pid ");
-            push_int(out, f.pid);
-            if let Some(tid) = f.tid {
+            write_line(f, out);
+        }
+    }
+}
+
+/// `  KIND: pid P tid T (comm): EVIDENCE; next: HINT`, or for several threads
+/// `  KIND: N threads of pid P (comm): EVIDENCE; tids A, B, ... and M more; next: HINT`.
+fn write_line(f: &Finding, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"  ");
+    out.extend_from_slice(f.kind.name().as_bytes());
+    out.extend_from_slice(b": ");
+    if let Some(pid) = f.pid {
+        match f.tids[..] {
+            [tid] => {
+                out.extend_from_slice(b"pid ");
+                push_int(out, pid);
                 out.extend_from_slice(b" tid ");
                 push_int(out, tid);
             }
-            out.extend_from_slice(b" (");
-            escape::text(out, &f.comm);
-            out.extend_from_slice(b"): ");
-            escape::text(out, &f.evidence);
-            out.extend_from_slice(b"; next: ");
-            escape::text(out, &f.hint);
-            out.push(b'\n');
+            [] => {
+                out.extend_from_slice(b"pid ");
+                push_int(out, pid);
+            }
+            _ => {
+                push_int(out, f.tids.len());
+                out.extend_from_slice(b" threads of pid ");
+                push_int(out, pid);
+            }
+        }
+        out.extend_from_slice(b" (");
+        escape::text(out, &f.comm);
+        out.extend_from_slice(b"): ");
+    }
+    escape::text(out, &f.evidence);
+    if f.tids.len() > 1 || f.pid.is_none() {
+        out.extend_from_slice(b"; tids ");
+        for (i, &tid) in f.tids.iter().take(TIDS_NAMED).enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            push_int(out, tid);
+        }
+        if f.tids.len() > TIDS_NAMED {
+            out.extend_from_slice(b" and ");
+            push_int(out, f.tids.len() - TIDS_NAMED);
+            out.extend_from_slice(b" more");
         }
     }
+    out.extend_from_slice(b"; next: ");
+    escape::text(out, &f.hint);
+    out.push(b'\n');
+}
+
+/// Makes the findings of threads of one process with the same kind and key one, naming
+/// them all; the first thread's evidence stands for them.
+fn group(mut found: Vec<Finding>) -> Vec<Finding> {
+    found.sort_by(|a, b| (a.kind, a.pid, &a.key, &a.tids).cmp(&(b.kind, b.pid, &b.key, &b.tids)));
+    let mut grouped: Vec<Finding> = Vec::with_capacity(found.len());
+    for f in found {
+        match grouped.last_mut() {
+            Some(g) if (g.kind, g.pid, &g.key) == (f.kind, f.pid, &f.key) => {
+                g.tids.extend_from_slice(&f.tids);
+            }
+            _ => grouped.push(f),
+        }
+    }
+    grouped
+}
+
+/// The machine's finding when threads of at least two cgroups waited for a CPU a fifth of
+/// the run: their threads and cgroups, the load and the CPU pressure of the machine.
+fn saturated(waiting: &mut [(Vec<u8>, u32)], wall: u64, collector: &Collector) -> Option<Finding> {
+    waiting.sort_unstable();
+    let mut paths: Vec<(&[u8], usize)> = Vec::new();
+    for (path, _) in waiting.iter() {
+        match paths.last_mut() {
+            Some((p, n)) if *p == &path[..] => *n += 1,
+            _ => paths.push((path, 1)),
+        }
+    }
+    if paths.len() < 2 {
+        return None;
+    }
+    let mut evidence = Vec::new();
+    push_int(&mut evidence, waiting.len());
+    evidence.extend_from_slice(b" threads of ");
+    push_int(&mut evidence, paths.len());
+    evidence.extend_from_slice(b" cgroups waiting for a CPU at least ");
+    push_int(&mut evidence, STARVED_PERCENT);
+    evidence.extend_from_slice(b"% of the ");
+    push_fixed(&mut evidence, wall, 1_000_000_000, 2);
+    evidence.extend_from_slice(b" s run (");
+    for (i, (path, n)) in paths.iter().take(TIDS_NAMED).enumerate() {
+        if i > 0 {
+            evidence.extend_from_slice(b", ");
+        }
+        evidence.extend_from_slice(path);
+        evidence.extend_from_slice(b": ");
+        push_int(&mut evidence, *n);
+    }
+    if paths.len() > TIDS_NAMED {
+        evidence.extend_from_slice(b", ...");
+    }
+    evidence.push(b')');
+    let (root, mut buf, mut path) = (collector.mount().fd(), Vec::new(), RelPath::new());
+    if procfs::read_file(root, path.push(b"loadavg"), &mut buf).is_ok() {
+        evidence.extend_from_slice(b"; load");
+        for word in buf.split(|&b| b == b' ').take(3) {
+            evidence.push(b' ');
+            evidence.extend_from_slice(word);
+        }
+    }
+    path.clear().push(b"pressure").push(b"cpu");
+    if let Some(p) = procfs::read_file(root, &path, &mut buf)
+        .ok()
+        .and_then(|()| parse::cgroup::pressure(&buf))
+    {
+        evidence.extend_from_slice(b"; CPU pressure ");
+        push_fixed(&mut evidence, p.avg10, 100, 2);
+        evidence.extend_from_slice(b"% (some, avg10)");
+    }
+    Some(Finding {
+        kind: Kind::CpuSaturated,
+        pid: None,
+        tids: waiting.iter().map(|w| w.1).collect(),
+        comm: Vec::new(),
+        evidence,
+        hint: b"the machine has more runnable threads than CPUs, not one program: the busiest threads (tsnap -a --sort pcpu), the CPU requests and limits of the cgroups that share these CPUs, or more CPUs".to_vec(),
+        key: Vec::new(),
+    })
 }
 
 /// Whether a thread is asleep in a receive call on a TCP connection of which it is the
@@ -305,15 +490,58 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    fn finding(&self, kind: Kind, evidence: Vec<u8>, hint: Vec<u8>) -> Option<Finding> {
+    fn finding(
+        &self,
+        kind: Kind,
+        key: Vec<u8>,
+        evidence: Vec<u8>,
+        hint: Vec<u8>,
+    ) -> Option<Finding> {
         Some(Finding {
             kind,
-            pid: self.end.pid,
-            tid: Some(self.end.tid),
+            pid: Some(self.end.pid),
+            tids: vec![self.end.tid],
             comm: self.rows.text(self.end.comm).to_vec(),
             evidence,
             hint,
+            key,
         })
+    }
+
+    /// The key of a finding about what the thread waits in: its call, file and endpoint
+    /// with digits masked, and its wchan.
+    fn key(&self) -> Vec<u8> {
+        let (mut key, mut cell) = (Vec::new(), Vec::new());
+        for column in [
+            Column::Syscall,
+            Column::Filename,
+            Column::Endpoint,
+            Column::Wchan,
+        ] {
+            cell.clear();
+            columns::render(column, self.end, self.rows, &mut cell);
+            match column {
+                Column::Endpoint => crate::aggregate::mask_endpoint(&mut key, &cell),
+                _ => crate::aggregate::star_digits(&mut key, &cell),
+            }
+            key.push(0);
+        }
+        key
+    }
+
+    /// Its CPU time and run-queue wait over the run.
+    fn cpu(&self) -> Option<u64> {
+        self.grown(self.seen.cpu_ns, self.end.cputime_ns)
+    }
+
+    fn wait(&self) -> Option<u64> {
+        self.grown(self.seen.wait_ns, self.end.wait_ns)
+    }
+
+    /// Runnable (on a CPU or waiting for one) at least [`HOT_PERCENT`] of the run.
+    fn is_hot(&self) -> bool {
+        let runnable = self.cpu().map(|cpu| cpu + self.wait().unwrap_or(0));
+        runnable.is_some_and(|r| r * 100 >= HOT_PERCENT * self.wall)
     }
 
     /// Nanoseconds a counter of the first look grew by to the last.
@@ -340,34 +568,39 @@ impl Judge<'_> {
     }
 
     fn hot(&self) -> Option<Finding> {
-        let cpu = self.grown(self.seen.cpu_ns, self.end.cputime_ns)?;
-        if cpu * 100 < HOT_PERCENT * self.wall {
+        if !self.is_hot() {
             return None;
         }
-        let mut evidence = b"on a CPU ".to_vec();
-        self.share(&mut evidence, cpu);
+        let (cpu, wait) = (self.cpu()?, self.wait().unwrap_or(0));
+        let mut evidence = b"runnable ".to_vec();
+        self.share(&mut evidence, cpu + wait);
+        evidence.extend_from_slice(b": on a CPU ");
+        push_fixed(&mut evidence, cpu.saturating_mul(100), self.wall, 1);
+        evidence.extend_from_slice(b"%, waiting for one ");
+        push_fixed(&mut evidence, wait.saturating_mul(100), self.wall, 1);
+        evidence.push(b'%');
         self.passes(&mut evidence, b"R", self.seen.running);
         let mut hint = b"what it runs: tsnap dump -p ".to_vec();
         push_int(&mut hint, self.end.pid);
         hint.extend_from_slice(b" --top 1 (with --java for a JVM's frames), or perf top -t ");
         push_int(&mut hint, self.end.tid);
-        self.finding(Kind::Hot, evidence, hint)
+        self.finding(Kind::Hot, Vec::new(), evidence, hint)
     }
 
     fn starved(&self) -> Option<Finding> {
-        let wait = self.grown(self.seen.wait_ns, self.end.wait_ns)?;
-        if wait * 100 < STARVED_PERCENT * self.wall {
+        let wait = self.wait()?;
+        if self.is_hot() || wait * 100 < STARVED_PERCENT * self.wall {
             return None;
         }
         let mut evidence = b"waiting for a CPU ".to_vec();
         self.share(&mut evidence, wait);
-        if let Some(cpu) = self.grown(self.seen.cpu_ns, self.end.cputime_ns) {
+        if let Some(cpu) = self.cpu() {
             evidence.extend_from_slice(b", on one ");
             push_fixed(&mut evidence, cpu.saturating_mul(100), self.wall, 1);
             evidence.push(b'%');
         }
         let hint = b"what else runs on its CPUs: its cgroup's throttling above, tsnap -a --sort pcpu for the busiest threads, and its CPU affinity (taskset -p)".to_vec();
-        self.finding(Kind::Starved, evidence, hint)
+        self.finding(Kind::Starved, Vec::new(), evidence, hint)
     }
 
     fn blocked(&self) -> Option<Finding> {
@@ -396,7 +629,7 @@ impl Judge<'_> {
         hint.extend_from_slice(
             b", the disk or network file system behind its file, and the io pressure of its cgroup",
         );
-        self.finding(Kind::Blocked, evidence, hint)
+        self.finding(Kind::Blocked, self.key(), evidence, hint)
     }
 
     fn waiting(&self) -> Option<Finding> {
@@ -419,6 +652,6 @@ impl Judge<'_> {
             }
         }
         hint.extend_from_slice(b" does not answer: look at it (its threads, its logs); tsnap -a -G endpoint shows who else waits on it");
-        self.finding(Kind::WaitingOnPeer, evidence, hint)
+        self.finding(Kind::WaitingOnPeer, self.key(), evidence, hint)
     }
 }

@@ -21,6 +21,8 @@ pub enum Reason {
     /// An average over the thread's life (`-i 0`, or a thread born in the window) needs the
     /// time since boot, and the procfs mount has no `uptime` (a copied tree).
     NoUptime,
+    /// The kernel stack of a thread shown running, which is not read: stale.
+    Running,
     Other(Errno),
 }
 
@@ -140,8 +142,12 @@ impl Problems {
             .into_iter()
             .map(|c| {
                 let tried = self.tried.get(c.subject.rank()).copied().unwrap_or(0);
+                let verb = match c.reason {
+                    Reason::Running => "not shown",
+                    _ => "not readable",
+                };
                 format!(
-                    "{}: not readable for {} of {} {} ({})",
+                    "{}: {verb} for {} of {} {} ({})",
                     c.subject.name(),
                     c.count,
                     tried.max(c.count),
@@ -167,6 +173,9 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
         Reason::NoField => "this kernel's file lacks the field".to_string(),
         Reason::NoUptime => {
             "no uptime in this procfs mount: an average over a thread's life needs the time since boot".to_string()
+        }
+        Reason::Running => {
+            "running: the kernel keeps no current stack for a thread on a CPU".to_string()
         }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }

@@ -1,8 +1,9 @@
 //! sample's findings against live threads of this process (and a throttled child): a client
 //! whose server never answers, a spinner, threads in D, spinners sharing one CPU, a cgroup
-//! over its CPU limit; and idle threads, which are never findings.
+//! over its CPU limit, thirty threads in D on one file, two cgroups oversubscribing the CPUs,
+//! runs too short to judge; and idle threads, which are never findings.
 
-use crate::util::{foreign_arch, is_root, run, tsnap};
+use crate::util::{build_c, foreign_arch, is_root, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -24,13 +25,27 @@ fn findings(pid: &str, seconds: &str, extra: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// Whether finding `f` names thread `tid`.
+fn names(f: &Value, tid: u64) -> bool {
+    f["tids"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t.as_u64() == Some(tid)))
+}
+
 /// The findings about thread `tid`.
 fn of(found: &[Value], tid: u64) -> Vec<&str> {
     found
         .iter()
-        .filter(|f| f["tid"].as_u64() == Some(tid))
+        .filter(|f| names(f, tid))
         .map(|f| f["kind"].as_str().unwrap())
         .collect()
+}
+
+/// A thread's CPU time and run-queue wait so far, in ns, as the kernel counts them.
+fn schedstat(tid: u64) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).unwrap();
+    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().unwrap());
+    (fields.next().unwrap(), fields.next().unwrap())
 }
 
 #[test]
@@ -86,7 +101,7 @@ fn a_client_whose_server_never_answers_and_idle_threads() {
     );
 
     // The text report ends with them.
-    let text = run(&["sample", "-d", "0.5", "-p", &own_pid()]).ok();
+    let text = run(&["sample", "-d", "1", "-p", &own_pid()]).ok();
     let tail = text
         .stdout
         .split("\nfindings:")
@@ -117,27 +132,76 @@ fn a_spinner_is_hot_and_threads_in_d_are_blocked() {
     let evidence = blocked["evidence"].as_str().unwrap();
     assert!(evidence.starts_with("in D (D in "), "{evidence}");
     assert!(of(&found, w.tid(Kind::Sleeper)).is_empty(), "{found:?}");
-    // On a machine others share, the spinner may lose its CPU for a moment: once more then.
-    let spinner = w.tid(Kind::Spinner);
-    let hot =
-        of(&found, spinner) == ["hot"] || of(&findings(&own_pid(), "1", &[]), spinner) == ["hot"];
-    assert!(hot, "the spinner is not hot: {found:?}");
+    assert_hot(&w.tids_of(Kind::Spinner), &[]);
+}
+
+/// Samples this process for 2 s and checks that each of `tids` is hot, with the split of its
+/// time the kernel counted over the run, however busy its CPU was. `extra` are more
+/// arguments to sample.
+fn assert_hot(tids: &[u64], extra: &[&str]) {
+    let before: Vec<(u64, u64)> = tids.iter().map(|&t| schedstat(t)).collect();
+    let started = std::time::Instant::now();
+    let found = findings(&own_pid(), "2", extra);
+    let wall = started.elapsed().as_nanos() as f64;
+    for (&tid, (run0, wait0)) in tids.iter().zip(before) {
+        let (run1, wait1) = schedstat(tid);
+        let on_cpu = (run1 - run0) as f64 * 100.0 / wall;
+        let waiting = (wait1 - wait0) as f64 * 100.0 / wall;
+        // A spinner is runnable all the time, whatever share of it the CPU gave it.
+        assert!(on_cpu + waiting > 90.0, "{tid}: {on_cpu}% + {waiting}%");
+        assert_eq!(of(&found, tid), ["hot"], "{tid}: {found:?}");
+        let hot = found.iter().find(|f| names(f, tid)).unwrap();
+        let evidence = hot["evidence"].as_str().unwrap();
+        let said = |label: &str| -> f64 {
+            let at = evidence.find(label).unwrap_or_else(|| panic!("{evidence}")) + label.len();
+            evidence[at..].split('%').next().unwrap().parse().unwrap()
+        };
+        // The split is the kernel's, within what the first and last looks add.
+        assert!(
+            (said("on a CPU ") - on_cpu).abs() < 10.0,
+            "{on_cpu}: {evidence}"
+        );
+        assert!(
+            (said("waiting for one ") - waiting).abs() < 10.0,
+            "{waiting}: {evidence}"
+        );
+    }
+}
+
+/// Shell loops spinning on every CPU beside a test, as another CPU-heavy test would: killed
+/// when dropped.
+fn hogs() -> Vec<Spinning> {
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (0..cpus)
+        .map(|_| {
+            let child = Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap();
+            Spinning(child)
+        })
+        .collect()
 }
 
 #[test]
-fn spinners_sharing_one_cpu_are_starved() {
+fn a_spinner_is_hot_on_an_idle_cpu_and_on_a_saturated_one() {
+    // One spinner free to run where it can, three pinned to one CPU.
     let w = Workload::start(
-        "starve",
+        "hotsat",
         &[
+            Kind::Spinner,
             Kind::PinnedSpinner,
             Kind::PinnedSpinner,
             Kind::PinnedSpinner,
         ],
     );
-    let found = findings(&own_pid(), "2", &[]);
-    for tid in w.tids_of(Kind::PinnedSpinner) {
-        assert_eq!(of(&found, tid), ["starved"], "{tid}: {found:?}");
-    }
+    let free = w.tids_of(Kind::Spinner);
+    let pinned = w.tids_of(Kind::PinnedSpinner);
+    assert_hot(&[&free[..], &pinned[..]].concat(), &[]);
+    // With every CPU taken by other work too.
+    let _hogs = hogs();
+    assert_hot(&[&free[..], &pinned[..]].concat(), &[]);
 }
 
 /// A cgroup of the cpu controller with a limit of 0.2 cores, removed when dropped.
@@ -251,8 +315,212 @@ fn no_finding_says_so() {
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     let pid = child.id().to_string();
-    let out = run(&["sample", "-d", "0.5", "-p", &pid]).ok();
+    let out = run(&["sample", "-d", "1", "-p", &pid]).ok();
     let _ = child.kill();
     let _ = child.wait();
     assert!(out.stdout.ends_with("\nfindings: none\n"), "{}", out.stdout);
+}
+
+/// A child process, killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The state letters of each thread of process `pid`, read by the test itself.
+fn states(pid: u32) -> Vec<(u64, char)> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let tid = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
+        Some((tid, stat.rsplit(") ").next()?.chars().next()?))
+    })
+    .collect()
+}
+
+#[test]
+fn thirty_threads_in_d_on_one_file_are_one_finding() {
+    if !is_root() {
+        eprintln!("skipped: needs root for a userfaultfd that catches the kernel's faults");
+        return;
+    }
+    let bin = build_c("tests/findings/fpos.c", "fpos", &[]).unwrap_or_else(|e| panic!("{e}"));
+    let dir = crate::util::TempDir::new("fpos");
+    let file = dir.0.join("data");
+    std::fs::write(&file, vec![b'x'; 8192]).unwrap();
+    let mut child = Command::new(&bin)
+        .arg(&file)
+        .arg("30")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    let stdout = child.stdout.take().unwrap();
+    let child = Killed(child);
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut ready).unwrap();
+    assert_eq!(ready, "ready\n");
+    let pid = child.0.id();
+    // Started: the thirty wait for the lock in D.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while states(pid).iter().filter(|s| s.1 == 'D').count() < 30 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", states(pid));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let found = findings(&pid.to_string(), "1.5", &[]);
+    let in_d: Vec<u64> = states(pid)
+        .into_iter()
+        .filter(|s| s.1 == 'D')
+        .map(|s| s.0)
+        .collect();
+    drop(child);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f["kind"], "blocked", "{f}");
+    assert_eq!(f["threads"].as_u64(), Some(30), "{f}");
+    assert!(f["tid"].is_null(), "{f}");
+    let mut tids: Vec<u64> = f["tids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_u64().unwrap())
+        .collect();
+    tids.sort_unstable();
+    assert_eq!(tids, in_d, "the threads the kernel says are in D");
+    let evidence = f["evidence"].as_str().unwrap();
+    crate::util::holds(evidence, &format!("in read on {}", file.display()));
+}
+
+/// A cgroup of the cpu controller with no limit, removed when dropped (after its processes).
+struct PlainCgroup(PathBuf);
+
+impl PlainCgroup {
+    fn create(name: &str) -> Option<PlainCgroup> {
+        let v1 = Path::new("/sys/fs/cgroup/cpu");
+        let root = match v1.join("cgroup.procs").exists() {
+            true => v1,
+            false => Path::new("/sys/fs/cgroup"),
+        };
+        let dir = root.join(format!("tsnap-p15-{name}-{}", std::process::id()));
+        std::fs::create_dir(&dir).ok()?;
+        Some(PlainCgroup(dir))
+    }
+}
+
+impl Drop for PlainCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn two_cgroups_oversubscribing_the_cpus_are_one_cpu_saturated_finding() {
+    if !is_root() {
+        eprintln!("skipped: needs root to make cgroups");
+        return;
+    }
+    let _turn = crate::util::cpu_turn();
+    let bin =
+        build_c("tests/findings/halfbusy.c", "halfbusy", &[]).unwrap_or_else(|e| panic!("{e}"));
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (Some(a), Some(b)) = (PlainCgroup::create("a"), PlainCgroup::create("b")) else {
+        eprintln!("skipped: cannot make cgroups here");
+        return;
+    };
+    // Each cgroup alone wants twice the CPUs in the busy half of every 100 ms.
+    let start = |cgroup: &PlainCgroup| {
+        let child = Command::new(&bin)
+            .arg((2 * cpus).to_string())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let child = Killed(child);
+        std::fs::write(cgroup.0.join("cgroup.procs"), child.0.id().to_string()).unwrap();
+        child
+    };
+    let (one, two) = (start(&a), start(&b));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pids = format!("{},{}", one.0.id(), two.0.id());
+    let found = findings(&pids, "2", &[]);
+    let text = run(&["sample", "-d", "2", "-p", &pids]).ok().stdout;
+    drop((one, two));
+    let kinds: Vec<&str> = found.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    let saturated: Vec<&Value> = found
+        .iter()
+        .filter(|f| f["kind"] == "cpu-saturated")
+        .collect();
+    assert_eq!(saturated.len(), 1, "{found:?}");
+    let at = kinds.iter().position(|&k| k == "cpu-saturated").unwrap();
+    assert!(kinds[..at].iter().all(|&k| k != "starved"), "{kinds:?}");
+    assert!(!kinds.contains(&"starved"), "replaced: {found:?}");
+    let f = saturated[0];
+    assert!(f["pid"].is_null(), "{f}");
+    assert!(f["threads"].as_u64().unwrap() >= 2, "{f}");
+    let evidence = f["evidence"].as_str().unwrap();
+    for cgroup in [&a, &b] {
+        let name = cgroup.0.file_name().unwrap().to_str().unwrap();
+        crate::util::holds(evidence, &format!("/{name}: "));
+    }
+    crate::util::holds(evidence, "; load ");
+    let tail = text
+        .split("\nfindings:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(tail.starts_with("  cpu-saturated: "), "{tail}");
+}
+
+#[test]
+fn runs_too_short_are_not_judged() {
+    let _w = Workload::start("short", &[Kind::Spinner, Kind::VforkParent]);
+    let out = run(&["sample", "-d", "100ms", "-p", &own_pid()]).ok();
+    assert!(
+        out.stdout
+            .contains("\nfindings: not judged: the run was 2 passes, 0.1")
+            && out.stdout.ends_with(" s (need 1 s and 10 passes)\n"),
+        "{}",
+        out.stdout
+    );
+    let json = run(&["sample", "-d", "100ms", "-p", &own_pid(), "-f", "json"]).ok();
+    let lines = json.json();
+    assert!(
+        lines.iter().all(|l| l["type"] != "finding"),
+        "{}",
+        json.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["type"] == "findings" && l["judged"] == false),
+        "{}",
+        json.stdout
+    );
+
+    // Cut after one pass: one a second, and SIGINT before the second.
+    let child = tsnap()
+        .args(["sample", "-d", "10", "--hz", "1", "-p", &own_pid()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: kill sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = crate::util::finish(child.wait_with_output().unwrap()).ok();
+    let tail = out
+        .stdout
+        .split("\nfindings: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        tail.starts_with("not judged: the run was 1 pass, 0."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(tail.lines().count(), 1, "no finding: {tail}");
 }

@@ -538,8 +538,14 @@ impl Thread<'_> {
         Ok(())
     }
 
+    /// The kernel stack, but none for a thread the row shows running: the kernel saves a
+    /// thread's stack when it leaves a CPU, so a running thread's is stale.
     fn read_stack(&mut self, row: &mut Row, rows: &mut Rows) -> Result<(), Gone> {
         self.reader.problems.tried(Column::Kstack);
+        if row.state == b'R' || row.syscall == Syscall::Running {
+            self.reader.problems.failed(Column::Kstack, Reason::Running);
+            return Ok(());
+        }
         match self.read(File::Stack) {
             Ok(buf) => {
                 let start = rows.begin_text();
