@@ -454,7 +454,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::STACK,
         source: "stack",
         privilege: "CAP_SYS_ADMIN",
-        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out",
+        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out; none for a thread shown running (R or [running]), whose saved stack is stale",
     },
 ];
 
