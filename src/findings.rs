@@ -655,3 +655,67 @@ impl Judge<'_> {
         self.finding(Kind::WaitingOnPeer, self.key(), evidence, hint)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(pid: u32, tid: u32, key: &[u8]) -> Finding {
+        Finding {
+            kind: Kind::Blocked,
+            pid: Some(pid),
+            tids: vec![tid],
+            comm: b"java".to_vec(),
+            evidence: b"in D".to_vec(),
+            hint: b"look".to_vec(),
+            key: key.to_vec(),
+        }
+    }
+
+    #[test]
+    fn threads_of_one_process_with_one_cause_are_one_finding() {
+        let mut found: Vec<Finding> = (0..12).map(|i| blocked(7, 100 + i, b"read")).collect();
+        found.push(blocked(7, 200, b"write"));
+        found.push(blocked(8, 300, b"read"));
+        let found = group(found);
+        let said: Vec<(Option<u32>, usize)> = found.iter().map(|f| (f.pid, f.tids.len())).collect();
+        assert_eq!(said, [(Some(7), 12), (Some(7), 1), (Some(8), 1)]);
+        let mut line = Vec::new();
+        write_line(&found[0], &mut line);
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            "  blocked: 12 threads of pid 7 (java): in D; tids 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 2 more; next: look\n"
+        );
+        let mut line = Vec::new();
+        write_line(&found[1], &mut line);
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            "  blocked: pid 7 tid 200 (java): in D; next: look\n"
+        );
+    }
+
+    #[test]
+    fn causes_come_before_symptoms() {
+        let mut kinds = [
+            Kind::Starved,
+            Kind::Hot,
+            Kind::Blocked,
+            Kind::WaitingOnPeer,
+            Kind::CpuSaturated,
+            Kind::Throttled,
+        ];
+        kinds.sort();
+        let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "throttled",
+                "cpu-saturated",
+                "waiting-on-peer",
+                "blocked",
+                "hot",
+                "starved"
+            ]
+        );
+    }
+}
