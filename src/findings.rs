@@ -336,7 +336,8 @@ impl Findings {
 }
 
 /// `  KIND: pid P tid T (comm): EVIDENCE; next: HINT`, or for several threads
-/// `  KIND: N threads of pid P (comm): EVIDENCE; tids A, B, ... and M more; next: HINT`.
+/// `  KIND: N threads of pid P (comm): tid A: EVIDENCE; tids A, B, ... and M more; next: HINT`
+/// (the evidence is the first thread's).
 fn write_line(f: &Finding, out: &mut Vec<u8>) {
     out.extend_from_slice(b"  ");
     out.extend_from_slice(f.kind.name().as_bytes());
@@ -362,6 +363,11 @@ fn write_line(f: &Finding, out: &mut Vec<u8>) {
         out.extend_from_slice(b" (");
         escape::text(out, &f.comm);
         out.extend_from_slice(b"): ");
+        if let [first, _, ..] = f.tids[..] {
+            out.extend_from_slice(b"tid ");
+            push_int(out, first);
+            out.extend_from_slice(b": ");
+        }
     }
     escape::text(out, &f.evidence);
     if f.tids.len() > 1 || f.pid.is_none() {
@@ -684,7 +690,7 @@ mod tests {
         write_line(&found[0], &mut line);
         assert_eq!(
             String::from_utf8(line).unwrap(),
-            "  blocked: 12 threads of pid 7 (java): in D; tids 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 2 more; next: look\n"
+            "  blocked: 12 threads of pid 7 (java): tid 100: in D; tids 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 2 more; next: look\n"
         );
         let mut line = Vec::new();
         write_line(&found[1], &mut line);
