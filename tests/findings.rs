@@ -285,10 +285,13 @@ fn a_cgroup_over_its_cpu_limit_is_throttled() {
     let spinning = Spinning(child);
     let pid = spinning.0.id().to_string();
     std::fs::write(&cgroup.procs, &pid).unwrap();
-    let found = findings(&pid, "1", &[]);
+    let found = findings(&pid, "2", &[]);
     drop(spinning);
+    // The cause first, then its symptom: the spinner, runnable all along, is hot.
+    let kinds: Vec<&str> = found.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["throttled", "hot"], "{found:?}");
     let throttled: Vec<&Value> = found.iter().filter(|f| f["kind"] == "throttled").collect();
-    assert_eq!(throttled.len(), 1, "{found:?}");
+    assert_eq!(throttled[0]["threads"].as_u64(), Some(0));
     assert_eq!(
         throttled[0]["pid"].as_u64().map(|p| p.to_string()),
         Some(pid)
