@@ -5,16 +5,17 @@
 //! before symptoms.
 //!
 //! A look at every thread of the selection, whatever its state, is taken before the first
-//! pass (its CPU and run-queue time, what it has read) and after the last (the same, and the
-//! call it is in, the socket behind it, its wchan) ([`Collector::probe`]). Between them, each pass says which threads
+//! pass (its CPU and run-queue time, the call it is in, the socket behind it) and after the
+//! last (the same, and its wchan) ([`Collector::probe`]). Between them, each pass says which threads
 //! were running or in D. A thread born during the run is judged only for its time in D. The thresholds (see the README for why):
 //!
 //! - hot: runnable (on a CPU or waiting for one, by `schedstat`) at least 90% of the run,
 //!   whatever the split, so that a spinner is hot however busy the machine is;
 //! - blocked: in D in at least half the passes;
-//! - waiting on a peer: in a read or receive call on a connected TCP socket of which it is
-//!   the client at the last look, in state S in every pass, having read nothing since the
-//!   first look;
+//! - waiting on a peer: in the same read or receive call on the same connected TCP socket
+//!   of which it is the client at both looks, in state S in every pass, the connection
+//!   having received nothing between them (tcp_info's `bytes_received`, or where netlink
+//!   does not answer, an empty receive queue and a thread never put on a CPU);
 //! - starved: not hot, but waiting for a CPU at least 20% of the run;
 //! - cpu-saturated: threads of at least two cgroups each waiting for a CPU at least 20% of
 //!   the run: the machine, not one program, is short of CPU; it replaces their `starved`;
@@ -38,17 +39,16 @@ use crate::procfs::{self, RelPath};
 use crate::row::{Endpoint, Proto, Row, Rows, Syscall};
 use crate::syscalls;
 
-/// What the look before the passes reads: what each thread has used and read so far.
+/// What the look before the passes reads: what each thread has used so far, and what it
+/// is doing (the call, the socket and what the connection received).
 const FIRST: Needs = Needs::CPU
     .union(Needs::CPUTIME)
     .union(Needs::RUNQ)
-    .union(Needs::IO);
-/// What the look after them reads: that again, and what each thread is doing.
-const LAST: Needs = FIRST
     .union(Needs::SYSCALL)
     .union(Needs::FD)
-    .union(Needs::ENDPOINT)
-    .union(Needs::WCHAN);
+    .union(Needs::ENDPOINT);
+/// What the look after them reads: that again, and where each thread sleeps.
+const LAST: Needs = FIRST.union(Needs::WCHAN);
 
 /// Percent of the run runnable (on a CPU or waiting for one) from which a thread is hot.
 pub const HOT_PERCENT: u64 = 90;
@@ -110,10 +110,13 @@ pub struct Finding {
 struct Seen {
     pid: u32,
     tid: u32,
-    /// At the first look: CPU and run-queue time, and bytes read.
+    /// At the first look: CPU and run-queue time, the times it was put on a CPU, its call
+    /// and the socket behind it (its inode and the bytes its connection had received).
     cpu_ns: Option<u64>,
     wait_ns: Option<u64>,
-    rchar: Option<u64>,
+    slices: Option<u64>,
+    call: Syscall,
+    socket: Option<(u64, Option<u64>)>,
     /// Seen at the first look.
     at_start: bool,
     running: u64,
@@ -136,6 +139,7 @@ impl Findings {
     /// Takes the first look, before the first pass.
     pub fn start(collector: &mut Collector) -> Findings {
         let mut rows = Rows::default();
+        collector.forget_sockets();
         collector.probe(FIRST, &mut rows);
         let threads = rows
             .rows
@@ -145,7 +149,12 @@ impl Findings {
                 tid: r.tid,
                 cpu_ns: r.cputime_ns,
                 wait_ns: r.wait_ns,
-                rchar: r.io_total.map(|io| io.rchar),
+                slices: r.slices,
+                call: r.syscall,
+                socket: match r.endpoint {
+                    Endpoint::Inet { socket, .. } => Some((socket.inode, socket.received)),
+                    _ => None,
+                },
                 at_start: true,
                 ..Seen::default()
             })
@@ -196,6 +205,7 @@ impl Findings {
             self.short = Some((self.passes, run));
             return;
         }
+        collector.forget_sockets();
         collector.probe(LAST, &mut self.rows);
         let wall = monotonic_ns().saturating_sub(self.start_ns).max(1);
         let rows = &self.rows;
@@ -257,6 +267,9 @@ impl Findings {
                 push_fixed(&mut evidence, us, 1_000_000, 2);
                 evidence.extend_from_slice(b" s");
             }
+            // The kernel counts a period throttled when the cgroup used its quota before
+            // the period ended.
+            evidence.extend_from_slice(b", by cpu.stat's nr_throttled of nr_periods");
             let comm = rows
                 .rows
                 .iter()
@@ -427,7 +440,7 @@ fn saturated(waiting: &mut [(Vec<u8>, u32)], wall: u64, collector: &Collector) -
     push_int(&mut evidence, STARVED_PERCENT);
     evidence.extend_from_slice(b"% of the ");
     push_fixed(&mut evidence, wall, 1_000_000_000, 2);
-    evidence.extend_from_slice(b" s run (");
+    evidence.extend_from_slice(b" s run by schedstat's run-queue time (");
     for (i, (path, n)) in paths.iter().take(TIDS_NAMED).enumerate() {
         if i > 0 {
             evidence.extend_from_slice(b", ");
@@ -586,6 +599,9 @@ impl Judge<'_> {
         push_fixed(&mut evidence, wait.saturating_mul(100), self.wall, 1);
         evidence.push(b'%');
         self.passes(&mut evidence, b"R", self.seen.running);
+        // The counters, and why they move: the kernel adds each slice on a CPU and each
+        // wait in a run queue, so their growth is the time it could run.
+        evidence.extend_from_slice(b", by schedstat's time on a CPU and in a run queue");
         let mut hint = b"what it runs: tsnap dump -p ".to_vec();
         push_int(&mut hint, self.end.pid);
         hint.extend_from_slice(b" --top 1 (with --java for a JVM's frames), or perf top -t ");
@@ -605,6 +621,9 @@ impl Judge<'_> {
             push_fixed(&mut evidence, cpu.saturating_mul(100), self.wall, 1);
             evidence.push(b'%');
         }
+        evidence.extend_from_slice(
+            b" (schedstat's run-queue time, which grows only while it could run and another did)",
+        );
         let hint = b"what else runs on its CPUs: its cgroup's throttling above, tsnap -a --sort pcpu for the busiest threads, and its CPU affinity (taskset -p)".to_vec();
         self.finding(Kind::Starved, Vec::new(), evidence, hint)
     }
@@ -638,10 +657,45 @@ impl Judge<'_> {
         self.finding(Kind::Blocked, self.key(), evidence, hint)
     }
 
+    /// Waiting on a peer: asleep in every pass in one receive call on one connection that
+    /// received nothing over the run. tcp_info's `bytes_received` counts every byte the peer
+    /// sent, read or not; where netlink does not answer (another network namespace, an older
+    /// kernel), an empty receive queue and a thread never put on a CPU (schedstat's count):
+    /// a byte arriving would have woken it.
     fn waiting(&self) -> Option<Finding> {
-        let read = self.seen.rchar? != self.end.io_total?.rchar;
-        if !on_peer(self.end) || self.seen.woke || read || !self.seen.at_start {
+        let Endpoint::Inet { socket, .. } = self.end.endpoint else {
             return None;
+        };
+        let same_call = match (self.seen.call, self.end.syscall) {
+            (Syscall::Call { nr: a, args: x }, Syscall::Call { nr: b, args: y }) => {
+                a == b && x[0] == y[0]
+            }
+            _ => false,
+        };
+        let (inode, received) = self.seen.socket?;
+        if !on_peer(self.end) || self.seen.woke || !same_call || inode != socket.inode {
+            return None;
+        }
+        let mut counter = Vec::new();
+        match (received, socket.received) {
+            (Some(before), Some(now)) => {
+                if before != now {
+                    return None;
+                }
+                counter
+                    .extend_from_slice(b"no byte received: tcp_info's bytes_received stayed at ");
+                push_int(&mut counter, now);
+                counter.extend_from_slice(b" (it counts every byte the peer sends, read or not)");
+            }
+            _ => {
+                let (before, now) = self.seen.slices.zip(self.end.slices)?;
+                if socket.rx_queue > 0 || before != now {
+                    return None;
+                }
+                counter.extend_from_slice(b"nothing received: its receive queue is empty and schedstat's count of times on a CPU stayed at ");
+                push_int(&mut counter, now);
+                counter.extend_from_slice(b" (a byte arriving would have woken it; no tcp_info from netlink for this socket)");
+            }
         }
         let mut evidence = b"in ".to_vec();
         columns::syscall_name(self.end.syscall, &mut evidence);
@@ -649,13 +703,12 @@ impl Judge<'_> {
         columns::render(Column::Endpoint, self.end, self.rows, &mut evidence);
         evidence.extend_from_slice(b", asleep in every pass of the ");
         push_fixed(&mut evidence, self.wall, 1_000_000_000, 2);
-        evidence.extend_from_slice(b" s run, not a byte read");
+        evidence.extend_from_slice(b" s run; ");
+        evidence.extend_from_slice(&counter);
         let mut hint = b"the server at ".to_vec();
-        if let Endpoint::Inet { socket, .. } = self.end.endpoint {
-            columns::push_addr(&mut hint, &socket.remote);
-            if socket.tx_queue > 0 {
-                hint.extend_from_slice(b", which does not even read what was sent,");
-            }
+        columns::push_addr(&mut hint, &socket.remote);
+        if socket.tx_queue > 0 {
+            hint.extend_from_slice(b", which does not even read what was sent,");
         }
         hint.extend_from_slice(b" does not answer: look at it (its threads, its logs); tsnap -a -G endpoint shows who else waits on it");
         self.finding(Kind::WaitingOnPeer, self.key(), evidence, hint)

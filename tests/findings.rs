@@ -534,3 +534,91 @@ fn runs_too_short_are_not_judged() {
     );
     assert_eq!(tail.lines().count(), 1, "no finding: {tail}");
 }
+
+/// A client thread in `recv` on a connection to a server thread of this process that
+/// answers every `every` (never, with `None`): its tid, the server's port, and what keeps
+/// them running (dropped with the test).
+struct Conversation {
+    tid: u64,
+    port: u16,
+    _client: std::net::TcpStream,
+}
+
+impl Conversation {
+    fn start(every: Option<std::time::Duration>) -> Conversation {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let Ok((mut server, _)) = listener.accept() else {
+                return;
+            };
+            loop {
+                match every {
+                    Some(every) => std::thread::sleep(every),
+                    None => std::thread::park(),
+                }
+                if every.is_some() && server.write_all(b"tick\n").is_err() {
+                    return;
+                }
+            }
+        });
+        let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut reading = client.try_clone().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(crate::util::gettid()).unwrap();
+            let mut buf = [0u8; 64];
+            while matches!(reading.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        Conversation {
+            tid: rx.recv().unwrap(),
+            port,
+            _client: client,
+        }
+    }
+}
+
+/// A server that answers every 0.8 s makes progress, though `recv` never counts in rchar:
+/// its client is not waiting on it, by netlink's tcp_info or, with netlink refused, by the
+/// receive queue and schedstat; a silent server's client is, naming the server and the
+/// counter.
+#[test]
+fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
+    if foreign_arch() {
+        eprintln!("skipped: the syscall numbers are this machine's");
+        return;
+    }
+    let slow = Conversation::start(Some(std::time::Duration::from_millis(800)));
+    let silent = Conversation::start(None);
+    let wrapper = build_c("tests/endpoint/nonetlink.c", "nonetlink", &[]).unwrap();
+    let pid = own_pid();
+    let args = ["sample", "-d", "3", "-p", &pid, "-f", "json"];
+    let direct = run(&args).ok().json();
+    let refused = crate::util::run_wrapped(&[wrapper.to_str().unwrap()], &args)
+        .ok()
+        .json();
+    for (found, counter) in [
+        (direct, "tcp_info's bytes_received stayed at 0"),
+        (refused, "schedstat's count of times on a CPU stayed at"),
+    ] {
+        let found: Vec<Value> = found
+            .into_iter()
+            .filter(|l| l["type"] == "finding")
+            .collect();
+        assert!(of(&found, slow.tid).is_empty(), "{found:?}");
+        assert_eq!(of(&found, silent.tid), ["waiting-on-peer"], "{found:?}");
+        let f = found.iter().find(|f| names(f, silent.tid)).unwrap();
+        let evidence = f["evidence"].as_str().unwrap();
+        assert!(evidence.contains(counter), "{evidence}");
+        assert!(
+            evidence.contains(&format!("->127.0.0.1:{} ESTABLISHED", silent.port)),
+            "{evidence}"
+        );
+        let hint = f["hint"].as_str().unwrap();
+        assert!(
+            hint.starts_with(&format!("the server at 127.0.0.1:{} ", silent.port)),
+            "{hint}"
+        );
+    }
+}

@@ -75,7 +75,7 @@ impl Thread<'_> {
         if needs.any(Needs::CPU.union(Needs::RUNQ)) {
             let now = monotonic_ns();
             match self.sched(None) {
-                Ok((cpu_ns, wait_ns)) => {
+                Ok((cpu_ns, wait_ns, _)) => {
                     let last = &mut self.task.last;
                     (last.at, last.cpu_ns, last.wait_ns) = (now, cpu_ns, wait_ns);
                 }
@@ -182,16 +182,17 @@ impl Thread<'_> {
         }
     }
 
-    /// CPU time and run-queue wait in ns: `schedstat`'s, or where it cannot be read, `stat`
-    /// ticks for the CPU time (`ticks` when given, read otherwise) and no wait.
-    fn sched(&mut self, ticks: Option<u64>) -> io::Result<(Option<u64>, Option<u64>)> {
+    /// CPU time and run-queue wait in ns, and the times it was put on a CPU: `schedstat`'s,
+    /// or where it cannot be read, `stat` ticks for the CPU time (`ticks` when given, read
+    /// otherwise) and no wait.
+    fn sched(&mut self, ticks: Option<u64>) -> io::Result<(Option<u64>, Option<u64>, Option<u64>)> {
         // Nanoseconds matter for cputime, runq and any window; a lifetime pcpu is as good
         // from ticks, and that saves reading schedstat.
         let needs = self.opts.needs;
         let precise = needs.has(Needs::CPUTIME) || needs.has(Needs::RUNQ) || self.opts.cache_files;
         if precise && self.reader.schedstat_missing.is_none() {
             match self.read(File::Schedstat).map(schedstat::parse) {
-                Ok(Some(s)) => return Ok((Some(s.run_ns), Some(s.wait_ns))),
+                Ok(Some(s)) => return Ok((Some(s.run_ns), Some(s.wait_ns), s.slices)),
                 Ok(None) => {}
                 Err(e) if procfs::is_gone(e) => {
                     if !self.exists() {
@@ -203,16 +204,20 @@ impl Thread<'_> {
             }
         }
         if !needs.has(Needs::CPU) {
-            return Ok((None, None));
+            return Ok((None, None, None));
         }
         let ticks = match ticks {
             Some(ticks) => ticks,
             None => match stat::parse(self.read(File::Stat)?) {
                 Some(st) => st.utime + st.stime,
-                None => return Ok((None, None)),
+                None => return Ok((None, None, None)),
             },
         };
-        Ok((Some(cpu::ticks_ns(ticks, self.mount.ticks_per_sec())), None))
+        Ok((
+            Some(cpu::ticks_ns(ticks, self.mount.ticks_per_sec())),
+            None,
+            None,
+        ))
     }
 
     /// `pcpu` and `cputime`, and `runq`: over the window since the last pass, or (with no
@@ -227,11 +232,12 @@ impl Thread<'_> {
         if needs.has(Needs::RUNQ) {
             self.reader.problems.tried(Column::Runq);
         }
-        let (cpu, wait) = match self.sched(Some(ticks)) {
+        let (cpu, wait, slices) = match self.sched(Some(ticks)) {
             Ok(v) => v,
             Err(e) if procfs::is_gone(e) => return Err(self.gone()),
-            Err(_) => (None, None),
+            Err(_) => (None, None, None),
         };
+        row.slices = slices;
         let now = monotonic_ns();
         let (mount, hz, started) = (self.mount, self.mount.ticks_per_sec(), row.starttime);
         let age = || Some(cpu::age_ns(mount.uptime_ns()?, started, hz));
