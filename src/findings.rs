@@ -36,6 +36,7 @@ use crate::output::number::{push_fixed, push_int};
 use crate::output::{Format, escape};
 use crate::parse::{self, net};
 use crate::procfs::{self, RelPath};
+use crate::remote::RemoteMounts;
 use crate::row::{Endpoint, Proto, Row, Rows, Syscall};
 use crate::syscalls;
 
@@ -70,6 +71,7 @@ const RECEIVES: [&str; 5] = ["read", "readv", "recvfrom", "recvmsg", "recvmmsg"]
 pub enum Kind {
     Throttled,
     CpuSaturated,
+    WaitingOnFs,
     WaitingOnPeer,
     Blocked,
     Hot,
@@ -81,6 +83,7 @@ impl Kind {
         match self {
             Kind::Throttled => "throttled",
             Kind::CpuSaturated => "cpu-saturated",
+            Kind::WaitingOnFs => "waiting-on-fs",
             Kind::WaitingOnPeer => "waiting-on-peer",
             Kind::Blocked => "blocked",
             Kind::Hot => "hot",
@@ -208,6 +211,7 @@ impl Findings {
         collector.forget_sockets();
         collector.probe(LAST, &mut self.rows);
         let wall = monotonic_ns().saturating_sub(self.start_ns).max(1);
+        let mounts = RemoteMounts::read(collector.mount().fd(), collector.pids());
         let rows = &self.rows;
         // The threads waiting for a CPU a fifth of the run, with their cgroup's path.
         let mut waiting: Vec<(Vec<u8>, u32)> = Vec::new();
@@ -223,13 +227,21 @@ impl Findings {
                 seen: &seen,
                 end,
                 rows,
+                mounts: &mounts,
                 wall,
                 passes: self.passes,
             };
+            // A D wait on a network or FUSE mount is that mount's, not a disk's.
+            let on_fs = judge.on_fs();
+            let blocked = match on_fs {
+                Some(_) => None,
+                None => judge.blocked(),
+            };
             self.found.extend(
                 [
+                    on_fs,
                     judge.hot(),
-                    judge.blocked(),
+                    blocked,
                     judge.waiting(),
                     judge.starved(),
                 ]
@@ -504,6 +516,7 @@ struct Judge<'a> {
     seen: &'a Seen,
     end: &'a Row,
     rows: &'a Rows,
+    mounts: &'a RemoteMounts,
     wall: u64,
     passes: u64,
 }
@@ -626,6 +639,62 @@ impl Judge<'_> {
         );
         let hint = b"what else runs on its CPUs: its cgroup's throttling above, tsnap -a --sort pcpu for the busiest threads, and its CPU affinity (taskset -p)".to_vec();
         self.finding(Kind::Starved, Vec::new(), evidence, hint)
+    }
+
+    /// Waiting on a file system: asleep (S or D) in the same call with the same arguments at
+    /// both looks, never seen running in a pass nor put on a CPU between the looks
+    /// (schedstat's count, which grows each time it runs), on a file of a network or
+    /// user-space mount of its process's mount table.
+    fn on_fs(&self) -> Option<Finding> {
+        let (Syscall::Call { nr: a, args: x }, Syscall::Call { nr: b, args: y }) =
+            (self.seen.call, self.end.syscall)
+        else {
+            return None;
+        };
+        let asleep = matches!(self.end.state, b'S' | b'D') && self.seen.running == 0;
+        let (before, now) = (self.seen.slices, self.end.slices);
+        if a != b || x != y || !asleep || before.zip(now).is_some_and(|(s, e)| s != e) {
+            return None;
+        }
+        let file = self.rows.text(self.end.filename?);
+        let mut point = Vec::new();
+        let fstype = self.mounts.of(self.end.pid, file, &mut point)?;
+        let mut evidence = Vec::new();
+        evidence.push(self.end.state);
+        evidence.extend_from_slice(b" in ");
+        columns::syscall_name(self.end.syscall, &mut evidence);
+        evidence.extend_from_slice(b" on ");
+        evidence.extend_from_slice(file);
+        evidence.extend_from_slice(b" (");
+        evidence.extend_from_slice(fstype);
+        evidence.extend_from_slice(b" mounted at ");
+        evidence.extend_from_slice(&point);
+        evidence.extend_from_slice(b"), in that call for all of the ");
+        push_fixed(&mut evidence, self.wall, 1_000_000_000, 2);
+        evidence.extend_from_slice(b" s run");
+        if let Some(now) = now {
+            evidence.extend_from_slice(b", never put on a CPU (schedstat's count stayed at ");
+            push_int(&mut evidence, now);
+            evidence.push(b')');
+        }
+        if let Some(wchan) = self.end.wchan.map(|w| self.rows.text(w))
+            && !wchan.is_empty()
+        {
+            evidence.extend_from_slice(b", wchan ");
+            evidence.extend_from_slice(wchan);
+        }
+        let mut hint = b"what its file system waits on: a FUSE mount's daemon (stopped, or stuck itself), an NFS, CIFS or Ceph server or the network to it; tsnap -a -p ".to_vec();
+        push_int(&mut hint, self.end.pid);
+        hint.extend_from_slice(b" -o tid,state,syscall,filename,wchan shows every thread in it");
+        // One cause: the call and the file (digits masked) on one mount, whatever each
+        // thread's wchan (those behind the first hold a lock of the file system's).
+        let mut key = Vec::new();
+        columns::syscall_name(self.end.syscall, &mut key);
+        key.push(0);
+        crate::aggregate::star_digits(&mut key, file);
+        key.push(0);
+        key.extend_from_slice(&point);
+        self.finding(Kind::WaitingOnFs, key, evidence, hint)
     }
 
     fn blocked(&self) -> Option<Finding> {
@@ -756,6 +825,7 @@ mod tests {
     #[test]
     fn causes_come_before_symptoms() {
         let mut kinds = [
+            Kind::WaitingOnFs,
             Kind::Starved,
             Kind::Hot,
             Kind::Blocked,
@@ -770,6 +840,7 @@ mod tests {
             [
                 "throttled",
                 "cpu-saturated",
+                "waiting-on-fs",
                 "waiting-on-peer",
                 "blocked",
                 "hot",

@@ -23,6 +23,8 @@ pub enum Reason {
     NoUptime,
     /// The kernel stack of a thread shown running, which is not read: stale.
     Running,
+    /// The path of a path-taking call, in the thread's memory, which the kernel refused.
+    NoMemory,
     Other(Errno),
 }
 
@@ -144,6 +146,7 @@ impl Problems {
                 let tried = self.tried.get(c.subject.rank()).copied().unwrap_or(0);
                 let verb = match c.reason {
                     Reason::Running => "not shown",
+                    Reason::NoMemory => "path not read",
                     _ => "not readable",
                 };
                 format!(
@@ -176,6 +179,9 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
         }
         Reason::Running => {
             "running: the kernel keeps no current stack for a thread on a CPU".to_string()
+        }
+        Reason::NoMemory => {
+            "the path is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): shown as (cwd) or its directory".to_string()
         }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }

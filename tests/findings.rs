@@ -622,3 +622,209 @@ fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
         );
     }
 }
+
+/// A FUSE file system of the test's own, mounted in a mount namespace of its own with a
+/// client whose threads call into it: its daemon stopped, they hang as on a dead NFS server,
+/// and nothing outside the namespace sees the mount. Dropped, the daemon is resumed and
+/// ended, which unmounts it, and the client killed, which ends the namespace.
+struct HungMount {
+    client: Child,
+    daemon: i32,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    point: PathBuf,
+    _dir: crate::util::TempDir,
+}
+
+impl HungMount {
+    /// Mounts it, opens `sync` files, stops the daemon and starts `open` threads in openat
+    /// and `sync` in fsync: their tids. `None` where FUSE cannot be had here.
+    fn start(open: usize, sync: usize) -> Option<(HungMount, Vec<u64>, Vec<u64>)> {
+        use std::io::{BufRead, Write};
+        let flags = Command::new("pkg-config")
+            .args(["--cflags", "--libs", "fuse3"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let flags = String::from_utf8(flags.stdout).unwrap();
+        // build_c puts the flags before the source: the libraries must not be dropped as
+        // unneeded before it is read.
+        let mut flags: Vec<&str> = flags.split_whitespace().collect();
+        flags.insert(0, "-Wl,--no-as-needed");
+        let daemon = build_c("tests/findings/hangfs.c", "hangfs", &flags).unwrap();
+        let client = build_c("tests/findings/fsclient.c", "fsclient", &[]).unwrap();
+        let dir = crate::util::TempDir::new("fuse");
+        let point = dir.0.join("mnt");
+        std::fs::create_dir(&point).unwrap();
+        let script = format!(
+            "{daemon} {point} -f -s & echo daemon $!; \
+             for i in $(seq 200); do grep -q ' {point} ' /proc/self/mountinfo && break; sleep 0.05; done; \
+             exec {client} {point} {open} {sync}",
+            daemon = daemon.display(),
+            client = client.display(),
+            point = point.display(),
+        );
+        let mut child = Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let daemon: i32 = match lines.next() {
+            Some(Ok(l)) => l.strip_prefix("daemon ")?.parse().ok()?,
+            _ => return None,
+        };
+        let mut hung = HungMount {
+            client: child,
+            daemon,
+            lines,
+            point,
+            _dir: dir,
+        };
+        if hung.lines.next()?.ok()? != "ready" {
+            return None;
+        }
+        // SAFETY: kill has no memory preconditions.
+        unsafe { libc::kill(daemon, libc::SIGSTOP) };
+        writeln!(hung.client.stdin.as_ref().unwrap(), "go").unwrap();
+        let (mut opening, mut syncing) = (Vec::new(), Vec::new());
+        while opening.len() < open || syncing.len() < sync {
+            let line = hung.lines.next()?.ok()?;
+            let (what, tid) = line.split_once(' ')?;
+            let tid = tid.parse().ok()?;
+            match what {
+                "openat" => opening.push(tid),
+                _ => syncing.push(tid),
+            }
+        }
+        // Until each is asleep in its call.
+        for _ in 0..100 {
+            let asleep = opening.iter().chain(&syncing).all(|t| {
+                let syscall =
+                    std::fs::read_to_string(format!("/proc/{}/task/{t}/syscall", hung.client.id()))
+                        .unwrap_or_default();
+                let state =
+                    std::fs::read_to_string(format!("/proc/{}/task/{t}/stat", hung.client.id()))
+                        .unwrap_or_default();
+                let state = state.rsplit(") ").next().unwrap_or("").chars().next();
+                !syscall.starts_with("running") && matches!(state, Some('S' | 'D'))
+            });
+            if asleep {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some((hung, opening, syncing))
+    }
+
+    /// The type of its mount, as the client's mountinfo says.
+    fn fstype(&self) -> String {
+        let info =
+            std::fs::read_to_string(format!("/proc/{}/mountinfo", self.client.id())).unwrap();
+        let point = self.point.to_str().unwrap();
+        let line = info
+            .lines()
+            .find(|l| l.split(' ').nth(4) == Some(point))
+            .unwrap();
+        let after = line.split(" - ").nth(1).unwrap();
+        after.split(' ').next().unwrap().to_string()
+    }
+}
+
+impl Drop for HungMount {
+    fn drop(&mut self) {
+        // SAFETY: kill has no memory preconditions.
+        unsafe {
+            libc::kill(self.daemon, libc::SIGCONT);
+            libc::kill(self.daemon, libc::SIGTERM);
+        }
+        for _ in 0..200 {
+            // Ended (a zombie until the client, its parent, ends).
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.daemon));
+            let state = stat.as_deref().unwrap_or("").rsplit(") ").next();
+            if state.is_none_or(|s| s.starts_with('Z') || s.is_empty()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        let _ = self.client.kill();
+        let _ = self.client.wait();
+    }
+}
+
+/// Threads hung in openat and fsync on a FUSE mount whose daemon is stopped: one
+/// waiting-on-fs finding per call, naming the mount and its type, the openat's path read
+/// from the thread's memory; plain tsnap's footer counts them.
+#[test]
+fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
+    if !is_root() {
+        eprintln!("skipped: needs root to mount a FUSE file system");
+        return;
+    }
+    if foreign_arch() {
+        eprintln!("skipped: the syscall numbers are this machine's");
+        return;
+    }
+    let Some((hung, opening, syncing)) = HungMount::start(3, 2) else {
+        eprintln!("skipped: no FUSE here (fuse3, libfuse3-dev, /dev/fuse)");
+        return;
+    };
+    let pid = hung.client.id().to_string();
+    let point = hung.point.to_str().unwrap().to_string();
+    let fstype = hung.fstype();
+    assert!(fstype.starts_with("fuse"), "{fstype}");
+
+    // The path of each openat, not (cwd).
+    let rows = run(&["-a", "-p", &pid, "-o", "tid,syscall,filename", "-f", "json"])
+        .ok()
+        .rows();
+    for (i, tid) in opening.iter().enumerate() {
+        let row = rows
+            .iter()
+            .find(|r| r["tid"].as_u64() == Some(*tid))
+            .unwrap();
+        assert_eq!(row["syscall"], "openat", "{row}");
+        let file = row["filename"].as_str().unwrap();
+        assert!(
+            file.starts_with(&format!("{point}/open-")) && file.len() == point.len() + 7,
+            "{i}: {row}"
+        );
+    }
+
+    let found = findings(&pid, "2", &[]);
+    let on_fs: Vec<&Value> = found
+        .iter()
+        .filter(|f| f["kind"] == "waiting-on-fs")
+        .collect();
+    assert_eq!(on_fs.len(), 2, "one per call: {found:?}");
+    for (call, tids) in [("openat", &opening), ("fsync", &syncing)] {
+        let f = on_fs
+            .iter()
+            .find(|f| {
+                f["evidence"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("in {call} on "))
+            })
+            .unwrap_or_else(|| panic!("{call}: {found:?}"));
+        assert_eq!(f["threads"].as_u64(), Some(tids.len() as u64), "{f}");
+        for tid in tids {
+            assert!(names(f, *tid), "{tid}: {f}");
+        }
+        let evidence = f["evidence"].as_str().unwrap();
+        crate::util::holds(evidence, &format!("{point}/"));
+        crate::util::holds(evidence, &format!("{fstype} mounted at {point}"));
+        assert!(!evidence.contains("(cwd)"), "{evidence}");
+    }
+    assert!(
+        found.iter().all(|f| f["kind"] != "blocked"),
+        "a hung FUSE wait is not a local disk's: {found:?}"
+    );
+
+    // Plain tsnap shows none of them (they sleep in S), but says they are there.
+    let plain = run(&["-p", &pid]).ok();
+    crate::util::holds(
+        &plain.stderr,
+        "5 threads asleep in file-system calls on network or FUSE mounts",
+    );
+}

@@ -34,6 +34,9 @@ pub struct Thread<'a> {
     pub task: &'a mut Task,
 }
 
+/// The longest path a call takes, with its NUL.
+const PATH_MAX: usize = 4096;
+
 /// The largest `/etc/passwd` tsnap reads: a container's is a few KiB.
 const PASSWD_CAP: usize = 1 << 20;
 
@@ -379,6 +382,12 @@ impl Thread<'_> {
     /// The file behind the syscall's fd argument, as `fd/N` links to it, and the socket it
     /// is, when asked for.
     fn read_filename(&mut self, row: &mut Row, rows: &mut Rows) {
+        if let Syscall::Call { nr, args } = row.syscall
+            && let Some((addr, dirfd)) = syscalls::path_argument(nr, &args)
+            && self.read_path(addr, dirfd, row, rows)
+        {
+            return;
+        }
         let argument = match row.syscall {
             Syscall::Call { nr, args } => syscalls::fd_argument(nr, args[0]),
             _ => None,
@@ -425,6 +434,51 @@ impl Thread<'_> {
                 None => row.endpoint = Endpoint::None,
             }
         }
+    }
+
+    /// The file of a path-taking call: the path at `addr` in the thread's memory (at most
+    /// `PATH_MAX` bytes, never followed or looked at: it may lie on a hung mount), after the
+    /// target of `dirfd` or the working directory's link when relative. False when it cannot
+    /// be read (the footer says why when the kernel refused), an empty path (`AT_EMPTY_PATH`:
+    /// the file is the fd's): the row then shows what the fd argument is.
+    fn read_path(&mut self, addr: u64, dirfd: Option<i32>, row: &mut Row, rows: &mut Rows) -> bool {
+        let (dir, tid) = (self.dir, self.task.tid);
+        let path = match self.reader.memory(dir, tid, addr, PATH_MAX) {
+            Ok(path) if !path.is_empty() => path,
+            Ok(_) => return false,
+            Err(Errno::ACCESS | Errno::PERM) => {
+                let problems = &mut self.reader.problems;
+                problems.failed(Column::Filename, Reason::NoMemory);
+                return false;
+            }
+            Err(_) => return false,
+        };
+        let start = rows.begin_text();
+        rows.arena_mut().extend_from_slice(path);
+        let relative = rows.end_text(start);
+        row.endpoint = Endpoint::None;
+        if path.first() == Some(&b'/') {
+            row.filename = Some(relative);
+            return true;
+        }
+        let base = match dirfd {
+            Some(fd) => self.reader.link(dir, tid, b"fd", Some(fd)),
+            None => self.reader.link(dir, tid, b"cwd", None),
+        };
+        row.filename = Some(match base {
+            Ok(base) => {
+                let start = rows.begin_text();
+                let arena = rows.arena_mut();
+                arena.extend_from_slice(base);
+                if base.last() != Some(&b'/') {
+                    arena.push(b'/');
+                }
+                arena.extend_from_within(relative.range());
+                rows.end_text(start)
+            }
+            Err(_) => relative,
+        });
+        true
     }
 
     /// What the socket tables of the thread's network namespace say of socket `inode`, its

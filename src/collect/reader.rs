@@ -104,6 +104,33 @@ impl Reader {
         Ok(&self.buf)
     }
 
+    /// Reads what thread `tid` has in its memory at `addr`, up to its first NUL, when there is
+    /// one within `cap` bytes: from its `mem` (relative to `dir`), which asks for ptrace
+    /// access. A read that reaches an unmapped page stops there.
+    pub fn memory(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        tid: u32,
+        addr: u64,
+        cap: usize,
+    ) -> io::Result<&[u8]> {
+        self.path.clear().num(tid).push(b"mem");
+        let fd = procfs::open_file(dir, self.path.as_cstr())?;
+        self.buf.clear();
+        self.buf.resize(cap, 0);
+        let n = loop {
+            match rustix::io::pread(&fd, &mut self.buf, addr) {
+                Err(io::Errno::INTR) => continue,
+                r => break r?,
+            }
+        };
+        let end = self.buf[..n]
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(io::Errno::NAMETOOLONG)?;
+        Ok(&self.buf[..end])
+    }
+
     /// Opens the directory `ID`, or `ID/NAME` when `name` is not empty, relative to `dir`.
     pub fn open_dir(&mut self, dir: BorrowedFd<'_>, id: u32, name: &[u8]) -> io::Result<OwnedFd> {
         self.path.clear().num(id);
