@@ -1,5 +1,5 @@
 //! What is stuck, after `sample`: the threads that were hot, blocked in D, waiting on a peer
-//! that does not answer or starved of CPU, the cgroups that were throttled and a machine
+//! or a file system that does not answer or starved of CPU, the cgroups that were throttled and a machine
 //! whose CPUs are oversubscribed, each with the evidence and the next thing to look at.
 //! Threads of one process with the same kind and cause are one finding, and causes come
 //! before symptoms.
@@ -11,6 +11,9 @@
 //!
 //! - hot: runnable (on a CPU or waiting for one, by `schedstat`) at least 90% of the run,
 //!   whatever the split, so that a spinner is hot however busy the machine is;
+//! - waiting on a file system: asleep in the same call on a file of a network or FUSE
+//!   mount at both looks, never running in a pass nor put on a CPU between them; a D wait
+//!   there is not `blocked`;
 //! - blocked: in D in at least half the passes;
 //! - waiting on a peer: in the same read or receive call on the same connected TCP socket
 //!   of which it is the client at both looks, in state S in every pass, the connection
