@@ -218,6 +218,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_path_not_read_says_why() {
+        let mut p = Problems::default();
+        p.tried(Column::Filename);
+        p.tried(Column::Filename);
+        p.failed(Column::Filename, Reason::NoMemory);
+        assert_eq!(
+            p.lines(&Privileges::default(), "threads"),
+            [
+                "filename: path not read for 1 of 2 threads (the path is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): shown as (cwd) or its directory)"
+            ]
+        );
+    }
+
+    #[test]
     fn one_line_per_column_and_reason() {
         let mut p = Problems::default();
         for _ in 0..3 {

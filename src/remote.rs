@@ -9,10 +9,10 @@ use rustix::fd::BorrowedFd;
 
 #[derive(Default)]
 pub struct RemoteMounts {
-    /// Each mount namespace's id (or a process's, where its namespace cannot be read) and
-    /// its `mountinfo`, left empty when it has no such mount.
+    /// Each mount namespace's id and its `mountinfo`, left empty when it has no such mount.
     spaces: Vec<(u64, Vec<u8>)>,
-    /// Each process and the index of its namespace, in pid order.
+    /// Each process whose namespace could be read and the index of that namespace, in pid
+    /// order.
     pids: Vec<(u32, usize)>,
 }
 
@@ -23,10 +23,14 @@ impl RemoteMounts {
         let (mut path, mut buf) = (RelPath::new(), Vec::new());
         for pid in pids {
             path.clear().num(pid).push(b"ns/mnt");
-            let ns = procfs::read_link(root, &path, &mut buf)
+            // Unreadable without ptrace-read access, as the calls of its threads are: its
+            // mounts would say nothing of them.
+            let Some(ns) = procfs::read_link(root, &path, &mut buf)
                 .ok()
                 .and_then(|()| namespace(&buf))
-                .unwrap_or(1 << 63 | u64::from(pid));
+            else {
+                continue;
+            };
             let at = match all.spaces.iter().position(|s| s.0 == ns) {
                 Some(at) => at,
                 None => {
