@@ -66,8 +66,11 @@ pub const MIN_PASSES: u64 = 10;
 /// The most tids a finding's line names; JSON lists them all.
 const TIDS_NAMED: usize = 10;
 
-/// The calls that wait for what a peer sends, on the fd they are given.
-const RECEIVES: [&str; 5] = ["read", "readv", "recvfrom", "recvmsg", "recvmmsg"];
+/// The calls that wait for what a peer sends, on the fd they are given (a `poll` of one
+/// fd: the fd in its `struct pollfd`).
+const RECEIVES: [&str; 7] = [
+    "read", "readv", "recvfrom", "recvmsg", "recvmmsg", "poll", "ppoll",
+];
 
 /// The kinds in the order they are told: causes before the symptoms they explain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -23,7 +23,8 @@ pub enum Reason {
     NoUptime,
     /// The kernel stack of a thread shown running, which is not read: stale.
     Running,
-    /// The path of a path-taking call, in the thread's memory, which the kernel refused.
+    /// The path of a path-taking call, or the fd a `poll` waits on, in the thread's memory,
+    /// which the kernel refused.
     NoMemory,
     Other(Errno),
 }
@@ -181,7 +182,7 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
             "running: the kernel keeps no current stack for a thread on a CPU".to_string()
         }
         Reason::NoMemory => {
-            "the path is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): shown as (cwd) or its directory".to_string()
+            "the path or polled fd is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): a path shown as (cwd) or its directory".to_string()
         }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
@@ -226,7 +227,7 @@ mod tests {
         assert_eq!(
             p.lines(&Privileges::default(), "threads"),
             [
-                "filename: path not read for 1 of 2 threads (the path is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): shown as (cwd) or its directory)"
+                "filename: path not read for 1 of 2 threads (the path or polled fd is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): a path shown as (cwd) or its directory)"
             ]
         );
     }

@@ -545,7 +545,8 @@ struct Conversation {
 }
 
 impl Conversation {
-    fn start(every: Option<std::time::Duration>) -> Conversation {
+    /// With `poll`, the client polls its socket before each read, as one with a timeout does.
+    fn start(every: Option<std::time::Duration>, poll: bool) -> Conversation {
         use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -569,7 +570,17 @@ impl Conversation {
         std::thread::spawn(move || {
             tx.send(crate::util::gettid()).unwrap();
             let mut buf = [0u8; 64];
-            while matches!(reading.read(&mut buf), Ok(n) if n > 0) {}
+            let mut pollfd = libc::pollfd {
+                fd: std::os::fd::AsRawFd::as_raw_fd(&reading),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            while !poll || unsafe { libc::poll(&mut pollfd, 1, -1) } == 1 {
+                if !matches!(reading.read(&mut buf), Ok(n) if n > 0) {
+                    break;
+                }
+            }
         });
         Conversation {
             tid: rx.recv().unwrap(),
@@ -580,7 +591,7 @@ impl Conversation {
 }
 
 /// A server that answers every 0.8 s makes progress, though `recv` never counts in rchar:
-/// its client is not waiting on it, by netlink's tcp_info or, with netlink refused, by the
+/// its client (in recv, or polling its socket first) is not waiting on it, by netlink's tcp_info or, with netlink refused, by the
 /// receive queue and schedstat; a silent server's client is, naming the server and the
 /// counter.
 #[test]
@@ -589,8 +600,15 @@ fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
         eprintln!("skipped: the syscall numbers are this machine's");
         return;
     }
-    let slow = Conversation::start(Some(std::time::Duration::from_millis(800)));
-    let silent = Conversation::start(None);
+    let every = Some(std::time::Duration::from_millis(800));
+    let (slow, silent) = (
+        Conversation::start(every, false),
+        Conversation::start(None, false),
+    );
+    let (slow_poll, silent_poll) = (
+        Conversation::start(every, true),
+        Conversation::start(None, true),
+    );
     let wrapper = build_c("tests/endpoint/nonetlink.c", "nonetlink", &[]).unwrap();
     let pid = own_pid();
     let args = ["sample", "-d", "3", "-p", &pid, "-f", "json"];
@@ -606,20 +624,29 @@ fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
             .into_iter()
             .filter(|l| l["type"] == "finding")
             .collect();
-        assert!(of(&found, slow.tid).is_empty(), "{found:?}");
-        assert_eq!(of(&found, silent.tid), ["waiting-on-peer"], "{found:?}");
-        let f = found.iter().find(|f| names(f, silent.tid)).unwrap();
-        let evidence = f["evidence"].as_str().unwrap();
-        assert!(evidence.contains(counter), "{evidence}");
-        assert!(
-            evidence.contains(&format!("->127.0.0.1:{} ESTABLISHED", silent.port)),
-            "{evidence}"
-        );
-        let hint = f["hint"].as_str().unwrap();
-        assert!(
-            hint.starts_with(&format!("the server at 127.0.0.1:{} ", silent.port)),
-            "{hint}"
-        );
+        for (slow, silent, call) in [
+            (&slow, &silent, "recvfrom"),
+            (&slow_poll, &silent_poll, "poll"),
+        ] {
+            assert!(of(&found, slow.tid).is_empty(), "{found:?}");
+            assert_eq!(of(&found, silent.tid), ["waiting-on-peer"], "{found:?}");
+            let f = found.iter().find(|f| names(f, silent.tid)).unwrap();
+            let evidence = f["evidence"].as_str().unwrap();
+            assert!(
+                evidence.starts_with(&format!("in {call} on tcp ")),
+                "{evidence}"
+            );
+            assert!(evidence.contains(counter), "{evidence}");
+            assert!(
+                evidence.contains(&format!("->127.0.0.1:{} ESTABLISHED", silent.port)),
+                "{evidence}"
+            );
+            let hint = f["hint"].as_str().unwrap();
+            assert!(
+                hint.starts_with(&format!("the server at 127.0.0.1:{} ", silent.port)),
+                "{hint}"
+            );
+        }
     }
 }
 

@@ -389,7 +389,8 @@ impl Thread<'_> {
             return;
         }
         let argument = match row.syscall {
-            Syscall::Call { nr, args } => syscalls::fd_argument(nr, args[0]),
+            Syscall::Call { nr, args } => syscalls::fd_argument(nr, args[0])
+                .or_else(|| Some((Arg0::Fd, self.polled(syscalls::polled_fd(nr, &args)?)?))),
             _ => None,
         };
         let Some((kind, fd)) = argument else {
@@ -433,6 +434,23 @@ impl Thread<'_> {
                 Some(inode) => self.read_endpoint(fd, inode, row, rows),
                 None => row.endpoint = Endpoint::None,
             }
+        }
+    }
+
+    /// The fd of the `struct pollfd` at `addr` in the thread's memory (its first 4 bytes).
+    fn polled(&mut self, addr: u64) -> Option<i32> {
+        let mut pollfd = [0u8; 4];
+        let n = self
+            .reader
+            .memory_into(self.dir, self.task.tid, addr, &mut pollfd);
+        match n {
+            Ok(4) => Some(i32::from_ne_bytes(pollfd)),
+            Err(Errno::ACCESS | Errno::PERM) => {
+                let problems = &mut self.reader.problems;
+                problems.failed(Column::Filename, Reason::NoMemory);
+                None
+            }
+            _ => None,
         }
     }
 

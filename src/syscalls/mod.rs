@@ -101,6 +101,14 @@ pub fn path_argument(nr: u64, args: &[u64; 6]) -> Option<(u64, Option<i32>)> {
     Some((args[at], dirfd.filter(|&fd| fd != AT_FDCWD)))
 }
 
+/// Where the one `struct pollfd` of a `poll` or `ppoll` of a single fd is in the caller's
+/// memory: that fd is what the thread waits on (a client with a timeout polls its socket
+/// before each receive).
+pub fn polled_fd(nr: u64, args: &[u64; 6]) -> Option<u64> {
+    let name = lookup(nr)?.name;
+    (matches!(name, "poll" | "ppoll") && args[1] == 1).then_some(args[0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +152,9 @@ mod tests {
         ); // open
         assert_eq!(path_argument(0, &args), None, "read takes no path");
         assert_eq!(path_argument(u64::MAX, &args), None);
+        assert_eq!(polled_fd(7, &[0x4000, 1, 0, 0, 0, 0]), Some(0x4000)); // poll
+        assert_eq!(polled_fd(7, &[0x4000, 2, 0, 0, 0, 0]), None, "several fds");
+        assert_eq!(polled_fd(0, &[0x4000, 1, 0, 0, 0, 0]), None);
     }
 
     #[cfg(target_arch = "aarch64")]
