@@ -848,10 +848,26 @@ fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
         "a hung FUSE wait is not a local disk's: {found:?}"
     );
 
-    // Plain tsnap shows none of them (they sleep in S), but says they are there.
+    // Plain tsnap shows only those in D (the openat threads behind the first, on FUSE's lock
+    // of the directory), but says they are all there.
     let plain = run(&["-p", &pid]).ok();
     crate::util::holds(
         &plain.stderr,
-        "5 threads asleep in file-system calls on network or FUSE mounts",
+        &format!(
+            "5 threads asleep in file-system calls on network or FUSE mounts: tsnap -a -p {pid} -o pid,tid,state,syscall,filename,wchan shows them"
+        ),
+    );
+
+    // The text report: one line per call, the first naming the three openat threads.
+    let text = run(&["sample", "-d", "1", "-p", &pid]).ok();
+    let lines: Vec<&str> = text
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  waiting-on-fs: "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", text.stdout);
+    crate::util::holds(
+        lines[0],
+        &format!("  waiting-on-fs: 3 threads of pid {pid} (fsclient): tid "),
     );
 }
