@@ -871,3 +871,66 @@ fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
         &format!("  waiting-on-fs: 3 threads of pid {pid} (fsclient): tid "),
     );
 }
+
+/// The path of an openat, read from the thread's memory, is the target's bytes: shown, not
+/// `(cwd)`, and escaped on every stream (a relative one: see the FUSE test, whose client
+/// opens by paths relative to its working directory).
+#[test]
+fn a_path_read_from_memory_is_escaped() {
+    if foreign_arch() {
+        eprintln!("skipped: the syscall numbers are this machine's");
+        return;
+    }
+    let dir = crate::util::TempDir::new("path");
+    let fifo = dir.0.join("a\nb\x1b[31mc");
+    let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opening = fifo.clone();
+    // Opening a FIFO to read waits for a writer: openat, asleep.
+    let reader = std::thread::spawn(move || {
+        tx.send(crate::util::gettid()).unwrap();
+        drop(std::fs::File::open(opening));
+    });
+    let tid = rx.recv().unwrap();
+    let syscall = format!("/proc/self/task/{tid}/syscall");
+    let openat = if cfg!(target_arch = "aarch64") {
+        "56 "
+    } else {
+        "257 "
+    };
+    for _ in 0..200 {
+        if std::fs::read_to_string(&syscall).is_ok_and(|s| s.starts_with(openat)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let base = dir.0.to_str().unwrap();
+    for (format, shown) in [
+        ("table", format!("{base}/a\\nb\\x1b[31mc")),
+        ("csv", format!("{base}/a\\nb\\x1b[31mc")),
+        ("json", format!("{base}/a\\nb\\u001b[31mc")),
+    ] {
+        let out = run(&[
+            "-a",
+            "-p",
+            &own_pid(),
+            "-o",
+            "tid,syscall,filename",
+            "-f",
+            format,
+        ])
+        .ok();
+        assert!(!out.stdout.contains('\x1b'), "{format}: {}", out.stdout);
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.contains(&tid.to_string()))
+            .unwrap_or_else(|| panic!("{format}: {}", out.stdout));
+        crate::util::holds(line, "openat");
+        crate::util::holds(line, &shown);
+    }
+    drop(std::fs::OpenOptions::new().write(true).open(&fifo).unwrap());
+    reader.join().unwrap();
+}
