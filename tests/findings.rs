@@ -1,7 +1,9 @@
 //! sample's findings against live threads of this process (and a throttled child): a client
 //! whose server never answers, a spinner, threads in D, spinners sharing one CPU, a cgroup
 //! over its CPU limit, thirty threads in D on one file, two cgroups oversubscribing the CPUs,
-//! runs too short to judge; and idle threads, which are never findings.
+//! runs too short to judge, clients of slow and silent servers, threads hung on a FUSE mount
+//! whose daemon is stopped, a path read from a thread's memory; and idle threads, which are
+//! never findings.
 
 use crate::util::{build_c, foreign_arch, is_root, run, tsnap};
 use crate::workload::{Kind, Workload};
