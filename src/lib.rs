@@ -19,6 +19,7 @@ pub mod output;
 pub mod parse;
 pub mod problems;
 pub mod procfs;
+pub mod remote;
 pub mod row;
 pub mod save;
 pub mod select;

@@ -26,6 +26,11 @@ pub enum Reason {
     Disputed,
     /// A unix socket table holds lines no socket wrote: a name with a newline forged them.
     Untrusted,
+    /// The kernel stack of a thread shown running, which is not read: stale.
+    Running,
+    /// The path of a path-taking call, or the fd a `poll` waits on, in the thread's memory,
+    /// which the kernel refused.
+    NoMemory,
     Other(Errno),
 }
 
@@ -152,8 +157,13 @@ impl Problems {
                     );
                 }
                 let tried = self.tried.get(c.subject.rank()).copied().unwrap_or(0);
+                let verb = match c.reason {
+                    Reason::Running => "not shown",
+                    Reason::NoMemory => "path not read",
+                    _ => "not readable",
+                };
                 format!(
-                    "{}: not readable for {} of {} {} ({})",
+                    "{}: {verb} for {} of {} {} ({})",
                     c.subject.name(),
                     c.count,
                     tried.max(c.count),
@@ -183,6 +193,12 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
         Reason::Disputed => "cgroup hierarchies disagree".to_string(),
         Reason::Untrusted => {
             "the unix socket table of the thread's network namespace holds a socket name with a newline, or more lines than the namespace has sockets: a name can forge lines, so none is trusted".to_string()
+        }
+        Reason::Running => {
+            "running: the kernel keeps no current stack for a thread on a CPU".to_string()
+        }
+        Reason::NoMemory => {
+            "the path or polled fd is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): a path shown as (cwd) or its directory".to_string()
         }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
@@ -217,6 +233,20 @@ fn denied(column: Column, p: &Privileges) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_not_read_says_why() {
+        let mut p = Problems::default();
+        p.tried(Column::Filename);
+        p.tried(Column::Filename);
+        p.failed(Column::Filename, Reason::NoMemory);
+        assert_eq!(
+            p.lines(&Privileges::default(), "threads"),
+            [
+                "filename: path not read for 1 of 2 threads (the path or polled fd is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): a path shown as (cwd) or its directory)"
+            ]
+        );
+    }
 
     #[test]
     fn one_line_per_column_and_reason() {

@@ -94,12 +94,17 @@ of the service. Ctrl-C ends sampling early and still prints the report.
 After the footer, a block for each cgroup of the sampled processes, over the whole run: CPU
 limit, usage and throttling, memory and OOM kills, pressure (PSI) and stall time. Then the
 findings, one line each with the evidence and what to look at next (findings: none):
-    hot              on a CPU at least 90% of the run
+    hot              runnable (on a CPU or waiting for one) at least 90% of the run
     blocked          in D in at least half the passes
-    waiting-on-peer  reading a TCP connection throughout, nothing read: the server is silent
-    starved          waiting for a CPU at least 20% of the run
+    waiting-on-fs    asleep in one call on a file of a FUSE or network mount throughout
+    waiting-on-peer  in one receive call throughout, its connection received no byte
+                     (tcp_info's bytes_received; else an empty queue and no wake-up)
+    starved          not hot, but waiting for a CPU at least 20% of the run
+    cpu-saturated    threads of two or more cgroups waiting for a CPU: the machine
     throttled        its cgroup throttled in at least 5% of the CPU periods
 Idle waits (futex, epoll_wait, accept, a server awaiting a request) are never findings.
+Threads of a process with one cause are one finding; causes come first. A run under 1 s or
+10 passes is not judged.
 ",
     },
     Page {

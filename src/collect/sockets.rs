@@ -628,6 +628,42 @@ tail
     }
 
     #[test]
+    fn netlink_says_what_a_connection_received() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        server.write_all(b"hello").unwrap();
+        let inode = rustix::fs::fstat(&client).unwrap().st_ino;
+        let (mut diag, mut table, mut chunk) = (SockDiag::default(), Table::default(), Vec::new());
+        // The bytes are on their way through loopback: asked until they arrived.
+        let mut received = None;
+        for _ in 0..100 {
+            dump_table(&mut diag, Family::Tcp, &mut table, &mut chunk).unwrap();
+            let Some(Found::Inet { socket, .. }) = table.find(Family::Tcp, inode) else {
+                panic!("the client's socket is in the answer");
+            };
+            received = socket.received;
+            if received == Some(5) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(
+            received,
+            Some(5),
+            "tcp_info's bytes_received, unread bytes counted"
+        );
+        assert_eq!(
+            table.find(Family::Tcp, inode).map(|f| match f {
+                Found::Inet { socket, .. } => socket.rx_queue,
+                _ => 0,
+            }),
+            Some(5)
+        );
+    }
+
+    #[test]
     fn reads_the_tables_of_its_own_namespace() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();

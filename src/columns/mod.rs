@@ -436,7 +436,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::SYSCALL.union(Needs::FD),
         source: "syscall + fd/N",
         privilege: "ptrace-attach for syscall, ptrace-read for fd/",
-        meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; (cwd) for *at calls relative to the working directory",
+        meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; the path a path-taking call (openat, statx, ...) was given, (cwd) where it cannot be read",
     },
     Info {
         column: Column::Endpoint,
@@ -454,7 +454,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::STACK,
         source: "stack",
         privilege: "CAP_SYS_ADMIN",
-        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out",
+        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out; none for a thread shown running (R or [running]), whose saved stack is stale",
     },
 ];
 

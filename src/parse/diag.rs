@@ -8,11 +8,13 @@
 //! `inet_diag_msg`: family, state, timer, retransmits (a byte each), then the socket's id
 //! (source and destination port in network order, source and destination address as 16
 //! bytes in network order, interface, cookie), then expiry, receive and send queues, uid and
-//! inode as native 32-bit words. A unix socket is a `unix_diag_msg`: family, type, state, a
-//! pad byte, inode and cookie, then attributes (`rtattr`: length and type as native 16-bit
-//! words, the value, 4-byte aligned), of which `UNIX_DIAG_NAME` holds the bound name as bound:
-//! no newline in it can make another socket, as one can in the text table. The dump ends with
-//! `NLMSG_DONE`; `NLMSG_ERROR` carries a negative errno.
+//! inode as native 32-bit words; attributes follow (`rtattr`: length and type as native 16-bit
+//! words, the value, 4-byte aligned). A TCP socket's `INET_DIAG_INFO` is its `struct
+//! tcp_info`, whose `bytes_received` (a 64-bit word at byte 128, from Linux 4.1) says whether
+//! the connection made progress. A unix socket is a `unix_diag_msg`: family, type, state, a
+//! pad byte, inode and cookie, then attributes, of which `UNIX_DIAG_NAME` holds the bound name
+//! as bound: no newline in it can make another socket, as one can in the text table. The dump
+//! ends with `NLMSG_DONE`; `NLMSG_ERROR` carries a negative errno.
 
 use super::net::{Addr, Inet, LISTEN, Unix};
 
@@ -36,6 +38,9 @@ const UNIX_MESSAGE: usize = 16;
 const UDIAG_SHOW_NAME: u32 = 1;
 /// The attribute that holds the name.
 const UNIX_DIAG_NAME: u16 = 0;
+/// The attribute that holds `struct tcp_info`, and where its `bytes_received` is.
+const INET_DIAG_INFO: u16 = 2;
+const BYTES_RECEIVED: usize = 128;
 
 pub const AF_UNIX: u8 = 1;
 pub const AF_INET: u8 = 2;
@@ -44,7 +49,7 @@ pub const IPPROTO_TCP: u8 = 6;
 pub const IPPROTO_UDP: u8 = 17;
 
 /// The request for every socket of `family` (`AF_INET`, `AF_INET6`) and `protocol`
-/// (`IPPROTO_TCP`, `IPPROTO_UDP`), in every state, with no extension.
+/// (`IPPROTO_TCP`, `IPPROTO_UDP`), in every state, with `tcp_info` for TCP.
 pub fn request(family: u8, protocol: u8, seq: u32) -> [u8; HEADER + REQUEST] {
     let mut r = [0u8; HEADER + REQUEST];
     r[0..4].copy_from_slice(&((HEADER + REQUEST) as u32).to_ne_bytes());
@@ -53,6 +58,10 @@ pub fn request(family: u8, protocol: u8, seq: u32) -> [u8; HEADER + REQUEST] {
     r[8..12].copy_from_slice(&seq.to_ne_bytes());
     r[HEADER] = family;
     r[HEADER + 1] = protocol;
+    // idiag_ext: a bit per attribute, bit N-1 for attribute N.
+    if protocol == IPPROTO_TCP {
+        r[HEADER + 2] = 1 << (INET_DIAG_INFO - 1);
+    }
     // idiag_states: a bit per TCP state; UDP sockets are in TCP_ESTABLISHED or TCP_CLOSE.
     r[HEADER + 4..HEADER + 8].copy_from_slice(&u32::MAX.to_ne_bytes());
     r
@@ -147,6 +156,7 @@ fn socket(m: &[u8]) -> Option<Inet> {
         tx_queue: if state == LISTEN { 0 } else { u32_at(60) },
         rx_queue: u32_at(56),
         inode: u64::from(u32_at(68)),
+        received: received(&m[MESSAGE..]),
     })
 }
 
@@ -186,6 +196,25 @@ pub fn unix_name(name: &[u8], out: &mut Vec<u8>) {
         Some(0) => out.extend(name.iter().map(|&b| if b == 0 { b'@' } else { b })),
         _ => out.extend_from_slice(name.split(|&b| b == 0).next().unwrap_or_default()),
     }
+}
+
+/// `bytes_received` of the `tcp_info` among `attributes`, when there and long enough.
+fn received(mut attributes: &[u8]) -> Option<u64> {
+    while attributes.len() >= 4 {
+        let len = usize::from(u16::from_ne_bytes([attributes[0], attributes[1]]));
+        let kind = u16::from_ne_bytes([attributes[2], attributes[3]]);
+        let value = attributes.get(4..len)?;
+        if kind == INET_DIAG_INFO {
+            let at = value.get(BYTES_RECEIVED..BYTES_RECEIVED + 8)?;
+            let mut word = [0u8; 8];
+            word.copy_from_slice(at);
+            return Some(u64::from_ne_bytes(word));
+        }
+        attributes = attributes
+            .get(len.next_multiple_of(4)..)
+            .unwrap_or_default();
+    }
+    None
 }
 
 /// The four bytes at `at` (the caller checked the length).
@@ -316,11 +345,31 @@ mod tests {
     }
 
     #[test]
+    fn tcp_info_attributes_bounded() {
+        // An attribute of another type, then INET_DIAG_INFO with bytes_received 42.
+        let mut attrs = vec![8, 0, 5, 0, 1, 2, 3, 4];
+        let mut info = vec![0u8; 4 + 232];
+        info[0..2].copy_from_slice(&236u16.to_ne_bytes());
+        info[2..4].copy_from_slice(&INET_DIAG_INFO.to_ne_bytes());
+        info[4 + BYTES_RECEIVED..4 + BYTES_RECEIVED + 8].copy_from_slice(&42u64.to_ne_bytes());
+        attrs.extend_from_slice(&info);
+        assert_eq!(received(&attrs), Some(42));
+        assert_eq!(received(&attrs[..200]), None, "cut short");
+        let mut old = info[..4 + 104].to_vec();
+        old[0..2].copy_from_slice(&108u16.to_ne_bytes());
+        assert_eq!(received(&old), None, "a kernel's tcp_info before 4.1");
+        assert_eq!(received(&[0, 0, 2, 0, 9, 9, 9, 9]), None, "a zero length");
+        assert_eq!(received(&[3, 0]), None);
+    }
+
+    #[test]
     fn the_request_asks_for_a_dump() {
         let r = request(AF_INET6, IPPROTO_UDP, 7);
         assert_eq!(u32::from_ne_bytes(word(&r, 0)) as usize, r.len());
         assert_eq!(u16::from_ne_bytes([r[6], r[7]]), NLM_F_REQUEST | NLM_F_DUMP);
         assert_eq!(u32::from_ne_bytes(word(&r, 8)), 7);
         assert_eq!((r[16], r[17]), (AF_INET6, IPPROTO_UDP));
+        assert_eq!(r[18], 0, "UDP has no tcp_info");
+        assert_eq!(request(AF_INET, IPPROTO_TCP, 1)[18], 2, "INET_DIAG_INFO");
     }
 }

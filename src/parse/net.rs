@@ -42,6 +42,9 @@ pub struct Inet {
     pub rx_queue: u32,
     /// 0 for a connection in TIME_WAIT or being set up, which no file holds.
     pub inode: u64,
+    /// The bytes a TCP connection has received since it was made, read or not (`tcp_info`'s
+    /// `bytes_received`): only netlink's answer has it, on kernels from 4.1.
+    pub received: Option<u64>,
 }
 
 /// `TCP_ESTABLISHED`: also a connected UDP socket.
@@ -87,6 +90,7 @@ pub fn inet_line(line: &[u8]) -> Option<Inet> {
         tx_queue: u32::try_from(hex(tx)?).ok()?,
         rx_queue: u32::try_from(hex(rx)?).ok()?,
         inode,
+        received: None,
     })
 }
 
