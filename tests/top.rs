@@ -232,3 +232,94 @@ fn top_refuses_a_pipe() {
         r.stdout
     );
 }
+
+/// Whether `text` starts with a time of day, `HH:MM:SS.mmm`.
+fn time_of_day(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 12
+        && (0..12).all(|i| match i {
+            2 | 5 => b[i] == b':',
+            8 => b[i] == b'.',
+            _ => b[i].is_ascii_digit(),
+        })
+}
+
+#[test]
+fn watch_on_a_terminal_shows_the_time_of_day_and_leaves_out_what_every_row_shares() {
+    let _w = Workload::start("tow", &[Kind::Sleeper, Kind::PipeReader]);
+    let pid = std::process::id().to_string();
+    let args = [
+        "watch", "-a", "-p", &pid, "-i", "0.3", "-d", "1", "--host", "h1",
+    ];
+    let script = format!(
+        "{} {} 2>/dev/null; echo watch-ended; sleep 30",
+        binary().display(),
+        args.join(" ")
+    );
+    let Some(pane) = Pane::start("watch", &script) else {
+        eprintln!("skipped: tmux cannot start a session here");
+        return;
+    };
+    pane.wait_for("watch's end", |s| s.contains("watch-ended"));
+    let out = Command::new("tmux")
+        .args([
+            "-L",
+            &pane.socket,
+            "-f",
+            "/dev/null",
+            "capture-pane",
+            "-p",
+            "-J",
+            "-S",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
+    let said: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("host h1, "))
+        .collect();
+    assert_eq!(said.len(), 1, "said once: {screen}");
+    let (_, rest) = said[0].split_once(", container ").unwrap();
+    let (_, rest) = rest.split_once(", pod ").unwrap();
+    assert!(
+        rest.ends_with(" (same for every row so far; -w shows them)"),
+        "{screen}"
+    );
+    let header = screen.lines().find(|l| l.starts_with("time ")).unwrap();
+    let names: Vec<&str> = header.split_whitespace().collect();
+    for gone in ["host", "container", "pod"] {
+        assert!(!names.contains(&gone), "{header}");
+    }
+    assert!(names.contains(&"wchan"), "{header}");
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("tow-")).collect();
+    assert!(
+        rows.len() >= 4,
+        "two threads in two snapshots at least: {screen}"
+    );
+    assert!(rows.iter().all(|l| time_of_day(l)), "{screen}");
+
+    // Into a pipe: every column, the full timestamp.
+    let piped = run(&args).ok();
+    let mut lines = piped.stdout.lines().skip_while(|l| !l.starts_with("time "));
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header[..4],
+        ["time", "host", "container", "pod"],
+        "{}",
+        piped.stdout
+    );
+    let row = lines.find(|l| l.contains("tow-")).unwrap();
+    assert!(
+        !time_of_day(row) && row[..10].matches('-').count() == 2,
+        "{row}"
+    );
+    assert!(row.contains(" h1 "), "{row}");
+    assert!(
+        !piped.stdout.contains("same for every row"),
+        "{}",
+        piped.stdout
+    );
+}
