@@ -111,6 +111,8 @@ Idle waits (futex, epoll_wait, accept, a server awaiting a request) are never fi
         about: "\
 Every row starts with the time (ISO 8601, milliseconds, UTC offset), the host, the container
 and the pod. Runs until -d elapses or it is interrupted (Ctrl-C, SIGTERM), then exits 0.
+On a terminal (without -w): the time of day, and host, container and pod left
+out while every row so far has the same in them, said once above the table.
 ",
         more: "",
     },
