@@ -323,3 +323,35 @@ fn watch_on_a_terminal_shows_the_time_of_day_and_leaves_out_what_every_row_share
         piped.stdout
     );
 }
+
+#[test]
+fn top_escapes_what_a_thread_calls_itself() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("\x1b[2Jtoe-esc".to_string())
+        .spawn(move || {
+            tx.send(crate::util::gettid()).unwrap();
+            let _ = stop_rx.recv();
+        })
+        .unwrap();
+    let tid = rx.recv().unwrap().to_string();
+    let dir = TempDir::new("top");
+    let Some(pane) = top_in_pane("esc", &dir.0) else {
+        return;
+    };
+    pane.wait_for("top's screen", |s| s.contains("keys:"));
+    pane.keys(&["/", &tid, "Enter"]);
+    let screen = pane.wait_for("the thread", |s| {
+        s.contains(&format!("pid or name {tid}")) && !table(s).is_empty()
+    });
+    let rows = table(&screen);
+    assert_eq!(rows.len(), 1, "{screen}");
+    // The name as text, the escape sequence not acted on: the screen is still top's.
+    assert_eq!(rows[0].2, "\\x1b[2Jtoe-esc", "{screen}");
+    assert!(screen.starts_with("tsnap top "), "{screen}");
+    pane.keys(&["q"]);
+    assert_restored(&pane, &dir.0);
+    drop(stop_tx);
+    thread.join().unwrap();
+}
