@@ -51,6 +51,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
         Command::Dump => commands::dump::run(&args, &mut out),
         Command::Sample => commands::sample::run(&args, &mut out),
         Command::Watch => commands::watch::run(&args, &mut out),
+        Command::Top => commands::top::run(&args, &mut out),
         Command::Report => commands::report::run(&args, &mut out),
         Command::Columns => commands::columns::run(&mut out),
     }

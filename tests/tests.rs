@@ -23,6 +23,7 @@ mod plugin;
 mod release;
 mod sample;
 mod synthetic;
+mod top;
 mod triage;
 mod unprivileged;
 mod util;

@@ -19,7 +19,7 @@ struct Page {
     more: &'static str,
 }
 
-static PAGES: [Page; 6] = [
+static PAGES: [Page; 7] = [
     Page {
         command: Command::Snap,
         synopsis: "tsnap [snap] [OPTIONS]",
@@ -116,8 +116,33 @@ Threads of a process with one cause are one finding; causes come first. A run un
         about: "\
 Every row starts with the time (ISO 8601, milliseconds, UTC offset), the host, the container
 and the pod. Runs until -d elapses or it is interrupted (Ctrl-C, SIGTERM), then exits 0.
+On a terminal (without -w): the time of day, and host, container and pod left
+out while every row so far has the same in them, said once above the table.
 ",
         more: "",
+    },
+    Page {
+        command: Command::Top,
+        synopsis: "tsnap top [OPTIONS]",
+        summary: "a screen that refreshes in place (top -H)",
+        title: "a screen of the busiest threads, refreshed in place (top -H)",
+        usage: "tsnap top [OPTIONS]",
+        about: "\
+Every interval: the tally of states, the cgroup lines, the findings of the
+last whole 5 s (as sample judges them), then the active threads by pcpu over
+the interval, with their state, wchan, syscall and file (the socket, when the
+file is one). The screen fits the terminal and follows its size. It needs a
+terminal: into a pipe or a file, use watch.
+",
+        more: "\
+KEYS
+    c, s, n, p      sort by cpu, state, name, pid
+    /               show one process: its pid or the start of its name,
+                    then Enter (empty: all again; Esc: as it was)
+    r               threads in every state, or only R and D
+    space           pause (the keys still work)
+    q, Ctrl-C       quit (SIGTERM, SIGHUP too), the terminal put back
+",
     },
     Page {
         command: Command::Report,

@@ -23,16 +23,18 @@ pub enum Command {
     Watch,
     Report,
     Columns,
+    Top,
 }
 
 impl Command {
-    const ALL: [Command; 6] = [
+    const ALL: [Command; 7] = [
         Command::Snap,
         Command::Dump,
         Command::Sample,
         Command::Watch,
         Command::Report,
         Command::Columns,
+        Command::Top,
     ];
 
     fn name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Command {
             Command::Watch => "watch",
             Command::Report => "report",
             Command::Columns => "columns",
+            Command::Top => "top",
         }
     }
 
@@ -61,7 +64,8 @@ impl Command {
             match suggest::nearest(name, names.into_iter().chain(["help"])) {
                 Some(near) => format!("unknown command '{name}'; did you mean '{near}'?"),
                 None => format!(
-                    "unknown command '{name}' (snap, dump, sample, watch, report, columns or help)"
+                    "unknown command '{name}' (snap, dump, sample, watch, top, report, columns or \
+                     help)"
                 ),
             },
         ))
@@ -230,6 +234,9 @@ fn check(g: Given) -> Result<Args, Error> {
         Command::Report if g.file.is_none() => {
             return Err(Error::Usage("report needs the FILE to read".to_string()));
         }
+        Command::Top if g.interval == Some(0.0) => {
+            return Err(Error::Usage("top needs an --interval above 0".to_string()));
+        }
         Command::Watch if g.interval == Some(0.0) => {
             return Err(Error::Usage(
                 "watch needs an --interval above 0".to_string(),
@@ -278,6 +285,8 @@ fn check(g: Given) -> Result<Args, Error> {
     }
     let base = match command {
         Command::Sample | Command::Report => g.group.unwrap_or_else(|| DEFAULT_GROUP.to_vec()),
+        // top shows its own columns.
+        Command::Top => Vec::new(),
         _ => g.only.unwrap_or_else(|| columns::DEFAULT.to_vec()),
     };
     let mut columns = base;
@@ -287,7 +296,7 @@ fn check(g: Given) -> Result<Args, Error> {
         }
     }
     let (interval, duration) = match command {
-        Command::Watch => (g.interval.unwrap_or(1.0), g.duration),
+        Command::Watch | Command::Top => (g.interval.unwrap_or(1.0), g.duration),
         Command::Sample => (0.0, Some(g.duration.unwrap_or(5.0))),
         _ => (g.interval.unwrap_or(0.5), None),
     };

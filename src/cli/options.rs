@@ -18,8 +18,9 @@ pub const SAMPLE: u8 = 1 << 2;
 pub const WATCH: u8 = 1 << 3;
 pub const REPORT: u8 = 1 << 4;
 pub const COLUMNS: u8 = 1 << 5;
+pub const TOP: u8 = 1 << 6;
 /// The commands that read processes.
-const READING: u8 = SNAP | DUMP | SAMPLE | WATCH;
+const READING: u8 = SNAP | DUMP | SAMPLE | WATCH | TOP;
 pub const EVERY: u8 = READING | REPORT | COLUMNS;
 
 pub struct Opt {
@@ -174,7 +175,7 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('a'),
         long: "all",
         value: "",
-        commands: SNAP | SAMPLE | WATCH,
+        commands: SNAP | SAMPLE | WATCH | TOP,
         help: &[(EVERY, "threads in every state, not only R and D")],
         set: |g, _| {
             g.all = true;
@@ -232,7 +233,7 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('f'),
         long: "format",
         value: "FMT",
-        commands: READING | REPORT,
+        commands: SNAP | DUMP | SAMPLE | WATCH | REPORT,
         help: &[
             (DUMP, "text (default) or json (one object per line)"),
             (EVERY, "table (default), csv, or json (one object per line)"),
@@ -252,7 +253,7 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('i'),
         long: "interval",
         value: "TIME",
-        commands: SNAP | DUMP | WATCH,
+        commands: SNAP | DUMP | WATCH | TOP,
         help: &[
             (
                 SNAP,
@@ -265,6 +266,7 @@ pub static OPTIONS: &[Opt] = &[
                  0 = lifetime average",
             ),
             (WATCH, "time between snapshots, default 1"),
+            (TOP, "time between screens, default 1"),
         ],
         set: |g, v| {
             g.interval = Some(v.seconds()?);

@@ -12,6 +12,7 @@ pub mod report;
 mod rows;
 pub mod sample;
 pub mod snap;
+pub mod top;
 pub mod watch;
 
 use crate::cgroup::CgroupWindow;
