@@ -502,7 +502,6 @@ impl Column {
         )
     }
 
-    /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
     /// How many characters of its value a table shows, where not all: a container id is
     /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it (after the
     /// `?` of a disputed one).
@@ -510,6 +509,7 @@ impl Column {
         (self == Column::Container).then_some(12 + usize::from(value.starts_with(b"?")))
     }
 
+    /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
     pub fn by_name(name: &str) -> Option<Column> {
         if name == "filenamesum" {
             return Some(Column::Filename);

@@ -267,7 +267,7 @@ impl RowWriter {
                 let kind = match i.checked_sub(shift) {
                     Some(c) => {
                         let kind = columns::render(self.columns[c], row, rows, &mut cell);
-                        let chars = self.columns[c].table_chars().unwrap_or(usize::MAX);
+                        let chars = self.columns[c].table_chars(&cell).unwrap_or(usize::MAX);
                         cell.truncate(chars.min(cell.len()));
                         kind
                     }
