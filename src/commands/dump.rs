@@ -56,7 +56,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     let jvms = match args.java {
         Some(timeout) => {
-            java_dump::one_unless_named(&collector, args.selection.named())?;
+            if !collector.mount().is_procfs() {
+                return Err(Error::BadInput(format!(
+                    "--java needs the real procfs: {} is not one, and the root and working \
+                     directory links of a copy could lead anywhere",
+                    args.proc_root.display()
+                )));
+            }
+            java_dump::one_unless_named(&collector, &args.selection)?;
             java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
         }
         None => Vec::new(),

@@ -1,16 +1,21 @@
 //! `tsnap dump --java`: each JVM's own thread dump, fetched through its attach listener and
 //! merged into tsnap's entries by nid, and how the Java side of an entry is written.
 
+use crate::clock::monotonic_ns;
 use crate::collect::Collector;
 use crate::columns;
 use crate::error::Error;
+use crate::java::attach::MAX_REPLY;
 use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
 use crate::output::number::push_hex;
 use crate::output::{escape, warn};
 use crate::parse::jstack::{self, Dump, Line};
 use crate::row::{Row, Rows};
+use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 /// A selected JVM and its answer, if it gave one.
@@ -25,15 +30,22 @@ const COMMAND_CHARS: usize = 160;
 
 /// Refuses, before any process is checked or signalled, to ask more than one process unless
 /// they were named one by one (`-p`, `--container`, `--pod`): `-C java` on a node matches
-/// every JVM of every pod. The refusal lists them, to name the one meant.
-pub fn one_unless_named(collector: &Collector, named: bool) -> Result<(), Error> {
+/// every JVM of every pod, and `-r` every descendant, which are not named by the `-p` they
+/// descend from. The refusal lists them, to name the one meant.
+pub fn one_unless_named(collector: &Collector, selection: &Selection) -> Result<(), Error> {
     let count = collector.process_count();
+    let root = collector.mount().fd();
+    let by_pid: Vec<u32> = (selection.pids.iter())
+        .filter_map(|&id| select::thread_group_of(root, id))
+        .collect();
+    let in_named_place = !selection.containers.is_empty() || !selection.pods.is_empty();
+    let named = in_named_place || collector.pids().all(|pid| by_pid.contains(&pid));
     if named || count < 2 {
         return Ok(());
     }
     let mut text = format!(
-        "dump --java asks one JVM unless the processes are named by -p, --container or --pod, \
-         and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
+        "dump --java asks one JVM unless the processes are named by -p, --container or --pod \
+         (not by -C, --cgroup or -r), and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
     );
     for p in collector.processes() {
         let container = p
@@ -57,10 +69,18 @@ pub fn one_unless_named(collector: &Collector, named: bool) -> Result<(), Error>
     Err(Error::Usage(text))
 }
 
-/// Checks every selected process first, so that none is signalled before all are checked;
-/// then asks each JVM for its thread dump. A process that is refused, and a JVM that does
-/// not answer, are told about on stderr and dumped without the Java view.
+/// How long after the deadline tsnap waits for a JVM's thread to give up by itself: every
+/// wait in it ends at the deadline, so only a file-system call that does not return is late.
+const GRACE_NS: u64 = 300_000_000;
+
+/// Checks every selected process first (reading /proc only), so that none is signalled
+/// before all are checked; then asks every JVM at once, each from a thread of its own, all
+/// by one deadline, `timeout` from now, and from one budget of answer bytes. A process that
+/// is refused, and a JVM that does not answer, are told about on stderr and dumped without
+/// the Java view. A thread still inside a call into the JVM's files at the deadline is left
+/// behind, and the command goes on without it.
 pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Duration) -> Vec<Jvm> {
+    let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
     let targets: Vec<Target> = pids
         .filter_map(|pid| {
             Target::check(root, pid)
@@ -68,25 +88,61 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
                 .ok()
         })
         .collect();
-    targets
-        .into_iter()
-        .map(|target| {
-            let answer = target
-                .thread_dump(timeout)
-                .inspect_err(|e| {
-                    warn(&format!(
-                        "{}: no Java thread dump: {e}; showing what /proc shows",
-                        target.who
-                    ));
-                })
-                .ok();
+    let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
+    let (send, receive) = mpsc::channel();
+    let mut jvms = Vec::new();
+    for target in targets {
+        let (send, budget) = (send.clone(), budget.clone());
+        let (pid, who) = (target.pid, target.who.clone());
+        let index = jvms.len();
+        let asking = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || {
+                let answer = target.thread_dump(deadline, timeout, &budget);
+                let _ = send.send((index, answer));
+            });
+        if let Err(e) = asking {
+            warn(&format!(
+                "{who}: no Java thread dump: cannot start a thread: {e}"
+            ));
+            continue;
+        }
+        jvms.push((
             Jvm {
-                pid: target.pid,
-                who: target.who,
-                answer,
-            }
-        })
-        .collect()
+                pid,
+                who,
+                answer: None,
+            },
+            false,
+        ));
+    }
+    drop(send);
+    let mut left = jvms.len();
+    while left > 0 {
+        let wait = (deadline + GRACE_NS).saturating_sub(monotonic_ns());
+        let Ok((i, answer)) = receive.recv_timeout(Duration::from_nanos(wait)) else {
+            break;
+        };
+        let (jvm, done) = &mut jvms[i];
+        match answer {
+            Ok(a) => jvm.answer = Some(a),
+            Err(e) => warn(&format!(
+                "{}: no Java thread dump: {e}; showing what /proc shows",
+                jvm.who
+            )),
+        }
+        *done = true;
+        left -= 1;
+    }
+    for (jvm, _) in jvms.iter().filter(|(_, done)| !*done) {
+        warn(&format!(
+            "{}: no Java thread dump: a call into its files did not return within {}s; \
+             showing what /proc shows",
+            jvm.who,
+            timeout.as_secs_f64()
+        ));
+    }
+    jvms.into_iter().map(|(jvm, _)| jvm).collect()
 }
 
 /// One process's threads and its JVM's dump, paired by nid.

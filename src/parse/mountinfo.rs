@@ -33,6 +33,46 @@ pub fn mounts(buf: &[u8]) -> impl Iterator<Item = Mount<'_>> {
     })
 }
 
+/// The mount point and filesystem type of a mount of the filesystem on device
+/// `major:minor` (the third field): every mount of one filesystem has its device.
+pub fn by_device(buf: &[u8], major: u32, minor: u32) -> Option<(&[u8], &[u8])> {
+    buf.split(|&b| b == b'\n').find_map(|line| {
+        let mut w = line.split(|&b| b == b' ');
+        let mut dev = w.nth(2)?.split(|&b| b == b':');
+        let (maj, min) = (dev.next()?, dev.next()?);
+        let same = |field, n: u32| super::dec_u64(field) == Some(n.into());
+        if !same(maj, major) || !same(min, minor) {
+            return None;
+        }
+        let point = w.nth(1)?;
+        w.find(|f| *f == b"-")?;
+        Some((point, w.next()?))
+    })
+}
+
+/// Whether a filesystem of type `fstype` is served by a process (FUSE, which the target may
+/// run) or over the network: a call into it may wait as long as its server likes, in a state
+/// no signal ends.
+pub fn served(fstype: &[u8]) -> bool {
+    const NETWORK: [&[u8]; 14] = [
+        b"nfs",
+        b"nfs4",
+        b"cifs",
+        b"smb3",
+        b"smbfs",
+        b"ceph",
+        b"9p",
+        b"afs",
+        b"coda",
+        b"ncpfs",
+        b"lustre",
+        b"orangefs",
+        b"virtiofs",
+        b"gfs2",
+    ];
+    fstype.starts_with(b"fuse") || NETWORK.contains(&fstype)
+}
+
 /// Appends `raw` to `out` with its `\NNN` octal escapes decoded.
 pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
@@ -115,6 +155,35 @@ bad line\n";
         assert_eq!(all[3].point, b"/sys/fs/cgroup/cpu,cpuacct");
         assert_eq!(all[3].super_options, b"rw,cpu,cpuacct");
         assert_eq!(mounts(b"1 2 3 / /x rw -").count(), 0);
+    }
+
+    #[test]
+    fn mounts_by_device_and_which_are_served() {
+        let info = b"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n\
+31 22 0:50 / /tmp rw,nosuid - fuse.tarpit tarpit rw,user_id=0\n\
+32 22 0:51 / /mnt/with\\040space rw - nfs4 srv:/x rw\n";
+        assert_eq!(by_device(info, 8, 1), Some((&b"/"[..], &b"ext4"[..])));
+        assert_eq!(
+            by_device(info, 0, 50),
+            Some((&b"/tmp"[..], &b"fuse.tarpit"[..]))
+        );
+        assert_eq!(by_device(info, 0, 51).map(|m| m.1), Some(&b"nfs4"[..]));
+        assert_eq!(by_device(info, 0, 5), None);
+        assert_eq!(by_device(b"x y 0:5\n1 2 0:5 / /x\n", 0, 5), None);
+        for fs in [
+            &b"fuse"[..],
+            b"fuseblk",
+            b"fuse.sshfs",
+            b"nfs",
+            b"cifs",
+            b"9p",
+            b"ceph",
+        ] {
+            assert!(served(fs), "{fs:?}");
+        }
+        for fs in [&b"ext4"[..], b"tmpfs", b"overlay", b"xfs", b"proc", b"nfsd"] {
+            assert!(!served(fs), "{fs:?}");
+        }
     }
 
     #[test]

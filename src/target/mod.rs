@@ -10,9 +10,13 @@
 pub mod creds;
 pub mod root;
 
+use crate::error::errno_name;
+use crate::output::escape;
+use crate::parse::mountinfo;
 use crate::procfs::{self, RelPath};
 use creds::{AsTarget, Creds};
-use rustix::fd::{AsFd, BorrowedFd};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{AtFlags, Mode, OFlags, StatxFlags};
 use rustix::io::{self, Errno};
 use std::ffi::CStr;
 
@@ -35,4 +39,94 @@ pub fn read_file(
     let creds = Creds::from_status(buf).ok_or(Errno::INVAL)?;
     let _as = AsTarget::switch(&creds)?;
     root::read_regular(root.as_fd(), path, cap, buf)
+}
+
+/// A target's mounts (its `/proc/PID/mountinfo`, and tsnap's own for a filesystem the
+/// target's does not list, such as that of a chroot), to tell which filesystem a directory of
+/// it is on before anything is looked up in it. A lookup in a FUSE filesystem waits for the
+/// process that serves it, which may be the target, in a state that no signal ends once that
+/// process has read the request; a network filesystem waits for its server. Reading /proc
+/// waits for neither.
+pub struct Mounts {
+    target: Vec<u8>,
+    own: Vec<u8>,
+}
+
+impl Mounts {
+    /// The mounts of the process whose `/proc/PID` directory is `process`.
+    pub fn read(process: BorrowedFd<'_>) -> io::Result<Mounts> {
+        let mut rel = RelPath::new();
+        rel.push(b"mountinfo");
+        let mut target = Vec::new();
+        procfs::read_to_end(process, &rel, &mut target)?;
+        let own = std::fs::read("/proc/thread-self/mountinfo").unwrap_or_default();
+        Ok(Mounts { target, own })
+    }
+
+    /// `Ok` when the directory `dir` is on a filesystem that no process and no network
+    /// serves; otherwise says which it is, `what` naming the directory. The filesystem is
+    /// told by the device of the directory, which `statx` gives without asking it
+    /// (`AT_STATX_DONT_SYNC`).
+    pub fn local(&self, dir: BorrowedFd<'_>, what: &str) -> Result<(), String> {
+        let flags = AtFlags::EMPTY_PATH | AtFlags::STATX_DONT_SYNC;
+        let st = rustix::fs::statx(dir, c"", flags, StatxFlags::empty()).map_err(|e| {
+            format!(
+                "cannot tell which filesystem {what} is on: {}",
+                errno_name(e)
+            )
+        })?;
+        let (major, minor) = (st.stx_dev_major, st.stx_dev_minor);
+        let mount = mountinfo::by_device(&self.target, major, minor)
+            .or_else(|| mountinfo::by_device(&self.own, major, minor));
+        match mount {
+            Some((_, fstype)) if !mountinfo::served(fstype) => Ok(()),
+            Some((point, fstype)) => {
+                let mut shown = Vec::new();
+                mountinfo::unescape(point, &mut shown);
+                Err(format!(
+                    "{what} is on a {} mount (at {}), which a process or a network server \
+                     answers for: not touching it",
+                    escape::display(fstype),
+                    escape::display(&shown)
+                ))
+            }
+            None => Err(format!(
+                "{what} is on a filesystem ({major}:{minor}) that no mountinfo lists: not \
+                 touching it"
+            )),
+        }
+    }
+
+    /// Opens the directory `path` (relative, `/`-separated, no `..`) inside `root`, one
+    /// component at a time, each looked up only in a directory found [`Mounts::local`] and
+    /// never through a symlink: so no lookup reaches a FUSE or network filesystem, even by a
+    /// link planted to lead into one. The directory returned is local too.
+    pub fn open_dir(
+        &self,
+        root: BorrowedFd<'_>,
+        path: &[u8],
+        what: &str,
+    ) -> Result<OwnedFd, String> {
+        let mut dir = rustix::io::fcntl_dupfd_cloexec(root, 0)
+            .map_err(|e| format!("cannot reach {what}: {}", errno_name(e)))?;
+        self.local(dir.as_fd(), what)?;
+        for name in path
+            .split(|&b| b == b'/')
+            .filter(|p| !p.is_empty() && *p != b".")
+        {
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let opened = match name {
+                b".." => Err(Errno::XDEV),
+                _ => rustix::fs::openat(&dir, name, flags, Mode::empty()),
+            };
+            dir = opened.map_err(|e| match e {
+                Errno::LOOP | Errno::NOTDIR => {
+                    format!("{what} is a symlink (or leads through one): not following it")
+                }
+                e => format!("cannot open {what}: {}", errno_name(e)),
+            })?;
+            self.local(dir.as_fd(), what)?;
+        }
+        Ok(dir)
+    }
 }
