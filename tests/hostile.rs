@@ -182,7 +182,27 @@ struct Fake {
 
 impl Fake {
     fn start(root: &Root, mode: &str, arg: &str, env: &[(&str, &str)]) -> Fake {
-        let mut child = Command::new(fakejvm())
+        Fake::start_under(&[], root, mode, arg, env)
+    }
+
+    /// [`Fake::start`] through `wrapper`, a command that runs the rest of its command line
+    /// as a child of its own (after an exec or not).
+    fn start_under(
+        wrapper: &[&std::ffi::OsStr],
+        root: &Root,
+        mode: &str,
+        arg: &str,
+        env: &[(&str, &str)],
+    ) -> Fake {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(fakejvm());
+                c
+            }
+            None => Command::new(fakejvm()),
+        };
+        let mut child = command
             .arg(&root.0.0)
             .arg(mode)
             .arg(arg)
@@ -199,7 +219,7 @@ impl Fake {
         }
         assert!(line.starts_with(b"ready "), "the fake JVM did not start");
         let mut pid = child.id();
-        if env.contains(&("FAKE_PIDNS", "1")) {
+        if env.contains(&("FAKE_PIDNS", "1")) || !wrapper.is_empty() {
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
                 .unwrap_or_default();
             pid = children.split_whitespace().next().unwrap().parse().unwrap();
@@ -586,7 +606,7 @@ fn control_bytes_from_the_target_are_escaped_on_stderr() {
 }
 
 #[test]
-fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
+fn too_many_entries_are_refused_and_many_merge_in_linear_time() {
     if !needs_root() {
         return;
     }
@@ -594,7 +614,13 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
     let _turn = util::cpu_turn();
     let root = Root::new();
     let threads = ("FAKE_THREADS", "1000");
-    let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "many"), threads]);
+    let too_many = ("FAKE_ENTRIES", "200000");
+    let fake = Fake::start(
+        &root,
+        "listen",
+        "",
+        &[("FAKE_REPLY", "many"), too_many, threads],
+    );
     let pid = fake.pid();
     let mut args = java_dump(&pid);
     args[3] = "10";
@@ -621,7 +647,7 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
         out.run.stdout.matches("(in the JVM's dump only)").count(),
         100_000
     );
-    assert_eq!(out.run.stdout.matches(" tid=").count(), 1001);
+    assert_eq!(out.run.stdout.matches("\" tid=").count(), 1001);
     assert!(out.cpu < Duration::from_secs(2), "{:?} of CPU", out.cpu);
     host.untouched();
 }
@@ -756,4 +782,106 @@ fn a_saved_number_cannot_break_report_json() {
     let lines = out.run.json();
     assert_eq!(lines[0]["comm"], "-*", "{}", out.run.stdout);
     assert_eq!(lines[0]["filename"], "*", "{}", out.run.stdout);
+}
+
+/// The compiler and linker flags of libfuse3, or why there are none.
+fn fuse_flags() -> Result<Vec<String>, String> {
+    let out = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "fuse3"])
+        .output()
+        .map_err(|e| format!("no pkg-config ({e})"))?;
+    if !out.status.success() {
+        return Err("no libfuse3-dev".into());
+    }
+    let mut flags = vec!["-Wl,--no-as-needed".to_string()];
+    flags.extend(
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(String::from),
+    );
+    Ok(flags)
+}
+
+/// Threads in uninterruptible sleep (`D`) of processes running `binary`.
+fn stuck_threads_of(binary: &Path) -> Vec<String> {
+    let mut stuck = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let dir = entry.path();
+        if std::fs::read_link(dir.join("exe")).ok().as_deref() != Some(binary) {
+            continue;
+        }
+        for task in std::fs::read_dir(dir.join("task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            if stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('D'))
+            {
+                stuck.push(stat);
+            }
+        }
+    }
+    stuck
+}
+
+#[test]
+fn a_fuse_tmp_that_never_answers_holds_nothing() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let tarpit = match fuse_flags().and_then(|flags| {
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        build_c("tests/hostile/tarpit.c", "tarpit", &flags)
+    }) {
+        Ok(bin) => bin,
+        Err(e) => {
+            eprintln!("skipped: cannot build the FUSE daemon: {e}");
+            return;
+        }
+    };
+    // The daemon mounts the container's /tmp in a mount namespace of the test's own, which the
+    // fake JVM's own namespace copies; it ends by itself after 30 s, whatever happens here.
+    let tmp = root.path("tmp");
+    let wrapper = [
+        "unshare".as_ref(),
+        "-m".as_ref(),
+        "--propagation".as_ref(),
+        "private".as_ref(),
+        tarpit.as_os_str(),
+        tmp.as_os_str(),
+        "30".as_ref(),
+    ];
+    let fake = Fake::start_under(&wrapper, &root, "silent", "", &[]);
+    let mountinfo = std::fs::read_to_string(format!("/proc/{}/mountinfo", fake.pid)).unwrap();
+    assert!(mountinfo.contains(" /tmp "), "{mountinfo}");
+    assert!(mountinfo.contains(" - fuse.tarpit "), "{mountinfo}");
+    let out = tsnap(
+        &[
+            "dump",
+            "--java",
+            "--java-timeout",
+            "2",
+            "-i",
+            "0",
+            "-p",
+            &fake.pid(),
+        ],
+        SECS_5,
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(out.wall < SECS_5, "{:?}", out.wall);
+    holds(&out.run.stdout, "\"fakejvm\" tid=");
+    assert!(!out.run.stdout.contains("java: "), "{}", out.run.stdout);
+    holds(
+        &out.run.stderr,
+        "its /tmp is on a fuse.tarpit mount (at /tmp)",
+    );
+    // tsnap was reaped, which the kernel does once every thread of it has ended: none is left
+    // waiting on the mount.
+    assert_eq!(stuck_threads_of(&util::binary()), Vec::<String>::new());
+    host.untouched();
+    drop(fake);
 }

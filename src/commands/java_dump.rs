@@ -10,7 +10,7 @@ use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
 use crate::output::number::push_hex;
 use crate::output::{escape, warn};
-use crate::parse::jstack::{self, Dump, Line};
+use crate::parse::jstack::{self, Dump, Line, Part};
 use crate::row::{Row, Rows};
 use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
@@ -39,7 +39,8 @@ pub fn one_unless_named(collector: &Collector, selection: &Selection) -> Result<
         .filter_map(|&id| select::thread_group_of(root, id))
         .collect();
     let in_named_place = !selection.containers.is_empty() || !selection.pods.is_empty();
-    let named = in_named_place || collector.pids().all(|pid| by_pid.contains(&pid));
+    let named =
+        selection.named() && (in_named_place || collector.pids().all(|pid| by_pid.contains(&pid)));
     if named || count < 2 {
         return Ok(());
     }
@@ -243,8 +244,9 @@ impl<'a> Merged<'a> {
     /// The JVM's header and trailer lines, as the process line's `java` object.
     pub fn write_process_json(&self, line: &mut JsonLine<'_>) {
         let mut java = line.object("java");
-        java.texts("header", self.dump.header.iter().copied());
-        java.texts("trailer", self.dump.trailer.iter().copied());
+        java.texts("header", self.dump.header.lines());
+        java.texts("trailer", self.dump.trailer.lines());
+        java.number("cut", self.dump.header.cut() + self.dump.trailer.cut());
         java.close();
     }
 
@@ -278,6 +280,23 @@ pub fn write_thread_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
         out.extend_from_slice(b"        ");
         escape::dump_line(out, line);
         out.push(b'\n');
+    }
+    write_cut(out, t.cut(), b"        ");
+}
+
+/// The line that says how many lines of a part of the JVM's dump are not shown, if any.
+fn write_cut(out: &mut Vec<u8>, cut: usize, indent: &[u8]) {
+    if cut > 0 {
+        out.extend_from_slice(indent);
+        out.extend_from_slice(
+            format!(
+                "... {cut} more lines not shown (tsnap shows at most {} lines and {} MiB of \
+                 each part of a JVM's dump)\n",
+                jstack::MAX_LINES,
+                jstack::MAX_BYTES >> 20
+            )
+            .as_bytes(),
+        );
     }
 }
 
@@ -323,6 +342,7 @@ pub fn write_thread_json(line: &mut JsonLine<'_>, t: Option<&jstack::Thread<'_>>
     array.close();
     java.texts("other", other.iter().copied());
     java.text("fields", t.fields);
+    java.number("cut", t.cut());
     java.close();
 }
 
@@ -334,13 +354,15 @@ fn optional(line: &mut JsonLine<'_>, key: &str, value: Option<impl itoa::Integer
 }
 
 /// Lines as they are (escaped, tabs kept), then a blank line; nothing for none.
-fn write_lines(out: &mut Vec<u8>, lines: &[&[u8]]) {
-    if lines.is_empty() {
-        return;
-    }
-    for line in lines {
+fn write_lines(out: &mut Vec<u8>, part: &Part<'_>) {
+    let mut any = false;
+    for line in part.lines() {
         escape::dump_line(out, line);
         out.push(b'\n');
+        any = true;
     }
-    out.push(b'\n');
+    write_cut(out, part.cut(), b"");
+    if any {
+        out.push(b'\n');
+    }
 }

@@ -36,6 +36,11 @@ pub const MAX_REPLY: usize = 64 << 20;
 /// threads, and each entry costs memory once parsed.
 pub const MAX_THREADS: usize = 100_000;
 
+/// The memory a thread entry takes once parsed and paired with the OS threads, about: an
+/// answer costs at most its size and 8 MiB more that way. HotSpot's entries are longer than
+/// that (their header line alone is over 100 bytes).
+const ENTRY_COST: usize = std::mem::size_of::<crate::parse::jstack::Thread<'static>>() + 32;
+
 /// The trigger file `.attach_pid<P>`, removed when dropped if tsnap created it: by name,
 /// from the directory it was created in, wherever links inside the JVM's root point by then.
 pub struct Trigger {
@@ -259,9 +264,18 @@ pub fn thread_dump(
             let entries = reply
                 .split(|&b| b == b'\n')
                 .filter(|l| l.first() == Some(&b'"'));
-            if entries.count() > MAX_THREADS {
+            let count = entries.count();
+            if count > MAX_THREADS {
                 return Err(format!(
                     "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
+                ));
+            }
+            // What the entries cost once parsed and paired, beyond the answer itself.
+            if count * ENTRY_COST > reply.len() + (8 << 20) {
+                return Err(format!(
+                    "the JVM's answer lists {count} threads in {} bytes, which no JVM prints: \
+                     not using it",
+                    reply.len()
                 ));
             }
             Ok(reply)

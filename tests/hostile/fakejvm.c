@@ -106,11 +106,14 @@ static void answer(int fd) {
     }
     puts_fd(fd, "0\n2026-11-30 12:00:00\nFull thread dump Fake VM (0 mixed mode):\n\n");
     if (!strcmp(reply, "many")) {
-        char line[160];
+        char line[256];
         long entries = atol(env("FAKE_ENTRIES", "1000000"));
         for (long i = 1; i <= entries; i++) {
-            int n = snprintf(line, sizeof line, "\"w%ld\" #%ld nid=0x%lx runnable\n", i, i,
-                             i + 100000);
+            /* As long as HotSpot's own header lines. */
+            int n = snprintf(line, sizeof line,
+                             "\"w%ld\" #%ld prio=5 os_prio=0 cpu=0.00ms elapsed=1.00s "
+                             "tid=0x00007f0000000000 nid=0x%lx runnable  [0x00007f0000000000]\n",
+                             i, i, i + 100000);
             if (put(fd, line, (size_t)n))
                 return;
         }
