@@ -19,8 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// The most memory a run may take: the attach reply is capped at 64 MiB.
-const MAX_RSS_KIB: u64 = 96 * 1024;
+/// The most memory a run may take: the attach replies are capped at 64 MiB together, and a
+/// reply costs at most twice its size and 8 MiB.
+const MAX_RSS_KIB: u64 = (2 * 64 + 8 + 16) * 1024;
 
 /// The fake JVM, compiled once per test binary.
 fn fakejvm() -> &'static Path {
@@ -884,4 +885,184 @@ fn a_fuse_tmp_that_never_answers_holds_nothing() {
     assert_eq!(stuck_threads_of(&util::binary()), Vec::<String>::new());
     host.untouched();
     drop(fake);
+}
+
+#[test]
+fn six_silent_jvms_take_one_deadline() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let fakes: Vec<Fake> = (0..6)
+        .map(|_| Fake::start(&root, "silent", "", &[]))
+        .collect();
+    let pids: Vec<String> = fakes.iter().map(Fake::pid).collect();
+    let pids = pids.join(",");
+    let out = tsnap(
+        &["dump", "--java", "--java-timeout", "5", "-i", "0", "-p", &pids],
+        Duration::from_secs(40),
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(out.wall < Duration::from_secs(7), "{:?}", out.wall);
+    assert_eq!(
+        out.run.stderr.matches("attach listener did not come up within 5s").count(),
+        6,
+        "{}",
+        out.run.stderr
+    );
+    assert_eq!(out.run.stdout.matches("\"fakejvm\" tid=").count(), 6);
+    for fake in &fakes {
+        assert!(!root.path(&format!(".attach_pid{}", fake.pid)).exists());
+    }
+    host.untouched();
+}
+
+/// The peak memory of a `dump --java` of one fake JVM answering `reply`, less that of one
+/// answering a small dump, in KiB; and the outcome.
+fn reply_cost(root: &Root, reply: &str) -> (u64, Outcome) {
+    let run = |reply: &str| {
+        let fake = Fake::start(root, "listen", "", &[("FAKE_REPLY", reply)]);
+        let pid = fake.pid();
+        let mut args = java_dump(&pid);
+        args[3] = "20";
+        tsnap(&args, Duration::from_secs(30))
+    };
+    let small = run("dump");
+    holds(&small.run.stdout, "\n    java: #1 ");
+    let out = run(reply);
+    (out.max_rss_kib.saturating_sub(small.max_rss_kib), out)
+}
+
+#[test]
+fn a_reply_costs_at_most_twice_its_size_however_it_is_shaped() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let _turn = util::cpu_turn();
+    let size: u64 = 67_100_000;
+    let limit_kib = (2 * size + (8 << 20)) / 1024;
+    // 64 MiB of newlines: the JVM's header, all blank.
+    let (cost, out) = reply_cost(&root, "newlines");
+    eprintln!("newlines: {cost} KiB over a small dump's peak");
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(cost <= limit_kib, "{cost} KiB for {size} bytes of newlines");
+    assert!(out.stdout.len() < 1 << 20, "{} bytes out", out.stdout.len());
+    // One thread whose entry is 32 M lines: shown up to the cap, the rest counted.
+    let (cost, out) = reply_cost(&root, "deep");
+    eprintln!("one deep thread: {cost} KiB over a small dump's peak");
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(cost <= limit_kib, "{cost} KiB for one thread of {size} bytes");
+    let lines = (size / 2) as usize;
+    holds(
+        &out.run.stdout,
+        &format!("\n        ... {} more lines not shown", lines - 10_000),
+    );
+    let shown = out.run.stdout.lines().filter(|l| *l == "        a").count();
+    assert_eq!(shown, 10_000);
+    assert!(out.stdout.len() < 2 << 20, "{} bytes out", out.stdout.len());
+    host.untouched();
+}
+
+#[test]
+fn jvms_share_one_budget_of_answer_bytes() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let _turn = util::cpu_turn();
+    let small = Fake::start(&root, "listen", "", &[]);
+    let baseline = tsnap(&java_dump(&small.pid()), SECS_5);
+    drop(small);
+    let fakes: Vec<Fake> = (0..6)
+        .map(|_| Fake::start(&root, "listen", "", &[("FAKE_REPLY", "deep")]))
+        .collect();
+    let pids: Vec<String> = fakes.iter().map(Fake::pid).collect();
+    let pids = pids.join(",");
+    let out = tsnap(
+        &["dump", "--java", "--java-timeout", "20", "-i", "0", "-p", &pids],
+        Duration::from_secs(40),
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    // Six answers of 64 MiB: what one would cost, for all of them.
+    let cost = out.max_rss_kib.saturating_sub(baseline.max_rss_kib);
+    eprintln!("six deep threads: {cost} KiB over a small dump's peak");
+    assert!(cost <= (2 * 64 + 8) * 1024, "{cost} KiB for six JVMs");
+    assert!(
+        out.run.stderr.matches("longer than 64 MiB together").count() >= 5,
+        "{}",
+        out.run.stderr
+    );
+    host.untouched();
+}
+
+#[test]
+fn java_on_a_proc_copy_is_refused() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let fake = Fake::start(&root, "silent", "", &[]);
+    let pid = fake.pid();
+    // A copy of the fake JVM's /proc files, its root and working directory links leading to
+    // the host's directory.
+    let copy = TempDir::new("proccopy");
+    let process = copy.0.join(&pid);
+    let thread = process.join("task").join(&pid);
+    std::fs::create_dir_all(&thread).unwrap();
+    let from = PathBuf::from(format!("/proc/{pid}"));
+    for name in ["cmdline", "comm", "io", "stat", "status", "maps", "cgroup", "mountinfo"] {
+        std::fs::write(process.join(name), std::fs::read(from.join(name)).unwrap()).unwrap();
+    }
+    for name in ["cmdline", "comm", "io", "stat", "status"] {
+        let data = std::fs::read(from.join("task").join(&pid).join(name)).unwrap();
+        std::fs::write(thread.join(name), data).unwrap();
+    }
+    std::fs::write(copy.0.join("uptime"), std::fs::read("/proc/uptime").unwrap()).unwrap();
+    symlink(&host.dir.0, process.join("root")).unwrap();
+    symlink(&host.dir.0, process.join("cwd")).unwrap();
+    let proc_dir = copy.0.to_str().unwrap();
+    let plain = tsnap(&["dump", "--proc", proc_dir, "-p", &pid, "-i", "0"], SECS_5);
+    assert_eq!(plain.run.status, 0, "{}", plain.run.stderr);
+    holds(&plain.run.stdout, "\"fakejvm\" tid=");
+    let mut args = vec!["--proc", proc_dir];
+    args.extend(java_dump(&pid));
+    let out = tsnap(&args, SECS_5);
+    assert_eq!(out.run.status, 2, "{}", out.run.stderr);
+    holds(&out.run.stderr, "--java needs the real procfs");
+    host.untouched();
+}
+
+#[test]
+fn without_pidfd_send_signal_a_reused_pid_gets_no_signal() {
+    if !needs_root() {
+        return;
+    }
+    let nopidfd = match build_c("tests/hostile/nopidfd.c", "nopidfd", &[]) {
+        Ok(bin) => bin,
+        Err(e) => panic!("gcc: {e}"),
+    };
+    let _turn = util::cpu_turn();
+    let root = Root::new();
+    let dir = TempDir::new("reuse");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/reuse.sh");
+    let out = Command::new("timeout")
+        .args(["30", "unshare", "--pid", "--fork", "--mount-proc", "bash"])
+        .arg(script)
+        .arg(&nopidfd)
+        .arg(util::binary())
+        .arg(fakejvm())
+        .arg(&root.0.0)
+        .arg(&dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = format!("{stdout}\n{stderr}");
+    if !stdout.contains("reused ") {
+        eprintln!("skipped: the pid was not reused as asked\n{said}");
+        return;
+    }
+    // The second JVM got its SIGQUIT by pid (the seccomp filter refused the pidfd) and was
+    // asked, while the first still kept tsnap waiting; the process given its pid, none.
+    assert!(stdout.contains("second JVM saw 1 SIGQUIT"), "{said}");
+    assert!(!stderr.contains("cannot send SIGQUIT"), "{said}");
+    assert!(stdout.contains("innocent ended 143"), "{said}");
 }

@@ -18,9 +18,10 @@
  * fake's own id as its nid and FAKE_JAVA_NAME as its name; "flood" status 0, then data
  * without end; "error" a failed status followed by terminal control sequences; "many" a
  * dump of FAKE_ENTRIES threads that are none of its own; "deadlock" the dump with a deadlock
- * report whose lines start with tabs.
+ * report whose lines start with tabs; "newlines" status 0 and FAKE_SIZE bytes of newlines;
+ * "deep" a dump of one thread (its own) whose entry is FAKE_SIZE bytes of two-byte lines.
  *
- * Other settings: FAKE_COMM (its thread name), FAKE_UID (uid and gid to run as after the
+ * It prints "quit" for every SIGQUIT it sees. Other settings: FAKE_COMM (its thread name), FAKE_UID (uid and gid to run as after the
  * chroot), FAKE_CWD (its working directory in ROOT; "gone" for one that was removed),
  * FAKE_NOJVM=1 (map no libjvm.so), FAKE_THREADS (that many more threads, idle). It ends when
  * its standard input closes.
@@ -97,6 +98,27 @@ static void answer(int fd) {
         memset(junk, 'x', sizeof junk);
         puts_fd(fd, "0\n");
         while (put(fd, junk, sizeof junk) == 0) {
+        }
+        return;
+    }
+    long size = atol(env("FAKE_SIZE", "67100000"));
+    if (!strcmp(reply, "newlines") || !strcmp(reply, "deep")) {
+        static char lines[65536];
+        int deep = !strcmp(reply, "deep");
+        for (size_t i = 0; i < sizeof lines; i++)
+            lines[i] = deep && i % 2 == 0 ? 'a' : '\n';
+        puts_fd(fd, "0\n");
+        if (deep) {
+            char line[160];
+            snprintf(line, sizeof line,
+                     "\"deep\" #1 prio=5 os_prio=0 tid=0x1 nid=0x%lx runnable\n",
+                     (long)getpid());
+            puts_fd(fd, line);
+        }
+        for (long sent = 0; sent < size; sent += (long)sizeof lines) {
+            size_t n = size - sent < (long)sizeof lines ? (size_t)(size - sent) : sizeof lines;
+            if (put(fd, lines, n))
+                return;
         }
         return;
     }
@@ -186,6 +208,8 @@ static void run(int listen_fd, const char *mode, const char *arg) {
         }
         if (quits > served_quit) {
             served_quit = quits;
+            printf("quit\n");
+            fflush(stdout);
             if (!strcmp(mode, "quit-listen") && listen_fd < 0)
                 listen_fd = listener(8);
             if (!strcmp(mode, "swap")) {
