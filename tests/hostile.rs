@@ -898,13 +898,25 @@ fn six_silent_jvms_take_one_deadline() {
     let pids: Vec<String> = fakes.iter().map(Fake::pid).collect();
     let pids = pids.join(",");
     let out = tsnap(
-        &["dump", "--java", "--java-timeout", "5", "-i", "0", "-p", &pids],
+        &[
+            "dump",
+            "--java",
+            "--java-timeout",
+            "5",
+            "-i",
+            "0",
+            "-p",
+            &pids,
+        ],
         Duration::from_secs(40),
     );
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
     assert!(out.wall < Duration::from_secs(7), "{:?}", out.wall);
     assert_eq!(
-        out.run.stderr.matches("attach listener did not come up within 5s").count(),
+        out.run
+            .stderr
+            .matches("attach listener did not come up within 5s")
+            .count(),
         6,
         "{}",
         out.run.stderr
@@ -950,7 +962,10 @@ fn a_reply_costs_at_most_twice_its_size_however_it_is_shaped() {
     let (cost, out) = reply_cost(&root, "deep");
     eprintln!("one deep thread: {cost} KiB over a small dump's peak");
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
-    assert!(cost <= limit_kib, "{cost} KiB for one thread of {size} bytes");
+    assert!(
+        cost <= limit_kib,
+        "{cost} KiB for one thread of {size} bytes"
+    );
     let lines = (size / 2) as usize;
     holds(
         &out.run.stdout,
@@ -977,7 +992,16 @@ fn jvms_share_one_budget_of_answer_bytes() {
     let pids: Vec<String> = fakes.iter().map(Fake::pid).collect();
     let pids = pids.join(",");
     let out = tsnap(
-        &["dump", "--java", "--java-timeout", "20", "-i", "0", "-p", &pids],
+        &[
+            "dump",
+            "--java",
+            "--java-timeout",
+            "20",
+            "-i",
+            "0",
+            "-p",
+            &pids,
+        ],
         Duration::from_secs(40),
     );
     assert_eq!(out.run.status, 0, "{}", out.run.stderr);
@@ -986,7 +1010,11 @@ fn jvms_share_one_budget_of_answer_bytes() {
     eprintln!("six deep threads: {cost} KiB over a small dump's peak");
     assert!(cost <= (2 * 64 + 8) * 1024, "{cost} KiB for six JVMs");
     assert!(
-        out.run.stderr.matches("longer than 64 MiB together").count() >= 5,
+        out.run
+            .stderr
+            .matches("longer than 64 MiB together")
+            .count()
+            >= 5,
         "{}",
         out.run.stderr
     );
@@ -1007,14 +1035,27 @@ fn java_on_a_proc_copy_is_refused() {
     let thread = process.join("task").join(&pid);
     std::fs::create_dir_all(&thread).unwrap();
     let from = PathBuf::from(format!("/proc/{pid}"));
-    for name in ["cmdline", "comm", "io", "stat", "status", "maps", "cgroup", "mountinfo"] {
+    for name in [
+        "cmdline",
+        "comm",
+        "io",
+        "stat",
+        "status",
+        "maps",
+        "cgroup",
+        "mountinfo",
+    ] {
         std::fs::write(process.join(name), std::fs::read(from.join(name)).unwrap()).unwrap();
     }
     for name in ["cmdline", "comm", "io", "stat", "status"] {
         let data = std::fs::read(from.join("task").join(&pid).join(name)).unwrap();
         std::fs::write(thread.join(name), data).unwrap();
     }
-    std::fs::write(copy.0.join("uptime"), std::fs::read("/proc/uptime").unwrap()).unwrap();
+    std::fs::write(
+        copy.0.join("uptime"),
+        std::fs::read("/proc/uptime").unwrap(),
+    )
+    .unwrap();
     symlink(&host.dir.0, process.join("root")).unwrap();
     symlink(&host.dir.0, process.join("cwd")).unwrap();
     let proc_dir = copy.0.to_str().unwrap();
@@ -1062,7 +1103,7 @@ fn without_pidfd_send_signal_a_reused_pid_gets_no_signal() {
     }
     // The second JVM got its SIGQUIT by pid (the seccomp filter refused the pidfd) and was
     // asked, while the first still kept tsnap waiting; the process given its pid, none.
+    assert!(stdout.contains("innocent ended 143"), "{said}");
     assert!(stdout.contains("second JVM saw 1 SIGQUIT"), "{said}");
     assert!(!stderr.contains("cannot send SIGQUIT"), "{said}");
-    assert!(stdout.contains("innocent ended 143"), "{said}");
 }

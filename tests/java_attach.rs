@@ -510,7 +510,12 @@ fn descendants_are_not_named_by_r() {
     // Named one by one, both are asked.
     let both = format!("{a},{b}");
     let out = run(&["dump", "--java", "-p", &both, "-i", "0"]).ok();
-    assert_eq!(out.stdout.matches("\n    java: #1 ").count(), 2, "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("\n    java: #1 ").count(),
+        2,
+        "{}",
+        out.stdout
+    );
     no_thread_dump_printed(first.exit());
     no_thread_dump_printed(second.exit());
 }

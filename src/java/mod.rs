@@ -238,7 +238,11 @@ impl Target {
                     && parse::stat::parse(&buf).is_some_and(|s| s.starttime == self.start_time);
                 match pid {
                     Some(p) if same => kill_process(p, Signal::QUIT),
-                    _ => Err(Errno::SRCH),
+                    _ => {
+                        return Err("it exited since it was checked, and its pid may be \
+                                    another process's now: not signalling it"
+                            .to_string());
+                    }
                 }
             }
             sent => sent,

@@ -20,7 +20,8 @@ sleep 0.7
 kill -KILL "$b"
 wait "$b" || true
 echo $((b - 1)) >/proc/sys/kernel/ns_last_pid
-sleep 60 <hold &
+# A background command of a script ignores SIGQUIT unless told otherwise.
+env --default-signal=QUIT sleep 60 <hold &
 innocent=$!
 [ "$innocent" = "$b" ] && echo "reused $b"
 wait "$t" || true
