@@ -828,11 +828,10 @@ fn stuck_threads_of(binary: &Path) -> Vec<String> {
     stuck
 }
 
-#[test]
-fn a_fuse_tmp_that_never_answers_holds_nothing() {
-    let Some((host, root)) = hostile() else {
-        return;
-    };
+/// A fake JVM whose directory `dir` (of its root) is a FUSE mount that never answers a
+/// lookup, in a mount namespace of its own; `None` (said why) without libfuse3. The daemon
+/// ends by itself after 30 s, whatever happens to the test.
+fn under_tarpit(root: &Root, dir: &str) -> Option<Fake> {
     let tarpit = match fuse_flags().and_then(|flags| {
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         build_c("tests/hostile/tarpit.c", "tarpit", &flags)
@@ -840,25 +839,34 @@ fn a_fuse_tmp_that_never_answers_holds_nothing() {
         Ok(bin) => bin,
         Err(e) => {
             eprintln!("skipped: cannot build the FUSE daemon: {e}");
-            return;
+            return None;
         }
     };
-    // The daemon mounts the container's /tmp in a mount namespace of the test's own, which the
-    // fake JVM's own namespace copies; it ends by itself after 30 s, whatever happens here.
-    let tmp = root.path("tmp");
+    let point = root.path(dir);
     let wrapper = [
         "unshare".as_ref(),
         "-m".as_ref(),
         "--propagation".as_ref(),
         "private".as_ref(),
         tarpit.as_os_str(),
-        tmp.as_os_str(),
+        point.as_os_str(),
         "30".as_ref(),
     ];
-    let fake = Fake::start_under(&wrapper, &root, "silent", "", &[]);
+    let fake = Fake::start_under(&wrapper, root, "silent", "", &[]);
     let mountinfo = std::fs::read_to_string(format!("/proc/{}/mountinfo", fake.pid)).unwrap();
-    assert!(mountinfo.contains(" /tmp "), "{mountinfo}");
+    assert!(mountinfo.contains(&format!(" /{dir} ")), "{mountinfo}");
     assert!(mountinfo.contains(" - fuse.tarpit "), "{mountinfo}");
+    Some(fake)
+}
+
+#[test]
+fn a_fuse_tmp_that_never_answers_holds_nothing() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let Some(fake) = under_tarpit(&root, "tmp") else {
+        return;
+    };
     let out = tsnap(
         &[
             "dump",
@@ -885,6 +893,28 @@ fn a_fuse_tmp_that_never_answers_holds_nothing() {
     assert_eq!(stuck_threads_of(&util::binary()), Vec::<String>::new());
     host.untouched();
     drop(fake);
+    // Its /etc, where the user names are.
+    let Some(fake) = under_tarpit(&root, "etc") else {
+        return;
+    };
+    let out = tsnap(
+        &[
+            "-a",
+            "-p",
+            &fake.pid(),
+            "-o",
+            "pid,user",
+            "-i",
+            "0",
+            "-f",
+            "json",
+        ],
+        SECS_5,
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert_eq!(out.run.rows()[0]["user"], "0", "{}", out.run.stdout);
+    assert_eq!(stuck_threads_of(&util::binary()), Vec::<String>::new());
+    host.untouched();
 }
 
 #[test]

@@ -18,11 +18,13 @@ use creds::{AsTarget, Creds};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, StatxFlags};
 use rustix::io::{self, Errno};
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 
 /// Reads the regular file at `path` inside the root of process `pid` of the procfs mount
 /// `proc_root` into `buf`, as the process's own user, if it holds at most `cap` bytes (see
-/// [`root::read_regular`]). Reaching the root needs ptrace-read access to the process.
+/// [`root::read_regular`]). Reaching the root needs ptrace-read access to the process. No
+/// symlink is followed and nothing is looked up on a FUSE or network filesystem of the
+/// process's ([`Mounts::open_dir`]; `EXDEV` when the path leads there).
 pub fn read_file(
     proc_root: BorrowedFd<'_>,
     pid: u32,
@@ -34,11 +36,21 @@ pub fn read_file(
     rel.num(pid);
     let process = procfs::open_dir(proc_root, rel.as_cstr())?;
     let root = root::open_magic_dir(process.as_fd(), c"root")?;
+    let mounts = Mounts::read(process.as_fd())?;
     rel.clear().push(b"status");
     procfs::read_file(process.as_fd(), &rel, buf)?;
     let creds = Creds::from_status(buf).ok_or(Errno::INVAL)?;
     let _as = AsTarget::switch(&creds)?;
-    root::read_regular(root.as_fd(), path, cap, buf)
+    let path = path.to_bytes();
+    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[][..], path),
+    };
+    let dir = mounts
+        .open_dir(root.as_fd(), dir, "the directory")
+        .map_err(|_| Errno::XDEV)?;
+    let name = CString::new(name).map_err(|_| Errno::INVAL)?;
+    root::read_regular(dir.as_fd(), &name, OFlags::NOFOLLOW, cap, buf)
 }
 
 /// A target's mounts (its `/proc/PID/mountinfo`, and tsnap's own for a filesystem the
