@@ -1004,6 +1004,18 @@ fn a_reply_costs_at_most_twice_its_size_however_it_is_shaped() {
     let shown = out.run.stdout.lines().filter(|l| *l == "        a").count();
     assert_eq!(shown, 10_000);
     assert!(out.stdout.len() < 2 << 20, "{} bytes out", out.stdout.len());
+    // JSON counts the lines cut too.
+    let env = [("FAKE_REPLY", "deep"), ("FAKE_SIZE", "100000")];
+    let fake = Fake::start(&root, "listen", "", &env);
+    let pid = fake.pid();
+    let mut args = java_dump(&pid);
+    args.extend(["-f", "json"]);
+    let out = tsnap(&args, SECS_5);
+    let lines = out.run.json();
+    let deep = lines.iter().find(|l| l["java"]["name"] == "deep").unwrap();
+    assert_eq!(deep["java"]["cut"], 50_000 - 10_000, "{deep}");
+    assert_eq!(deep["java"]["other"].as_array().unwrap().len(), 10_000);
+    assert_eq!(lines[0]["java"]["cut"], 0, "{}", lines[0]);
     host.untouched();
 }
 
