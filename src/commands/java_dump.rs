@@ -14,8 +14,8 @@ use crate::parse::jstack::{self, Dump, Line, Part};
 use crate::row::{Row, Rows};
 use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 /// A selected JVM and its answer, if it gave one.
@@ -90,60 +90,47 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
         })
         .collect();
     let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
-    let (send, receive) = mpsc::channel();
-    let mut jvms = Vec::new();
+    let mut asking = Vec::new();
     for target in targets {
-        let (send, budget) = (send.clone(), budget.clone());
+        let budget = budget.clone();
         let (pid, who) = (target.pid, target.who.clone());
-        let index = jvms.len();
-        let asking = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .stack_size(256 << 10)
-            .spawn(move || {
-                let answer = target.thread_dump(deadline, timeout, &budget);
-                let _ = send.send((index, answer));
-            });
-        if let Err(e) = asking {
-            warn(&format!(
-                "{who}: no Java thread dump: cannot start a thread: {e}"
-            ));
-            continue;
-        }
-        jvms.push((
-            Jvm {
-                pid,
-                who,
-                answer: None,
-            },
-            false,
-        ));
-    }
-    drop(send);
-    let mut left = jvms.len();
-    while left > 0 {
-        let wait = (deadline + GRACE_NS).saturating_sub(monotonic_ns());
-        let Ok((i, answer)) = receive.recv_timeout(Duration::from_nanos(wait)) else {
-            break;
-        };
-        let (jvm, done) = &mut jvms[i];
-        match answer {
-            Ok(a) => jvm.answer = Some(a),
+            .spawn(move || target.thread_dump(deadline, timeout, &budget));
+        match spawned {
+            Ok(thread) => asking.push((pid, who, thread)),
             Err(e) => warn(&format!(
-                "{}: no Java thread dump: {e}; showing what /proc shows",
-                jvm.who
+                "{who}: no Java thread dump: cannot start a thread to ask it: {e}; showing \
+                 what /proc shows"
             )),
         }
-        *done = true;
-        left -= 1;
     }
-    for (jvm, _) in jvms.iter().filter(|(_, done)| !*done) {
-        warn(&format!(
-            "{}: no Java thread dump: a call into its files did not return within {}s; \
-             showing what /proc shows",
-            jvm.who,
-            timeout.as_secs_f64()
-        ));
+    while monotonic_ns() < deadline.saturating_add(GRACE_NS)
+        && asking.iter().any(|(_, _, t)| !t.is_finished())
+    {
+        std::thread::sleep(Duration::from_millis(10));
     }
-    jvms.into_iter().map(|(jvm, _)| jvm).collect()
+    let mut jvms = Vec::new();
+    for (pid, who, thread) in asking {
+        let answer = match thread.is_finished() {
+            true => thread
+                .join()
+                .unwrap_or_else(|_| Err("its thread failed".to_string())),
+            false => Err(format!(
+                "a call into its files did not return within {}s",
+                timeout.as_secs_f64()
+            )),
+        };
+        let answer = answer
+            .inspect_err(|e| {
+                warn(&format!(
+                    "{who}: no Java thread dump: {e}; showing what /proc shows"
+                ))
+            })
+            .ok();
+        jvms.push(Jvm { pid, who, answer });
+    }
+    jvms
 }
 
 /// One process's threads and its JVM's dump, paired by nid.
