@@ -33,18 +33,16 @@ pub fn mounts(buf: &[u8]) -> impl Iterator<Item = Mount<'_>> {
     })
 }
 
-/// The mount point and filesystem type of a mount of the filesystem on device
-/// `major:minor` (the third field): every mount of one filesystem has its device.
-pub fn by_device(buf: &[u8], major: u32, minor: u32) -> Option<(&[u8], &[u8])> {
+/// The mount point and filesystem type of the first mount whose field number `field` is
+/// `value`: field 0 is the mount's id, field 2 the device of its filesystem (`MAJOR:MINOR`),
+/// which every mount of one filesystem shares.
+pub fn find<'a>(buf: &'a [u8], field: usize, value: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
     buf.split(|&b| b == b'\n').find_map(|line| {
         let mut w = line.split(|&b| b == b' ');
-        let mut dev = w.nth(2)?.split(|&b| b == b':');
-        let (maj, min) = (dev.next()?, dev.next()?);
-        let same = |field, n: u32| super::dec_u64(field) == Some(n.into());
-        if !same(maj, major) || !same(min, minor) {
+        if w.clone().nth(field)? != value {
             return None;
         }
-        let point = w.nth(1)?;
+        let point = w.nth(4)?;
         w.find(|f| *f == b"-")?;
         Some((point, w.next()?))
     })
@@ -158,18 +156,18 @@ bad line\n";
     }
 
     #[test]
-    fn mounts_by_device_and_which_are_served() {
+    fn mounts_by_id_or_device_and_which_are_served() {
         let info = b"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n\
 31 22 0:50 / /tmp rw,nosuid - fuse.tarpit tarpit rw,user_id=0\n\
 32 22 0:51 / /mnt/with\\040space rw - nfs4 srv:/x rw\n";
-        assert_eq!(by_device(info, 8, 1), Some((&b"/"[..], &b"ext4"[..])));
-        assert_eq!(
-            by_device(info, 0, 50),
-            Some((&b"/tmp"[..], &b"fuse.tarpit"[..]))
-        );
-        assert_eq!(by_device(info, 0, 51).map(|m| m.1), Some(&b"nfs4"[..]));
-        assert_eq!(by_device(info, 0, 5), None);
-        assert_eq!(by_device(b"x y 0:5\n1 2 0:5 / /x\n", 0, 5), None);
+        assert_eq!(find(info, 2, b"8:1"), Some((&b"/"[..], &b"ext4"[..])));
+        let fuse = Some((&b"/tmp"[..], &b"fuse.tarpit"[..]));
+        assert_eq!(find(info, 0, b"31"), fuse);
+        assert_eq!(find(info, 2, b"0:50"), fuse);
+        assert_eq!(find(info, 2, b"0:51").map(|m| m.1), Some(&b"nfs4"[..]));
+        assert_eq!(find(info, 2, b"0:5"), None);
+        assert_eq!(find(info, 0, b"3"), None);
+        assert_eq!(find(b"x y 0:5\n1 2 0:5 / /x\n", 2, b"0:5"), None);
         for fs in [
             &b"fuse"[..],
             b"fuseblk",

@@ -76,20 +76,24 @@ impl Mounts {
     }
 
     /// `Ok` when the directory `dir` is on a filesystem that no process and no network
-    /// serves; otherwise says which it is, `what` naming the directory. The filesystem is
-    /// told by the device of the directory, which `statx` gives without asking it
-    /// (`AT_STATX_DONT_SYNC`).
+    /// serves; otherwise says which it is, `what` naming the directory. The mount is found by
+    /// the id `statx` gives (Linux 5.8+), else by the device of the filesystem (a btrfs
+    /// subvolume has a device of its own, a chroot's mount is not in its `mountinfo`); `statx`
+    /// is asked not to ask the filesystem (`AT_STATX_DONT_SYNC`).
     pub fn local(&self, dir: BorrowedFd<'_>, what: &str) -> Result<(), String> {
         let flags = AtFlags::EMPTY_PATH | AtFlags::STATX_DONT_SYNC;
-        let st = rustix::fs::statx(dir, c"", flags, StatxFlags::empty()).map_err(|e| {
+        let st = rustix::fs::statx(dir, c"", flags, StatxFlags::MNT_ID).map_err(|e| {
             format!(
                 "cannot tell which filesystem {what} is on: {}",
                 errno_name(e)
             )
         })?;
-        let (major, minor) = (st.stx_dev_major, st.stx_dev_minor);
-        let mount = mountinfo::by_device(&self.target, major, minor)
-            .or_else(|| mountinfo::by_device(&self.own, major, minor));
+        let id = (st.stx_mask & StatxFlags::MNT_ID.bits() != 0).then(|| st.stx_mnt_id.to_string());
+        let device = format!("{}:{}", st.stx_dev_major, st.stx_dev_minor);
+        let mount = (id.as_ref())
+            .and_then(|id| mountinfo::find(&self.target, 0, id.as_bytes()))
+            .or_else(|| mountinfo::find(&self.target, 2, device.as_bytes()))
+            .or_else(|| mountinfo::find(&self.own, 2, device.as_bytes()));
         match mount {
             Some((_, fstype)) if !mountinfo::served(fstype) => Ok(()),
             Some((point, fstype)) => {
@@ -103,8 +107,7 @@ impl Mounts {
                 ))
             }
             None => Err(format!(
-                "{what} is on a filesystem ({major}:{minor}) that no mountinfo lists: not \
-                 touching it"
+                "{what} is on a filesystem ({device}) that no mountinfo lists: not touching it"
             )),
         }
     }
