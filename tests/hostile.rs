@@ -803,12 +803,13 @@ fn fuse_flags() -> Result<Vec<String>, String> {
     Ok(flags)
 }
 
-/// Threads in uninterruptible sleep (`D`) of processes running `binary`.
+/// Threads of processes running `binary` that wait in FUSE (their `wchan`).
 fn stuck_threads_of(binary: &Path) -> Vec<String> {
+    let binary = binary.canonicalize().unwrap();
     let mut stuck = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let dir = entry.path();
-        if std::fs::read_link(dir.join("exe")).ok().as_deref() != Some(binary) {
+        if std::fs::read_link(dir.join("exe")).ok().as_deref() != Some(binary.as_path()) {
             continue;
         }
         for task in std::fs::read_dir(dir.join("task"))
@@ -816,12 +817,9 @@ fn stuck_threads_of(binary: &Path) -> Vec<String> {
             .flatten()
             .flatten()
         {
-            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-            if stat
-                .rsplit_once(") ")
-                .is_some_and(|(_, rest)| rest.starts_with('D'))
-            {
-                stuck.push(stat);
+            let wchan = std::fs::read_to_string(task.path().join("wchan")).unwrap_or_default();
+            if wchan.contains("fuse") {
+                stuck.push(format!("{}: {wchan}", task.path().display()));
             }
         }
     }
