@@ -9,7 +9,8 @@
 //! anything but a JVM), SIGQUIT is death. Hence the checks before the one signal tsnap sends.
 //!
 //! The JVM may be a hostile container's process pretending to be one. Every path is resolved
-//! inside its root (see [`crate::target`]), as its own user; the answer is read to a deadline
+//! inside its root (see [`crate::target`]), as its own user, without links and never on a
+//! FUSE or network mount of its ([`crate::target::Mounts`]); the answer is read to a deadline
 //! and a cap; and it is used only from the process asked: the listener's pid
 //! (`SO_PEERCRED`) must be the target's, or where tsnap cannot see the listener's pid
 //! namespace, the dump's threads must be the target's (checked when it is merged).
