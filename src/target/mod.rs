@@ -4,8 +4,9 @@
 //! Everything reached through `/proc/PID/root` or `/proc/PID/cwd` belongs to the target, and
 //! the target may be a hostile container looking at a root tsnap. So paths are resolved
 //! inside the target's root and never outside it ([`root`]), nothing is looked up on a FUSE
-//! or network filesystem of the target's ([`Mounts`]), files are opened without blocking, checked to be what they should be and read to a cap, and root takes the target's
-//! own user, groups and no capabilities while it does so ([`creds`]).
+//! or network filesystem of the target's ([`Mounts`]), files are opened without blocking,
+//! checked to be what they should be and read to a cap, and root takes the target's own
+//! user, groups and no capabilities while it does so ([`creds`]).
 
 pub mod creds;
 pub mod root;
