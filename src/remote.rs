@@ -37,7 +37,7 @@ impl RemoteMounts {
                     path.clear().num(pid).push(b"mountinfo");
                     let mut info = Vec::new();
                     let read = procfs::read_to_end(root, &path, &mut info).is_ok();
-                    if !read || !mountinfo::mounts(&info).any(|m| mountinfo::remote(m.fstype)) {
+                    if !read || !mountinfo::mounts(&info).any(|m| mountinfo::served(m.fstype)) {
                         info = Vec::new();
                     }
                     all.spaces.push((ns, info));
@@ -63,7 +63,7 @@ impl RemoteMounts {
             return None;
         }
         let m = mountinfo::mount_of(info, path, point)?;
-        mountinfo::remote(m.fstype).then_some(m.fstype)
+        mountinfo::served(m.fstype).then_some(m.fstype)
     }
 }
 

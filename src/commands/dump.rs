@@ -56,7 +56,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     let jvms = match args.java {
         Some(timeout) => {
-            java_dump::one_unless_named(&collector, args.selection.named())?;
+            if !collector.mount().is_procfs() {
+                return Err(Error::BadInput(format!(
+                    "--java needs the real procfs: {} is not one, and the root and working \
+                     directory links of a copy could lead anywhere",
+                    args.proc_root.display()
+                )));
+            }
+            java_dump::one_unless_named(&collector, &args.selection)?;
             java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
         }
         None => Vec::new(),
@@ -112,7 +119,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         match args.format {
             Format::Json => {
                 let asked = args.java.is_some();
-                write_json(&mut out.buf, &process, &shown, &rows, now, asked);
+                write_json(out, &process, &shown, &rows, now, asked)?;
             }
             _ => write_text(out, &process, &shown, &rows, now)?,
         }
@@ -314,14 +321,16 @@ const JSON_COLUMNS: [Column; 11] = [
     Column::Kstack,
 ];
 
+/// Writes one process's dump as JSON lines, flushing as it goes: a JVM may list many threads.
 fn write_json(
-    out: &mut Vec<u8>,
+    o: &mut Out,
     p: &Process<'_>,
     shown: &Shown<'_>,
     rows: &Rows,
     now: i64,
     asked: bool,
-) {
+) -> Result<(), Error> {
+    let out = &mut o.buf;
     let java = p.java;
     let mut time = Vec::new();
     clock::push_iso8601(&mut time, now, 0);
@@ -356,8 +365,9 @@ fn write_json(
     }
     let mut cell = Vec::new();
     for &i in shown.picked.iter().filter(|_| !shown.collapse) {
+        o.maybe_flush()?;
         let t = &shown.threads[i];
-        let mut line = JsonLine::new(out);
+        let mut line = JsonLine::new(&mut o.buf);
         line.text("type", b"thread").number("pid", t.pid);
         for column in JSON_COLUMNS {
             match (column, t.kstack) {
@@ -386,7 +396,8 @@ fn write_json(
         line.end();
     }
     for jt in java.iter().flat_map(|j| j.unclaimed()) {
-        let mut line = JsonLine::new(out);
+        o.maybe_flush()?;
+        let mut line = JsonLine::new(&mut o.buf);
         line.text("type", b"thread").number("pid", p.leader.pid);
         for column in JSON_COLUMNS {
             line.null(column.name());
@@ -397,4 +408,5 @@ fn write_json(
         java_dump::write_thread_json(&mut line, Some(jt));
         line.end();
     }
+    Ok(())
 }

@@ -34,6 +34,44 @@ pub fn mounts(buf: &[u8]) -> impl Iterator<Item = Mount<'_>> {
     })
 }
 
+/// The mount point and filesystem type of the first mount whose field number `field` is
+/// `value`: field 0 is the mount's id, field 2 the device of its filesystem (`MAJOR:MINOR`),
+/// which every mount of one filesystem shares.
+pub fn find<'a>(buf: &'a [u8], field: usize, value: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
+    buf.split(|&b| b == b'\n').find_map(|line| {
+        let mut w = line.split(|&b| b == b' ');
+        if w.clone().nth(field)? != value {
+            return None;
+        }
+        let point = w.nth(4)?;
+        w.find(|f| *f == b"-")?;
+        Some((point, w.next()?))
+    })
+}
+
+/// Whether a filesystem of type `fstype` is served by a process (FUSE: sshfs, s3fs, gcsfuse,
+/// or one the target runs) or over the network (NFS, CIFS/SMB, Ceph, 9p, AFS, Lustre): a
+/// call into it may wait as long as its server likes, in a state no signal ends.
+pub fn served(fstype: &[u8]) -> bool {
+    const NETWORK: [&[u8]; 14] = [
+        b"nfs",
+        b"nfs4",
+        b"cifs",
+        b"smb3",
+        b"smbfs",
+        b"ceph",
+        b"9p",
+        b"afs",
+        b"coda",
+        b"ncpfs",
+        b"lustre",
+        b"orangefs",
+        b"virtiofs",
+        b"gfs2",
+    ];
+    fstype.starts_with(b"fuse") || NETWORK.contains(&fstype)
+}
+
 /// Appends `raw` to `out` with its `\NNN` octal escapes decoded.
 pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
@@ -52,18 +90,6 @@ pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
             }
         }
     }
-}
-
-/// Whether a file system of type `fstype` answers through a network or a process of user
-/// space (FUSE: sshfs, s3fs, gcsfuse; NFS, CIFS/SMB, Ceph, 9p, AFS, Lustre): one whose calls
-/// hang while that peer does not answer.
-pub fn remote(fstype: &[u8]) -> bool {
-    fstype.starts_with(b"fuse")
-        || fstype.starts_with(b"nfs")
-        || matches!(
-            fstype,
-            b"cifs" | b"smb3" | b"smbfs" | b"ceph" | b"9p" | b"afs" | b"lustre" | b"virtiofs"
-        )
 }
 
 /// The mount a path (absolute, as the process sees it) lies on: the last mounted at the
@@ -172,8 +198,35 @@ bad line\n";
         mount_of(info, b"/mnt/fs2", &mut point);
         assert_eq!(point, b"/mnt/fs2");
         assert_eq!(mount_of(b"garbage", b"/", &mut point), None);
-        assert!(remote(b"fuse.sshfs") && remote(b"nfs") && remote(b"cifs") && remote(b"9p"));
-        assert!(!remote(b"ext4") && !remote(b"tmpfs") && !remote(b"overlay"));
+    }
+
+    #[test]
+    fn mounts_by_id_or_device_and_which_are_served() {
+        let info = b"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n\
+31 22 0:50 / /tmp rw,nosuid - fuse.tarpit tarpit rw,user_id=0\n\
+32 22 0:51 / /mnt/with\\040space rw - nfs4 srv:/x rw\n";
+        assert_eq!(find(info, 2, b"8:1"), Some((&b"/"[..], &b"ext4"[..])));
+        let fuse = Some((&b"/tmp"[..], &b"fuse.tarpit"[..]));
+        assert_eq!(find(info, 0, b"31"), fuse);
+        assert_eq!(find(info, 2, b"0:50"), fuse);
+        assert_eq!(find(info, 2, b"0:51").map(|m| m.1), Some(&b"nfs4"[..]));
+        assert_eq!(find(info, 2, b"0:5"), None);
+        assert_eq!(find(info, 0, b"3"), None);
+        assert_eq!(find(b"x y 0:5\n1 2 0:5 / /x\n", 2, b"0:5"), None);
+        for fs in [
+            &b"fuse"[..],
+            b"fuseblk",
+            b"fuse.sshfs",
+            b"nfs",
+            b"cifs",
+            b"9p",
+            b"ceph",
+        ] {
+            assert!(served(fs), "{fs:?}");
+        }
+        for fs in [&b"ext4"[..], b"tmpfs", b"overlay", b"xfs", b"proc", b"nfsd"] {
+            assert!(!served(fs), "{fs:?}");
+        }
     }
 
     #[test]
