@@ -80,7 +80,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let (now, _) = clock::now();
 
     // The threads shown, in order: each process's in that order, under its header.
-    let shown = Order::new(args.sort, args.top).of(&rows).to_vec();
+    let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;

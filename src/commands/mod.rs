@@ -54,14 +54,22 @@ pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
         .as_deref()
         .map_or(String::new(), |h| format!(" ({h})"));
     resolve_pids(mount.fd(), &mut opts.selection, &hint)?;
+    for name in opts.selection.comms.iter().filter(|n| n.len() > 15) {
+        crate::output::warn(&format!(
+            "note: -C {} is longer than the 15 bytes a process name (comm) holds: matched \
+             against argv[0]'s base name",
+            String::from_utf8_lossy(name)
+        ));
+    }
     let selection = opts.selection.clone();
     let mut collector = Collector::new(mount, opts);
     collector
         .refresh()
         .map_err(|e| Error::Fatal(format!("cannot list {}: {}", path.display(), errno_name(e))))?;
     if collector.process_count() == 0 {
+        let near = near_names(collector.mount().fd(), &selection);
         return Err(Error::NoMatch(format!(
-            "{}{hint}",
+            "{}{hint}{near}",
             nothing_matched(&selection)
         )));
     }
@@ -131,7 +139,7 @@ pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver
         .map(|path| Saver::open(path, &args.columns, &host(args), args.mode))
         .transpose()?;
     let mut needs = needs_of(&args.columns)
-        .union(needs_of(args.sort.as_slice()))
+        .union(needs_of(&args.sort_columns()))
         .union(also);
     if let Some(s) = &saver {
         needs = needs.union(needs_of(s.columns()));
@@ -195,6 +203,30 @@ fn resolve_pids(root: BorrowedFd<'_>, selection: &mut Selection, hint: &str) -> 
     Ok(())
 }
 
+/// For `-C` names without `*` that matched nothing, the names running now near them.
+fn near_names(root: BorrowedFd<'_>, selection: &Selection) -> String {
+    let given: Vec<String> = (selection.comms.iter())
+        .filter(|c| !c.contains(&b'*'))
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    if given.is_empty() {
+        return String::new();
+    }
+    let running = select::names_now(root);
+    let mut near: Vec<&str> = Vec::new();
+    for name in &given {
+        for n in crate::cli::suggest::near(name, &running, 3) {
+            if !near.contains(&n) {
+                near.push(n);
+            }
+        }
+    }
+    match near.is_empty() {
+        true => String::new(),
+        false => format!("; running now: {}", near.join(", ")),
+    }
+}
+
 fn nothing_matched(selection: &Selection) -> String {
     if selection.narrowed() {
         let mut places = Vec::new();
@@ -214,7 +246,19 @@ fn nothing_matched(selection: &Selection) -> String {
             true => String::new(),
             false => format!(" named {}", names.join(" or ")),
         };
-        format!("no process{named} in {}", places.join(" and "))
+        let uids: Vec<String> = selection.users.iter().map(u32::to_string).collect();
+        let of = match uids.is_empty() {
+            true => String::new(),
+            false => format!(" of uid {}", uids.join(" or ")),
+        };
+        let within = match places.is_empty() {
+            true => String::new(),
+            false => format!(
+                " in {} (crictl ps, docker ps and kubectl get pods list them)",
+                places.join(" and ")
+            ),
+        };
+        format!("no process{named}{of}{within}")
     } else if !selection.comms.is_empty() {
         let names: Vec<String> = selection
             .comms

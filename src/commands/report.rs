@@ -27,7 +27,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         push_int(&mut out.buf, passes);
         out.buf.extend_from_slice(b" passes ===\n\n");
     }
-    grid.write(args.format, true, &mut out.buf);
+    grid.write(args.format, !args.no_headers, &mut out.buf);
     out.flush()
 }
 

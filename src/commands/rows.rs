@@ -4,6 +4,7 @@
 //! that rows of many nodes can be merged), in the order and number `--sort` and `--top` say.
 
 use super::order::Order;
+use crate::cli::SortKey;
 use crate::columns::{self, Column};
 use crate::error::Error;
 use crate::output::json::JsonLine;
@@ -24,6 +25,8 @@ pub struct RowWriter {
     /// The tally goes before the rows: above a table, on stderr for CSV, a summary line in
     /// JSON.
     tally: bool,
+    /// Whether [`RowWriter::write`] writes the header it is asked for (`--no-headers`).
+    headers: bool,
 }
 
 impl RowWriter {
@@ -64,13 +67,14 @@ impl RowWriter {
             host,
             grid: Grid::new(fields.clone()),
             stream: Stream::new(fields, format),
-            order: Order::new(None, None),
+            order: Order::new(&[], None),
             tally: false,
+            headers: true,
         }
     }
 
     /// Shows the rows in the order of `sort`, the first `top` of them.
-    pub fn shown(mut self, sort: Option<Column>, top: Option<usize>) -> RowWriter {
+    pub fn shown(mut self, sort: &[SortKey], top: Option<usize>) -> RowWriter {
         self.order = Order::new(sort, top);
         self
     }
@@ -78,6 +82,12 @@ impl RowWriter {
     /// Makes a table fit `width` columns, when given.
     pub fn fit(mut self, width: Option<usize>) -> RowWriter {
         self.grid = std::mem::take(&mut self.grid).fit(width);
+        self
+    }
+
+    /// Writes tables and CSV on stdout with their header, or without (`--no-headers`).
+    pub fn headers(mut self, headers: bool) -> RowWriter {
+        self.headers = headers;
         self
     }
 
@@ -95,7 +105,7 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
-        self.put(out, rows, time, header, None)
+        self.put(out, rows, time, header && self.headers, None)
     }
 
     /// Puts `rows` in `out`'s buffer whole, none of them written yet: what a snapshot adds
