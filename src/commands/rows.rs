@@ -139,7 +139,8 @@ impl RowWriter {
         let table = self.format == Format::Table;
         let render = match self.format {
             Format::Json => columns::render_json,
-            _ => columns::render,
+            Format::Csv => columns::render,
+            Format::Table => columns::render_table,
         };
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
             Some(c) => {
