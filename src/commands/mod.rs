@@ -133,17 +133,20 @@ fn hidden_processes(mount: &Mount, path: &Path) -> Option<String> {
 /// Starts a command that makes passes over time (sample, watch): its collector, keeping files
 /// open between passes, and the `--save` file; and from then on, SIGINT and SIGTERM end it.
 pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver>), Error> {
-    let saver = args
-        .save
-        .as_deref()
-        .map(|path| Saver::open(path, &args.columns, &host(args), args.mode))
-        .transpose()?;
     let mut needs = needs_of(&args.columns)
         .union(needs_of(&args.sort_columns()))
         .union(also);
-    if let Some(s) = &saver {
-        needs = needs.union(needs_of(s.columns()));
+    if args.save.is_some() {
+        needs = needs.union(needs_of(crate::save::SAVED));
     }
+    let saver = args
+        .save
+        .as_deref()
+        .map(|path| {
+            let columns = crate::save::columns_read(needs, &args.columns);
+            Saver::open(path, columns, &host(args), args.mode)
+        })
+        .transpose()?;
     let collector = start(
         &args.proc_root,
         Options {
