@@ -66,7 +66,7 @@ impl RowWriter {
             timed,
             host,
             grid: Grid::new(fields.clone()),
-            stream: Stream::new(fields, format),
+            stream: Stream::new(fields, format).json_type("thread"),
             order: Order::new(&[], None),
             tally: false,
             headers: true,
