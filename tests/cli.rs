@@ -171,7 +171,7 @@ fn durations_take_units_and_a_bare_number_is_seconds() {
     fails(
         &["-i", "5 s"],
         2,
-        "'5 s' is not a number of seconds, or a time with a unit",
+        "'5 s' is not a number of seconds, or a time with units",
     );
     fails(
         &["sample", "-d", "2d"],
