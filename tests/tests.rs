@@ -10,6 +10,7 @@ mod fixtures;
 mod fleet;
 mod formats;
 mod generated;
+mod habits;
 mod hostile;
 mod java;
 mod java_attach;
