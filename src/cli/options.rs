@@ -105,9 +105,10 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes whose name (comm) or argv[0]'s base name starts\n\
-             with NAME, or matches it with * for any text (py*3); a\n\
-             NAME over 15 bytes (comm's most) is matched on argv[0]",
+            "processes whose name (comm) or argv[0]'s base\n\
+             name starts with NAME, or matches it with *\n\
+             for any text (py*3); a NAME over 15 bytes\n\
+             (comm's most) is matched on argv[0] only",
         )],
         set: |g, v| {
             let names = v.list()?.into_iter().map(|n| n.as_bytes().to_vec());
@@ -122,9 +123,10 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes in these containers: an id or its start (6 hex\n\
-             digits or more; crictl ps, docker ps), or a host name\n\
-             (its processes' HOSTNAME)",
+            "processes in these containers: an id or its\n\
+             start (6 hex digits or more; crictl ps or\n\
+             docker ps), or its host name (the HOSTNAME of\n\
+             its processes)",
         )],
         set: |g, v| {
             for id in v.list()? {
@@ -140,8 +142,9 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes in these pods: a pod name (its HOSTNAME), or its\n\
-             UID's start (kubectl get pod P -o jsonpath='{.metadata.uid}')",
+            "processes in these pods: a pod name (its\n\
+             HOSTNAME), or its UID or its start: kubectl\n\
+             get pod P -o jsonpath='{.metadata.uid}'",
         )],
         set: |g, v| {
             for uid in v.list()? {
@@ -157,8 +160,8 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes whose effective user is USER: a uid, or a name\n\
-             from this host's /etc/passwd",
+            "processes whose effective user is USER: a uid,\n\
+             or a name in this host's /etc/passwd",
         )],
         set: |g, v| {
             for name in v.list()? {
@@ -486,9 +489,10 @@ pub static OPTIONS: &[Opt] = &[
         commands: SNAP | DUMP | WATCH,
         help: &[(
             EVERY,
-            "order the threads by these columns, each breaking the ties\n\
-             of the last: numbers from the highest, text from A; -COL\n\
-             from the highest (Z), +COL from the lowest (A): pcpu,-comm",
+            "order the threads by these columns, each\n\
+             breaking the last's ties: numbers from the\n\
+             highest, text from A; -COL from the highest\n\
+             (Z), +COL from the lowest (A): state,-pcpu",
         )],
         set: |g, v| {
             let keys = g.sort.get_or_insert_with(Vec::new);
@@ -562,7 +566,7 @@ pub static OPTIONS: &[Opt] = &[
         commands: SNAP | SAMPLE | WATCH | REPORT,
         help: &[(
             EVERY,
-            "no header line over a table or CSV on stdout (files keep it)",
+            "no header line over a table or CSV on stdout\n(--output-dir files keep theirs)",
         )],
         set: |g, _| {
             g.no_headers = true;
