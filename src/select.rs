@@ -93,6 +93,10 @@ pub struct Selector {
     /// For the processes seen at the last listing, whether they run where the selection
     /// says, by pid: a process's cgroup file is read once, not at every listing.
     runs_in: Vec<(u32, bool)>,
+    /// For the processes listed last, whether their `argv[0]` matches `-C`, by pid: a
+    /// command line is read once per process, not at every listing (it is read from the
+    /// process's memory).
+    argv0_matches: Vec<(u32, bool)>,
     dents: Vec<u8>,
     buf: Vec<u8>,
     path: RelPath,
@@ -107,6 +111,7 @@ impl Selector {
             listed: Vec::new(),
             parents: Vec::new(),
             runs_in: Vec::new(),
+            argv0_matches: Vec::new(),
             dents: Vec::new(),
             buf: Vec::new(),
             path: RelPath::new(),
@@ -128,9 +133,10 @@ impl Selector {
         } else {
             out.extend(self.selection.pids.iter().copied());
             if !self.selection.comms.is_empty() {
+                let known = std::mem::take(&mut self.argv0_matches);
                 for i in 0..self.listed.len() {
                     let pid = self.listed[i];
-                    if self.comm_matches(root, pid) {
+                    if self.comm_matches(root, pid, &known) {
                         out.push(pid);
                     }
                 }
@@ -206,8 +212,10 @@ impl Selector {
     }
 
     /// Whether the process is named as `-C` says: its name (`comm`), or else the base name
-    /// of its `argv[0]` (read bounded: only its start is needed).
-    fn comm_matches(&mut self, root: BorrowedFd<'_>, pid: u32) -> bool {
+    /// of its `argv[0]` (read bounded: only its start is needed), as `known` from the last
+    /// listing says when it has the process. `known` is in the listing's order, by pid as
+    /// procfs lists them; a process not found in it (or a listing out of order) is read again.
+    fn comm_matches(&mut self, root: BorrowedFd<'_>, pid: u32, known: &[(u32, bool)]) -> bool {
         self.path.clear().num(pid).push(b"comm");
         if procfs::read_file(root, &self.path, &mut self.buf).is_err() {
             return false;
@@ -220,9 +228,20 @@ impl Selector {
         if matches(comm) {
             return true;
         }
-        self.path.clear().num(pid).push(b"cmdline");
-        read_start(root, &self.path, &mut self.buf, ARGV0_BYTES);
-        matches(environ::argv0_base(&self.buf))
+        let verdict = match known.binary_search_by_key(&pid, |k| k.0) {
+            Ok(i) => known[i].1,
+            Err(_) => {
+                self.path.clear().num(pid).push(b"cmdline");
+                read_start(root, &self.path, &mut self.buf, ARGV0_BYTES);
+                let base = environ::argv0_base(&self.buf);
+                self.selection
+                    .comms
+                    .iter()
+                    .any(|c| environ::name_matches(c, base))
+            }
+        };
+        self.argv0_matches.push((pid, verdict));
+        verdict
     }
 
     /// Adds every descendant of the pids in `out`, from the parent pids in each `stat`.

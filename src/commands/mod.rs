@@ -54,7 +54,8 @@ pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
         .as_deref()
         .map_or(String::new(), |h| format!(" ({h})"));
     resolve_pids(mount.fd(), &mut opts.selection, &hint)?;
-    for name in opts.selection.comms.iter().filter(|n| n.len() > 15) {
+    let long = |n: &&Vec<u8>| n.len() > 15 && !n.contains(&b'*');
+    for name in opts.selection.comms.iter().filter(long) {
         crate::output::warn(&format!(
             "note: -C {} is longer than the 15 bytes a process name (comm) holds: matched \
              against argv[0]'s base name",
