@@ -249,7 +249,18 @@ fn container_and_pod_by_host_name() {
 
     let miss = run(&["--pod", "shop-1"]);
     assert_eq!(miss.status, 1);
-    assert!(miss.stderr.contains("kubectl get pods"), "{}", miss.stderr);
+    assert!(
+        miss.stderr
+            .contains("kubectl get pod P -o jsonpath='{.metadata.uid}'"),
+        "{}",
+        miss.stderr
+    );
+    let gone = run(&["--container", "shop-1"]);
+    assert!(
+        gone.stderr.contains("crictl ps or docker ps"),
+        "{}",
+        gone.stderr
+    );
     let bad = run(&["--pod", "shop:1"]);
     assert_eq!(bad.status, 2);
     assert!(

@@ -255,12 +255,20 @@ fn nothing_matched(selection: &Selection) -> String {
             true => String::new(),
             false => format!(" of uid {}", uids.join(" or ")),
         };
-        let within = match places.is_empty() {
-            true => String::new(),
-            false => format!(
-                " in {} (crictl ps, docker ps and kubectl get pods list them)",
-                places.join(" and ")
-            ),
+        let mut look = Vec::new();
+        if !selection.containers.is_empty() {
+            look.push("crictl ps or docker ps lists containers' ids and names");
+        }
+        if !selection.pods.is_empty() {
+            look.push(
+                "kubectl get pods lists pods' names; kubectl get pod P -o \
+                 jsonpath='{.metadata.uid}' prints P's UID",
+            );
+        }
+        let within = match (places.is_empty(), look.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => format!(" in {}", places.join(" and ")),
+            (false, false) => format!(" in {} ({})", places.join(" and "), look.join("; ")),
         };
         format!("no process{named}{of}{within}")
     } else if !selection.comms.is_empty() {
