@@ -11,6 +11,7 @@ mod fleet;
 mod forged;
 mod formats;
 mod generated;
+mod habits;
 mod hostile;
 mod java;
 mod java_attach;

@@ -67,10 +67,10 @@ impl Run {
             .collect()
     }
 
-    /// The rows of snap's JSON: the objects without a `type` (the cgroups have one).
+    /// The rows of snap's JSON: the `thread` objects (the cgroups and the tally are others).
     pub fn rows(&self) -> Vec<Value> {
         let mut all = self.json();
-        all.retain(|o| o.get("type").is_none());
+        all.retain(|o| o["type"] == "thread");
         all
     }
 

@@ -260,7 +260,7 @@ fn options(out: &mut String, command: Command) {
         }
     }
     if times {
-        out.push_str("\nTIME is seconds (0.5), or a number with a unit: 500ms, 3s, 2m, 1h.\n");
+        out.push_str("\nTIME is seconds (0.5), or numbers with units: 500ms, 3s, 1m30s, 2h.\n");
     }
 }
 

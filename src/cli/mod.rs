@@ -3,7 +3,7 @@
 
 mod help;
 mod options;
-mod suggest;
+pub mod suggest;
 
 use crate::columns::{self, Column};
 use crate::error::Error;
@@ -72,6 +72,23 @@ impl Command {
     }
 }
 
+/// A key of `--sort`: a column, and whether its rows go from the highest value (Z) down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: Column,
+    pub descending: bool,
+}
+
+impl SortKey {
+    /// `column` in its own direction: numbers from the highest, text from A.
+    pub fn new(column: Column) -> SortKey {
+        SortKey {
+            column,
+            descending: column.info().numeric,
+        }
+    }
+}
+
 /// What to do, checked and resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -119,13 +136,22 @@ pub struct Args {
     pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
-    /// The column rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
-    pub sort: Option<Column>,
+    /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
+    pub sort: Vec<SortKey>,
     pub top: Option<usize>,
     /// dump: threads alike printed once.
     pub collapse: bool,
     /// Table lines are not cut to a terminal's width.
     pub wide: bool,
+    /// `--no-headers`: tables and CSV on stdout without their header line.
+    pub no_headers: bool,
+}
+
+impl Args {
+    /// The columns `--sort` orders by.
+    pub fn sort_columns(&self) -> Vec<Column> {
+        self.sort.iter().map(|k| k.column).collect()
+    }
 }
 
 /// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
@@ -221,8 +247,8 @@ fn check(g: Given) -> Result<Args, Error> {
     match command {
         Command::Dump if !selected => {
             return Err(Error::Usage(
-                "dump needs the processes to dump: -p PID, -C NAME, --container ID, --pod UID \
-                 or --cgroup TEXT"
+                "dump needs the processes to dump: -p PID, -C NAME, --container ID, --pod POD, \
+                 -u USER or --cgroup TEXT"
                     .to_string(),
             ));
         }
@@ -326,10 +352,18 @@ fn check(g: Given) -> Result<Args, Error> {
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
-        sort: g.sort.or(g.top.map(|_| Column::Pcpu)),
+        sort: match g.sort {
+            Some(keys) => keys,
+            None => g
+                .top
+                .map(|_| SortKey::new(Column::Pcpu))
+                .into_iter()
+                .collect(),
+        },
         top: g.top,
         collapse: g.collapse,
         wide: g.wide,
+        no_headers: g.no_headers,
     })
 }
 
@@ -446,9 +480,17 @@ mod tests {
         assert!(usage("-p ,").contains("needs a value"));
         assert!(usage("frobnicate").contains("unknown command"));
         assert!(usage("dump").contains("-p PID, -C NAME, --container ID"));
-        assert!(usage("--container 12345").contains("6 to 64 hex digits"));
-        assert!(usage("--container 12345g").contains("not a container id"));
-        assert!(usage("--pod 6b1c:x").contains("not a pod UID"));
+        assert!(usage("--container 12345").contains("6 to 64 hex digits; crictl ps"));
+        assert!(usage("--container 12345/").contains("not a container id"));
+        assert!(usage("--pod 6b1c:x").contains("-o jsonpath='{.metadata.uid}'"));
+        let named = args("dump --container web-1 --pod shop-7d9f-x2 -u 0,root");
+        assert_eq!(named.selection.containers, [b"web-1".to_vec()]);
+        assert_eq!(named.selection.pods, [b"shop-7d9f-x2".to_vec()]);
+        assert_eq!(named.selection.users, [0, 0]);
+        assert!(usage("-u no-such-user-here").contains("id -u NAME"));
+        assert!(args("-f JSON").format == Format::Json && args("-f Csv").format == Format::Csv);
+        assert_eq!(args("sample -d 1m30s").duration, Some(90.0));
+        assert_eq!(args("sample -d 1m30.5s").duration, Some(90.5));
         assert!(usage("--cgroup=").contains("--cgroup: needs a value"));
         assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
         assert!(usage("columns -o pid").contains("does not apply"));
@@ -490,9 +532,27 @@ mod tests {
     #[test]
     fn sort_top_collapse_wide() {
         let a = args("--top 3");
-        assert_eq!((a.sort, a.top), (Some(Column::Pcpu), Some(3)));
+        assert_eq!((a.sort, a.top), (vec![SortKey::new(Column::Pcpu)], Some(3)));
         let a = args("watch --sort comm --top 2 -w");
-        assert_eq!((a.sort, a.top, a.wide), (Some(Column::Comm), Some(2), true));
+        let comm = SortKey {
+            column: Column::Comm,
+            descending: false,
+        };
+        assert_eq!((a.sort, a.top, a.wide), (vec![comm], Some(2), true));
+        let keys = args("--sort=-pcpu,+runq,comm --sort -nice").sort;
+        let key = |column, descending| SortKey { column, descending };
+        assert_eq!(
+            keys,
+            [
+                key(Column::Pcpu, true),
+                key(Column::Runq, false),
+                key(Column::Comm, false),
+                key(Column::Nice, true)
+            ]
+        );
+        assert!(usage("--sort=-pcup").contains("did you mean 'pcpu'?"));
+        assert!(args("--no-headers").no_headers && !args("").no_headers);
+        assert!(usage("dump -p 1 --no-headers").contains("does not apply to 'dump'"));
         assert_eq!(args("--sort runq").top, None);
         let d = args("dump -p 1 --collapse --top 5 --java");
         assert!(d.collapse && d.java.is_some() && d.top == Some(5));
@@ -547,7 +607,7 @@ mod tests {
             args("dump -p 1 --java --java-timeout 250ms").java,
             Some(Duration::from_millis(250))
         );
-        assert!(usage("-i 3x").contains("'3x' is not a number of seconds, or a time with a unit"));
+        assert!(usage("-i 3x").contains("'3x' is not a number of seconds, or a time with units"));
         assert!(usage("sample -d 25h").contains("of at most a day"));
     }
 

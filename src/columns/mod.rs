@@ -9,7 +9,7 @@ mod endpoint;
 mod render;
 
 pub use endpoint::push_addr;
-pub use render::{nid, render, render_json, state_words, syscall_name};
+pub use render::{nid, render, render_json, render_table, state_words, syscall_name};
 
 /// Which files a set of columns needs read, beyond `stat` (always read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -292,7 +292,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::CPU.union(Needs::CPUTIME),
         source: "schedstat (else stat)",
         privilege: ANYONE,
-        meaning: "CPU time used since the thread started, in milliseconds",
+        meaning: "CPU time used since the thread started, in milliseconds (tables: 850ms, 12.3s, 3m24s, 5h02m, 2d03h)",
     },
     Info {
         column: Column::Runq,
@@ -328,7 +328,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::RCHAR),
         source: "io",
         privilege: PTRACE_READ,
-        meaning: "bytes per second read through read calls (files, sockets, pipes) in the -i window; since the thread started with -i 0",
+        meaning: "bytes per second read through read calls (files, sockets, pipes) in the -i window; since the thread started with -i 0; tables in binary units (7.2G)",
     },
     Info {
         column: Column::Wchar,
@@ -337,7 +337,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::WCHAR),
         source: "io",
         privilege: PTRACE_READ,
-        meaning: "bytes per second written through write calls (files, sockets, pipes) in the -i window; since the thread started with -i 0",
+        meaning: "bytes per second written through write calls (files, sockets, pipes) in the -i window; since the thread started with -i 0; tables in binary units",
     },
     Info {
         column: Column::Rbytes,
@@ -346,7 +346,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::RBYTES),
         source: "io (read_bytes)",
         privilege: PTRACE_READ,
-        meaning: "bytes per second fetched from storage in the -i window (reads the page cache served are not counted); since the thread started with -i 0",
+        meaning: "bytes per second fetched from storage in the -i window (reads the page cache served are not counted); since the thread started with -i 0; tables in binary units",
     },
     Info {
         column: Column::Wbytes,
@@ -355,7 +355,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::WBYTES),
         source: "io (write_bytes)",
         privilege: PTRACE_READ,
-        meaning: "bytes per second the thread caused to be written to storage in the -i window; since the thread started with -i 0",
+        meaning: "bytes per second the thread caused to be written to storage in the -i window; since the thread started with -i 0; tables in binary units",
     },
     Info {
         column: Column::Minflt,

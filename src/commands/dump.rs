@@ -87,7 +87,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let (now, _) = clock::now();
 
     // The threads shown, in order: each process's in that order, under its header.
-    let shown = Order::new(args.sort, args.top).of(&rows).to_vec();
+    let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;
@@ -305,13 +305,14 @@ pub fn write_thread_text(
     out.push(b'\n');
 }
 
-/// The keys of a thread's JSON line after `type` and `pid`, `description` (the state in
-/// words) following `state`, and `java` last with `--java`.
-const JSON_COLUMNS: [Column; 11] = [
+/// The keys of a thread's JSON line after `type` and `pid`, and `java` last with `--java`:
+/// columns, written as every command writes them (docs/schema/tsnap.schema.json).
+const JSON_COLUMNS: [Column; 12] = [
     Column::Tid,
     Column::Nid,
     Column::Comm,
     Column::State,
+    Column::Statedesc,
     Column::Pcpu,
     Column::Cputime,
     Column::Syscall,
@@ -370,25 +371,9 @@ fn write_json(
         let mut line = JsonLine::new(&mut o.buf);
         line.text("type", b"thread").number("pid", t.pid);
         for column in JSON_COLUMNS {
-            match (column, t.kstack) {
-                (Column::Kstack, Some(s)) => line.texts(
-                    column.name(),
-                    rows.text(s)
-                        .split(|&b| b == b'\n')
-                        .filter(|f| !f.is_empty()),
-                ),
-                _ => {
-                    cell.clear();
-                    let kind = columns::render_json(column, t, rows, &mut cell);
-                    line.cell(column.name(), kind, &cell)
-                }
-            };
-            if column == Column::State {
-                line.text(
-                    "description",
-                    columns::state_words(t.state).kernel.as_bytes(),
-                );
-            }
+            cell.clear();
+            let kind = columns::render_json(column, t, rows, &mut cell);
+            line.cell(column.name(), kind, &cell);
         }
         if asked {
             java_dump::write_thread_json(&mut line, java.and_then(|j| j.thread(i)));
@@ -401,9 +386,6 @@ fn write_json(
         line.text("type", b"thread").number("pid", p.leader.pid);
         for column in JSON_COLUMNS {
             line.null(column.name());
-            if column == Column::State {
-                line.null("description");
-            }
         }
         java_dump::write_thread_json(&mut line, Some(jt));
         line.end();

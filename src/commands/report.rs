@@ -3,6 +3,7 @@
 
 use crate::aggregate::Aggregate;
 use crate::cli::Args;
+use crate::columns::Column;
 use crate::error::Error;
 use crate::output::number::push_int;
 use crate::output::{Format, Kind, Out};
@@ -27,8 +28,18 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         push_int(&mut out.buf, passes);
         out.buf.extend_from_slice(b" passes ===\n\n");
     }
-    grid.write(args.format, true, &mut out.buf);
+    grid.write(args.format, !args.no_headers, &mut out.buf);
     out.flush()
+}
+
+/// The command that captures `column` into a file for report: sample's passes read it when
+/// grouped by it; `throttled` is measured over watch's windows.
+pub fn capture_command(column: Column) -> String {
+    let command = match column {
+        Column::Throttled => "watch",
+        _ => "sample",
+    };
+    format!("tsnap {command} -G {}", column.name())
 }
 
 /// Feeds every saved row to `aggregate` and returns the number of passes.
@@ -79,11 +90,12 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
                         Some(Value::Null | Value::Bool(_)) => (Kind::Missing, Span::default()),
                         None => {
                             return Err(Error::BadInput(format!(
-                                "{}: line {} has no column '{}' (save with -G {} to have it)",
+                                "{}: line {} has no column '{}': the run that saved it did not \
+                                 read it ({} --save FILE reads it)",
                                 path.display(),
                                 i + 1,
                                 c.name(),
-                                c.name()
+                                capture_command(*c)
                             )));
                         }
                     };

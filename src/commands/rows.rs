@@ -4,6 +4,7 @@
 //! that rows of many nodes can be merged), in the order and number `--sort` and `--top` say.
 
 use super::order::Order;
+use crate::cli::SortKey;
 use crate::columns::{self, Column};
 use crate::error::Error;
 use crate::output::json::JsonLine;
@@ -40,6 +41,8 @@ pub struct RowWriter {
     leads: Vec<Lead>,
     said: bool,
     fit: Option<usize>,
+    /// Whether [`RowWriter::write`] writes the header it is asked for (`--no-headers`).
+    headers: bool,
 }
 
 impl RowWriter {
@@ -67,13 +70,14 @@ impl RowWriter {
             fit: None,
             grid: Grid::default(),
             stream: Stream::new(Vec::new(), format),
-            order: Order::new(None, None),
+            order: Order::new(&[], None),
             tally: false,
+            headers: true,
         };
         let fields = writer.fields();
         writer.leads = vec![Lead::Shown; fields.len()];
         writer.grid = Grid::new(fields.clone());
-        writer.stream = Stream::new(fields, format);
+        writer.stream = Stream::new(fields, format).json_type("thread");
         writer
     }
 
@@ -126,7 +130,7 @@ impl RowWriter {
     }
 
     /// Shows the rows in the order of `sort`, the first `top` of them.
-    pub fn shown(mut self, sort: Option<Column>, top: Option<usize>) -> RowWriter {
+    pub fn shown(mut self, sort: &[SortKey], top: Option<usize>) -> RowWriter {
         self.order = Order::new(sort, top);
         self
     }
@@ -135,6 +139,12 @@ impl RowWriter {
     pub fn fit(mut self, width: Option<usize>) -> RowWriter {
         self.fit = width;
         self.grid = std::mem::take(&mut self.grid).fit(width);
+        self
+    }
+
+    /// Writes tables and CSV on stdout with their header, or without (`--no-headers`).
+    pub fn headers(mut self, headers: bool) -> RowWriter {
+        self.headers = headers;
         self
     }
 
@@ -152,7 +162,7 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
-        self.put(out, rows, time, header, None)
+        self.put(out, rows, time, header && self.headers, None)
     }
 
     /// Puts `rows` in `out`'s buffer whole, none of them written yet: what a snapshot adds
@@ -188,7 +198,8 @@ impl RowWriter {
         let table = self.format == Format::Table;
         let render = match self.format {
             Format::Json => columns::render_json,
-            _ => columns::render,
+            Format::Csv => columns::render,
+            Format::Table => columns::render_table,
         };
         let columns = &self.columns;
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {

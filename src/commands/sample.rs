@@ -156,7 +156,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     match args.format {
         Format::Table => {
             title(&mut out.buf, args, &summary);
-            grid.write(Format::Table, true, &mut out.buf);
+            grid.write(Format::Table, !args.no_headers, &mut out.buf);
             out.buf.push(b'\n');
             footer(&mut out.buf, &mut summary, &collector);
             out.buf.push(b'\n');
@@ -168,7 +168,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             findings.write(Format::Table, &mut out.buf);
         }
         Format::Csv => {
-            grid.write(Format::Csv, true, &mut out.buf);
+            grid.write(Format::Csv, !args.no_headers, &mut out.buf);
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
             crate::output::stderr(&text);

@@ -20,7 +20,7 @@ const PIDS_NAMED: usize = 8;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let needs = columns::needs(&args.columns)
-        .union(columns::needs(args.sort.as_slice()))
+        .union(columns::needs(&args.sort_columns()))
         .union(Needs::CGROUP);
     let mut collector = start(
         &args.proc_root,
@@ -50,7 +50,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
 
     write_cgroups(&cgroups, &rows.rows, args.format, out);
     RowWriter::new(&args.columns, args.format, false)
-        .shown(args.sort, args.top)
+        .shown(&args.sort, args.top)
+        .headers(!args.no_headers)
         .tally(true)
         .fit(table_width(args))
         .write(out, &rows, b"", true)?;

@@ -13,7 +13,7 @@
 use super::order::Order;
 use super::{print_problems, relist_changed, start_passes};
 use crate::cgroup::CgroupWindow;
-use crate::cli::Args;
+use crate::cli::{Args, SortKey};
 use crate::clock::{self, monotonic_ns};
 use crate::collect::{Collector, Pass};
 use crate::columns::{self, Column, Needs};
@@ -132,14 +132,16 @@ enum Sort {
 }
 
 impl Sort {
-    fn column(self) -> Option<Column> {
-        match self {
-            Sort::Cpu => Some(Column::Pcpu),
-            Sort::State => Some(Column::State),
-            Sort::Name => Some(Column::Comm),
-            // The rows' own order: pid, then tid.
-            Sort::Pid => None,
-        }
+    /// The sort key, in the column's own direction; none for the rows' own order (pid, then
+    /// tid).
+    fn keys(self) -> Vec<SortKey> {
+        let column = match self {
+            Sort::Cpu => Column::Pcpu,
+            Sort::State => Column::State,
+            Sort::Name => Column::Comm,
+            Sort::Pid => return Vec::new(),
+        };
+        vec![SortKey::new(column)]
     }
 
     fn name(self) -> &'static str {
@@ -202,7 +204,7 @@ impl Top {
             .collect();
         Top {
             sort: Sort::Cpu,
-            order: Order::new(Some(Column::Pcpu), None),
+            order: Order::new(&Sort::Cpu.keys(), None),
             filter: Vec::new(),
             typing: None,
             all: args.all,
@@ -327,7 +329,7 @@ impl Top {
             _ => return Step::Nothing,
         };
         self.sort = sort;
-        self.order = Order::new(sort.column(), None);
+        self.order = Order::new(&sort.keys(), None);
         Step::Redraw
     }
 
@@ -425,7 +427,7 @@ impl Top {
 
     /// The table of the first `room` rows shown, in order, fit to `width`.
     fn table(&mut self, out: &mut Vec<u8>, width: usize, room: usize) {
-        let mut order = std::mem::replace(&mut self.order, Order::new(None, None));
+        let mut order = std::mem::replace(&mut self.order, Order::new(&[], None));
         let picked: Vec<usize> = (order.of(&self.rows).iter().copied())
             .filter(|&r| self.shown(&self.rows.rows[r]))
             .take(room)

@@ -23,7 +23,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         (_, format) => format,
     };
     let mut writer = RowWriter::identified(&args.columns, format, &super::host(args))
-        .shown(args.sort, args.top)
+        .shown(&args.sort, args.top)
+        .headers(!args.no_headers)
         .tally(hourly.is_none() && format == Format::Table)
         .fit(table_width(args));
     // On a terminal: the time of day, and the lead fields left out while all rows agree.

@@ -452,6 +452,19 @@ impl Stream {
         }
     }
 
+    /// Leads each JSON line with `"type":KIND` (`thread`), as the other lines of its output
+    /// are led by theirs.
+    pub fn json_type(mut self, kind: &str) -> Stream {
+        if let Some(first) = self.keys.first_mut() {
+            let mut lead = b"{\"type\":".to_vec();
+            escape::json(&mut lead, kind.as_bytes());
+            first[0] = b',';
+            lead.extend_from_slice(first);
+            *first = lead;
+        }
+        self
+    }
+
     /// The CSV header row (nothing for JSON).
     pub fn header(&self, out: &mut Vec<u8>) {
         if self.format == Format::Csv {
