@@ -16,6 +16,7 @@ mod kubernetes;
 mod limits;
 mod live;
 mod longrun;
+mod memory;
 mod plugin;
 mod release;
 mod sample;
