@@ -319,3 +319,101 @@ fn fifteen_thousand_threads_in_the_tenants_cgroup() {
         }
     }
 }
+
+/// Starts `sh` with a command line of about 6 MiB (ARG_MAX under a stack limit of 24 MiB or
+/// more: 60 arguments of 100,000 bytes, each under MAX_ARG_STRLEN), running `script`.
+fn huge_command_line(script: &str) -> Child {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", script, "sh"]);
+    for i in 0..60u8 {
+        cmd.arg(String::from(char::from(b'a' + i % 26)).repeat(100_000));
+    }
+    // SAFETY: getrlimit and setrlimit are async-signal-safe, as a pre_exec hook must be.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut limit: libc::rlimit = std::mem::zeroed();
+            libc::getrlimit(libc::RLIMIT_STACK, &mut limit);
+            limit.rlim_cur = limit.rlim_max.min(64 << 20);
+            libc::setrlimit(libc::RLIMIT_STACK, &limit);
+            Ok(())
+        });
+    }
+    cmd.stdin(Stdio::piped())
+        .spawn()
+        .expect("start sh with a huge command line")
+}
+
+/// Runs tsnap with `args`, its output into a file: the output and tsnap's peak RSS in KiB,
+/// its `VmHWM` read until it exits (a high-water mark: the last reading holds the peaks
+/// before it).
+fn run_measured(args: &[&str]) -> (String, u64) {
+    let dir = crate::util::TempDir::new("cmdline");
+    let path = dir.0.join("out");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut child = crate::util::tsnap()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(file)
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut hwm = 0;
+    let exited = loop {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        let kib = text.lines().find_map(|l| l.strip_prefix("VmHWM:"));
+        let kib = kib.and_then(|v| v.trim().trim_end_matches(" kB").parse().ok());
+        hwm = hwm.max(kib.unwrap_or(0));
+        if let Some(exited) = child.try_wait().unwrap() {
+            break exited;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(exited.success(), "{args:?}: {exited}");
+    (std::fs::read_to_string(&path).unwrap(), hwm)
+}
+
+/// Four processes with command lines of about 6 MiB, one of them spinning: `watch` and
+/// `sample` with `-G cmdline` show each cut to its first 4 KiB, then the mark with its whole
+/// length (read by the test); rows stay small, and tsnap's RSS does not grow with them.
+#[test]
+fn six_mib_command_lines() {
+    let _cpu = crate::util::cpu_turn();
+    let mut children = vec![huge_command_line("while :; do :; done")];
+    for _ in 0..3 {
+        children.push(huge_command_line("read x"));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let truth = std::fs::read(format!("/proc/{}/cmdline", children[0].id())).unwrap();
+    assert!(truth.len() > 6_000_000, "{} bytes", truth.len());
+    let first: String = truth[..4096]
+        .iter()
+        .map(|&b| if b == 0 { ' ' } else { char::from(b) })
+        .collect();
+    let mark = format!("...[{} bytes]", truth.len());
+    let pids: Vec<String> = children.iter().map(|c| c.id().to_string()).collect();
+    let pids = pids.join(",");
+    let (watch, watch_rss) = run_measured(&[
+        "watch", "-p", &pids, "-G", "cmdline", "-f", "json", "-i", "0.2", "-d", "1.1",
+    ]);
+    let (sample, sample_rss) = run_measured(&["sample", "-p", &pids, "-G", "cmdline", "-d", "1"]);
+    for mut child in children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    eprintln!("watch: peak RSS {watch_rss} KiB, sample: {sample_rss} KiB");
+    let rows: Vec<serde_json::Value> = watch
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rows.len() >= 3, "{} rows", rows.len());
+    for (row, line) in rows.iter().zip(watch.lines()) {
+        assert!(line.len() < 8192, "a row of {} bytes", line.len());
+        assert_eq!(row["cmdline"], format!("{first}{mark}"));
+    }
+    crate::util::holds(&sample, &mark);
+    assert!(sample.len() < 64 * 1024, "{} bytes of report", sample.len());
+    for rss in [watch_rss, sample_rss] {
+        assert!(rss < 16 * 1024, "peak RSS {rss} KiB");
+    }
+}
