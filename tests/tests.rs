@@ -19,6 +19,7 @@ mod kubernetes;
 mod limits;
 mod live;
 mod longrun;
+mod memory;
 mod output_files;
 mod plugin;
 mod release;

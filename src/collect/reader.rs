@@ -75,6 +75,20 @@ impl Reader {
         Ok(&self.buf)
     }
 
+    /// Reads at most `cap` bytes of `ID/NAME` relative to `dir`, and gives the fd it opened,
+    /// to learn the length of the rest ([`procfs::length_from`]).
+    pub fn file_capped(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        id: u32,
+        name: &[u8],
+        cap: usize,
+    ) -> io::Result<(&[u8], OwnedFd)> {
+        self.path.clear().num(id).push(name);
+        let fd = procfs::read_capped(dir, &self.path, &mut self.buf, cap)?;
+        Ok((&self.buf, fd))
+    }
+
     /// Reads the regular file at `path` inside the root of process `pid` of the mount `dir`,
     /// as that process's user, if it holds at most `cap` bytes ([`crate::target::read_file`]).
     pub fn in_root(

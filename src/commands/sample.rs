@@ -225,7 +225,8 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
         out.extend_from_slice(b"files: ");
         push_int(out, c.seen().uncached_reads);
         out.extend_from_slice(
-            b" reads reopened their file: not enough file descriptors to keep every file open\n",
+            b" reads reopened their file: not enough file descriptors to keep every file open \
+              (RLIMIT_NOFILE, or the 16 MiB of kernel memory kept files may pin)\n",
         );
     }
     if !s.exits.is_empty() {
