@@ -91,6 +91,12 @@ pub struct Args {
     /// snap and watch: the columns shown; sample and report: the group columns.
     pub columns: Vec<Column>,
     pub format: Format,
+    /// `-f folded`: collapsed stacks (sample, report).
+    pub folded: bool,
+    /// `--flame FILE`: the stacks as a flame graph page.
+    pub flame: Option<PathBuf>,
+    /// `report --diff BASE`: the saved file `file` is compared with.
+    pub diff: Option<PathBuf>,
     /// Seconds: the pcpu window (snap, dump) or the period (watch).
     pub interval: f64,
     /// Seconds: how long to sample, or to watch (`None`: until interrupted).
@@ -225,6 +231,16 @@ fn check(g: Given) -> Result<Args, Error> {
                 "dump writes text or json, not csv".to_string(),
             ));
         }
+        Command::Snap | Command::Dump | Command::Watch if g.folded => {
+            return Err(Error::Usage(
+                "-f folded is for sample and report (stacks counted over time)".to_string(),
+            ));
+        }
+        Command::Report if g.diff.is_some() && !g.folded && g.flame.is_none() => {
+            return Err(Error::Usage(
+                "--diff draws stacks: give -f folded or --flame FILE.html".to_string(),
+            ));
+        }
         Command::Report if g.file.is_none() => {
             return Err(Error::Usage("report needs the FILE to read".to_string()));
         }
@@ -288,6 +304,9 @@ fn check(g: Given) -> Result<Args, Error> {
         all: g.all || command == Command::Dump,
         columns,
         format: g.format.unwrap_or(Format::Table),
+        folded: g.folded,
+        flame: g.flame,
+        diff: g.diff,
         interval,
         duration,
         hz: g.hz.unwrap_or(20),
