@@ -356,6 +356,25 @@ mod tests {
     }
 
     #[test]
+    fn pictures() {
+        let s = args("sample -f folded --flame f.html");
+        assert_eq!((s.folded, s.flame), (true, Some(PathBuf::from("f.html"))));
+        assert!(!args("sample -f folded -f json").folded);
+        let r = args("report --diff a.jsonl b.jsonl -f folded");
+        assert_eq!(
+            (r.diff, r.file),
+            (
+                Some(PathBuf::from("a.jsonl")),
+                Some(PathBuf::from("b.jsonl"))
+            )
+        );
+        assert!(usage("snap -f folded").contains("-f folded is for sample and report"));
+        assert!(usage("report --diff a b").contains("give -f folded or --flame"));
+        assert!(usage("watch --flame x").contains("does not apply"));
+        assert!(usage("sample --diff x").contains("does not apply"));
+    }
+
+    #[test]
     fn defaults() {
         let a = args("");
         assert_eq!(a.command, Command::Snap);

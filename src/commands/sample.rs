@@ -175,8 +175,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             if let Some(tree) = &tree {
                 flame::folded::write(tree, false, &mut out.buf);
             }
+            // Standard output holds only the stacks, for the tools that read them.
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
+            findings.write(Format::Csv, &mut text);
             crate::output::stderr(&text);
         }
         Format::Table => {

@@ -15,12 +15,11 @@
 pub mod folded;
 pub mod html;
 
-use crate::aggregate::star_digits;
+use crate::aggregate::{fnv1a, star_digits};
 use crate::columns::syscall_name;
 use crate::output::{Kind, escape};
 use crate::parse::stack::is_entry_frame;
 use crate::row::Rows;
-use std::collections::HashMap;
 
 /// The capture a sample is counted in: a run's own in `NEW`, `report --diff`'s base in `BASE`.
 pub const NEW: usize = 0;
@@ -32,9 +31,9 @@ const STATES: usize = 4;
 /// Counts per distinct stack, as a tree of frames; node 0 is the root (`all`).
 pub struct Tree {
     nodes: Vec<Node>,
-    /// A node's child by name: the parent's index (4 bytes) then the child's name.
-    index: HashMap<Vec<u8>, u32>,
-    key: Vec<u8>,
+    /// Children found by parent and name: an open-addressing table of node indices (0 is an
+    /// empty slot: the root is no one's child), at most half full; its length a power of two.
+    slots: Vec<u32>,
     name: Vec<u8>,
     masked: Vec<u8>,
     /// The nodes of the stack being pushed, root first.
@@ -44,6 +43,8 @@ pub struct Tree {
 struct Node {
     parent: u32,
     name: Box<[u8]>,
+    /// Of the parent and the name, for [`Tree::slots`].
+    hash: u64,
     kids: Vec<u32>,
     /// Samples in this frame or in frames above it, per capture.
     total: [u64; 2],
@@ -54,10 +55,11 @@ struct Node {
 }
 
 impl Node {
-    fn new(parent: u32, name: &[u8]) -> Node {
+    fn new(parent: u32, name: &[u8], hash: u64) -> Node {
         Node {
             parent,
             name: name.into(),
+            hash,
             kids: Vec::new(),
             total: [0; 2],
             own: [0; 2],
@@ -69,9 +71,8 @@ impl Node {
 impl Default for Tree {
     fn default() -> Tree {
         Tree {
-            nodes: vec![Node::new(0, b"all")],
-            index: HashMap::new(),
-            key: Vec::new(),
+            nodes: vec![Node::new(0, b"all", 0)],
+            slots: vec![0; 1024],
             name: Vec::new(),
             masked: Vec::new(),
             path: Vec::new(),
@@ -109,17 +110,38 @@ impl Tree {
 
     /// The child of `parent` named `name` (cleaned), made if new.
     fn child(&mut self, parent: u32, name: &[u8]) -> u32 {
-        self.key.clear();
-        self.key.extend_from_slice(&parent.to_le_bytes());
-        self.key.extend_from_slice(name);
-        if let Some(&n) = self.index.get(self.key.as_slice()) {
-            return n;
+        let hash = fnv1a(name) ^ u64::from(parent).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        while let n @ 1.. = self.slots[i] {
+            let node = &self.nodes[n as usize];
+            if node.hash == hash && node.parent == parent && *node.name == *name {
+                return n;
+            }
+            i = (i + 1) & mask;
         }
         let n = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
-        self.nodes.push(Node::new(parent, name));
+        self.nodes.push(Node::new(parent, name, hash));
         self.nodes[parent as usize].kids.push(n);
-        self.index.insert(self.key.clone(), n);
+        self.slots[i] = n;
+        if self.nodes.len() * 2 > self.slots.len() {
+            self.grow();
+        }
         n
+    }
+
+    /// Doubles the table of children.
+    fn grow(&mut self) {
+        let len = self.slots.len() * 2;
+        self.slots.clear();
+        self.slots.resize(len, 0);
+        for (n, node) in self.nodes.iter().enumerate().skip(1) {
+            let mut i = node.hash as usize & (len - 1);
+            while self.slots[i] != 0 {
+                i = (i + 1) & (len - 1);
+            }
+            self.slots[i] = u32::try_from(n).unwrap_or(u32::MAX);
+        }
     }
 
     /// The frames from the root's child to `node`, joined by `;`.
@@ -306,6 +328,22 @@ mod tests {
         assert_eq!(line, b"app;worker-*;read;vfs_read;pipe_read");
         let pool = &t.nodes[2];
         assert_eq!((pool.total[NEW], pool.states), (4, [1, 0, 3, 0]));
+    }
+
+    #[test]
+    fn many_frames_are_each_found_again() {
+        let mut t = Tree::default();
+        for round in 0..2 {
+            for i in 0..3000u32 {
+                let name = i.to_string();
+                t.stack()
+                    .frame(b"p")
+                    .frame(name.as_bytes())
+                    .count(NEW, b'S');
+            }
+            assert_eq!(t.nodes.len(), 3002, "round {round}");
+        }
+        assert!(t.nodes[2..].iter().all(|n| n.total[NEW] == 2));
     }
 
     #[test]
