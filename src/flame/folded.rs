@@ -11,22 +11,22 @@ use crate::output::number::push_int;
 
 /// Appends the tree's stacks as folded lines; `diff`: with the base's count before the new's.
 pub fn write(tree: &Tree, diff: bool, out: &mut Vec<u8>) {
-    let mut lines: Vec<([u64; 2], Vec<u8>)> = Vec::new();
+    // Each line behind a key that orders it: the counts inverted, big-endian, then the text.
+    let mut lines: Vec<(Vec<u8>, usize)> = Vec::new();
     for (n, node) in tree.nodes.iter().enumerate().skip(1) {
         if node.own == [0, 0] {
             continue;
         }
-        let mut line = Vec::new();
-        tree.push_path(&mut line, u32::try_from(n).unwrap_or(u32::MAX));
-        lines.push((node.own, line));
+        let mut key = Vec::new();
+        key.extend_from_slice(&(u64::MAX - node.own[NEW]).to_be_bytes());
+        key.extend_from_slice(&(u64::MAX - node.own[BASE]).to_be_bytes());
+        tree.push_path(&mut key, u32::try_from(n).unwrap_or(u32::MAX));
+        lines.push((key, n));
     }
-    lines.sort_unstable_by(|a, b| {
-        (b.0[NEW], b.0[BASE])
-            .cmp(&(a.0[NEW], a.0[BASE]))
-            .then_with(|| a.1.cmp(&b.1))
-    });
-    for (own, line) in lines {
-        out.extend_from_slice(&line);
+    lines.sort_unstable();
+    for (key, n) in lines {
+        let own = tree.nodes[n].own;
+        out.extend_from_slice(&key[16..]);
         out.push(b' ');
         if diff {
             push_int(out, own[BASE]);

@@ -52,7 +52,7 @@ pub fn write(tree: &Tree, diff: bool, title: &[u8], out: &mut Out) -> Result<(),
 }
 
 /// `[name, counts, children]`; counts are `[samples, R, D, S, other]`, or in a diff
-/// `[base, new]`. Children in the order of their names, as flame graphs lay them out.
+/// `[base, new]`. Children in the order they were first seen (the page orders them).
 fn node(tree: &Tree, n: u32, diff: bool, out: &mut Vec<u8>) {
     let this = &tree.nodes[n as usize];
     out.push(b'[');
@@ -71,13 +71,7 @@ fn node(tree: &Tree, n: u32, diff: bool, out: &mut Vec<u8>) {
         push_int(out, *c);
     }
     out.extend_from_slice(b"],[");
-    let mut kids = this.kids.clone();
-    kids.sort_unstable_by(|&a, &b| {
-        tree.nodes[a as usize]
-            .name
-            .cmp(&tree.nodes[b as usize].name)
-    });
-    for (i, &k) in kids.iter().enumerate() {
+    for (i, &k) in this.kids.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
