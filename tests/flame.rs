@@ -302,3 +302,25 @@ fn report_diff_shows_what_grew_and_shrank() {
     holds(&dom, ">clock_nanosleep</div>");
     holds(&dom, "grew");
 }
+
+/// A capture whose kernel stacks could not be read (sampled without root) still draws, to the
+/// syscall, and report says how to save them; a file without the column is refused.
+#[test]
+fn report_says_when_stacks_were_not_saved() {
+    let dir = TempDir::new("flamenull");
+    let saved = dir.0.join("s.jsonl");
+    let row = r#"{"type":"row","pass":1,"pcomm":"app","comm":"w-1","state":"S","syscall":"read""#;
+    std::fs::write(
+        &saved,
+        format!("{{\"type\":\"pass\",\"pass\":1}}\n{row},\"kstack\":null}}\n"),
+    )
+    .unwrap();
+    let out = run(&["report", saved.to_str().unwrap(), "-f", "folded"]).ok();
+    assert_eq!(out.stdout, "app;w-*;read 1\n");
+    holds(&out.stderr, "sudo tsnap sample --save FILE");
+
+    std::fs::write(&saved, format!("{row}}}\n")).unwrap();
+    let out = run(&["report", saved.to_str().unwrap(), "-f", "folded"]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    holds(&out.stderr, "no column 'kstack'");
+}
