@@ -189,7 +189,7 @@ impl Aggregate {
 }
 
 /// The FNV-1a hash: quick on short keys, and the same in every run.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -13,6 +13,7 @@ pub mod columns;
 pub mod commands;
 pub mod error;
 pub mod findings;
+pub mod flame;
 pub mod histogram;
 pub mod java;
 pub mod output;

@@ -7,6 +7,7 @@ mod cli;
 mod endpoint;
 mod findings;
 mod fixtures;
+mod flame;
 mod fleet;
 mod forged;
 mod formats;

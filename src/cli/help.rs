@@ -89,6 +89,8 @@ and prints one row per group: samples (how many times the group was seen) and av
 (samples divided by passes), most samples first. Digits in comm, pcomm and filename show as *
 so that alike threads fall together (kworker/*:*, socket:[*]); in endpoint all but the port
 of the service. Ctrl-C ends sampling early and still prints the report.
+-f folded prints each thread's stack (process, pool, syscall, kernel frames) instead, with
+its samples, the footer on stderr; --flame FILE.html draws them as a flame graph page.
 ",
         more: "\
 After the footer, a block for each cgroup of the sampled processes, over the whole run: CPU
@@ -153,7 +155,9 @@ KEYS
         about: "\
 Counts the saved rows by group exactly as sample would have, so a capture taken in a pod can
 be copied out and sliced many ways later. A truncated last line (the writer was killed) is
-skipped with a warning.
+skipped with a warning. -f folded and --flame FILE.html draw the saved stacks as sample
+does; with --diff BASE, what changed from BASE to FILE: folded lines end in two counts
+(BASE's, then FILE's), the page colours frames that grew red and those that shrank blue.
 ",
         more: "",
     },

@@ -112,6 +112,12 @@ pub struct Args {
     /// snap and watch: the columns shown; sample and report: the group columns.
     pub columns: Vec<Column>,
     pub format: Format,
+    /// `-f folded`: collapsed stacks (sample, report).
+    pub folded: bool,
+    /// `--flame FILE`: the stacks as a flame graph page.
+    pub flame: Option<PathBuf>,
+    /// `report --diff BASE`: the saved file `file` is compared with.
+    pub diff: Option<PathBuf>,
     /// Seconds: the pcpu window (snap, dump) or the period (watch).
     pub interval: f64,
     /// Seconds: how long to sample, or to watch (`None`: until interrupted).
@@ -127,7 +133,7 @@ pub struct Args {
     /// `--keep-hours` and `--max-mb`: how much of its hourly files watch keeps.
     pub keep_hours: Option<u32>,
     pub max_mb: Option<u64>,
-    /// `--mode`: the mode of the files tsnap creates (`--save`, `--output-dir`).
+    /// `--mode`: the mode of the files tsnap creates (`--save`, `--output-dir`, `--flame`).
     pub mode: u32,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
@@ -257,6 +263,16 @@ fn check(g: Given) -> Result<Args, Error> {
                 "dump writes text or json, not csv".to_string(),
             ));
         }
+        Command::Snap | Command::Dump | Command::Watch if g.folded => {
+            return Err(Error::Usage(
+                "-f folded is for sample and report (stacks counted over time)".to_string(),
+            ));
+        }
+        Command::Report if g.diff.is_some() && !g.folded && g.flame.is_none() => {
+            return Err(Error::Usage(
+                "--diff draws stacks: give -f folded or --flame FILE.html".to_string(),
+            ));
+        }
         Command::Report if g.file.is_none() => {
             return Err(Error::Usage("report needs the FILE to read".to_string()));
         }
@@ -284,10 +300,13 @@ fn check(g: Given) -> Result<Args, Error> {
             ));
         }
         Command::Sample | Command::Watch
-            if g.mode.is_some() && g.save.is_none() && g.output_dir.is_none() =>
+            if g.mode.is_some()
+                && g.save.is_none()
+                && g.output_dir.is_none()
+                && g.flame.is_none() =>
         {
             return Err(Error::Usage(
-                "--mode goes with --save or --output-dir".to_string(),
+                "--mode goes with --save, --output-dir or --flame".to_string(),
             ));
         }
         _ => {}
@@ -332,6 +351,9 @@ fn check(g: Given) -> Result<Args, Error> {
         all: g.all || command == Command::Dump,
         columns,
         format: g.format.unwrap_or(Format::Table),
+        folded: g.folded,
+        flame: g.flame,
+        diff: g.diff,
         interval,
         duration,
         hz: g.hz.unwrap_or(20),
@@ -387,6 +409,25 @@ mod tests {
             Err(Error::Usage(m)) => m,
             other => panic!("{line}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn pictures() {
+        let s = args("sample -f folded --flame f.html");
+        assert_eq!((s.folded, s.flame), (true, Some(PathBuf::from("f.html"))));
+        assert!(!args("sample -f folded -f json").folded);
+        let r = args("report --diff a.jsonl b.jsonl -f folded");
+        assert_eq!(
+            (r.diff, r.file),
+            (
+                Some(PathBuf::from("a.jsonl")),
+                Some(PathBuf::from("b.jsonl"))
+            )
+        );
+        assert!(usage("snap -f folded").contains("-f folded is for sample and report"));
+        assert!(usage("report --diff a b").contains("give -f folded or --flame"));
+        assert!(usage("watch --flame x").contains("does not apply"));
+        assert!(usage("sample --diff x").contains("does not apply"));
     }
 
     #[test]
@@ -507,7 +548,7 @@ mod tests {
         assert!(usage("sample -d 0").contains("above 0"));
         assert!(usage("watch --output-dir d -f table").contains("JSON lines (-f json)"));
         assert!(usage("watch --keep-hours 2").contains("go with --output-dir"));
-        assert!(usage("watch --mode 0640").contains("goes with --save or --output-dir"));
+        assert!(usage("watch --mode 0640").contains("goes with --save, --output-dir or --flame"));
         for bad in ["0400", "1777", "rw", "0800"] {
             let m = usage(&format!("sample --save f --mode {bad}"));
             assert!(m.contains("is not an octal mode"), "{bad}: {m}");

@@ -58,6 +58,10 @@ pub struct Given {
     pub group: Option<Vec<Column>>,
     pub add: Vec<Column>,
     pub format: Option<Format>,
+    /// `-f folded` (sample, report): collapsed stacks instead of a format of rows.
+    pub folded: bool,
+    pub flame: Option<PathBuf>,
+    pub diff: Option<PathBuf>,
     /// Seconds.
     pub interval: Option<f64>,
     pub duration: Option<f64>,
@@ -265,16 +269,56 @@ pub static OPTIONS: &[Opt] = &[
         commands: SNAP | DUMP | SAMPLE | WATCH | REPORT,
         help: &[
             (DUMP, "text (default) or json (one object per line)"),
+            (
+                SAMPLE | REPORT,
+                "table (default), csv, json (one object per\n\
+                 line), or folded: one line per stack\n\
+                 (process;pool;syscall;kernel... count)",
+            ),
             (EVERY, "table (default), csv, or json (one object per line)"),
         ],
         set: |g, v| {
             let text = v.text()?;
-            g.format = Some(match text.to_ascii_lowercase().as_str() {
-                "text" => Format::Table,
-                s => Format::parse(s).ok_or_else(|| {
+            let lower = text.to_ascii_lowercase();
+            g.folded = lower == "folded";
+            g.format = match lower.as_str() {
+                "text" => Some(Format::Table),
+                "folded" => None,
+                s => Some(Format::parse(s).ok_or_else(|| {
                     Error::Usage(format!("unknown format '{text}' (table, csv or json)"))
-                })?,
-            });
+                })?),
+            };
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "flame",
+        value: "FILE",
+        commands: SAMPLE | REPORT,
+        help: &[(
+            EVERY,
+            "also write the stacks as a flame graph: one\n\
+             self-contained HTML page (FILE must not\n\
+             exist, or be empty)",
+        )],
+        set: |g, v| {
+            g.flame = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "diff",
+        value: "BASE",
+        commands: REPORT,
+        help: &[(
+            EVERY,
+            "what grew and shrank from the saved file\n\
+             BASE to FILE (with -f folded or --flame)",
+        )],
+        set: |g, v| {
+            g.diff = Some(v.path());
             Ok(())
         },
     },

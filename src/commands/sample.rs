@@ -9,9 +9,10 @@ use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::{Collector, Pass};
-use crate::columns::Needs;
+use crate::columns::{Column, Needs, needs};
 use crate::error::Error;
 use crate::findings::Findings;
+use crate::flame::{self, Tree};
 use crate::histogram::Histogram;
 use crate::output::json::JsonLine;
 use crate::output::number::{push_fixed, push_int};
@@ -64,7 +65,20 @@ impl Summary {
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
+    let pictures = args.folded || args.flame.is_some();
+    // Stacks need the process's name, the syscall and the kernel stack, grouped by or not.
+    let stacks = needs(&[Column::Pcomm, Column::Syscall, Column::Kstack]);
+    let also = match pictures {
+        true => Needs::CGROUP.union(stacks),
+        false => Needs::CGROUP,
+    };
+    let (mut collector, mut saver) = start_passes(args, also)?;
+    let mut page = args
+        .flame
+        .as_deref()
+        .map(|f| flame::html::create(f, args.mode))
+        .transpose()?;
+    let mut tree = pictures.then(Tree::default);
     let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
     cgroups.track(collector.cgroups());
     cgroups.start();
@@ -116,6 +130,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
         collector.pass(Pass::Full, &mut rows);
         aggregate.add_rows(&rows);
+        if let Some(tree) = &mut tree {
+            tree.add_rows(&rows, args.exact);
+        }
         findings.add(&rows);
         summary.passes += 1;
         let pass_us = (monotonic_ns() - pass_start) / 1000;
@@ -150,10 +167,29 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         summary.interrupted = true;
     }
 
+    if let (Some(tree), Some(page)) = (&tree, &mut page) {
+        let title = format!(
+            "tsnap sample: {} passes at {} Hz, {} thread samples",
+            summary.passes,
+            args.hz,
+            tree.samples(flame::NEW)
+        );
+        flame::html::write(tree, false, title.as_bytes(), page)?;
+    }
     let mut grid = aggregate
         .grid(summary.passes, args.format == Format::Table)
         .fit(table_width(args));
     match args.format {
+        _ if args.folded => {
+            if let Some(tree) = &tree {
+                flame::folded::write(tree, false, &mut out.buf);
+            }
+            // Standard output holds only the stacks, for the tools that read them.
+            let mut text = Vec::new();
+            footer(&mut text, &mut summary, &collector);
+            findings.write(Format::Csv, &mut text);
+            crate::output::stderr(&text);
+        }
         Format::Table => {
             title(&mut out.buf, args, &summary);
             grid.write(Format::Table, !args.no_headers, &mut out.buf);
