@@ -174,6 +174,22 @@ pub fn cpu_turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Whether a test's prerequisite is `met`. When it is not, the test says so on stderr
+/// (`skipped: WHY`) and returns; under `TSNAP_TEST_STRICT=1` (set by `.ci/run`) it fails
+/// instead, so that a run cannot pass with part of the suite quietly missing. Use it as
+/// `if !require(is_root(), "needs root to ...") { return; }`.
+#[track_caller]
+pub fn require(met: bool, why: &str) -> bool {
+    if met {
+        return true;
+    }
+    if std::env::var_os("TSNAP_TEST_STRICT").is_some_and(|v| v == "1") {
+        panic!("TSNAP_TEST_STRICT=1 and a prerequisite is missing: {why}");
+    }
+    eprintln!("skipped: {why}");
+    false
+}
+
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
