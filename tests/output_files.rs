@@ -522,8 +522,7 @@ impl Drop for Flood {
 
 #[test]
 fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make cgroups named as containers");
+    if !util::require(is_root(), "needs root to make cgroups named as containers") {
         return;
     }
     let bin = match build_c("tests/output_files/dflood.c", "dflood", &[]) {
