@@ -65,13 +65,24 @@ pub struct Mounts {
     own: Vec<u8>,
 }
 
+/// Whether `dir` is on a procfs mount (by its statfs magic), not in a copied tree.
+fn on_procfs(dir: BorrowedFd<'_>) -> bool {
+    rustix::fs::fstatfs(dir).is_ok_and(|s| s.f_type == rustix::fs::PROC_SUPER_MAGIC)
+}
+
 impl Mounts {
-    /// The mounts of the process whose `/proc/PID` directory is `process`.
+    /// The mounts of the process whose `/proc/PID` directory is `process`. A copied tree
+    /// (`--proc` of a capture) may hold no `mountinfo`: its files are the copy's, on mounts
+    /// of tsnap's own, so tsnap's own are judged.
     pub fn read(process: BorrowedFd<'_>) -> io::Result<Mounts> {
         let mut rel = RelPath::new();
         rel.push(b"mountinfo");
         let mut target = Vec::new();
-        procfs::read_to_end(process, &rel, &mut target)?;
+        match procfs::read_to_end(process, &rel, &mut target) {
+            Ok(_) => {}
+            Err(Errno::NOENT) if !on_procfs(process) => target.clear(),
+            Err(e) => return Err(e),
+        }
         let own = std::fs::read("/proc/thread-self/mountinfo").unwrap_or_default();
         Ok(Mounts { target, own })
     }
