@@ -514,6 +514,7 @@ impl Drop for Flippers {
 /// Counts the rows shown running and those shown asleep with a kernel stack, failing on a
 /// row shown running with one.
 fn no_stale_stack(out: &crate::util::Run, running: &mut usize, stacked: &mut usize) {
+    let mut here = 0;
     for row in out.json() {
         let shown_running = row["state"] == "R" || row["syscall"] == "[running]";
         let has_stack = !row["kstack"].is_null();
@@ -521,10 +522,11 @@ fn no_stale_stack(out: &crate::util::Run, running: &mut usize, stacked: &mut usi
             !(shown_running && has_stack),
             "a running thread's stack: {row}"
         );
-        *running += usize::from(shown_running && row.get("kstack").is_some());
+        here += usize::from(shown_running && row.get("kstack").is_some());
         *stacked += usize::from(has_stack);
     }
-    if *running > 0 {
+    *running += here;
+    if here > 0 {
         let why = "running: the kernel keeps no current stack for a thread on a CPU)";
         assert_eq!(out.stderr.matches(why).count(), 1, "{}", out.stderr);
     }
