@@ -47,20 +47,21 @@ fn blocks(text: &str) -> Vec<Block<'_>> {
     out
 }
 
-/// The main help page's sections after its options (EXIT STATUS, EXAMPLES: a line of
-/// capitals, or capitals and a parenthesis, after a blank line starts one), as (heading,
-/// body); and the paragraphs of its options section that are not options (what every
-/// command shares), as the description.
+/// The main help page (`tsnap --help`) taken apart.
 struct Main {
+    /// Its first line: `tsnap - what ...`.
     name: String,
     /// The USAGE lines: how each command is called, and what it does.
     usage: Vec<(String, String)>,
+    /// The paragraphs of its options section that are not options: what every command shares.
     description: String,
+    /// The sections after its options (EXIT STATUS, EXAMPLES), as (heading, body).
     sections: Vec<(String, String)>,
 }
 
-fn main_page() -> Main {
-    let text = help::main();
+/// The main help page, its sections found by their headings: after a blank line, a line of
+/// capitals, or of capitals and then a parenthesis (`OPTIONS (snap; ...)`).
+fn main_page(text: &str) -> Main {
     let mut lines = text.lines();
     let name = lines.next().unwrap_or("").to_string();
     let mut sections: Vec<(String, String)> = Vec::new();
@@ -85,11 +86,21 @@ fn main_page() -> Main {
             description.push('\n');
         }
     }
-    let mut usage = Vec::new();
+    let mut usage: Vec<(String, String)> = Vec::new();
     if let Some((_, body)) = sections.iter().find(|(h, _)| h == "USAGE") {
-        for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let (call, what) = line.split_once("  ").unwrap_or((line, ""));
-            usage.push((call.to_string(), what.trim().to_string()));
+        for line in body.lines().filter(|l| !l.trim().is_empty()) {
+            // A line with nothing in the left column goes on with the one before.
+            match (line.starts_with("     "), usage.last_mut()) {
+                (true, Some((_, what))) => {
+                    what.push(' ');
+                    what.push_str(line.trim());
+                }
+                _ => {
+                    let line = line.trim();
+                    let (call, what) = line.split_once("  ").unwrap_or((line, ""));
+                    usage.push((call.to_string(), what.trim().to_string()));
+                }
+            }
         }
     }
     sections.retain(|(h, _)| h != "USAGE" && !h.starts_with("OPTIONS"));
@@ -131,6 +142,15 @@ fn option_names(o: &Opt) -> String {
         names.push_str(o.value);
     }
     names
+}
+
+/// What a column's values are, and whether it is shown by default: `number, default`.
+fn kind(info: &Info) -> String {
+    let kind = if info.numeric { "number" } else { "text" };
+    match DEFAULT.contains(&info.column) {
+        true => format!("{kind}, default"),
+        false => kind.to_string(),
+    }
 }
 
 /// A help text's lines (wrapped for the terminal) as one line.
@@ -246,13 +266,7 @@ fn md_command(out: &mut String, page: &Page) {
 }
 
 fn md_column(out: &mut String, info: &Info) {
-    let kind = if info.numeric { "number" } else { "text" };
-    let default = if DEFAULT.contains(&info.column) {
-        ", default"
-    } else {
-        ""
-    };
-    let first = format!("- **`{}`** ({kind}{default}):", info.name);
+    let first = format!("- **`{}`** ({}):", info.name, kind(info));
     let text = format!(
         "{}. From `{}`; needs {}.",
         md(info.meaning),
@@ -264,7 +278,7 @@ fn md_column(out: &mut String, info: &Info) {
 
 /// `docs/reference.md`.
 pub fn markdown() -> String {
-    let main = main_page();
+    let main = main_page(&help::main());
     let mut out = format!(
         "# tsnap reference\n\n<!-- Generated from {SOURCES}\n     by `{REGENERATE}`: edit \
          those, not this file. -->\n\n"
@@ -376,7 +390,8 @@ fn roff_fill(out: &mut String, text: &str) {
     }
 }
 
-/// Help prose as roff: paragraphs filled, indented lines kept, indented once more.
+/// Help prose as roff: paragraphs filled, indented lines kept (at the paragraphs' margin, so
+/// that they fit the width as they fit the help's).
 fn roff_blocks(out: &mut String, text: &str) {
     for block in blocks(text) {
         match block {
@@ -390,11 +405,11 @@ fn roff_blocks(out: &mut String, text: &str) {
                     .map(|l| l.len() - l.trim_start().len())
                     .min()
                     .unwrap_or(0);
-                out.push_str(".PP\n.RS 4\n.nf\n");
+                out.push_str(".PP\n.nf\n");
                 for line in lines {
                     roff_line(out, &roff(&line[margin..]));
                 }
-                out.push_str(".fi\n.RE\n");
+                out.push_str(".fi\n");
             }
         }
     }
@@ -414,7 +429,7 @@ fn roff_option(o: &Opt) -> String {
 
 /// `docs/tsnap.1`.
 pub fn man() -> String {
-    let main = main_page();
+    let main = main_page(&help::main());
     let mut out = format!(
         ".\\\" Generated from {SOURCES} by\n.\\\" {REGENERATE}: edit those, not this file.\n\
          .TH TSNAP 1 \"\" \"tsnap {}\" \"User Commands\"\n.nh\n.ad l\n.SH NAME\n",
@@ -467,8 +482,11 @@ pub fn man() -> String {
         )),
     );
     for info in ALL {
-        let kind = if info.numeric { "number" } else { "text" };
-        out.push_str(&format!(".TP\n\\fB{}\\fR ({kind})\n", roff(info.name)));
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({})\n",
+            roff(info.name),
+            kind(info)
+        ));
         roff_fill(&mut out, &roff(&format!("{}.", info.meaning)));
         out.push_str(".br\n");
         roff_fill(
@@ -542,6 +560,22 @@ mod tests {
         for heading in ["EXIT STATUS", "EXAMPLES"] {
             assert!(man.contains(&format!(".SH {heading}\n")), "{heading}");
         }
+    }
+
+    #[test]
+    fn main_page_is_taken_apart_by_its_headings() {
+        let text = "tsnap - what\n\nUSAGE\n    tsnap a [X]     does a\n    tsnap b  does b\n      \
+                    and more\n\nOPTIONS (a; more)\n    -x       an option\n\nTIME is (0.5) \
+                    seconds.\n\nEXIT STATUS\n    0 yes\n\nEXAMPLES\n    tsnap a   an example\n";
+        let main = main_page(text);
+        assert_eq!(main.name, "tsnap - what");
+        let usage = [("tsnap a [X]", "does a"), ("tsnap b", "does b and more")];
+        let usage = usage.map(|(c, w)| (c.to_string(), w.to_string()));
+        assert_eq!(main.usage, usage);
+        assert_eq!(main.description, "\nTIME is (0.5) seconds.\n\n");
+        let headings: Vec<&str> = main.sections.iter().map(|(h, _)| h.as_str()).collect();
+        assert_eq!(headings, ["EXIT STATUS", "EXAMPLES"]);
+        assert_eq!(main.sections[1].1, "    tsnap a   an example\n");
     }
 
     #[test]
