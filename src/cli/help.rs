@@ -10,7 +10,7 @@ pub(super) struct Page {
     pub(super) command: Command,
     /// Its line in the list of commands: how it is called, and what it does.
     pub(super) synopsis: &'static str,
-    pub(super) summary: &'static str,
+    summary: &'static str,
     /// The page's first line, after `tsnap NAME - `.
     pub(super) title: &'static str,
     pub(super) usage: &'static str,
