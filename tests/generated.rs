@@ -1,7 +1,6 @@
-//! The checked-in syscall tables are what scripts/gen-syscalls makes of the kernel tables;
-//! the man page, generated from the help (src/cli/reference.rs checks it matches), renders.
+//! The checked-in syscall tables are what scripts/gen-syscalls makes of the kernel tables.
 
-use crate::util::{require, run};
+use crate::util;
 use std::process::Command;
 
 #[test]
@@ -25,6 +24,7 @@ fn syscall_tables_are_regenerated_identically() {
     );
 }
 
+/// The man page, generated from the help (src/cli/reference.rs checks it matches the code):
 /// `man` formats docs/tsnap.1 without a warning, at 80 columns, and every option of every
 /// command's help and every column `tsnap columns` lists is in what it shows.
 #[test]
@@ -37,7 +37,7 @@ fn man_page_renders_with_every_option_and_column() {
     let out = match man {
         Ok(out) => out,
         Err(e) => {
-            require(
+            util::require(
                 false,
                 &format!("no man (man-db) to render docs/tsnap.1: {e}"),
             );
@@ -64,7 +64,7 @@ fn man_page_renders_with_every_option_and_column() {
         "snap", "dump", "sample", "watch", "top", "report", "columns",
     ] {
         assert!(text.contains(&format!("tsnap {command}")), "{command}");
-        let help = run(&["help", command]).stdout;
+        let help = util::run(&["help", command]).stdout;
         let options = help.split_whitespace().filter(|w| w.starts_with("--"));
         for option in options.map(|w| w.trim_end_matches([',', ')', ';'])) {
             assert!(
@@ -73,7 +73,7 @@ fn man_page_renders_with_every_option_and_column() {
             );
         }
     }
-    let columns = run(&["columns"]).stdout;
+    let columns = util::run(&["columns"]).stdout;
     let names = columns.lines().filter(|l| !l.starts_with(' '));
     let names = names.filter_map(|l| l.split_whitespace().next());
     for name in names.filter(|n| !n.ends_with(':')) {
