@@ -6,20 +6,20 @@ use super::Command;
 use super::options::{EVERY, OPTIONS, Opt};
 
 /// A command's help page.
-struct Page {
-    command: Command,
+pub(super) struct Page {
+    pub(super) command: Command,
     /// Its line in the list of commands: how it is called, and what it does.
-    synopsis: &'static str,
+    pub(super) synopsis: &'static str,
     summary: &'static str,
     /// The page's first line, after `tsnap NAME - `.
-    title: &'static str,
-    usage: &'static str,
+    pub(super) title: &'static str,
+    pub(super) usage: &'static str,
     /// Prose before the options, and after them.
-    about: &'static str,
-    more: &'static str,
+    pub(super) about: &'static str,
+    pub(super) more: &'static str,
 }
 
-static PAGES: [Page; 7] = [
+pub(super) static PAGES: [Page; 7] = [
     Page {
         command: Command::Snap,
         synopsis: "tsnap [snap] [OPTIONS]",
@@ -240,7 +240,7 @@ pub fn command(command: Command) -> String {
 
 /// Whether `o` is in the list of `command`'s options: help and version, which every command
 /// takes, are listed once, on the main page (snap's).
-fn listed(o: &Opt, command: Command) -> bool {
+pub(super) fn listed(o: &Opt, command: Command) -> bool {
     o.commands & command.bit() != 0 && (command == Command::Snap || o.commands != EVERY)
 }
 

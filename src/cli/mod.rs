@@ -3,6 +3,8 @@
 
 mod help;
 mod options;
+#[cfg(test)]
+mod reference;
 pub mod suggest;
 
 use crate::columns::{self, Column};
