@@ -161,7 +161,7 @@ impl Aggregate {
                 Kind::Number
             });
             for (&column, (kind, value)) in self.columns.iter().zip(cells(g.key)) {
-                let chars = column.table_chars().filter(|_| table);
+                let chars = column.table_chars(value).filter(|_| table);
                 let value = &value[..chars.unwrap_or(value.len()).min(value.len())];
                 grid.push(|out| {
                     out.extend_from_slice(value);
@@ -174,7 +174,7 @@ impl Aggregate {
 }
 
 /// The FNV-1a hash: quick on short keys, and the same in every run.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

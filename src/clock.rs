@@ -30,6 +30,14 @@ pub fn push_iso8601(out: &mut Vec<u8>, secs: i64, nanos: u32) {
     push_offset(out, offset);
 }
 
+/// Appends `21:40:03.123`: the local time of day, for a terminal, where the date goes
+/// without saying.
+pub fn push_time_of_day(out: &mut Vec<u8>, secs: i64, nanos: u32) {
+    let mut full = Vec::with_capacity(32);
+    push_iso8601(&mut full, secs, nanos);
+    out.extend_from_slice(full.get(11..23).unwrap_or(&full));
+}
+
 /// Appends `2026-11-25 21:40:03 +01:00`, the form of a dump header.
 pub fn push_readable(out: &mut Vec<u8>, secs: i64) {
     let offset = push_local(out, secs, b' ');

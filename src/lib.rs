@@ -13,12 +13,14 @@ pub mod columns;
 pub mod commands;
 pub mod error;
 pub mod findings;
+pub mod flame;
 pub mod histogram;
 pub mod java;
 pub mod output;
 pub mod parse;
 pub mod problems;
 pub mod procfs;
+pub mod remote;
 pub mod row;
 pub mod save;
 pub mod select;
@@ -50,6 +52,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
         Command::Dump => commands::dump::run(&args, &mut out),
         Command::Sample => commands::sample::run(&args, &mut out),
         Command::Watch => commands::watch::run(&args, &mut out),
+        Command::Top => commands::top::run(&args, &mut out),
         Command::Report => commands::report::run(&args, &mut out),
         Command::Columns => commands::columns::run(&mut out),
     }

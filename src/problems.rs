@@ -21,6 +21,16 @@ pub enum Reason {
     /// An average over the thread's life (`-i 0`, or a thread born in the window) needs the
     /// time since boot, and the procfs mount has no `uptime` (a copied tree).
     NoUptime,
+    /// The process's cgroup hierarchies name different containers or pods: one it can write
+    /// (`name=systemd`, a delegated subtree) was made to name another.
+    Disputed,
+    /// A unix socket table holds lines no socket wrote: a name with a newline forged them.
+    Untrusted,
+    /// The kernel stack of a thread shown running, which is not read: stale.
+    Running,
+    /// The path of a path-taking call, or the fd a `poll` waits on, in the thread's memory,
+    /// which the kernel refused.
+    NoMemory,
     Other(Errno),
 }
 
@@ -139,9 +149,21 @@ impl Problems {
         counts
             .into_iter()
             .map(|c| {
+                if c.reason == Reason::Disputed {
+                    return format!(
+                        "{}: {} processes shown as ?ID and in no --container or --pod selection: their cgroup hierarchies name different containers or pods (a container that can write its name=systemd hierarchy can pass for another); ID is that of the memory or cpu hierarchy (v2 on a v2 host), which a container cannot write",
+                        c.subject.name(),
+                        c.count,
+                    );
+                }
                 let tried = self.tried.get(c.subject.rank()).copied().unwrap_or(0);
+                let verb = match c.reason {
+                    Reason::Running => "not shown",
+                    Reason::NoMemory => "path not read",
+                    _ => "not readable",
+                };
                 format!(
-                    "{}: not readable for {} of {} {} ({})",
+                    "{}: {verb} for {} of {} {} ({})",
                     c.subject.name(),
                     c.count,
                     tried.max(c.count),
@@ -167,6 +189,16 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
         Reason::NoField => "this kernel's file lacks the field".to_string(),
         Reason::NoUptime => {
             "no uptime in this procfs mount: an average over a thread's life needs the time since boot".to_string()
+        }
+        Reason::Disputed => "cgroup hierarchies disagree".to_string(),
+        Reason::Untrusted => {
+            "the unix socket table of the thread's network namespace holds a socket name with a newline, or more lines than the namespace has sockets: a name can forge lines, so none is trusted".to_string()
+        }
+        Reason::Running => {
+            "running: the kernel keeps no current stack for a thread on a CPU".to_string()
+        }
+        Reason::NoMemory => {
+            "the path or polled fd is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): a path shown as (cwd) or its directory".to_string()
         }
         Reason::Other(e) => format!("read error: {}", errno_name(e)),
     }
@@ -201,6 +233,20 @@ fn denied(column: Column, p: &Privileges) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_not_read_says_why() {
+        let mut p = Problems::default();
+        p.tried(Column::Filename);
+        p.tried(Column::Filename);
+        p.failed(Column::Filename, Reason::NoMemory);
+        assert_eq!(
+            p.lines(&Privileges::default(), "threads"),
+            [
+                "filename: path not read for 1 of 2 threads (the path or polled fd is in its memory, which needs ptrace access to the process (its user, or CAP_SYS_PTRACE): a path shown as (cwd) or its directory)"
+            ]
+        );
+    }
 
     #[test]
     fn one_line_per_column_and_reason() {

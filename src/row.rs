@@ -97,6 +97,8 @@ pub struct Row {
     pub runq: Option<f64>,
     /// Time spent waiting in a run queue since the thread started, in nanoseconds.
     pub wait_ns: Option<u64>,
+    /// The times it was put on a CPU since it started (`schedstat`).
+    pub slices: Option<u64>,
     /// Voluntary and involuntary context switches in the window (or since the start).
     pub vcsw: Option<u64>,
     pub ivcsw: Option<u64>,

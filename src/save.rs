@@ -7,7 +7,7 @@
 //! {"type":"row","pass":1,"time":"2026-11-25T22:10:00.050+00:00","host":"node-1","pid":42,...}
 //! ```
 
-use crate::columns::{self, Column};
+use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::Out;
 use crate::output::files::OutDir;
@@ -16,8 +16,9 @@ use crate::row::Rows;
 use std::path::Path;
 
 /// The columns every saved row holds, whatever the grouping: all that `stat` gives, and the
-/// files that say what a thread waits for. Groups and shown columns are added to them.
-const SAVED: &[Column] = &[
+/// files that say what a thread waits for. Every other column the run reads is added to them
+/// ([`columns_read`]), so that `report` can slice by any of them.
+pub const SAVED: &[Column] = &[
     Column::Container,
     Column::Pod,
     Column::Pid,
@@ -41,6 +42,18 @@ const SAVED: &[Column] = &[
     Column::Kstack,
 ];
 
+/// The columns a run whose passes read `needs` has values of, [`SAVED`] first: those whose
+/// files are read, and `throttled` when `asked` has it (it is measured only then).
+pub fn columns_read(needs: Needs, asked: &[Column]) -> Vec<Column> {
+    let mut out = SAVED.to_vec();
+    let read = columns::ALL.iter().filter(|i| match i.column {
+        Column::Throttled => asked.contains(&Column::Throttled),
+        _ => i.needs == Needs::NONE || needs.has(i.needs),
+    });
+    out.extend(read.map(|i| i.column).filter(|c| !SAVED.contains(c)));
+    out
+}
+
 pub struct Saver {
     out: Out,
     columns: Vec<Column>,
@@ -50,12 +63,10 @@ pub struct Saver {
 }
 
 impl Saver {
-    /// Opens `path` for appending (creating it with `mode`), to save [`SAVED`] plus `also`,
-    /// each line naming `host`. The file is reached as [`OutDir`] reaches it: never through a
-    /// link, and only if it is a regular file of tsnap's own user.
-    pub fn open(path: &Path, also: &[Column], host: &[u8], mode: u32) -> Result<Saver, Error> {
-        let mut columns = SAVED.to_vec();
-        columns.extend(also.iter().filter(|c| !SAVED.contains(c)));
+    /// Opens `path` for appending (creating it with `mode`), to save `columns` (see
+    /// [`columns_read`]), each line naming `host`. The file is reached as [`OutDir`] reaches
+    /// it: never through a link, and only if it is a regular file of tsnap's own user.
+    pub fn open(path: &Path, columns: Vec<Column>, host: &[u8], mode: u32) -> Result<Saver, Error> {
         let (dir, name) = OutDir::of_file(path, mode)?;
         Ok(Saver {
             out: dir.append(&name)?,
@@ -63,10 +74,6 @@ impl Saver {
             host: host.to_vec(),
             cell: Vec::new(),
         })
-    }
-
-    pub fn columns(&self) -> &[Column] {
-        &self.columns
     }
 
     /// Appends pass number `pass`, taken at `time` (ISO 8601), and its rows.
@@ -91,5 +98,22 @@ impl Saver {
             line.end();
         }
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_read_is_saved() {
+        let plain = columns_read(columns::needs(SAVED), &[]);
+        assert_eq!(&plain[..SAVED.len()], SAVED);
+        assert!(!plain.contains(&Column::Endpoint) && !plain.contains(&Column::Throttled));
+        let needs = columns::needs(SAVED).union(columns::needs(&[Column::Endpoint]));
+        let more = columns_read(needs.union(Needs::CGROUP), &[Column::Throttled]);
+        for c in [Column::Endpoint, Column::Throttled, Column::Cgroup] {
+            assert!(more.contains(&c), "{}", c.name());
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! Ending `sample` and `watch` cleanly on SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal
+//! Ending `sample`, `watch` and `top` cleanly on SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal
 //! closed, or a supervisor asking to stop): the handler only
 //! records that a stop was asked for; the loops check it between passes, and the sleep until
 //! the next pass returns early when a signal arrives. The handlers do not restart system
@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static STOP: AtomicBool = AtomicBool::new(false);
+static RESIZED: AtomicBool = AtomicBool::new(false);
 
 unsafe extern "C" {
     /// libc's `signal(2)`, from the C library std links (musl or glibc); rustix offers no
@@ -35,6 +36,26 @@ pub fn install() {
             siginterrupt(sig.as_raw(), 1);
         }
     }
+}
+
+extern "C" fn on_resize(_: i32) {
+    RESIZED.store(true, Ordering::Relaxed);
+}
+
+/// For `top`: notes SIGWINCH (the terminal changed size), which also interrupts the wait for
+/// a key, so that the screen is drawn again at the new size at once.
+pub fn watch_resize() {
+    let sig = rustix::process::Signal::WINCH.as_raw();
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        signal(sig, on_resize);
+        siginterrupt(sig, 1);
+    }
+}
+
+/// Whether the terminal changed size since the last call.
+pub fn resized() -> bool {
+    RESIZED.swap(false, Ordering::Relaxed)
 }
 
 /// Whether SIGINT, SIGTERM or SIGHUP has arrived.

@@ -176,7 +176,7 @@ fn durations_take_units_and_a_bare_number_is_seconds() {
     fails(
         &["-i", "5 s"],
         2,
-        "'5 s' is not a number of seconds, or a time with a unit",
+        "'5 s' is not a number of seconds, or a time with units",
     );
     fails(
         &["sample", "-d", "2d"],
@@ -200,5 +200,34 @@ fn a_proc_dir_that_is_neither_procfs_nor_a_copy_says_so_in_one_line() {
             )
         );
         assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn the_habits_options_refuse_bad_values_with_where_to_look() {
+    fails(
+        &["--pod", "shop:1"],
+        2,
+        "kubectl get pod P -o jsonpath='{.metadata.uid}' prints P's UID",
+    );
+    fails(
+        &["--container", "3f4e"],
+        2,
+        "crictl ps or docker ps lists them",
+    );
+    fails(&["--container", "a/b"], 2, "not a container id");
+    fails(&["--sort=-pcup"], 2, "did you mean 'pcpu'?");
+    fails(&["--sort", "+bogus"], 2, "unknown column 'bogus'");
+    fails(&["-u", "no-such-user-at-all"], 2, "id -u NAME");
+    fails(&["sample", "-d", "30s1m"], 2, "(500ms, 1m30s, 2h)");
+    fails(&["-f", "XML"], 2, "unknown format 'XML'");
+    fails(
+        &["dump", "-p", "1", "--no-headers"],
+        2,
+        "--no-headers does not apply to 'dump'",
+    );
+    let help = run(&["help", "snap"]).ok();
+    for option in ["--user USER", "--no-headers", "--sort KEYS", "--pod POD"] {
+        assert!(help.stdout.contains(option), "{option}: {}", help.stdout);
     }
 }

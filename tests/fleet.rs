@@ -436,7 +436,7 @@ fn watch_rows_and_saved_lines_carry_time_host_container_and_pod() {
     );
     for line in json.stdout.lines() {
         let at = |key: &str| line.find(&format!("\"{key}\":")).unwrap();
-        let keys = ["time", "host", "container", "pod", "tid", "comm"].map(at);
+        let keys = ["type", "time", "host", "container", "pod", "tid", "comm"].map(at);
         assert!(keys.is_sorted() && keys[0] == 1, "in this order: {line}");
     }
     for row in &rows {

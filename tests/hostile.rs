@@ -19,8 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// The most memory a run may take: the attach reply is capped at 64 MiB.
-const MAX_RSS_KIB: u64 = 96 * 1024;
+/// The most memory a run may take: the attach replies are capped at 64 MiB together, and a
+/// reply costs at most twice its size and 8 MiB.
+const MAX_RSS_KIB: u64 = (2 * 64 + 8 + 16) * 1024;
 
 /// The fake JVM, compiled once per test binary.
 fn fakejvm() -> &'static Path {
@@ -182,7 +183,27 @@ struct Fake {
 
 impl Fake {
     fn start(root: &Root, mode: &str, arg: &str, env: &[(&str, &str)]) -> Fake {
-        let mut child = Command::new(fakejvm())
+        Fake::start_under(&[], root, mode, arg, env)
+    }
+
+    /// [`Fake::start`] through `wrapper`, a command that runs the rest of its command line
+    /// as a child of its own (after an exec or not).
+    fn start_under(
+        wrapper: &[&std::ffi::OsStr],
+        root: &Root,
+        mode: &str,
+        arg: &str,
+        env: &[(&str, &str)],
+    ) -> Fake {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(fakejvm());
+                c
+            }
+            None => Command::new(fakejvm()),
+        };
+        let mut child = command
             .arg(&root.0.0)
             .arg(mode)
             .arg(arg)
@@ -199,7 +220,7 @@ impl Fake {
         }
         assert!(line.starts_with(b"ready "), "the fake JVM did not start");
         let mut pid = child.id();
-        if env.contains(&("FAKE_PIDNS", "1")) {
+        if env.contains(&("FAKE_PIDNS", "1")) || !wrapper.is_empty() {
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
                 .unwrap_or_default();
             pid = children.split_whitespace().next().unwrap().parse().unwrap();
@@ -586,7 +607,7 @@ fn control_bytes_from_the_target_are_escaped_on_stderr() {
 }
 
 #[test]
-fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
+fn too_many_entries_are_refused_and_many_merge_in_linear_time() {
     if !needs_root() {
         return;
     }
@@ -594,7 +615,13 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
     let _turn = util::cpu_turn();
     let root = Root::new();
     let threads = ("FAKE_THREADS", "1000");
-    let fake = Fake::start(&root, "listen", "", &[("FAKE_REPLY", "many"), threads]);
+    let too_many = ("FAKE_ENTRIES", "200000");
+    let fake = Fake::start(
+        &root,
+        "listen",
+        "",
+        &[("FAKE_REPLY", "many"), too_many, threads],
+    );
     let pid = fake.pid();
     let mut args = java_dump(&pid);
     args[3] = "10";
@@ -621,7 +648,7 @@ fn a_million_entries_are_refused_and_many_merge_in_linear_time() {
         out.run.stdout.matches("(in the JVM's dump only)").count(),
         100_000
     );
-    assert_eq!(out.run.stdout.matches(" tid=").count(), 1001);
+    assert_eq!(out.run.stdout.matches("\" tid=").count(), 1001);
     assert!(out.cpu < Duration::from_secs(2), "{:?} of CPU", out.cpu);
     host.untouched();
 }
@@ -756,4 +783,367 @@ fn a_saved_number_cannot_break_report_json() {
     let lines = out.run.json();
     assert_eq!(lines[0]["comm"], "-*", "{}", out.run.stdout);
     assert_eq!(lines[0]["filename"], "*", "{}", out.run.stdout);
+}
+
+/// The compiler and linker flags of libfuse3, or why there are none.
+fn fuse_flags() -> Result<Vec<String>, String> {
+    let out = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "fuse3"])
+        .output()
+        .map_err(|e| format!("no pkg-config ({e})"))?;
+    if !out.status.success() {
+        return Err("no libfuse3-dev".into());
+    }
+    let mut flags = vec!["-Wl,--no-as-needed".to_string()];
+    flags.extend(
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(String::from),
+    );
+    Ok(flags)
+}
+
+/// Threads of processes running `binary` that wait in FUSE (their `wchan`).
+fn stuck_threads_of(binary: &Path) -> Vec<String> {
+    let binary = binary.canonicalize().unwrap();
+    let mut stuck = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let dir = entry.path();
+        if std::fs::read_link(dir.join("exe")).ok().as_deref() != Some(binary.as_path()) {
+            continue;
+        }
+        for task in std::fs::read_dir(dir.join("task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let wchan = std::fs::read_to_string(task.path().join("wchan")).unwrap_or_default();
+            if wchan.contains("fuse") {
+                stuck.push(format!("{}: {wchan}", task.path().display()));
+            }
+        }
+    }
+    stuck
+}
+
+/// A fake JVM whose directory `dir` (of its root) is a FUSE mount that never answers a
+/// lookup, in a mount namespace of its own; `None` (said why) without libfuse3. The daemon
+/// ends by itself after 30 s, whatever happens to the test.
+fn under_tarpit(root: &Root, dir: &str) -> Option<Fake> {
+    let tarpit = match fuse_flags().and_then(|flags| {
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        build_c("tests/hostile/tarpit.c", "tarpit", &flags)
+    }) {
+        Ok(bin) => bin,
+        Err(e) => {
+            eprintln!("skipped: cannot build the FUSE daemon: {e}");
+            return None;
+        }
+    };
+    let point = root.path(dir);
+    let wrapper = [
+        "unshare".as_ref(),
+        "-m".as_ref(),
+        "--propagation".as_ref(),
+        "private".as_ref(),
+        tarpit.as_os_str(),
+        point.as_os_str(),
+        "30".as_ref(),
+    ];
+    let fake = Fake::start_under(&wrapper, root, "silent", "", &[]);
+    let mountinfo = std::fs::read_to_string(format!("/proc/{}/mountinfo", fake.pid)).unwrap();
+    assert!(mountinfo.contains(&format!(" /{dir} ")), "{mountinfo}");
+    assert!(mountinfo.contains(" - fuse.tarpit "), "{mountinfo}");
+    Some(fake)
+}
+
+#[test]
+fn a_fuse_tmp_that_never_answers_holds_nothing() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let Some(fake) = under_tarpit(&root, "tmp") else {
+        return;
+    };
+    let out = tsnap(
+        &[
+            "dump",
+            "--java",
+            "--java-timeout",
+            "2",
+            "-i",
+            "0",
+            "-p",
+            &fake.pid(),
+        ],
+        SECS_5,
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(out.wall < SECS_5, "{:?}", out.wall);
+    holds(&out.run.stdout, "\"fakejvm\" tid=");
+    assert!(!out.run.stdout.contains("java: "), "{}", out.run.stdout);
+    holds(
+        &out.run.stderr,
+        "its /tmp is on a fuse.tarpit mount (at /tmp)",
+    );
+    // tsnap was reaped, which the kernel does once every thread of it has ended: none is left
+    // waiting on the mount.
+    assert_eq!(stuck_threads_of(&util::binary()), Vec::<String>::new());
+    host.untouched();
+    drop(fake);
+    // Its /etc, where the user names are.
+    let Some(fake) = under_tarpit(&root, "etc") else {
+        return;
+    };
+    let out = tsnap(
+        &[
+            "-a",
+            "-p",
+            &fake.pid(),
+            "-o",
+            "pid,user",
+            "-i",
+            "0",
+            "-f",
+            "json",
+        ],
+        SECS_5,
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert_eq!(out.run.rows()[0]["user"], "0", "{}", out.run.stdout);
+    assert_eq!(stuck_threads_of(&util::binary()), Vec::<String>::new());
+    host.untouched();
+}
+
+#[test]
+fn six_silent_jvms_take_one_deadline() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let fakes: Vec<Fake> = (0..6)
+        .map(|_| Fake::start(&root, "silent", "", &[]))
+        .collect();
+    let pids: Vec<String> = fakes.iter().map(Fake::pid).collect();
+    let pids = pids.join(",");
+    let out = tsnap(
+        &[
+            "dump",
+            "--java",
+            "--java-timeout",
+            "5",
+            "-i",
+            "0",
+            "-p",
+            &pids,
+        ],
+        Duration::from_secs(40),
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(out.wall < Duration::from_secs(7), "{:?}", out.wall);
+    assert_eq!(
+        out.run
+            .stderr
+            .matches("attach listener did not come up within 5s")
+            .count(),
+        6,
+        "{}",
+        out.run.stderr
+    );
+    assert_eq!(out.run.stdout.matches("\"fakejvm\" tid=").count(), 6);
+    for fake in &fakes {
+        assert!(!root.path(&format!(".attach_pid{}", fake.pid)).exists());
+    }
+    host.untouched();
+}
+
+/// The peak memory of a `dump --java` of one fake JVM answering `reply`, less that of one
+/// answering a small dump, in KiB; and the outcome.
+fn reply_cost(root: &Root, reply: &str) -> (u64, Outcome) {
+    let run = |reply: &str| {
+        let fake = Fake::start(root, "listen", "", &[("FAKE_REPLY", reply)]);
+        let pid = fake.pid();
+        let mut args = java_dump(&pid);
+        args[3] = "20";
+        tsnap(&args, Duration::from_secs(30))
+    };
+    let small = run("dump");
+    holds(&small.run.stdout, "\n    java: #1 ");
+    let out = run(reply);
+    (out.max_rss_kib.saturating_sub(small.max_rss_kib), out)
+}
+
+#[test]
+fn a_reply_costs_at_most_twice_its_size_however_it_is_shaped() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let _turn = util::cpu_turn();
+    let size: u64 = 67_100_000;
+    let limit_kib = (2 * size + (8 << 20)) / 1024;
+    // 64 MiB of newlines: the JVM's header, all blank.
+    let (cost, out) = reply_cost(&root, "newlines");
+    eprintln!("newlines: {cost} KiB over a small dump's peak");
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(cost <= limit_kib, "{cost} KiB for {size} bytes of newlines");
+    assert!(out.stdout.len() < 1 << 20, "{} bytes out", out.stdout.len());
+    // One thread whose entry is 32 M lines: shown up to the cap, the rest counted.
+    let (cost, out) = reply_cost(&root, "deep");
+    eprintln!("one deep thread: {cost} KiB over a small dump's peak");
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    assert!(
+        cost <= limit_kib,
+        "{cost} KiB for one thread of {size} bytes"
+    );
+    let lines = (size / 2) as usize;
+    holds(
+        &out.run.stdout,
+        &format!("\n        ... {} more lines not shown", lines - 10_000),
+    );
+    let shown = out.run.stdout.lines().filter(|l| *l == "        a").count();
+    assert_eq!(shown, 10_000);
+    assert!(out.stdout.len() < 2 << 20, "{} bytes out", out.stdout.len());
+    // JSON counts the lines cut too.
+    let env = [("FAKE_REPLY", "deep"), ("FAKE_SIZE", "100000")];
+    let fake = Fake::start(&root, "listen", "", &env);
+    let pid = fake.pid();
+    let mut args = java_dump(&pid);
+    args.extend(["-f", "json"]);
+    let out = tsnap(&args, SECS_5);
+    let lines = out.run.json();
+    let deep = lines.iter().find(|l| l["java"]["name"] == "deep").unwrap();
+    assert_eq!(deep["java"]["cut"], 50_000 - 10_000, "{deep}");
+    assert_eq!(deep["java"]["other"].as_array().unwrap().len(), 10_000);
+    assert_eq!(lines[0]["java"]["cut"], 0, "{}", lines[0]);
+    host.untouched();
+}
+
+#[test]
+fn jvms_share_one_budget_of_answer_bytes() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let _turn = util::cpu_turn();
+    let small = Fake::start(&root, "listen", "", &[]);
+    let baseline = tsnap(&java_dump(&small.pid()), SECS_5);
+    drop(small);
+    let fakes: Vec<Fake> = (0..6)
+        .map(|_| Fake::start(&root, "listen", "", &[("FAKE_REPLY", "deep")]))
+        .collect();
+    let pids: Vec<String> = fakes.iter().map(Fake::pid).collect();
+    let pids = pids.join(",");
+    let out = tsnap(
+        &[
+            "dump",
+            "--java",
+            "--java-timeout",
+            "20",
+            "-i",
+            "0",
+            "-p",
+            &pids,
+        ],
+        Duration::from_secs(40),
+    );
+    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    // Six answers of 64 MiB: what one would cost, for all of them.
+    let cost = out.max_rss_kib.saturating_sub(baseline.max_rss_kib);
+    eprintln!("six deep threads: {cost} KiB over a small dump's peak");
+    assert!(cost <= (2 * 64 + 8) * 1024, "{cost} KiB for six JVMs");
+    assert!(
+        out.run
+            .stderr
+            .matches("longer than 64 MiB together")
+            .count()
+            >= 5,
+        "{}",
+        out.run.stderr
+    );
+    host.untouched();
+}
+
+#[test]
+fn java_on_a_proc_copy_is_refused() {
+    let Some((host, root)) = hostile() else {
+        return;
+    };
+    let fake = Fake::start(&root, "silent", "", &[]);
+    let pid = fake.pid();
+    // A copy of the fake JVM's /proc files, its root and working directory links leading to
+    // the host's directory.
+    let copy = TempDir::new("proccopy");
+    let process = copy.0.join(&pid);
+    let thread = process.join("task").join(&pid);
+    std::fs::create_dir_all(&thread).unwrap();
+    let from = PathBuf::from(format!("/proc/{pid}"));
+    for name in [
+        "cmdline",
+        "comm",
+        "io",
+        "stat",
+        "status",
+        "maps",
+        "cgroup",
+        "mountinfo",
+    ] {
+        std::fs::write(process.join(name), std::fs::read(from.join(name)).unwrap()).unwrap();
+    }
+    for name in ["cmdline", "comm", "io", "stat", "status"] {
+        let data = std::fs::read(from.join("task").join(&pid).join(name)).unwrap();
+        std::fs::write(thread.join(name), data).unwrap();
+    }
+    std::fs::write(
+        copy.0.join("uptime"),
+        std::fs::read("/proc/uptime").unwrap(),
+    )
+    .unwrap();
+    symlink(&host.dir.0, process.join("root")).unwrap();
+    symlink(&host.dir.0, process.join("cwd")).unwrap();
+    let proc_dir = copy.0.to_str().unwrap();
+    let plain = tsnap(&["dump", "--proc", proc_dir, "-p", &pid, "-i", "0"], SECS_5);
+    assert_eq!(plain.run.status, 0, "{}", plain.run.stderr);
+    holds(&plain.run.stdout, "\"fakejvm\" tid=");
+    let mut args = vec!["--proc", proc_dir];
+    args.extend(java_dump(&pid));
+    let out = tsnap(&args, SECS_5);
+    assert_eq!(out.run.status, 2, "{}", out.run.stderr);
+    holds(&out.run.stderr, "--java needs the real procfs");
+    host.untouched();
+}
+
+#[test]
+fn without_pidfd_send_signal_a_reused_pid_gets_no_signal() {
+    if !needs_root() {
+        return;
+    }
+    let nopidfd = match build_c("tests/hostile/nopidfd.c", "nopidfd", &[]) {
+        Ok(bin) => bin,
+        Err(e) => panic!("gcc: {e}"),
+    };
+    let _turn = util::cpu_turn();
+    let root = Root::new();
+    let dir = TempDir::new("reuse");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/reuse.sh");
+    let out = Command::new("timeout")
+        .args(["30", "unshare", "--pid", "--fork", "--mount-proc", "bash"])
+        .arg(script)
+        .arg(&nopidfd)
+        .arg(util::binary())
+        .arg(fakejvm())
+        .arg(&root.0.0)
+        .arg(&dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = format!("{stdout}\n{stderr}");
+    if !stdout.contains("reused ") {
+        eprintln!("skipped: the pid was not reused as asked\n{said}");
+        return;
+    }
+    // The second JVM got its SIGQUIT by pid (the seccomp filter refused the pidfd) and was
+    // asked, while the first still kept tsnap waiting; the process given its pid, none.
+    assert!(stdout.contains("innocent ended 143"), "{said}");
+    assert!(stdout.contains("second JVM saw 1 SIGQUIT"), "{said}");
+    assert!(!stderr.contains("cannot send SIGQUIT"), "{said}");
 }

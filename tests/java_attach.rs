@@ -10,7 +10,7 @@
 
 use crate::java::{Jvm, jstack};
 use crate::unprivileged::run_as_nobody;
-use crate::util::{Run, foreign_arch, is_root, run};
+use crate::util::{Run, foreign_arch, holds, is_root, run};
 use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -486,4 +486,36 @@ fn a_jvm_in_a_pid_namespace_of_its_own() {
         );
     }
     no_thread_dump_printed(jvm.exit());
+}
+
+#[test]
+fn descendants_are_not_named_by_r() {
+    // Two JVMs, children of this test process: `-r -p` of the parent reaches both, but names
+    // neither, so nothing is asked (the README's rule: one JVM unless named by -p, --container
+    // or --pod).
+    let Some(mut first) = Jvm::launch(&[], &[], false) else {
+        return;
+    };
+    let Some(mut second) = Jvm::beside(&first, &[], false) else {
+        return;
+    };
+    let (a, b) = (first.pid().to_string(), second.pid().to_string());
+    let parent = std::process::id().to_string();
+    let out = run(&["dump", "--java", "-r", "-p", &parent, "-i", "0"]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    holds(&out.stderr, "not by -C, --cgroup or -r");
+    holds(&out.stderr, &format!("\n  {a:>7} "));
+    holds(&out.stderr, &format!("\n  {b:>7} "));
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    // Named one by one, both are asked.
+    let both = format!("{a},{b}");
+    let out = run(&["dump", "--java", "-p", &both, "-i", "0"]).ok();
+    assert_eq!(
+        out.stdout.matches("\n    java: #1 ").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    no_thread_dump_printed(first.exit());
+    no_thread_dump_printed(second.exit());
 }

@@ -239,7 +239,10 @@ fn dump_lists_every_thread_in_tid_order() {
         .unwrap();
     assert_eq!(t["type"], "thread");
     assert_eq!(t["nid"], format!("{pipe:#x}"));
-    assert!(t["kstack"].as_array().is_some_and(|a| !a.is_empty()), "{t}");
+    assert!(
+        t["kstack"].as_str().is_some_and(|s| s.ends_with("()")),
+        "{t}"
+    );
 }
 
 /// Threads named with the bytes that break naive parsers and terminals, sleeping until told.

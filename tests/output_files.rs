@@ -447,26 +447,39 @@ fn retention_deletes_only_its_own_regular_files() {
 }
 
 /// A cgroup named as docker names a container's (`docker-ID.scope`) under a parent of this
-/// test's, in the cpu hierarchy (v1) or the unified one; removed when dropped.
+/// test's, in each of `roots` (v1's memory and cpu hierarchies, as a runtime makes them: tsnap
+/// takes a container's id from memory's and marks one the others dispute; or the unified
+/// one); removed when dropped.
 struct ContainerCgroup {
-    dir: PathBuf,
+    dirs: Vec<PathBuf>,
 }
 
 impl ContainerCgroup {
-    fn create(parent: &Path, id: &str) -> Option<ContainerCgroup> {
-        let dir = parent.join(format!("docker-{id}.scope"));
-        std::fs::create_dir_all(&dir).ok()?;
-        Some(ContainerCgroup { dir })
+    fn create(roots: &[PathBuf], parent: &str, id: &str) -> Option<ContainerCgroup> {
+        let mut made = ContainerCgroup { dirs: Vec::new() };
+        for root in roots {
+            let dir = root.join(parent).join(format!("docker-{id}.scope"));
+            std::fs::create_dir_all(&dir).ok()?;
+            made.dirs.push(dir);
+        }
+        Some(made)
     }
 
     fn enter(&self, pid: u32) {
-        std::fs::write(self.dir.join("cgroup.procs"), pid.to_string()).unwrap();
+        for dir in &self.dirs {
+            std::fs::write(dir.join("cgroup.procs"), pid.to_string()).unwrap();
+        }
     }
 }
 
 impl Drop for ContainerCgroup {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.dir);
+        for dir in &self.dirs {
+            let _ = std::fs::remove_dir(dir);
+            if let Some(parent) = dir.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
     }
 }
 
@@ -509,8 +522,7 @@ impl Drop for Flood {
 
 #[test]
 fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make cgroups named as containers");
+    if !util::require(is_root(), "needs root to make cgroups named as containers") {
         return;
     }
     let bin = match build_c("tests/output_files/dflood.c", "dflood", &[]) {
@@ -520,19 +532,19 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
             return;
         }
     };
-    let v1 = Path::new("/sys/fs/cgroup/cpu");
-    let root = match v1.join("cgroup.procs").exists() {
-        true => v1,
-        false => Path::new("/sys/fs/cgroup"),
+    let v1 = ["memory", "cpu"].map(|c| Path::new("/sys/fs/cgroup").join(c));
+    let roots = match v1.iter().all(|r| r.join("cgroup.procs").exists()) {
+        true => v1.to_vec(),
+        false => vec![PathBuf::from("/sys/fs/cgroup")],
     };
-    let parent = root.join(format!("tsnap-flood-{}", std::process::id()));
+    let name = format!("tsnap-flood-{}", std::process::id());
     let tenant_id = "7e".repeat(32);
     let other_id = "0b".repeat(32);
     let (Some(tenant), Some(other)) = (
-        ContainerCgroup::create(&parent, &tenant_id),
-        ContainerCgroup::create(&parent, &other_id),
+        ContainerCgroup::create(&roots, &name, &tenant_id),
+        ContainerCgroup::create(&roots, &name, &other_id),
     ) else {
-        eprintln!("skipped: cannot make cgroups under {}", root.display());
+        eprintln!("skipped: cannot make cgroups under {}", roots[0].display());
         return;
     };
     let _turn = util::cpu_turn();
@@ -549,7 +561,6 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
     // An older hour of tsnap's filling most of the budget: deleted first to make room.
     let old = capture.0.join("tsnap-2020-01-01.00.jsonl");
     std::fs::write(&old, vec![b'x'; (1 << 20) - (40 << 10)]).unwrap();
-    let name = parent.file_name().unwrap().to_str().unwrap().to_string();
     let out = tsnap_utc(&[
         "watch",
         "-i",
@@ -592,7 +603,6 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
     drop(few);
     drop(tenant);
     drop(other);
-    let _ = std::fs::remove_dir(&parent);
     assert_eq!(out.status, 0, "{}", out.stderr);
     assert!(
         !old.exists(),

@@ -468,3 +468,99 @@ fn a_full_disk_ends_with_a_clear_error_and_keeps_what_was_written() {
         assert!(line.split(',').count() >= fields, "{line}");
     }
 }
+
+/// Threads of this process that run a few hundred µs and sleep as long, over and over, until
+/// dropped: their state changes between any two reads of their files.
+struct Flippers {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Flippers {
+    fn start(n: usize) -> Flippers {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let turn = crate::util::cpu_turn();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let threads = (0..n)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let t = Instant::now();
+                        while t.elapsed() < Duration::from_micros(300) {}
+                        std::thread::sleep(Duration::from_micros(300));
+                    }
+                })
+            })
+            .collect();
+        Flippers {
+            stop,
+            threads,
+            _turn: turn,
+        }
+    }
+}
+
+impl Drop for Flippers {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Counts the rows shown running and those shown asleep with a kernel stack, failing on a
+/// row shown running with one.
+fn no_stale_stack(out: &crate::util::Run, running: &mut usize, stacked: &mut usize) {
+    let mut here = 0;
+    for row in out.json() {
+        let shown_running = row["state"] == "R" || row["syscall"] == "[running]";
+        let has_stack = !row["kstack"].is_null();
+        assert!(
+            !(shown_running && has_stack),
+            "a running thread's stack: {row}"
+        );
+        here += usize::from(shown_running && row.get("kstack").is_some());
+        *stacked += usize::from(has_stack);
+    }
+    *running += here;
+    if here > 0 {
+        let why = "running: the kernel keeps no current stack for a thread on a CPU)";
+        assert_eq!(out.stderr.matches(why).count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_running_thread_shows_no_kernel_stack_in_any_command() {
+    if !crate::util::is_root() {
+        eprintln!("skipped: needs CAP_SYS_ADMIN to read kernel stacks");
+        return;
+    }
+    let _f = Flippers::start(4);
+    let pid = own_pid();
+    let columns = "tid,state,syscall,kstack";
+    let (mut running, mut stacked) = (0, 0);
+    for _ in 0..50 {
+        let out = run(&["-p", &pid, "-a", "-i", "0", "-o", columns, "-f", "json"]).ok();
+        no_stale_stack(&out, &mut running, &mut stacked);
+    }
+    assert!(
+        running > 0 && stacked > 0,
+        "{running} running, {stacked} with a stack"
+    );
+    for args in [
+        &[
+            "watch", "-p", &pid, "-a", "-i", "0.1", "-d", "0.5", "-o", columns, "-f", "json",
+        ][..],
+        &[
+            "sample", "-p", &pid, "-a", "-d", "0.5", "-g", columns, "-f", "json",
+        ],
+        &["dump", "-p", &pid, "-f", "json"],
+    ] {
+        let (mut running, mut stacked) = (0, 0);
+        no_stale_stack(&run(args).ok(), &mut running, &mut stacked);
+        assert!(stacked > 0, "{args:?}: no stack at all");
+    }
+}

@@ -121,7 +121,8 @@ fn syscall_and_filename_edge_cases() {
         out.stderr,
         "threads: 8 (D 8)\n\
          syscall: not readable for 1 of 8 threads (unexpected file format)\n\
-         kstack: not readable for 8 of 8 threads (this kernel does not provide the file)\n",
+         kstack: not readable for 7 of 8 threads (this kernel does not provide the file)\n\
+         kstack: not shown for 1 of 8 threads (running: the kernel keeps no current stack for a thread on a CPU)\n",
         "one line per column, in column order"
     );
 }

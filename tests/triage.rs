@@ -123,7 +123,7 @@ fn the_tally_of_states_is_what_proc_says() {
     let first_row = json
         .json()
         .iter()
-        .position(|l| l.get("type").is_none())
+        .position(|l| l["type"] == "thread")
         .unwrap();
     let summary_at = json
         .json()

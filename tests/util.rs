@@ -67,10 +67,10 @@ impl Run {
             .collect()
     }
 
-    /// The rows of snap's JSON: the objects without a `type` (the cgroups have one).
+    /// The rows of snap's JSON: the `thread` objects (the cgroups and the tally are others).
     pub fn rows(&self) -> Vec<Value> {
         let mut all = self.json();
-        all.retain(|o| o.get("type").is_none());
+        all.retain(|o| o["type"] == "thread");
         all
     }
 
@@ -172,6 +172,22 @@ pub fn holds(text: &str, part: &str) {
 pub fn cpu_turn() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether a test's prerequisite is `met`. When it is not, the test says so on stderr
+/// (`skipped: WHY`) and returns; under `TSNAP_TEST_STRICT=1` (set by `.ci/run`) it fails
+/// instead, so that a run cannot pass with part of the suite quietly missing. Use it as
+/// `if !require(is_root(), "needs root to ...") { return; }`.
+#[track_caller]
+pub fn require(met: bool, why: &str) -> bool {
+    if met {
+        return true;
+    }
+    if std::env::var_os("TSNAP_TEST_STRICT").is_some_and(|v| v == "1") {
+        panic!("TSNAP_TEST_STRICT=1 and a prerequisite is missing: {why}");
+    }
+    eprintln!("skipped: {why}");
+    false
 }
 
 pub fn is_root() -> bool {

@@ -162,6 +162,13 @@ impl CgroupWindow {
         self.members.iter().find(|m| m.0 == pid).map(|m| m.1)
     }
 
+    /// The cgroup process `pid` competes for CPU in: its cpu controller's path on v1 and
+    /// hybrid hosts, else its v2 path.
+    pub fn cpu_path(&self, pid: u32) -> Option<&[u8]> {
+        let m = self.groups.get(self.group_of(pid)?)?.membership();
+        m.cpu.or(m.v2)
+    }
+
     /// The groups to show with `rows`: those with the most rows first, then those with the
     /// most processes, at most `max` of them; and how many were left out.
     pub fn busiest(&self, rows: &[Row], max: usize) -> (Vec<usize>, usize) {

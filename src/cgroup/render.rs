@@ -331,7 +331,8 @@ impl CgroupWindow {
     }
 
     /// Writes the fields of group `g` into a JSON object: values that could not be read are
-    /// null, limits that are not set are `"max"`, window values are null without a window.
+    /// null, as are limits that are not set (`max`), window values are null without a window:
+    /// a number or null, never a string in place of a number.
     pub fn write_json(&self, g: usize, line: &mut JsonLine<'_>) {
         let Some((group, window, end)) = self.group(g) else {
             return;
@@ -380,7 +381,7 @@ impl CgroupWindow {
         fixed(line, "window_s", w.map(|w| (w.ns, 1_000_000_000)), 2);
         match end.quota {
             Some(Quota::Unlimited) => {
-                line.text("cpu_limit_cores", b"max");
+                line.null("cpu_limit_cores");
             }
             q => {
                 let cores = q.map(|q| match q {
@@ -411,7 +412,7 @@ impl CgroupWindow {
         );
         line.number_or_null("memory_bytes", end.memory);
         match end.memory_limit {
-            Some(Limit::Unlimited) => line.text("memory_limit_bytes", b"max"),
+            Some(Limit::Unlimited) => line.null("memory_limit_bytes"),
             Some(Limit::Bytes(n)) => line.number("memory_limit_bytes", n),
             None => line.null("memory_limit_bytes"),
         };

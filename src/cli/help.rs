@@ -7,20 +7,20 @@ use super::options::{EVERY, OPTIONS, Opt};
 use crate::output::fit;
 
 /// A command's help page.
-struct Page {
-    command: Command,
+pub(super) struct Page {
+    pub(super) command: Command,
     /// Its line in the list of commands: how it is called, and what it does.
-    synopsis: &'static str,
+    pub(super) synopsis: &'static str,
     summary: &'static str,
     /// The page's first line, after `tsnap NAME - `.
-    title: &'static str,
-    usage: &'static str,
+    pub(super) title: &'static str,
+    pub(super) usage: &'static str,
     /// Prose before the options, and after them.
-    about: &'static str,
-    more: &'static str,
+    pub(super) about: &'static str,
+    pub(super) more: &'static str,
 }
 
-static PAGES: [Page; 6] = [
+pub(super) static PAGES: [Page; 7] = [
     Page {
         command: Command::Snap,
         synopsis: "tsnap [snap] [OPTIONS]",
@@ -43,9 +43,10 @@ cut its own way (marked with …): filename, exe and cgroup keep their end,
 endpoint its remote address and state, kstack its innermost frames. If that is
 not enough, columns are left out in this order, said under the table: majflt,
 minflt, nice, prio, psr, nlwp, ppid, nspid, statedesc, ivcsw, vcsw, cputime,
-filename (with endpoint), cgroup (with container or pod), pcomm, exe; then the
-widest text columns go on their own line under each row. Findings, cgroup blocks
-and footers are wrapped, never cut. Into a pipe or a file nothing is cut.
+filename (with endpoint), cgroup (with container or pod), pcomm, exe; then text
+columns go on their own line under each row, in this order: cmdline, exe,
+cgroup, endpoint, filename, pod, user, wchan, pcomm, comm. Findings, cgroup
+blocks and footers are wrapped, never cut. Into a pipe or a file nothing is cut.
 ",
     },
     Page {
@@ -101,21 +102,30 @@ with -a, and prints one row per group: samples (how many times the group was
 seen) and avg_threads (samples divided by passes), most samples first. Digits in
 comm, pcomm and filename show as * so that alike threads fall together
 (kworker/*:*, socket:[*]); in endpoint all but the port of the service. Ctrl-C
-ends sampling early and still prints the report.
+ends sampling early and still prints the report. -f folded prints each thread's
+stack (process, pool, syscall, kernel frames) instead, with its samples, the
+footer on stderr; --flame FILE.html draws them as a flame graph page.
 ",
         more: "\
 After the footer, a block for each cgroup of the sampled processes, over the
 whole run: CPU limit, usage and throttling, memory and OOM kills, pressure (PSI)
 and stall time. Then the findings, one line each with the evidence and what to
 look at next (findings: none):
-    hot              on a CPU at least 90% of the run
+    hot              runnable (on a CPU or waiting for one) at least 90% of
+                     the run
     blocked          in D in at least half the passes
-    waiting-on-peer  reading a TCP connection throughout, nothing read: the
-                     server is silent
-    starved          waiting for a CPU at least 20% of the run
+    waiting-on-fs    asleep in one call on a file of a FUSE or network mount
+                     throughout
+    waiting-on-peer  in one receive call throughout, its connection received
+                     no byte (tcp_info's bytes_received; else an empty queue
+                     and no wake-up)
+    starved          not hot, but waiting for a CPU at least 20% of the run
+    cpu-saturated    threads of two or more cgroups waiting for a CPU: the
+                     machine
     throttled        its cgroup throttled in at least 5% of the CPU periods
 Idle waits (futex, epoll_wait, accept, a server awaiting a request) are never
-findings.
+findings. Threads of a process with one cause are one finding; causes come
+first. A run under 1 s or 10 passes is not judged.
 ",
     },
     Page {
@@ -127,9 +137,34 @@ findings.
         about: "\
 Every row starts with the time (ISO 8601, milliseconds, UTC offset), the host,
 the container and the pod. Runs until -d elapses or it is interrupted (Ctrl-C,
-SIGTERM), then exits 0.
+SIGTERM), then exits 0. On a terminal (without -w): the time of day, and host,
+container and pod left out while every row so far has the same in them, said
+once above the table.
 ",
         more: "",
+    },
+    Page {
+        command: Command::Top,
+        synopsis: "tsnap top [OPTIONS]",
+        summary: "a screen that refreshes in place (top -H)",
+        title: "a screen of the busiest threads, refreshed in place (top -H)",
+        usage: "tsnap top [OPTIONS]",
+        about: "\
+Every interval: the tally of states, the cgroup lines, the findings of the
+last whole 5 s (as sample judges them), then the active threads by pcpu over
+the interval, with their state, wchan, syscall and file (the socket, when the
+file is one). The screen fits the terminal and follows its size. It needs a
+terminal: into a pipe or a file, use watch.
+",
+        more: "\
+KEYS
+    c, s, n, p      sort by cpu, state, name, pid
+    /               show one process: its pid or the start of its name,
+                    then Enter (empty: all again; Esc: as it was)
+    r               threads in every state, or only R and D
+    space           pause (the keys still work)
+    q, Ctrl-C       quit (SIGTERM, SIGHUP too), the terminal put back
+",
     },
     Page {
         command: Command::Report,
@@ -140,7 +175,10 @@ SIGTERM), then exits 0.
         about: "\
 Counts the saved rows by group exactly as sample would have, so a capture taken
 in a pod can be copied out and sliced many ways later. A truncated last line
-(the writer was killed) is skipped with a warning.
+(the writer was killed) is skipped with a warning. -f folded and --flame
+FILE.html draw the saved stacks as sample does; with --diff BASE, what changed
+from BASE to FILE: folded lines end in two counts (BASE's, then FILE's), the
+page colours frames that grew red and those that shrank blue.
 ",
         more: "",
     },
@@ -189,10 +227,10 @@ EXAMPLES
     tsnap dump -p 1234            a thread dump to join with jstack by nid=0x...
     tsnap dump --java -p 1234     the same, merged with the JVM's thread dump
     tsnap sample -d 30s -G syscall,filename
-                               what active threads do for 30 s, psn-style
+                                  what active threads do for 30 s, psn-style
     tsnap -a -C java -G endpoint  which server each thread of the JVM waits for
     tsnap dump --java --top 5 -C java
-                               the five hottest threads with their Java frames
+                                  the five hottest threads, their Java frames
 ",
     );
     fitted(out)
@@ -226,7 +264,7 @@ pub fn command(command: Command) -> String {
 
 /// Whether `o` is in the list of `command`'s options: help and version, which every command
 /// takes, are listed once, on the main page (snap's).
-fn listed(o: &Opt, command: Command) -> bool {
+pub(super) fn listed(o: &Opt, command: Command) -> bool {
     o.commands & command.bit() != 0 && (command == Command::Snap || o.commands != EVERY)
 }
 
@@ -247,24 +285,24 @@ fn options(out: &mut String, command: Command) {
         line(out, &names, &help.join(" "));
     }
     if times {
-        out.push_str("\nTIME is seconds (0.5), or a number with a unit: 500ms, 3s, 2m, 1h.\n");
+        out.push_str("\nTIME is seconds (0.5), or numbers with units: 500ms, 3s, 1m30s, 2h.\n");
     }
 }
 
-/// An indented entry: `left` in a column of 27, then `right`, wrapped at [`WIDTH`] under
-/// itself.
+/// An indented entry: `left` in a column of 28, then (two spaces at least) `right`, wrapped
+/// at [`WIDTH`] under itself.
 fn line(out: &mut String, left: &str, right: &str) {
     let mut entry = String::from("    ");
     entry.push_str(left);
-    for _ in left.chars().count()..27 {
+    for _ in left.chars().count()..28 {
         entry.push(' ');
     }
-    if !entry.ends_with(' ') {
+    while !entry.ends_with("  ") {
         entry.push(' ');
     }
     entry.push_str(right.trim_start());
     let mut wrapped = Vec::new();
-    fit::wrap(&mut wrapped, entry.as_bytes(), WIDTH, 0, 31);
+    fit::wrap(&mut wrapped, entry.as_bytes(), WIDTH, 0, 32);
     out.push_str(&String::from_utf8_lossy(&wrapped));
     out.push('\n');
 }

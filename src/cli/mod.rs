@@ -3,7 +3,9 @@
 
 mod help;
 mod options;
-mod suggest;
+#[cfg(test)]
+mod reference;
+pub mod suggest;
 
 pub use help::WIDTH as HELP_WIDTH;
 
@@ -25,16 +27,18 @@ pub enum Command {
     Watch,
     Report,
     Columns,
+    Top,
 }
 
 impl Command {
-    const ALL: [Command; 6] = [
+    const ALL: [Command; 7] = [
         Command::Snap,
         Command::Dump,
         Command::Sample,
         Command::Watch,
         Command::Report,
         Command::Columns,
+        Command::Top,
     ];
 
     fn name(self) -> &'static str {
@@ -45,6 +49,7 @@ impl Command {
             Command::Watch => "watch",
             Command::Report => "report",
             Command::Columns => "columns",
+            Command::Top => "top",
         }
     }
 
@@ -63,10 +68,28 @@ impl Command {
             match suggest::nearest(name, names.into_iter().chain(["help"])) {
                 Some(near) => format!("unknown command '{name}'; did you mean '{near}'?"),
                 None => format!(
-                    "unknown command '{name}' (snap, dump, sample, watch, report, columns or help)"
+                    "unknown command '{name}' (snap, dump, sample, watch, top, report, columns or \
+                     help)"
                 ),
             },
         ))
+    }
+}
+
+/// A key of `--sort`: a column, and whether its rows go from the highest value (Z) down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: Column,
+    pub descending: bool,
+}
+
+impl SortKey {
+    /// `column` in its own direction: numbers from the highest, text from A.
+    pub fn new(column: Column) -> SortKey {
+        SortKey {
+            column,
+            descending: column.info().numeric,
+        }
     }
 }
 
@@ -93,6 +116,12 @@ pub struct Args {
     /// snap and watch: the columns shown; sample and report: the group columns.
     pub columns: Vec<Column>,
     pub format: Format,
+    /// `-f folded`: collapsed stacks (sample, report).
+    pub folded: bool,
+    /// `--flame FILE`: the stacks as a flame graph page.
+    pub flame: Option<PathBuf>,
+    /// `report --diff BASE`: the saved file `file` is compared with.
+    pub diff: Option<PathBuf>,
     /// Seconds: the pcpu window (snap, dump) or the period (watch).
     pub interval: f64,
     /// Seconds: how long to sample, or to watch (`None`: until interrupted).
@@ -108,7 +137,7 @@ pub struct Args {
     /// `--keep-hours` and `--max-mb`: how much of its hourly files watch keeps.
     pub keep_hours: Option<u32>,
     pub max_mb: Option<u64>,
-    /// `--mode`: the mode of the files tsnap creates (`--save`, `--output-dir`).
+    /// `--mode`: the mode of the files tsnap creates (`--save`, `--output-dir`, `--flame`).
     pub mode: u32,
     /// The file `report` reads.
     pub file: Option<PathBuf>,
@@ -117,13 +146,22 @@ pub struct Args {
     pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
-    /// The column rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
-    pub sort: Option<Column>,
+    /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
+    pub sort: Vec<SortKey>,
     pub top: Option<usize>,
     /// dump: threads alike printed once.
     pub collapse: bool,
     /// Table lines are not cut to a terminal's width.
     pub wide: bool,
+    /// `--no-headers`: tables and CSV on stdout without their header line.
+    pub no_headers: bool,
+}
+
+impl Args {
+    /// The columns `--sort` orders by.
+    pub fn sort_columns(&self) -> Vec<Column> {
+        self.sort.iter().map(|k| k.column).collect()
+    }
 }
 
 /// `sample`'s and `report`'s groups unless `-g` says otherwise, as psn's.
@@ -233,8 +271,8 @@ fn check(g: Given) -> Result<Args, Error> {
     match command {
         Command::Dump if !selected => {
             return Err(Error::Usage(
-                "dump needs the processes to dump: -p PID, -C NAME, --container ID, --pod UID \
-                 or --cgroup TEXT"
+                "dump needs the processes to dump: -p PID, -C NAME, --container ID, --pod POD, \
+                 -u USER or --cgroup TEXT"
                     .to_string(),
             ));
         }
@@ -243,8 +281,21 @@ fn check(g: Given) -> Result<Args, Error> {
                 "dump writes text or json, not csv".to_string(),
             ));
         }
+        Command::Snap | Command::Dump | Command::Watch if g.folded => {
+            return Err(Error::Usage(
+                "-f folded is for sample and report (stacks counted over time)".to_string(),
+            ));
+        }
+        Command::Report if g.diff.is_some() && !g.folded && g.flame.is_none() => {
+            return Err(Error::Usage(
+                "--diff draws stacks: give -f folded or --flame FILE.html".to_string(),
+            ));
+        }
         Command::Report if g.file.is_none() => {
             return Err(Error::Usage("report needs the FILE to read".to_string()));
+        }
+        Command::Top if g.interval == Some(0.0) => {
+            return Err(Error::Usage("top needs an --interval above 0".to_string()));
         }
         Command::Watch if g.interval == Some(0.0) => {
             return Err(Error::Usage(
@@ -267,10 +318,13 @@ fn check(g: Given) -> Result<Args, Error> {
             ));
         }
         Command::Sample | Command::Watch
-            if g.mode.is_some() && g.save.is_none() && g.output_dir.is_none() =>
+            if g.mode.is_some()
+                && g.save.is_none()
+                && g.output_dir.is_none()
+                && g.flame.is_none() =>
         {
             return Err(Error::Usage(
-                "--mode goes with --save or --output-dir".to_string(),
+                "--mode goes with --save, --output-dir or --flame".to_string(),
             ));
         }
         _ => {}
@@ -294,6 +348,8 @@ fn check(g: Given) -> Result<Args, Error> {
     }
     let base = match command {
         Command::Sample | Command::Report => g.group.unwrap_or_else(|| DEFAULT_GROUP.to_vec()),
+        // top shows its own columns.
+        Command::Top => Vec::new(),
         _ => g.only.unwrap_or_else(|| columns::DEFAULT.to_vec()),
     };
     let mut columns = base;
@@ -303,7 +359,7 @@ fn check(g: Given) -> Result<Args, Error> {
         }
     }
     let (interval, duration) = match command {
-        Command::Watch => (g.interval.unwrap_or(1.0), g.duration),
+        Command::Watch | Command::Top => (g.interval.unwrap_or(1.0), g.duration),
         Command::Sample => (0.0, Some(g.duration.unwrap_or(5.0))),
         _ => (g.interval.unwrap_or(0.5), None),
     };
@@ -313,6 +369,9 @@ fn check(g: Given) -> Result<Args, Error> {
         all: g.all || command == Command::Dump,
         columns,
         format: g.format.unwrap_or(Format::Table),
+        folded: g.folded,
+        flame: g.flame,
+        diff: g.diff,
         interval,
         duration,
         hz: g.hz.unwrap_or(20),
@@ -333,10 +392,18 @@ fn check(g: Given) -> Result<Args, Error> {
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
-        sort: g.sort.or(g.top.map(|_| Column::Pcpu)),
+        sort: match g.sort {
+            Some(keys) => keys,
+            None => g
+                .top
+                .map(|_| SortKey::new(Column::Pcpu))
+                .into_iter()
+                .collect(),
+        },
         top: g.top,
         collapse: g.collapse,
         wide: g.wide,
+        no_headers: g.no_headers,
     })
 }
 
@@ -360,6 +427,25 @@ mod tests {
             Err(Error::Usage(m) | Error::CommandUsage(m, _)) => m,
             other => panic!("{line}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn pictures() {
+        let s = args("sample -f folded --flame f.html");
+        assert_eq!((s.folded, s.flame), (true, Some(PathBuf::from("f.html"))));
+        assert!(!args("sample -f folded -f json").folded);
+        let r = args("report --diff a.jsonl b.jsonl -f folded");
+        assert_eq!(
+            (r.diff, r.file),
+            (
+                Some(PathBuf::from("a.jsonl")),
+                Some(PathBuf::from("b.jsonl"))
+            )
+        );
+        assert!(usage("snap -f folded").contains("-f folded is for sample and report"));
+        assert!(usage("report --diff a b").contains("give -f folded or --flame"));
+        assert!(usage("watch --flame x").contains("does not apply"));
+        assert!(usage("sample --diff x").contains("does not apply"));
     }
 
     #[test]
@@ -453,9 +539,17 @@ mod tests {
         assert!(usage("-p ,").contains("needs a value"));
         assert!(usage("frobnicate").contains("unknown command"));
         assert!(usage("dump").contains("-p PID, -C NAME, --container ID"));
-        assert!(usage("--container 12345").contains("6 to 64 hex digits"));
-        assert!(usage("--container 12345g").contains("not a container id"));
-        assert!(usage("--pod 6b1c:x").contains("not a pod UID"));
+        assert!(usage("--container 12345").contains("6 to 64 hex digits; crictl ps"));
+        assert!(usage("--container 12345/").contains("not a container id"));
+        assert!(usage("--pod 6b1c:x").contains("-o jsonpath='{.metadata.uid}'"));
+        let named = args("dump --container web-1 --pod shop-7d9f-x2 -u 0,root");
+        assert_eq!(named.selection.containers, [b"web-1".to_vec()]);
+        assert_eq!(named.selection.pods, [b"shop-7d9f-x2".to_vec()]);
+        assert_eq!(named.selection.users, [0, 0]);
+        assert!(usage("-u no-such-user-here").contains("id -u NAME"));
+        assert!(args("-f JSON").format == Format::Json && args("-f Csv").format == Format::Csv);
+        assert_eq!(args("sample -d 1m30s").duration, Some(90.0));
+        assert_eq!(args("sample -d 1m30.5s").duration, Some(90.5));
         assert!(usage("--cgroup=").contains("--cgroup: needs a value"));
         assert!(usage("dump -p 1 -a").contains("--all does not apply to 'dump'"));
         assert!(usage("columns -o pid").contains("does not apply"));
@@ -472,7 +566,7 @@ mod tests {
         assert!(usage("sample -d 0").contains("above 0"));
         assert!(usage("watch --output-dir d -f table").contains("JSON lines (-f json)"));
         assert!(usage("watch --keep-hours 2").contains("go with --output-dir"));
-        assert!(usage("watch --mode 0640").contains("goes with --save or --output-dir"));
+        assert!(usage("watch --mode 0640").contains("goes with --save, --output-dir or --flame"));
         for bad in ["0400", "1777", "rw", "0800"] {
             let m = usage(&format!("sample --save f --mode {bad}"));
             assert!(m.contains("is not an octal mode"), "{bad}: {m}");
@@ -497,9 +591,27 @@ mod tests {
     #[test]
     fn sort_top_collapse_wide() {
         let a = args("--top 3");
-        assert_eq!((a.sort, a.top), (Some(Column::Pcpu), Some(3)));
+        assert_eq!((a.sort, a.top), (vec![SortKey::new(Column::Pcpu)], Some(3)));
         let a = args("watch --sort comm --top 2 -w");
-        assert_eq!((a.sort, a.top, a.wide), (Some(Column::Comm), Some(2), true));
+        let comm = SortKey {
+            column: Column::Comm,
+            descending: false,
+        };
+        assert_eq!((a.sort, a.top, a.wide), (vec![comm], Some(2), true));
+        let keys = args("--sort=-pcpu,+runq,comm --sort -nice").sort;
+        let key = |column, descending| SortKey { column, descending };
+        assert_eq!(
+            keys,
+            [
+                key(Column::Pcpu, true),
+                key(Column::Runq, false),
+                key(Column::Comm, false),
+                key(Column::Nice, true)
+            ]
+        );
+        assert!(usage("--sort=-pcup").contains("did you mean 'pcpu'?"));
+        assert!(args("--no-headers").no_headers && !args("").no_headers);
+        assert!(usage("dump -p 1 --no-headers").contains("does not apply to 'dump'"));
         assert_eq!(args("--sort runq").top, None);
         let d = args("dump -p 1 --collapse --top 5 --java");
         assert!(d.collapse && d.java.is_some() && d.top == Some(5));
@@ -554,7 +666,7 @@ mod tests {
             args("dump -p 1 --java --java-timeout 250ms").java,
             Some(Duration::from_millis(250))
         );
-        assert!(usage("-i 3x").contains("'3x' is not a number of seconds, or a time with a unit"));
+        assert!(usage("-i 3x").contains("'3x' is not a number of seconds, or a time with units"));
         assert!(usage("sample -d 25h").contains("of at most a day"));
     }
 

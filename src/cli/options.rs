@@ -3,7 +3,7 @@
 //! the help lists them from here; a new option is one more entry.
 
 use super::suggest::nearest;
-use super::{Command, Print};
+use super::{Command, Print, SortKey};
 use crate::columns::{self, Column};
 use crate::error::Error;
 use crate::output::Format;
@@ -18,8 +18,9 @@ pub const SAMPLE: u8 = 1 << 2;
 pub const WATCH: u8 = 1 << 3;
 pub const REPORT: u8 = 1 << 4;
 pub const COLUMNS: u8 = 1 << 5;
+pub const TOP: u8 = 1 << 6;
 /// The commands that read processes.
-const READING: u8 = SNAP | DUMP | SAMPLE | WATCH;
+const READING: u8 = SNAP | DUMP | SAMPLE | WATCH | TOP;
 pub const EVERY: u8 = READING | REPORT | COLUMNS;
 
 pub struct Opt {
@@ -57,6 +58,10 @@ pub struct Given {
     pub group: Option<Vec<Column>>,
     pub add: Vec<Column>,
     pub format: Option<Format>,
+    /// `-f folded` (sample, report): collapsed stacks instead of a format of rows.
+    pub folded: bool,
+    pub flame: Option<PathBuf>,
+    pub diff: Option<PathBuf>,
     /// Seconds.
     pub interval: Option<f64>,
     pub duration: Option<f64>,
@@ -73,10 +78,11 @@ pub struct Given {
     pub sys_root: Option<PathBuf>,
     pub java: bool,
     pub java_timeout: Option<f64>,
-    pub sort: Option<Column>,
+    pub sort: Option<Vec<SortKey>>,
     pub top: Option<usize>,
     pub collapse: bool,
     pub wide: bool,
+    pub no_headers: bool,
     /// `--help` or `--version`: print, and do nothing else.
     pub print: Option<Print>,
     /// The options seen, to check they apply to the command.
@@ -104,7 +110,10 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes named exactly NAME (/proc/PID/comm), as ps -C",
+            "processes whose name (comm) or argv[0]'s base\n\
+             name starts with NAME, or matches it with *\n\
+             for any text (py*3); a NAME over 15 bytes\n\
+             (comm's most) is matched on argv[0] only",
         )],
         set: |g, v| {
             let names = v.list()?.into_iter().map(|n| n.as_bytes().to_vec());
@@ -119,7 +128,10 @@ pub static OPTIONS: &[Opt] = &[
         commands: READING,
         help: &[(
             EVERY,
-            "processes in these containers (an id, or its start:\n6 hex digits or more)",
+            "processes in these containers: an id or its\n\
+             start (6 hex digits or more; crictl ps or\n\
+             docker ps), or its host name (the HOSTNAME of\n\
+             its processes)",
         )],
         set: |g, v| {
             for id in v.list()? {
@@ -131,12 +143,34 @@ pub static OPTIONS: &[Opt] = &[
     Opt {
         short: None,
         long: "pod",
-        value: "UID[,UID...]",
+        value: "POD[,POD...]",
         commands: READING,
-        help: &[(EVERY, "processes in these pods (the start of the pod UID)")],
+        help: &[(
+            EVERY,
+            "processes in these pods: a pod name (its\n\
+             HOSTNAME), or its UID or its start: kubectl\n\
+             get pod P -o jsonpath='{.metadata.uid}'",
+        )],
         set: |g, v| {
             for uid in v.list()? {
                 g.selection.pods.push(pod(uid)?);
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        short: Some('u'),
+        long: "user",
+        value: "USER[,USER...]",
+        commands: READING,
+        help: &[(
+            EVERY,
+            "processes whose effective user is USER: a uid,\n\
+             or a name in this host's /etc/passwd",
+        )],
+        set: |g, v| {
+            for name in v.list()? {
+                g.selection.users.push(user(name)?);
             }
             Ok(())
         },
@@ -174,7 +208,7 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('a'),
         long: "all",
         value: "",
-        commands: SNAP | SAMPLE | WATCH,
+        commands: SNAP | SAMPLE | WATCH | TOP,
         help: &[(EVERY, "threads in every state, not only R and D")],
         set: |g, _| {
             g.all = true;
@@ -232,19 +266,59 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('f'),
         long: "format",
         value: "FMT",
-        commands: READING | REPORT,
+        commands: SNAP | DUMP | SAMPLE | WATCH | REPORT,
         help: &[
             (DUMP, "text (default) or json (one object per line)"),
+            (
+                SAMPLE | REPORT,
+                "table (default), csv, json (one object per\n\
+                 line), or folded: one line per stack\n\
+                 (process;pool;syscall;kernel... count)",
+            ),
             (EVERY, "table (default), csv, or json (one object per line)"),
         ],
         set: |g, v| {
             let text = v.text()?;
-            g.format = Some(match text {
-                "text" => Format::Table,
-                s => Format::parse(s).ok_or_else(|| {
+            let lower = text.to_ascii_lowercase();
+            g.folded = lower == "folded";
+            g.format = match lower.as_str() {
+                "text" => Some(Format::Table),
+                "folded" => None,
+                s => Some(Format::parse(s).ok_or_else(|| {
                     Error::Usage(format!("unknown format '{text}' (table, csv or json)"))
-                })?,
-            });
+                })?),
+            };
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "flame",
+        value: "FILE",
+        commands: SAMPLE | REPORT,
+        help: &[(
+            EVERY,
+            "also write the stacks as a flame graph: one\n\
+             self-contained HTML page (FILE must not\n\
+             exist, or be empty)",
+        )],
+        set: |g, v| {
+            g.flame = Some(v.path());
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "diff",
+        value: "BASE",
+        commands: REPORT,
+        help: &[(
+            EVERY,
+            "what grew and shrank from the saved file\n\
+             BASE to FILE (with -f folded or --flame)",
+        )],
+        set: |g, v| {
+            g.diff = Some(v.path());
             Ok(())
         },
     },
@@ -252,7 +326,7 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('i'),
         long: "interval",
         value: "TIME",
-        commands: SNAP | DUMP | WATCH,
+        commands: SNAP | DUMP | WATCH | TOP,
         help: &[
             (
                 SNAP,
@@ -265,6 +339,7 @@ pub static OPTIONS: &[Opt] = &[
                  0 = lifetime average",
             ),
             (WATCH, "time between snapshots, default 1"),
+            (TOP, "time between screens, default 1"),
         ],
         set: |g, v| {
             g.interval = Some(v.seconds()?);
@@ -456,14 +531,30 @@ pub static OPTIONS: &[Opt] = &[
     Opt {
         short: None,
         long: "sort",
-        value: "COL",
+        value: "KEYS",
         commands: SNAP | DUMP | WATCH,
         help: &[(
             EVERY,
-            "order the threads by this column: numbers from the highest,\ntext from A",
+            "order the threads by these columns, each\n\
+             breaking the last's ties: numbers from the\n\
+             highest, text from A; -COL from the highest\n\
+             (Z), +COL from the lowest (A): state,-pcpu",
         )],
         set: |g, v| {
-            g.sort = Some(column(v.text()?)?);
+            let keys = g.sort.get_or_insert_with(Vec::new);
+            for part in v.list()? {
+                keys.push(match part.split_at_checked(1) {
+                    Some(("-", name)) => SortKey {
+                        column: column(name)?,
+                        descending: true,
+                    },
+                    Some(("+", name)) => SortKey {
+                        column: column(name)?,
+                        descending: false,
+                    },
+                    _ => SortKey::new(column(part)?),
+                });
+            }
             Ok(())
         },
     },
@@ -511,6 +602,20 @@ pub static OPTIONS: &[Opt] = &[
         help: &[(EVERY, "never cut table lines to the terminal's width")],
         set: |g, _| {
             g.wide = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "no-headers",
+        value: "",
+        commands: SNAP | SAMPLE | WATCH | REPORT,
+        help: &[(
+            EVERY,
+            "no header line over a table or CSV on stdout\n(--output-dir files keep theirs)",
+        )],
+        set: |g, _| {
+            g.no_headers = true;
             Ok(())
         },
     },
@@ -598,14 +703,14 @@ impl OptionValue {
         self.list()?.into_iter().map(column).collect()
     }
 
-    /// A duration in seconds: a decimal number of seconds (`0.5`), or a number with a unit
-    /// (`500ms`, `3s`, `2m`, `1h`); at most a day.
+    /// A duration in seconds: a decimal number of seconds (`0.5`), or numbers with units
+    /// (`500ms`, `1m30s`, `2h`); at most a day.
     fn seconds(&self) -> Result<f64, Error> {
         let text = self.text()?;
         match crate::parse::time::duration_ns(text.as_bytes()) {
             Some(ns) if ns <= 86_400_000_000_000 => Ok(ns as f64 / 1e9),
             _ => Err(self.error(&format!(
-                "'{text}' is not a number of seconds, or a time with a unit (500ms, 3s, 2m, 1h), \
+                "'{text}' is not a number of seconds, or a time with units (500ms, 1m30s, 2h), \
                  of at most a day"
             ))),
         }
@@ -632,32 +737,63 @@ fn pid(s: &str) -> Result<u32, Error> {
     }
 }
 
-/// A container id prefix as given to `--container`: at least 6 hex digits, lowercased.
+/// Whether `s` can be a host name: letters, digits, `-`, `.` and `_`, at most 253 bytes.
+fn host_name(s: &str) -> bool {
+    s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+}
+
+/// A container as given to `--container`: the start of its id (hex digits, lowercased), or
+/// its host name. Fewer than 6 hex digits would name too many containers.
 fn container(s: &str) -> Result<Vec<u8>, Error> {
-    match s.len() >= 6 && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        true => Ok(s.to_ascii_lowercase().into_bytes()),
-        false => Err(Error::Usage(format!(
-            "--container: '{s}' is not a container id or the start of one (6 to 64 hex digits)"
+    let hex = s.bytes().all(|b| b.is_ascii_hexdigit());
+    match (hex, host_name(s)) {
+        (true, _) if s.len() < 6 => Err(Error::Usage(format!(
+            "--container: '{s}' is too short for the start of an id (6 to 64 hex digits; \
+             crictl ps or docker ps lists them)"
+        ))),
+        (true, _) => Ok(s.to_ascii_lowercase().into_bytes()),
+        (false, true) => Ok(s.as_bytes().to_vec()),
+        (false, false) => Err(Error::Usage(format!(
+            "--container: '{s}' is not a container id, the start of one, or a host name \
+             (crictl ps or docker ps lists ids and names)"
         ))),
     }
 }
 
-/// A pod UID prefix as given to `--pod`: hex digits and dashes (or the systemd driver's
-/// underscores), lowercased with `-`.
+/// A pod as given to `--pod`: the start of its UID (hex digits and dashes, or the systemd
+/// driver's underscores, lowercased with `-`), or its name.
 fn pod(s: &str) -> Result<Vec<u8>, Error> {
     let uid = s
         .bytes()
         .all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_');
-    match uid && s.len() <= 36 {
-        true => {
+    match (uid && s.len() <= 36, host_name(s)) {
+        (true, _) => {
             let mut out = Vec::new();
             crate::parse::cgroup::uid_text(&mut out, s.as_bytes());
             Ok(out)
         }
-        false => Err(Error::Usage(format!(
-            "--pod: '{s}' is not a pod UID or the start of one (hex digits and dashes)"
+        (false, true) => Ok(s.as_bytes().to_vec()),
+        (false, false) => Err(Error::Usage(format!(
+            "--pod: '{s}' is not a pod name or the start of a pod UID (kubectl get pods lists \
+             names; kubectl get pod P -o jsonpath='{{.metadata.uid}}' prints P's UID)"
         ))),
     }
+}
+
+/// A user as given to `-u`: a uid, or a name in this host's `/etc/passwd` (tsnap's own
+/// root, not a target's).
+fn user(s: &str) -> Result<u32, Error> {
+    if let Ok(uid) = s.parse::<u32>() {
+        return Ok(uid);
+    }
+    let passwd = std::fs::read("/etc/passwd").unwrap_or_default();
+    crate::parse::passwd::uid_of(&passwd, s.as_bytes()).ok_or_else(|| {
+        Error::Usage(format!(
+            "--user: no user '{s}' in /etc/passwd (give the uid: id -u NAME prints it)"
+        ))
+    })
 }
 
 #[cfg(test)]

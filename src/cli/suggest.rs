@@ -14,6 +14,27 @@ pub fn nearest<'a>(given: &str, names: impl IntoIterator<Item = &'a str>) -> Opt
         .map(|(_, name)| name)
 }
 
+/// Up to `most` names among `names` near `given`, as [`nearest`] measures, nearest first:
+/// the names running now that a `-C` name which matched nothing may have meant.
+pub fn near<'a>(given: &str, names: &'a [String], most: usize) -> Vec<&'a str> {
+    let chars: Vec<char> = given.chars().collect();
+    let limit = (chars.len() / 3).max(1);
+    let mut found: Vec<(usize, &str)> = names
+        .iter()
+        .map(|n| {
+            // A name is also near when its start is: `pyhton` for `python3.11`.
+            let start: String = n.chars().take(chars.len()).collect();
+            (
+                distance(&chars, n).min(distance(&chars, &start)),
+                n.as_str(),
+            )
+        })
+        .filter(|&(d, _)| d <= limit)
+        .collect();
+    found.sort();
+    found.into_iter().take(most).map(|(_, n)| n).collect()
+}
+
 /// The optimal-string-alignment distance between `a` and `b`: insertions, deletions,
 /// substitutions and swaps of neighbours.
 fn distance(a: &[char], b: &str) -> usize {
@@ -61,5 +82,9 @@ mod tests {
         assert_eq!(nearest("wchna", ["wchan", "comm"]), Some("wchan"));
         assert_eq!(nearest("nope", ["nice", "nid", "pid"]), None);
         assert_eq!(nearest("frobnicate", ["format", "pid"]), None);
+        let running = ["bash", "java", "python3.11", "pythons", "sshd"].map(String::from);
+        assert_eq!(near("pyhton", &running, 3), ["python3.11", "pythons"]);
+        assert_eq!(near("jav", &running, 3), ["java"]);
+        assert_eq!(near("zzz", &running, 3), Vec::<&str>::new());
     }
 }

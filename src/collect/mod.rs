@@ -161,6 +161,12 @@ impl Collector {
         Ok(())
     }
 
+    /// Shows threads in every state from the next pass on, or only those in R and D (`top`'s
+    /// `r` key).
+    pub fn set_all_states(&mut self, all: bool) {
+        self.opts.all_states = all;
+    }
+
     /// Makes the next pass read the socket tables again, for the states and queues of that
     /// moment.
     pub fn forget_sockets(&mut self) {

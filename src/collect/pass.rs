@@ -34,6 +34,9 @@ pub struct Thread<'a> {
     pub task: &'a mut Task,
 }
 
+/// The longest path a call takes, with its NUL.
+const PATH_MAX: usize = 4096;
+
 /// The largest `/etc/passwd` tsnap reads: a container's is a few KiB.
 const PASSWD_CAP: usize = 1 << 20;
 
@@ -75,7 +78,7 @@ impl Thread<'_> {
         if needs.any(Needs::CPU.union(Needs::RUNQ)) {
             let now = monotonic_ns();
             match self.sched(None) {
-                Ok((cpu_ns, wait_ns)) => {
+                Ok((cpu_ns, wait_ns, _)) => {
                     let last = &mut self.task.last;
                     (last.at, last.cpu_ns, last.wait_ns) = (now, cpu_ns, wait_ns);
                 }
@@ -182,16 +185,17 @@ impl Thread<'_> {
         }
     }
 
-    /// CPU time and run-queue wait in ns: `schedstat`'s, or where it cannot be read, `stat`
-    /// ticks for the CPU time (`ticks` when given, read otherwise) and no wait.
-    fn sched(&mut self, ticks: Option<u64>) -> io::Result<(Option<u64>, Option<u64>)> {
+    /// CPU time and run-queue wait in ns, and the times it was put on a CPU: `schedstat`'s,
+    /// or where it cannot be read, `stat` ticks for the CPU time (`ticks` when given, read
+    /// otherwise) and no wait.
+    fn sched(&mut self, ticks: Option<u64>) -> io::Result<(Option<u64>, Option<u64>, Option<u64>)> {
         // Nanoseconds matter for cputime, runq and any window; a lifetime pcpu is as good
         // from ticks, and that saves reading schedstat.
         let needs = self.opts.needs;
         let precise = needs.has(Needs::CPUTIME) || needs.has(Needs::RUNQ) || self.opts.cache_files;
         if precise && self.reader.schedstat_missing.is_none() {
             match self.read(File::Schedstat).map(schedstat::parse) {
-                Ok(Some(s)) => return Ok((Some(s.run_ns), Some(s.wait_ns))),
+                Ok(Some(s)) => return Ok((Some(s.run_ns), Some(s.wait_ns), s.slices)),
                 Ok(None) => {}
                 Err(e) if procfs::is_gone(e) => {
                     if !self.exists() {
@@ -203,16 +207,20 @@ impl Thread<'_> {
             }
         }
         if !needs.has(Needs::CPU) {
-            return Ok((None, None));
+            return Ok((None, None, None));
         }
         let ticks = match ticks {
             Some(ticks) => ticks,
             None => match stat::parse(self.read(File::Stat)?) {
                 Some(st) => st.utime + st.stime,
-                None => return Ok((None, None)),
+                None => return Ok((None, None, None)),
             },
         };
-        Ok((Some(cpu::ticks_ns(ticks, self.mount.ticks_per_sec())), None))
+        Ok((
+            Some(cpu::ticks_ns(ticks, self.mount.ticks_per_sec())),
+            None,
+            None,
+        ))
     }
 
     /// `pcpu` and `cputime`, and `runq`: over the window since the last pass, or (with no
@@ -227,11 +235,12 @@ impl Thread<'_> {
         if needs.has(Needs::RUNQ) {
             self.reader.problems.tried(Column::Runq);
         }
-        let (cpu, wait) = match self.sched(Some(ticks)) {
+        let (cpu, wait, slices) = match self.sched(Some(ticks)) {
             Ok(v) => v,
             Err(e) if procfs::is_gone(e) => return Err(self.gone()),
-            Err(_) => (None, None),
+            Err(_) => (None, None, None),
         };
+        row.slices = slices;
         let now = monotonic_ns();
         let (mount, hz, started) = (self.mount, self.mount.ticks_per_sec(), row.starttime);
         let age = || Some(cpu::age_ns(mount.uptime_ns()?, started, hz));
@@ -373,8 +382,15 @@ impl Thread<'_> {
     /// The file behind the syscall's fd argument, as `fd/N` links to it, and the socket it
     /// is, when asked for.
     fn read_filename(&mut self, row: &mut Row, rows: &mut Rows) {
+        if let Syscall::Call { nr, args } = row.syscall
+            && let Some((addr, dirfd)) = syscalls::path_argument(nr, &args)
+            && self.read_path(addr, dirfd, row, rows)
+        {
+            return;
+        }
         let argument = match row.syscall {
-            Syscall::Call { nr, args } => syscalls::fd_argument(nr, args[0]),
+            Syscall::Call { nr, args } => syscalls::fd_argument(nr, args[0])
+                .or_else(|| Some((Arg0::Fd, self.polled(syscalls::polled_fd(nr, &args)?)?))),
             _ => None,
         };
         let Some((kind, fd)) = argument else {
@@ -421,24 +437,74 @@ impl Thread<'_> {
         }
     }
 
-    /// What the socket tables of the thread's network namespace say of socket `inode`, its
-    /// fd `fd`.
+    /// The fd of the `struct pollfd` at `addr` in the thread's memory (its first 4 bytes).
+    fn polled(&mut self, addr: u64) -> Option<i32> {
+        let mut pollfd = [0u8; 4];
+        let n = self
+            .reader
+            .memory_into(self.dir, self.task.tid, addr, &mut pollfd);
+        match n {
+            Ok(4) => Some(i32::from_ne_bytes(pollfd)),
+            Err(Errno::ACCESS | Errno::PERM) => {
+                let problems = &mut self.reader.problems;
+                problems.failed(Column::Filename, Reason::NoMemory);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The file of a path-taking call: the path at `addr` in the thread's memory (at most
+    /// `PATH_MAX` bytes, never followed or looked at: it may lie on a hung mount), after the
+    /// target of `dirfd` or the working directory's link when relative. False when it cannot
+    /// be read (the footer says why when the kernel refused), an empty path (`AT_EMPTY_PATH`:
+    /// the file is the fd's): the row then shows what the fd argument is.
+    fn read_path(&mut self, addr: u64, dirfd: Option<i32>, row: &mut Row, rows: &mut Rows) -> bool {
+        let (dir, tid) = (self.dir, self.task.tid);
+        let path = match self.reader.memory(dir, tid, addr, PATH_MAX) {
+            Ok(path) if !path.is_empty() => path,
+            Ok(_) => return false,
+            Err(Errno::ACCESS | Errno::PERM) => {
+                let problems = &mut self.reader.problems;
+                problems.failed(Column::Filename, Reason::NoMemory);
+                return false;
+            }
+            Err(_) => return false,
+        };
+        let start = rows.begin_text();
+        rows.arena_mut().extend_from_slice(path);
+        let relative = rows.end_text(start);
+        row.endpoint = Endpoint::None;
+        if path.first() == Some(&b'/') {
+            row.filename = Some(relative);
+            return true;
+        }
+        let base = match dirfd {
+            Some(fd) => self.reader.link(dir, tid, b"fd", Some(fd)),
+            None => self.reader.link(dir, tid, b"cwd", None),
+        };
+        row.filename = Some(match base {
+            Ok(base) => {
+                let start = rows.begin_text();
+                let arena = rows.arena_mut();
+                arena.extend_from_slice(base);
+                if base.last() != Some(&b'/') {
+                    arena.push(b'/');
+                }
+                arena.extend_from_within(relative.range());
+                rows.end_text(start)
+            }
+            Err(_) => relative,
+        });
+        true
+    }
+
+    /// What the socket tables of the thread's network namespace (its own: namespaces are per
+    /// thread) say of socket `inode`, its fd `fd`.
     fn read_endpoint(&mut self, fd: i32, inode: u64, row: &mut Row, rows: &mut Rows) {
         let (dir, tid) = (self.dir, self.task.tid);
-        let ns = match self.info.net_ns {
-            Some(ns) => ns,
-            None => {
-                let id = self
-                    .reader
-                    .link(dir, tid, b"ns/net", None)
-                    .ok()
-                    .and_then(net::namespace_id);
-                self.info.net_ns = Some(id);
-                id
-            }
-        };
-        // Without the namespace's id, the process's tables are its own.
-        let ns = ns.unwrap_or(1 << 63 | u64::from(self.pid));
+        // Where the thread's namespace cannot be read, the process's tables are its own.
+        let ns = 1 << 63 | u64::from(self.pid);
         row.endpoint = match self.sockets.lookup(dir, tid, fd, ns, inode) {
             Ok(Found::Inet {
                 proto,
@@ -460,6 +526,11 @@ impl Thread<'_> {
                 state,
                 listening,
             },
+            Ok(Found::Untrusted) => {
+                let reason = Reason::Untrusted;
+                self.reader.problems.failed(Column::Endpoint, reason);
+                Endpoint::Unknown
+            }
             Ok(Found::Nowhere) => Endpoint::None,
             Err(e) => {
                 let reason = Reason::from_errno(e);
@@ -538,8 +609,14 @@ impl Thread<'_> {
         Ok(())
     }
 
+    /// The kernel stack, but none for a thread the row shows running: the kernel saves a
+    /// thread's stack when it leaves a CPU, so a running thread's is stale.
     fn read_stack(&mut self, row: &mut Row, rows: &mut Rows) -> Result<(), Gone> {
         self.reader.problems.tried(Column::Kstack);
+        if row.state == b'R' || row.syscall == Syscall::Running {
+            self.reader.problems.failed(Column::Kstack, Reason::Running);
+            return Ok(());
+        }
         match self.read(File::Stack) {
             Ok(buf) => {
                 let start = rows.begin_text();

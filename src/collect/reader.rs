@@ -75,6 +75,20 @@ impl Reader {
         Ok(&self.buf)
     }
 
+    /// Reads at most `cap` bytes of `ID/NAME` relative to `dir`, and gives the fd it opened,
+    /// to learn the length of the rest ([`procfs::length_from`]).
+    pub fn file_capped(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        id: u32,
+        name: &[u8],
+        cap: usize,
+    ) -> io::Result<(&[u8], OwnedFd)> {
+        self.path.clear().num(id).push(name);
+        let fd = procfs::read_capped(dir, &self.path, &mut self.buf, cap)?;
+        Ok((&self.buf, fd))
+    }
+
     /// Reads the regular file at `path` inside the root of process `pid` of the mount `dir`,
     /// as that process's user, if it holds at most `cap` bytes ([`crate::target::read_file`]).
     pub fn in_root(
@@ -102,6 +116,47 @@ impl Reader {
         }
         procfs::read_link(dir, &self.path, &mut self.buf)?;
         Ok(&self.buf)
+    }
+
+    /// Reads what thread `tid` has in its memory at `addr`, up to its first NUL, when there is
+    /// one within `cap` bytes: from its `mem` (relative to `dir`), which asks for ptrace
+    /// access. A read that reaches an unmapped page stops there.
+    pub fn memory(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        tid: u32,
+        addr: u64,
+        cap: usize,
+    ) -> io::Result<&[u8]> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.resize(cap, 0);
+        let n = self.memory_into(dir, tid, addr, &mut buf);
+        self.buf = buf;
+        let end = self.buf[..n?]
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(io::Errno::NAMETOOLONG)?;
+        Ok(&self.buf[..end])
+    }
+
+    /// Reads `out.len()` bytes of thread `tid`'s memory at `addr` into `out`, as
+    /// [`Reader::memory`]: how many it could.
+    pub fn memory_into(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        tid: u32,
+        addr: u64,
+        out: &mut [u8],
+    ) -> io::Result<usize> {
+        self.path.clear().num(tid).push(b"mem");
+        let fd = procfs::open_file(dir, self.path.as_cstr())?;
+        loop {
+            match rustix::io::pread(&fd, &mut *out, addr) {
+                Err(io::Errno::INTR) => continue,
+                r => return r,
+            }
+        }
     }
 
     /// Opens the directory `ID`, or `ID/NAME` when `name` is not empty, relative to `dir`.

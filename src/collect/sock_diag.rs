@@ -1,13 +1,13 @@
-//! The inet sockets of tsnap's own network namespace, from the kernel's socket diagnostics
-//! (netlink, as `ss` asks): the same facts as `/proc/net/tcp` and its siblings in binary, at
-//! about half the kernel's cost of writing the text, and nothing to parse. A netlink socket
+//! The inet and unix sockets of tsnap's own network namespace, from the kernel's socket
+//! diagnostics (netlink, as `ss` asks): the same facts as `/proc/net/tcp` and its siblings in
+//! binary, at about half the kernel's cost of writing the text, and unix names that no
+//! newline can split. A netlink socket
 //! answers for the namespace it was made in, so this serves only the targets that share
 //! tsnap's (a debug container's target, a process of its own pod); the others' tables are
-//! read as text. Where netlink is refused (a seccomp profile, no `inet_diag` in the kernel),
-//! it is not asked again and the text tables serve.
+//! read as text. Where netlink is refused (a seccomp profile, no `inet_diag` or `unix_diag`
+//! in the kernel), it is not asked again and the text tables serve.
 
 use crate::parse::diag::{self, Message};
-use crate::parse::net::Inet;
 use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
 use rustix::net::{AddressFamily, SocketFlags, SocketType, netlink};
@@ -23,21 +23,19 @@ pub struct SockDiag {
 }
 
 impl SockDiag {
-    /// Passes every socket of `family` (`diag::AF_INET`, `AF_INET6`) and `protocol`
-    /// (`diag::IPPROTO_TCP`, `IPPROTO_UDP`) to `each`, reading the answer into `buf`. An
-    /// error means the caller should read the text table instead (and drop what `each`
-    /// took): netlink is then not tried again.
+    /// Passes every socket the dump `request` (`diag::request`, `diag::unix_request`) asks
+    /// for to `each`, reading the answer into `buf`. An error means the caller should read
+    /// the text table instead (and drop what `each` took): netlink is then not tried again.
     pub fn dump(
         &mut self,
-        family: u8,
-        protocol: u8,
+        request: &[u8],
         buf: &mut [u8],
-        each: impl FnMut(Inet),
+        each: impl FnMut(Message<'_>),
     ) -> io::Result<()> {
         if self.refused {
             return Err(Errno::NOPROTOOPT);
         }
-        let result = self.try_dump(family, protocol, buf, each);
+        let result = self.try_dump(request, buf, each);
         if result.is_err() {
             // What was left unread of the answer must not be taken for the next one.
             self.socket = None;
@@ -48,17 +46,15 @@ impl SockDiag {
 
     fn try_dump(
         &mut self,
-        family: u8,
-        protocol: u8,
+        request: &[u8],
         buf: &mut [u8],
-        mut each: impl FnMut(Inet),
+        mut each: impl FnMut(Message<'_>),
     ) -> io::Result<()> {
         let socket = match &self.socket {
             Some(s) => s,
             None => self.socket.insert(open()?),
         };
-        let request = diag::request(family, protocol, 1);
-        if rustix::io::write(socket, &request)? != request.len() {
+        if rustix::io::write(socket, request)? != request.len() {
             return Err(Errno::MSGSIZE);
         }
         loop {
@@ -70,10 +66,10 @@ impl SockDiag {
             };
             for message in diag::messages(&buf[..n]) {
                 match message {
-                    Message::Socket(s) => each(s),
                     Message::Done => return Ok(()),
                     Message::Error(e) => return Err(Errno::from_raw_os_error(e)),
                     Message::Other => {}
+                    socket => each(socket),
                 }
             }
         }

@@ -8,16 +8,26 @@
 //! attribute cannot be read (a copied tree), the tables are tried in turn. A socket in an
 //! inet table read already needs no asking.
 //!
-//! The inet tables of tsnap's own network namespace are asked of netlink ([`SockDiag`]):
-//! the same facts, at about half the kernel's cost of writing them as text.
+//! The tables of tsnap's own network namespace are asked of netlink ([`SockDiag`]): the same
+//! facts, at about half the kernel's cost of writing them as text, and unix names whole.
 //!
-//! The tables hold no text of the target's but the unix paths, and a path may hold a newline:
-//! the rest of it then comes as a line of its own, which is joined back to the path. A path
-//! could so hold a whole forged line for another socket's inode; an inode listed twice is
-//! dropped, and a socket is only looked for in the table of its own family.
+//! Network namespaces are per thread: a thread's sockets are looked up in the tables of its
+//! own namespace (`TID/ns/net`), read through that thread (`TID/net/...`). A table is kept
+//! only if the thread was in that namespace both before and after it was read: else a
+//! process could move one thread to a namespace of its own and have that namespace's table
+//! filed as its pod's.
+//!
+//! The tables hold no text of the target's but the unix paths, and a path may hold a newline,
+//! so a process can bind a name that writes whole forged lines into the unix table (for the
+//! inode of another process's socket). The text cannot tell such a line from the kernel's, so
+//! a unix table is not trusted (no unix socket is looked up in it, and the footer says why)
+//! where it shows a path held a newline (a line that is no entry), or where it lists more
+//! sockets than the namespace has (its `protocols` table's `UNIX` counts, read before and
+//! after it, after one more try). An inode listed twice is dropped, and a socket is only
+//! looked for in the table of its own family.
 
 use super::sock_diag::SockDiag;
-use crate::parse::diag;
+use crate::parse::diag::{self, Message};
 use crate::parse::net::{self, Inet};
 use crate::procfs::{self, RelPath};
 use crate::row::Proto;
@@ -82,6 +92,8 @@ pub enum Found<'a> {
         state: u8,
         listening: bool,
     },
+    /// In a unix table that holds forged lines: not looked up.
+    Untrusted,
     /// In none of the tables looked in.
     Nowhere,
 }
@@ -108,6 +120,10 @@ struct Table {
     /// By inode.
     unix: Vec<UnixEntry>,
     paths: Vec<u8>,
+    /// The unix entries listed, counting those listed twice.
+    listed: u64,
+    /// A unix table that holds what no socket wrote (see the module's doc).
+    untrusted: bool,
 }
 
 impl Table {
@@ -118,6 +134,8 @@ impl Table {
         self.listening.clear();
         self.unix.clear();
         self.paths.clear();
+        self.listed = 0;
+        self.untrusted = false;
     }
 
     /// Takes in one complete line of the table.
@@ -130,26 +148,34 @@ impl Table {
         }
         match net::unix_line(line) {
             Some(u) => {
+                self.listed += 1;
                 let start = self.paths.len();
                 self.paths.extend_from_slice(u.path);
-                self.unix.push(UnixEntry {
-                    inode: u.inode,
-                    start,
-                    end: self.paths.len(),
-                    state: u.state,
-                    listening: u.listening,
-                });
+                self.unix_entry(u, start);
             }
-            // The rest of the last entry's path, which held a newline (the header has no
-            // entry before it).
-            None => {
-                if let Some(last) = self.unix.last_mut() {
-                    self.paths.push(b'\n');
-                    self.paths.extend_from_slice(line);
-                    last.end = self.paths.len();
-                }
-            }
+            // The rest of a path that held a newline (the header has no entry before it): the
+            // lines before may be that path's too, and forged.
+            None => self.untrusted |= !self.unix.is_empty(),
         }
+    }
+
+    /// Takes in one unix socket from netlink, its name as bound.
+    fn unix_socket(&mut self, u: net::Unix<'_>) {
+        self.listed += 1;
+        let start = self.paths.len();
+        diag::unix_name(u.path, &mut self.paths);
+        self.unix_entry(u, start);
+    }
+
+    /// Files unix socket `u`, whose path is in `paths` from `start`.
+    fn unix_entry(&mut self, u: net::Unix<'_>, start: usize) {
+        self.unix.push(UnixEntry {
+            inode: u.inode,
+            start,
+            end: self.paths.len(),
+            state: u.state,
+            listening: u.listening,
+        });
     }
 
     /// Takes in one inet socket.
@@ -187,6 +213,9 @@ impl Table {
 
     fn find(&self, family: Family, inode: u64) -> Option<Found<'_>> {
         if family == Family::Unix {
+            if self.untrusted {
+                return Some(Found::Untrusted);
+            }
             let at = self.unix.binary_search_by_key(&inode, |u| u.inode).ok()?;
             let u = self.unix[at];
             return Some(Found::Unix {
@@ -223,11 +252,21 @@ struct Space {
 #[derive(Default)]
 pub struct Sockets {
     spaces: Vec<Space>,
-    chunk: Vec<u8>,
-    path: RelPath,
-    /// tsnap's own network namespace, whose inet tables netlink answers for.
+    bufs: Bufs,
+    /// tsnap's own network namespace, whose tables netlink answers for.
     own_ns: Option<u64>,
     diag: SockDiag,
+    /// Apart: a kernel may answer for inet sockets and not for unix ones (no `unix_diag`).
+    unix_diag: SockDiag,
+}
+
+/// The buffers that read the tables and links, reused.
+#[derive(Default)]
+struct Bufs {
+    chunk: Vec<u8>,
+    path: RelPath,
+    /// A link's target, a `protocols` table.
+    small: Vec<u8>,
 }
 
 /// How much of a table is read at once: the kernel writes whole lines into each read, and a
@@ -245,8 +284,8 @@ impl Sockets {
     }
 
     /// Looks up socket `inode`, on fd `fd` of thread `tid` (whose directory is in `dir`), in
-    /// the tables of network namespace `ns`, reading the table it belongs in when not read
-    /// yet. An inet table read already answers at once (the kernel writes all of its text);
+    /// the tables of the thread's network namespace (`unknown_ns` where its id cannot be read:
+    /// a copied tree), reading the table it belongs in when not read yet. An inet table read already answers at once (the kernel writes all of its text);
     /// else the socket's family says which table to read, or, where it cannot be asked, each
     /// is tried in turn.
     pub fn lookup(
@@ -254,9 +293,11 @@ impl Sockets {
         dir: BorrowedFd<'_>,
         tid: u32,
         fd: i32,
-        ns: u64,
+        unknown_ns: u64,
         inode: u64,
     ) -> io::Result<Found<'_>> {
+        let known_ns = thread_ns(&mut self.bufs, dir, tid);
+        let ns = known_ns.unwrap_or(unknown_ns);
         let at = match self.spaces.iter().position(|s| s.id == ns) {
             Some(at) => at,
             None => {
@@ -273,7 +314,7 @@ impl Sockets {
             table.read && table.find(f, inode).is_some()
         });
         if hit.is_none() {
-            let family = family(&mut self.path, dir, tid, fd);
+            let family = family(&mut self.bufs.path, dir, tid, fd);
             let (families, known): (&[Family], bool) = match &family {
                 Ok(Some(f)) => (std::slice::from_ref(f), true),
                 Ok(None) => return Ok(Found::Nowhere),
@@ -282,15 +323,16 @@ impl Sockets {
             for &f in families {
                 let table = &mut self.spaces[at].tables[f as usize];
                 // Netlink answers for tsnap's own namespace; where it cannot, the text serves.
-                let own = self.own_ns == Some(ns) && f != Family::Unix;
-                if !table.read
-                    && own
-                    && dump_table(&mut self.diag, f, table, &mut self.chunk).is_err()
-                {
+                let own = self.own_ns == Some(ns);
+                let diag = match f {
+                    Family::Unix => &mut self.unix_diag,
+                    _ => &mut self.diag,
+                };
+                if !table.read && own && dump_table(diag, f, table, &mut self.bufs.chunk).is_err() {
                     table.clear();
                 }
                 if !table.read {
-                    match read_table(dir, tid, f, table, &mut self.chunk, &mut self.path) {
+                    match read_checked(dir, tid, f, known_ns, table, &mut self.bufs) {
                         Ok(()) => {}
                         // This kernel has no such table (no IPv6): nothing to find in it.
                         Err(Errno::NOENT) => continue,
@@ -354,7 +396,55 @@ fn family(
     Ok(Family::of_protocol(name))
 }
 
-/// Fills inet table `table` from netlink, as the text of `family`'s table would.
+/// The id of thread `tid`'s network namespace, from its `ns/net` link.
+fn thread_ns(b: &mut Bufs, dir: BorrowedFd<'_>, tid: u32) -> Option<u64> {
+    b.path.clear().num(tid).push(b"ns").push(b"net");
+    procfs::read_link(dir, &b.path, &mut b.small).ok()?;
+    net::namespace_id(&b.small)
+}
+
+/// The unix sockets thread `tid`'s network namespace has, from its `net/protocols`.
+fn unix_sockets(b: &mut Bufs, dir: BorrowedFd<'_>, tid: u32) -> Option<u64> {
+    b.path.clear().num(tid).push(b"net").push(b"protocols");
+    procfs::read_file(dir, &b.path, &mut b.small).ok()?;
+    net::unix_sockets(&b.small)
+}
+
+/// Reads the text table of `family` through thread `tid` into `table`, and checks what a
+/// target could forge (see the module's doc): where the thread's namespace is known (`ns`)
+/// and is another after the read, the table is not kept (`EAGAIN`); a unix table that lists
+/// more sockets than its namespace has is read once more, then marked untrusted.
+fn read_checked(
+    dir: BorrowedFd<'_>,
+    tid: u32,
+    family: Family,
+    ns: Option<u64>,
+    table: &mut Table,
+    b: &mut Bufs,
+) -> io::Result<()> {
+    let unix = family == Family::Unix;
+    for last in [false, true] {
+        let before = unix.then(|| unix_sockets(b, dir, tid)).flatten();
+        read_table(dir, tid, family, table, &mut b.chunk, &mut b.path)?;
+        if ns.is_some() && thread_ns(b, dir, tid) != ns {
+            table.clear();
+            return Err(Errno::AGAIN);
+        }
+        let after = unix.then(|| unix_sockets(b, dir, tid)).flatten();
+        match before.zip(after) {
+            Some((b, a)) if table.listed > b.min(a) => {
+                if last {
+                    table.untrusted = true;
+                }
+            }
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
+/// Fills table `table` from netlink, as the text of `family`'s table would (but for unix
+/// names, which come whole).
 fn dump_table(
     diag: &mut SockDiag,
     family: Family,
@@ -366,11 +456,19 @@ fn dump_table(
         Family::Tcp6 => (diag::AF_INET6, diag::IPPROTO_TCP),
         Family::Udp => (diag::AF_INET, diag::IPPROTO_UDP),
         Family::Udp6 => (diag::AF_INET6, diag::IPPROTO_UDP),
-        Family::Unix => return Err(Errno::AFNOSUPPORT),
+        Family::Unix => (diag::AF_UNIX, 0),
+    };
+    let request = match family {
+        Family::Unix => &diag::unix_request(1)[..],
+        _ => &diag::request(af, protocol, 1)[..],
     };
     table.clear();
     chunk.resize(CHUNK, 0);
-    diag.dump(af, protocol, chunk, |s| table.socket(s))?;
+    diag.dump(request, chunk, |m| match m {
+        Message::Socket(s) if family != Family::Unix => table.socket(s),
+        Message::Unix(u) if family == Family::Unix => table.unix_socket(u),
+        _ => {}
+    })?;
     table.finish();
     Ok(())
 }
@@ -462,22 +560,63 @@ mod tests {
 
     #[test]
     fn unix_paths_with_newlines_and_forged_lines() {
+        let header = "Num       RefCount Protocol Flags    Type St Inode Path\n";
         let t = table(
             Family::Unix,
-            b"Num       RefCount Protocol Flags    Type St Inode Path
-0000000074f0862f: 00000002 00000000 00000000 0002 01 3088452 /tmp/p9 sp
-ace
-00000000ff245a6d: 00000002 00000000 00010000 0001 01 3088450 /tmp/x
+            format!(
+                "{header}00000000ff245a6d: 00000002 00000000 00010000 0001 01 3088450 /tmp/x
 0000000000000001: 00000002 00000000 00000000 0001 01 3088450 /forged
-00000000cae7ffd5: 00000003 00000000 00000000 0001 03  1611",
+00000000cae7ffd5: 00000003 00000000 00000000 0001 03  1611"
+            )
+            .as_bytes(),
         );
-        let path = |inode| match t.find(Family::Unix, inode) {
+        let path = |t: &Table, inode| match t.find(Family::Unix, inode) {
             Some(Found::Unix { path, .. }) => Some(String::from_utf8_lossy(path).into_owned()),
-            _ => None,
+            other => other.map(|f| format!("{f:?}")),
         };
-        assert_eq!(path(3_088_452).as_deref(), Some("/tmp/p9 sp\nace"));
-        assert_eq!(path(3_088_450), None, "listed twice: no one's");
-        assert_eq!(path(1611).as_deref(), Some(""));
+        assert_eq!(path(&t, 3_088_450), None, "listed twice: no one's");
+        assert_eq!(path(&t, 1611).as_deref(), Some(""));
+        assert_eq!(t.listed, 3);
+
+        // A name that held a newline: the line after it is no entry, and the lines before
+        // may have been the name's too. Nothing of the table is trusted.
+        let t = table(
+            Family::Unix,
+            format!(
+                "{header}0000000074f0862f: 00000002 00000000 00000000 0002 01 3088452 @x
+0000000000000000: 00000002 00000000 00000000 0001 03 3088453 /run/payments/db.sock
+tail
+00000000cae7ffd5: 00000003 00000000 00000000 0001 03  1611"
+            )
+            .as_bytes(),
+        );
+        for inode in [3_088_452, 3_088_453, 1611, 5] {
+            assert_eq!(path(&t, inode).as_deref(), Some("Untrusted"));
+        }
+        // The header alone is no sign of one.
+        assert!(!table(Family::Unix, header.as_bytes()).untrusted);
+    }
+
+    /// A table read through a thread: the unix one lists no more sockets than `protocols`
+    /// counts (give or take the tests running beside), and one read for a namespace the
+    /// thread is not in is not kept. (The forged table that lists more is
+    /// tests/forged.rs's.)
+    #[test]
+    fn tables_are_checked_against_the_threads_namespace() {
+        let me = std::process::id();
+        let proc = procfs::open_dir(rustix::fs::CWD, "/proc").unwrap();
+        let mut b = Bufs::default();
+        let before = unix_sockets(&mut b, proc.as_fd(), me).unwrap();
+        let mut t = Table::default();
+        let ns = thread_ns(&mut b, proc.as_fd(), me);
+        assert!(ns.is_some());
+        read_checked(proc.as_fd(), me, Family::Unix, ns, &mut t, &mut b).unwrap();
+        assert!(t.read && t.listed <= before + 64, "{} {before}", t.listed);
+        // Another namespace's id: the table is not kept.
+        let other = ns.map(|n| n + 1);
+        let got = read_checked(proc.as_fd(), me, Family::Tcp, other, &mut t, &mut b);
+        assert_eq!(got, Err(Errno::AGAIN));
+        assert!(!t.read);
     }
 
     #[test]
@@ -486,6 +625,42 @@ ace
         assert_eq!(Family::of_protocol(b"UNIX-STREAM"), Some(Family::Unix));
         assert_eq!(Family::of_protocol(b"UDP"), Some(Family::Udp));
         assert_eq!(Family::of_protocol(b"NETLINK"), None);
+    }
+
+    #[test]
+    fn netlink_says_what_a_connection_received() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        server.write_all(b"hello").unwrap();
+        let inode = rustix::fs::fstat(&client).unwrap().st_ino;
+        let (mut diag, mut table, mut chunk) = (SockDiag::default(), Table::default(), Vec::new());
+        // The bytes are on their way through loopback: asked until they arrived.
+        let mut received = None;
+        for _ in 0..100 {
+            dump_table(&mut diag, Family::Tcp, &mut table, &mut chunk).unwrap();
+            let Some(Found::Inet { socket, .. }) = table.find(Family::Tcp, inode) else {
+                panic!("the client's socket is in the answer");
+            };
+            received = socket.received;
+            if received == Some(5) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(
+            received,
+            Some(5),
+            "tcp_info's bytes_received, unread bytes counted"
+        );
+        assert_eq!(
+            table.find(Family::Tcp, inode).map(|f| match f {
+                Found::Inet { socket, .. } => socket.rx_queue,
+                _ => 0,
+            }),
+            Some(5)
+        );
     }
 
     #[test]
@@ -516,13 +691,13 @@ ace
                 other => panic!("{other:?}"),
             }
         }
-        let capacity = s.chunk.capacity();
+        let capacity = s.bufs.chunk.capacity();
         let pipe = std::io::pipe().unwrap();
         let not_a_socket = s
             .lookup(proc.as_fd(), me, pipe.0.as_raw_fd(), 1, 1)
             .unwrap();
         assert_eq!(not_a_socket, Found::Nowhere, "tried in every table");
-        assert_eq!(s.chunk.capacity(), capacity, "one chunk, reused");
+        assert_eq!(s.bufs.chunk.capacity(), capacity, "one chunk, reused");
         drop((client, server));
     }
 }

@@ -88,8 +88,6 @@ pub struct ProcessInfo {
     pub changed: bool,
     /// The container's `/etc/passwd` (`/proc/PID/root/etc/passwd`), read once.
     pub passwd: ReadOnce<Vec<u8>>,
-    /// The id of its network namespace, read once, when a socket of its is looked up.
-    pub net_ns: ReadOnce<u64>,
 }
 
 /// A per-process value read at most once: not tried yet, or what the read gave.
@@ -124,8 +122,23 @@ impl Proc {
     }
 }
 
+/// The kernel memory the descriptors kept open may pin. Each open procfs file holds its
+/// `struct file`, its `seq_file` and the page of text the kernel generated into it, about
+/// 4.3 KiB (measured), all charged to tsnap's memory cgroup: inside a pod, the
+/// application's. Unbounded, 15,000 idle threads made a `watch` of them peak at 114 MiB of
+/// its cgroup, past the DaemonSet's 64 MiB limit.
+const KEPT_MEMORY: u64 = 16 << 20;
+
+/// What one kept procfs descriptor pins, rounded up from the 4.3 KiB measured.
+const KEPT_COST: u64 = 4400;
+
+/// At most this many descriptors are kept open (3,812): past them, files are opened, read and
+/// closed each pass, which costs a little more CPU and no memory that stays.
+const KEPT_MAX: u64 = KEPT_MEMORY / KEPT_COST;
+
 /// File descriptors the collector may keep open: the soft RLIMIT_NOFILE (raised to the hard
-/// limit), less a reserve for everything else; none when files are not to be kept.
+/// limit), less a reserve for everything else, and no more than [`KEPT_MAX`]; none when files
+/// are not to be kept.
 pub struct FdBudget {
     keep: bool,
     left: usize,
@@ -153,7 +166,7 @@ impl FdBudget {
         let soft = limit.current.unwrap_or(1 << 20).min(1 << 20);
         FdBudget {
             keep,
-            left: soft.saturating_sub(Self::RESERVE) as usize,
+            left: soft.saturating_sub(Self::RESERVE).min(KEPT_MAX) as usize,
             known_tasks: 0,
             refused: 0,
         }
@@ -343,10 +356,7 @@ impl ProcessInfo {
             store(&mut self.comm, comm.map(parse::trim_end));
         }
         if needs.has(Needs::CMDLINE) {
-            store(&mut self.cmdline, reader.file(root, pid, b"cmdline").ok());
-            if let Some(c) = &mut self.cmdline {
-                cmdline_text(c);
-            }
+            self.read_cmdline(reader, root, pid);
         }
         if needs.has(Needs::CGROUP) && self.cgroup.is_none() {
             let file = reader.file(root, pid, b"cgroup").ok().map(<[u8]>::to_vec);
@@ -355,12 +365,27 @@ impl ProcessInfo {
                 .and_then(|f| parse::cgroup::membership(f).path())
                 .map(<[u8]>::to_vec);
             let id = parse::cgroup::identity(file.as_deref().unwrap_or_default());
-            self.container = id.container.map(<[u8]>::to_vec);
-            self.pod = id.pod.map(|uid| {
+            // Disputed ids are marked `?`, the trusted hierarchy's id (if any) after it.
+            let mark = |text: &mut Vec<u8>| {
+                if id.disputed {
+                    text.push(b'?');
+                }
+            };
+            self.container = (id.container.is_some() || id.disputed).then(|| {
                 let mut text = Vec::new();
-                parse::cgroup::uid_text(&mut text, uid);
+                mark(&mut text);
+                text.extend_from_slice(id.container.unwrap_or_default());
                 text
             });
+            self.pod = (id.pod.is_some() || id.disputed).then(|| {
+                let mut text = Vec::new();
+                mark(&mut text);
+                parse::cgroup::uid_text(&mut text, id.pod.unwrap_or_default());
+                text
+            });
+            if id.disputed {
+                reader.problems.failed(Column::Container, Reason::Disputed);
+            }
             self.cgroup = Some(file);
         }
         if needs.has(Needs::EXE) && !self.exe_read {
@@ -374,6 +399,53 @@ impl ProcessInfo {
             }
         }
     }
+
+    /// Reads the command line, its first [`CMDLINE_CAP`] bytes only: one longer is read whole
+    /// once (its length, not its bytes: [`procfs::length_from`]), and again only when those
+    /// first bytes change.
+    fn read_cmdline(&mut self, reader: &mut Reader, root: BorrowedFd<'_>, pid: u32) {
+        let Ok((raw, fd)) = reader.file_capped(root, pid, b"cmdline", CMDLINE_CAP + 1) else {
+            self.cmdline = None;
+            return;
+        };
+        if raw.len() <= CMDLINE_CAP {
+            store(&mut self.cmdline, Some(raw));
+            if let Some(c) = &mut self.cmdline {
+                cmdline_text(c);
+            }
+            return;
+        }
+        let first = &raw[..CMDLINE_CAP];
+        if self.cmdline.as_deref().is_some_and(|c| cut_from(c, first)) {
+            return;
+        }
+        let total = procfs::length_from(fd.as_fd(), raw.len() as u64);
+        cut_cmdline(self.cmdline.get_or_insert_default(), first, total);
+    }
+}
+
+/// The longest command line kept, in bytes: a process's `cmdline` can be megabytes (an
+/// argument list up to the stack limit), which would be read, kept and written in every row
+/// of every pass. Past it, the text is cut with a mark: [`cut_cmdline`].
+const CMDLINE_CAP: usize = 4096;
+
+/// A command line cut to its first bytes `first`, the NUL separators as spaces, then the
+/// mark `...[TOTAL bytes]`, `total` the length of the whole `cmdline`.
+fn cut_cmdline(text: &mut Vec<u8>, first: &[u8], total: u64) {
+    text.clear();
+    text.extend(first.iter().map(|&b| if b == 0 { b' ' } else { b }));
+    text.extend_from_slice(b"...[");
+    text.extend_from_slice(itoa::Buffer::new().format(total).as_bytes());
+    text.extend_from_slice(b" bytes]");
+}
+
+/// Whether `text` is a command line cut (by [`cut_cmdline`]) from one that began with `first`.
+fn cut_from(text: &[u8], first: &[u8]) -> bool {
+    text.len() > first.len()
+        && text
+            .iter()
+            .zip(first)
+            .all(|(&t, &f)| t == if f == 0 { b' ' } else { f })
 }
 
 /// Puts `value` in `slot`, reusing the allocation it holds: a listing that finds nothing
@@ -418,6 +490,20 @@ mod tests {
         assert_eq!(slot.as_deref(), Some(&b"de"[..]));
         store(&mut slot, None);
         assert_eq!(slot, None);
+    }
+
+    #[test]
+    fn long_command_lines_are_cut_with_their_length() {
+        let first = b"java\0-cp\0a.jar";
+        let mut text = b"old".to_vec();
+        cut_cmdline(&mut text, first, 6_291_456);
+        assert_eq!(text, b"java -cp a.jar...[6291456 bytes]");
+        assert!(cut_from(&text, first));
+        assert!(!cut_from(&text, b"java\0-cp\0b.jar"), "another start");
+        assert!(
+            !cut_from(b"java -cp a.jar", first),
+            "a whole one of that length"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod endpoint;
 mod render;
 
 pub use endpoint::push_addr;
-pub use render::{nid, render, render_json, state_words, syscall_name};
+pub use render::{nid, render, render_json, render_table, state_words, syscall_name};
 
 use crate::output::{Cut, Field};
 
@@ -258,7 +258,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::CGROUP,
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
-        meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON",
+        meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON; ?ID where its cgroup hierarchies disagree",
     },
     Info {
         column: Column::Pod,
@@ -294,7 +294,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::CPU.union(Needs::CPUTIME),
         source: "schedstat (else stat)",
         privilege: ANYONE,
-        meaning: "CPU time used since the thread started, in milliseconds",
+        meaning: "CPU time used since the thread started, in milliseconds (tables: 850ms, 12.3s, 3m24s, 5h02m, 2d03h)",
     },
     Info {
         column: Column::Runq,
@@ -330,7 +330,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::RCHAR),
         source: "io",
         privilege: PTRACE_READ,
-        meaning: "bytes per second read through read calls (files, sockets, pipes) in the -i window; since the thread started with -i 0",
+        meaning: "bytes per second read through read calls (files, sockets, pipes) in the -i window; since the thread started with -i 0; tables in binary units (7.2G)",
     },
     Info {
         column: Column::Wchar,
@@ -339,7 +339,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::WCHAR),
         source: "io",
         privilege: PTRACE_READ,
-        meaning: "bytes per second written through write calls (files, sockets, pipes) in the -i window; since the thread started with -i 0",
+        meaning: "bytes per second written through write calls (files, sockets, pipes) in the -i window; since the thread started with -i 0; tables in binary units",
     },
     Info {
         column: Column::Rbytes,
@@ -348,7 +348,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::RBYTES),
         source: "io (read_bytes)",
         privilege: PTRACE_READ,
-        meaning: "bytes per second fetched from storage in the -i window (reads the page cache served are not counted); since the thread started with -i 0",
+        meaning: "bytes per second fetched from storage in the -i window (reads the page cache served are not counted); since the thread started with -i 0; tables in binary units",
     },
     Info {
         column: Column::Wbytes,
@@ -357,7 +357,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::IO.union(Needs::WBYTES),
         source: "io (write_bytes)",
         privilege: PTRACE_READ,
-        meaning: "bytes per second the thread caused to be written to storage in the -i window; since the thread started with -i 0",
+        meaning: "bytes per second the thread caused to be written to storage in the -i window; since the thread started with -i 0; tables in binary units",
     },
     Info {
         column: Column::Minflt,
@@ -438,7 +438,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::SYSCALL.union(Needs::FD),
         source: "syscall + fd/N",
         privilege: "ptrace-attach for syscall, ptrace-read for fd/",
-        meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; (cwd) for *at calls relative to the working directory",
+        meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; the path a path-taking call (openat, statx, ...) was given, (cwd) where it cannot be read",
     },
     Info {
         column: Column::Endpoint,
@@ -456,7 +456,7 @@ pub static ALL: &[Info] = &[
         needs: Needs::STACK,
         source: "stack",
         privilege: "CAP_SYS_ADMIN",
-        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out",
+        meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out; none for a thread shown running (R or [running]), whose saved stack is stale",
     },
 ];
 
@@ -500,28 +500,31 @@ impl Column {
         }
     }
 
-    /// The column as a table's field, among `shown`: how it is cut, and when it is left
-    /// out ([`DROPPED_FIRST`]).
+    /// The column as a table's field, among `shown`: how it is cut, when it is left out
+    /// ([`DROPPED_FIRST`]) and when it goes under its row ([`UNDER_THE_ROW_FIRST`]).
     pub fn field(self, shown: &[Column]) -> Field {
         let rank = DROPPED_FIRST
             .iter()
             .position(|&(c, unless)| c == self && unless.is_none_or(|u| shown.contains(&u)));
+        let under = UNDER_THE_ROW_FIRST.iter().position(|&c| c == self);
         Field {
             name: self.name(),
             numeric: self.info().numeric,
             own_line: false,
             cut: self.cut(),
             drop: rank.and_then(|r| u8::try_from(r).ok()),
+            under: under.and_then(|r| u8::try_from(r).ok()),
         }
     }
 
-    /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
     /// How many characters of its value a table shows, where not all: a container id is
-    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it.
-    pub fn table_chars(self) -> Option<usize> {
-        (self == Column::Container).then_some(12)
+    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it (after the
+    /// `?` of a disputed one).
+    pub fn table_chars(self, value: &[u8]) -> Option<usize> {
+        (self == Column::Container).then_some(12 + usize::from(value.starts_with(b"?")))
     }
 
+    /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
     pub fn by_name(name: &str) -> Option<Column> {
         if name == "filenamesum" {
             return Some(Column::Filename);
@@ -553,6 +556,22 @@ pub const DROPPED_FIRST: &[(Column, Option<Column>)] = &[
     (Column::Cgroup, Some(Column::Pod)),
     (Column::Pcomm, None),
     (Column::Exe, None),
+];
+
+/// The text columns a table puts under each row, each on its own line, in this order, when
+/// it does not fit a terminal even with the columns of [`DROPPED_FIRST`] left out: the long
+/// ones first, the names (what a row is recognised by) last.
+pub const UNDER_THE_ROW_FIRST: &[Column] = &[
+    Column::Cmdline,
+    Column::Exe,
+    Column::Cgroup,
+    Column::Endpoint,
+    Column::Filename,
+    Column::Pod,
+    Column::User,
+    Column::Wchan,
+    Column::Pcomm,
+    Column::Comm,
 ];
 
 /// The files a set of columns needs.

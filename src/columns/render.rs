@@ -3,7 +3,7 @@
 
 use super::{Column, endpoint};
 use crate::output::Kind;
-use crate::output::number::{push_hex, push_int, push_tenths};
+use crate::output::number::{push_duration_ms, push_hex, push_int, push_size, push_tenths};
 use crate::parse::{Span, stack};
 use crate::row::{Row, Rows, Syscall};
 use crate::syscalls;
@@ -75,6 +75,33 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
             }
             None => Kind::Missing,
         },
+    }
+}
+
+/// As [`render`], for a table, where numbers are read by eye: byte counts and rates (rchar,
+/// wchar, rbytes, wbytes) in binary units (`7.2G`), CPU time as a duration (`3m24s`). CSV and
+/// JSON keep the raw numbers of [`render`], and `--sort` orders by them.
+pub fn render_table(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind {
+    let bytes = |io: fn(&crate::parse::io::Io) -> u64, out: &mut Vec<u8>| match &row.io {
+        Some(v) => {
+            push_size(out, io(v));
+            Kind::Number
+        }
+        None => Kind::Missing,
+    };
+    match column {
+        Column::Rchar => bytes(|io| io.rchar, out),
+        Column::Wchar => bytes(|io| io.wchar, out),
+        Column::Rbytes => bytes(|io| io.read_bytes, out),
+        Column::Wbytes => bytes(|io| io.write_bytes, out),
+        Column::Cputime => match row.cputime_ns {
+            Some(ns) => {
+                push_duration_ms(out, ns / 1_000_000);
+                Kind::Number
+            }
+            None => Kind::Missing,
+        },
+        _ => render(column, row, rows, out),
     }
 }
 

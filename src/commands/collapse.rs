@@ -223,10 +223,7 @@ pub fn write_json(
                     .map(|&i| name(&shown.threads[i], java.and_then(|j| j.thread(i)), rows)),
             )
             .text("state", &[t.state])
-            .text(
-                "description",
-                columns::state_words(t.state).kernel.as_bytes(),
-            );
+            .text("statedesc", columns::state_words(t.state).psn.as_bytes());
         for (_, column) in LINES {
             let kind = shared(column, t, rows, &mut cell, &mut value);
             let kind = match (column, kind) {
@@ -235,10 +232,9 @@ pub fn write_json(
             };
             line.cell(column.name(), kind, &value);
         }
-        match t.kstack {
-            Some(_) => line.texts("kstack", kstack(t, rows)),
-            None => line.null("kstack"),
-        };
+        cell.clear();
+        let kind = columns::render(Column::Kstack, t, rows, &mut cell);
+        line.cell("kstack", kind, &cell);
         if asked {
             match jt {
                 Some(j) => {

@@ -56,7 +56,14 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     let jvms = match args.java {
         Some(timeout) => {
-            java_dump::one_unless_named(&collector, args.selection.named())?;
+            if !collector.mount().is_procfs() {
+                return Err(Error::BadInput(format!(
+                    "--java needs the real procfs: {} is not one, and the root and working \
+                     directory links of a copy could lead anywhere",
+                    args.proc_root.display()
+                )));
+            }
+            java_dump::one_unless_named(&collector, &args.selection)?;
             java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
         }
         None => Vec::new(),
@@ -80,7 +87,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let (now, _) = clock::now();
 
     // The threads shown, in order: each process's in that order, under its header.
-    let shown = Order::new(args.sort, args.top).of(&rows).to_vec();
+    let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;
@@ -112,7 +119,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         match args.format {
             Format::Json => {
                 let asked = args.java.is_some();
-                write_json(&mut out.buf, &process, &shown, &rows, now, asked);
+                write_json(out, &process, &shown, &rows, now, asked)?;
             }
             _ => write_text(out, &process, &shown, &rows, now)?,
         }
@@ -299,13 +306,14 @@ pub fn write_thread_text(
     out.push(b'\n');
 }
 
-/// The keys of a thread's JSON line after `type` and `pid`, `description` (the state in
-/// words) following `state`, and `java` last with `--java`.
-const JSON_COLUMNS: [Column; 11] = [
+/// The keys of a thread's JSON line after `type` and `pid`, and `java` last with `--java`:
+/// columns, written as every command writes them (docs/schema/tsnap.schema.json).
+const JSON_COLUMNS: [Column; 12] = [
     Column::Tid,
     Column::Nid,
     Column::Comm,
     Column::State,
+    Column::Statedesc,
     Column::Pcpu,
     Column::Cputime,
     Column::Syscall,
@@ -315,14 +323,16 @@ const JSON_COLUMNS: [Column; 11] = [
     Column::Kstack,
 ];
 
+/// Writes one process's dump as JSON lines, flushing as it goes: a JVM may list many threads.
 fn write_json(
-    out: &mut Vec<u8>,
+    o: &mut Out,
     p: &Process<'_>,
     shown: &Shown<'_>,
     rows: &Rows,
     now: i64,
     asked: bool,
-) {
+) -> Result<(), Error> {
+    let out = &mut o.buf;
     let java = p.java;
     let mut time = Vec::new();
     clock::push_iso8601(&mut time, now, 0);
@@ -357,29 +367,14 @@ fn write_json(
     }
     let mut cell = Vec::new();
     for &i in shown.picked.iter().filter(|_| !shown.collapse) {
+        o.maybe_flush()?;
         let t = &shown.threads[i];
-        let mut line = JsonLine::new(out);
+        let mut line = JsonLine::new(&mut o.buf);
         line.text("type", b"thread").number("pid", t.pid);
         for column in JSON_COLUMNS {
-            match (column, t.kstack) {
-                (Column::Kstack, Some(s)) => line.texts(
-                    column.name(),
-                    rows.text(s)
-                        .split(|&b| b == b'\n')
-                        .filter(|f| !f.is_empty()),
-                ),
-                _ => {
-                    cell.clear();
-                    let kind = columns::render_json(column, t, rows, &mut cell);
-                    line.cell(column.name(), kind, &cell)
-                }
-            };
-            if column == Column::State {
-                line.text(
-                    "description",
-                    columns::state_words(t.state).kernel.as_bytes(),
-                );
-            }
+            cell.clear();
+            let kind = columns::render_json(column, t, rows, &mut cell);
+            line.cell(column.name(), kind, &cell);
         }
         if asked {
             java_dump::write_thread_json(&mut line, java.and_then(|j| j.thread(i)));
@@ -387,15 +382,14 @@ fn write_json(
         line.end();
     }
     for jt in java.iter().flat_map(|j| j.unclaimed()) {
-        let mut line = JsonLine::new(out);
+        o.maybe_flush()?;
+        let mut line = JsonLine::new(&mut o.buf);
         line.text("type", b"thread").number("pid", p.leader.pid);
         for column in JSON_COLUMNS {
             line.null(column.name());
-            if column == Column::State {
-                line.null("description");
-            }
         }
         java_dump::write_thread_json(&mut line, Some(jt));
         line.end();
     }
+    Ok(())
 }

@@ -1,16 +1,21 @@
 //! `tsnap dump --java`: each JVM's own thread dump, fetched through its attach listener and
 //! merged into tsnap's entries by nid, and how the Java side of an entry is written.
 
+use crate::clock::monotonic_ns;
 use crate::collect::Collector;
 use crate::columns;
 use crate::error::Error;
+use crate::java::attach::MAX_REPLY;
 use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
 use crate::output::number::push_hex;
 use crate::output::{escape, warn};
-use crate::parse::jstack::{self, Dump, Line};
+use crate::parse::jstack::{self, Dump, Line, Part};
 use crate::row::{Row, Rows};
+use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 /// A selected JVM and its answer, if it gave one.
@@ -25,20 +30,29 @@ const COMMAND_CHARS: usize = 160;
 
 /// Refuses, before any process is checked or signalled, to ask more than one process unless
 /// they were named one by one (`-p`, `--container`, `--pod`): `-C java` on a node matches
-/// every JVM of every pod. The refusal lists them, to name the one meant.
-pub fn one_unless_named(collector: &Collector, named: bool) -> Result<(), Error> {
+/// every JVM of every pod, and `-r` every descendant, which are not named by the `-p` they
+/// descend from. The refusal lists them, to name the one meant.
+pub fn one_unless_named(collector: &Collector, selection: &Selection) -> Result<(), Error> {
     let count = collector.process_count();
+    let root = collector.mount().fd();
+    let by_pid: Vec<u32> = (selection.pids.iter())
+        .filter_map(|&id| select::thread_group_of(root, id))
+        .collect();
+    let in_named_place = !selection.containers.is_empty() || !selection.pods.is_empty();
+    let named =
+        selection.named() && (in_named_place || collector.pids().all(|pid| by_pid.contains(&pid)));
     if named || count < 2 {
         return Ok(());
     }
     let mut text = format!(
-        "dump --java asks one JVM unless the processes are named by -p, --container or --pod, \
-         and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
+        "dump --java asks one JVM unless the processes are named by -p, --container or --pod \
+         (not by -C, --cgroup or -r), and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
     );
     for p in collector.processes() {
-        let container = p
-            .container
-            .map_or("-".into(), |c| escape::display(&c[..c.len().min(12)]));
+        let container = p.container.map_or("-".into(), |c| {
+            let chars = columns::Column::Container.table_chars(c).unwrap_or(c.len());
+            escape::display(&c[..c.len().min(chars)])
+        });
         let pod = p.pod.map_or("-".into(), escape::display);
         let command = p.cmdline.filter(|c| !c.is_empty());
         let mut command = command.map_or("-".into(), escape::display);
@@ -57,10 +71,18 @@ pub fn one_unless_named(collector: &Collector, named: bool) -> Result<(), Error>
     Err(Error::Usage(text))
 }
 
-/// Checks every selected process first, so that none is signalled before all are checked;
-/// then asks each JVM for its thread dump. A process that is refused, and a JVM that does
-/// not answer, are told about on stderr and dumped without the Java view.
+/// How long after the deadline tsnap waits for a JVM's thread to give up by itself: every
+/// wait in it ends at the deadline, so only a file-system call that does not return is late.
+const GRACE_NS: u64 = 300_000_000;
+
+/// Checks every selected process first (reading /proc only), so that none is signalled
+/// before all are checked; then asks every JVM at once, each from a thread of its own, all
+/// by one deadline, `timeout` from now, and from one budget of answer bytes. A process that
+/// is refused, and a JVM that does not answer, are told about on stderr and dumped without
+/// the Java view. A thread still inside a call into the JVM's files at the deadline is left
+/// behind, and the command goes on without it.
 pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Duration) -> Vec<Jvm> {
+    let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
     let targets: Vec<Target> = pids
         .filter_map(|pid| {
             Target::check(root, pid)
@@ -68,25 +90,48 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
                 .ok()
         })
         .collect();
-    targets
-        .into_iter()
-        .map(|target| {
-            let answer = target
-                .thread_dump(timeout)
-                .inspect_err(|e| {
-                    warn(&format!(
-                        "{}: no Java thread dump: {e}; showing what /proc shows",
-                        target.who
-                    ));
-                })
-                .ok();
-            Jvm {
-                pid: target.pid,
-                who: target.who,
-                answer,
-            }
-        })
-        .collect()
+    let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
+    let mut asking = Vec::new();
+    for target in targets {
+        let budget = budget.clone();
+        let (pid, who) = (target.pid, target.who.clone());
+        let spawned = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || target.thread_dump(deadline, timeout, &budget));
+        match spawned {
+            Ok(thread) => asking.push((pid, who, thread)),
+            Err(e) => warn(&format!(
+                "{who}: no Java thread dump: cannot start a thread to ask it: {e}; showing \
+                 what /proc shows"
+            )),
+        }
+    }
+    while monotonic_ns() < deadline.saturating_add(GRACE_NS)
+        && asking.iter().any(|(_, _, t)| !t.is_finished())
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut jvms = Vec::new();
+    for (pid, who, thread) in asking {
+        let answer = match thread.is_finished() {
+            true => thread
+                .join()
+                .unwrap_or_else(|_| Err("its thread failed".to_string())),
+            false => Err(format!(
+                "a call into its files did not return within {}s",
+                timeout.as_secs_f64()
+            )),
+        };
+        let answer = answer
+            .inspect_err(|e| {
+                warn(&format!(
+                    "{who}: no Java thread dump: {e}; showing what /proc shows"
+                ))
+            })
+            .ok();
+        jvms.push(Jvm { pid, who, answer });
+    }
+    jvms
 }
 
 /// One process's threads and its JVM's dump, paired by nid.
@@ -187,8 +232,9 @@ impl<'a> Merged<'a> {
     /// The JVM's header and trailer lines, as the process line's `java` object.
     pub fn write_process_json(&self, line: &mut JsonLine<'_>) {
         let mut java = line.object("java");
-        java.texts("header", self.dump.header.iter().copied());
-        java.texts("trailer", self.dump.trailer.iter().copied());
+        java.texts("header", self.dump.header.lines());
+        java.texts("trailer", self.dump.trailer.lines());
+        java.number("cut", self.dump.header.cut() + self.dump.trailer.cut());
         java.close();
     }
 
@@ -222,6 +268,23 @@ pub fn write_thread_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
         out.extend_from_slice(b"        ");
         escape::dump_line(out, line);
         out.push(b'\n');
+    }
+    write_cut(out, t.cut(), b"        ");
+}
+
+/// The line that says how many lines of a part of the JVM's dump are not shown, if any.
+fn write_cut(out: &mut Vec<u8>, cut: usize, indent: &[u8]) {
+    if cut > 0 {
+        out.extend_from_slice(indent);
+        out.extend_from_slice(
+            format!(
+                "... {cut} more lines not shown (tsnap shows at most {} lines and {} MiB of \
+                 each part of a JVM's dump)\n",
+                jstack::MAX_LINES,
+                jstack::MAX_BYTES >> 20
+            )
+            .as_bytes(),
+        );
     }
 }
 
@@ -267,6 +330,7 @@ pub fn write_thread_json(line: &mut JsonLine<'_>, t: Option<&jstack::Thread<'_>>
     array.close();
     java.texts("other", other.iter().copied());
     java.text("fields", t.fields);
+    java.number("cut", t.cut());
     java.close();
 }
 
@@ -278,13 +342,15 @@ fn optional(line: &mut JsonLine<'_>, key: &str, value: Option<impl itoa::Integer
 }
 
 /// Lines as they are (escaped, tabs kept), then a blank line; nothing for none.
-fn write_lines(out: &mut Vec<u8>, lines: &[&[u8]]) {
-    if lines.is_empty() {
-        return;
-    }
-    for line in lines {
+fn write_lines(out: &mut Vec<u8>, part: &Part<'_>) {
+    let mut any = false;
+    for line in part.lines() {
         escape::dump_line(out, line);
         out.push(b'\n');
+        any = true;
     }
-    out.push(b'\n');
+    write_cut(out, part.cut(), b"");
+    if any {
+        out.push(b'\n');
+    }
 }

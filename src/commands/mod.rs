@@ -12,6 +12,7 @@ pub mod report;
 mod rows;
 pub mod sample;
 pub mod snap;
+pub mod top;
 pub mod watch;
 
 use crate::cgroup::CgroupWindow;
@@ -54,14 +55,23 @@ pub fn start(path: &Path, mut opts: Options) -> Result<Collector, Error> {
         .as_deref()
         .map_or(String::new(), |h| format!(" ({h})"));
     resolve_pids(mount.fd(), &mut opts.selection, &hint)?;
+    let long = |n: &&Vec<u8>| n.len() > 15 && !n.contains(&b'*');
+    for name in opts.selection.comms.iter().filter(long) {
+        crate::output::warn(&format!(
+            "note: -C {} is longer than the 15 bytes a process name (comm) holds: matched \
+             against argv[0]'s base name",
+            String::from_utf8_lossy(name)
+        ));
+    }
     let selection = opts.selection.clone();
     let mut collector = Collector::new(mount, opts);
     collector
         .refresh()
         .map_err(|e| Error::Fatal(format!("cannot list {}: {}", path.display(), errno_name(e))))?;
     if collector.process_count() == 0 {
+        let near = near_names(collector.mount().fd(), &selection);
         return Err(Error::NoMatch(format!(
-            "{}{hint}",
+            "{}{hint}{near}",
             nothing_matched(&selection)
         )));
     }
@@ -125,17 +135,20 @@ fn hidden_processes(mount: &Mount, path: &Path) -> Option<String> {
 /// Starts a command that makes passes over time (sample, watch): its collector, keeping files
 /// open between passes, and the `--save` file; and from then on, SIGINT and SIGTERM end it.
 pub fn start_passes(args: &Args, also: Needs) -> Result<(Collector, Option<Saver>), Error> {
+    let mut needs = needs_of(&args.columns)
+        .union(needs_of(&args.sort_columns()))
+        .union(also);
+    if args.save.is_some() {
+        needs = needs.union(needs_of(crate::save::SAVED));
+    }
     let saver = args
         .save
         .as_deref()
-        .map(|path| Saver::open(path, &args.columns, &host(args), args.mode))
+        .map(|path| {
+            let columns = crate::save::columns_read(needs, &args.columns);
+            Saver::open(path, columns, &host(args), args.mode)
+        })
         .transpose()?;
-    let mut needs = needs_of(&args.columns)
-        .union(needs_of(args.sort.as_slice()))
-        .union(also);
-    if let Some(s) = &saver {
-        needs = needs.union(needs_of(s.columns()));
-    }
     let collector = start(
         &args.proc_root,
         Options {
@@ -195,6 +208,30 @@ fn resolve_pids(root: BorrowedFd<'_>, selection: &mut Selection, hint: &str) -> 
     Ok(())
 }
 
+/// For `-C` names without `*` that matched nothing, the names running now near them.
+fn near_names(root: BorrowedFd<'_>, selection: &Selection) -> String {
+    let given: Vec<String> = (selection.comms.iter())
+        .filter(|c| !c.contains(&b'*'))
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    if given.is_empty() {
+        return String::new();
+    }
+    let running = select::names_now(root);
+    let mut near: Vec<&str> = Vec::new();
+    for name in &given {
+        for n in crate::cli::suggest::near(name, &running, 3) {
+            if !near.contains(&n) {
+                near.push(n);
+            }
+        }
+    }
+    match near.is_empty() {
+        true => String::new(),
+        false => format!("; running now: {}", near.join(", ")),
+    }
+}
+
 fn nothing_matched(selection: &Selection) -> String {
     if selection.narrowed() {
         let mut places = Vec::new();
@@ -214,7 +251,27 @@ fn nothing_matched(selection: &Selection) -> String {
             true => String::new(),
             false => format!(" named {}", names.join(" or ")),
         };
-        format!("no process{named} in {}", places.join(" and "))
+        let uids: Vec<String> = selection.users.iter().map(u32::to_string).collect();
+        let of = match uids.is_empty() {
+            true => String::new(),
+            false => format!(" of uid {}", uids.join(" or ")),
+        };
+        let mut look = Vec::new();
+        if !selection.containers.is_empty() {
+            look.push("crictl ps or docker ps lists containers' ids and names");
+        }
+        if !selection.pods.is_empty() {
+            look.push(
+                "kubectl get pods lists pods' names; kubectl get pod P -o \
+                 jsonpath='{.metadata.uid}' prints P's UID",
+            );
+        }
+        let within = match (places.is_empty(), look.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => format!(" in {}", places.join(" and ")),
+            (false, false) => format!(" in {} ({})", places.join(" and "), look.join("; ")),
+        };
+        format!("no process{named}{of}{within}")
     } else if !selection.comms.is_empty() {
         let names: Vec<String> = selection
             .comms

@@ -1,13 +1,16 @@
-//! `--sort COL` and `--top N`: which rows are shown, in which order. Numbers from the
-//! highest, text from A; a value that is empty or could not be read comes last; ties keep the
-//! order of the rows (pid, then tid).
+//! `--sort KEY[,KEY...]` and `--top N`: which rows are shown, in which order. Each key is a
+//! column: by default numbers from the highest, text from A; `-COL` from the highest (Z),
+//! `+COL` from the lowest (A). A row equal on a key is ordered by the next; a value that is
+//! empty or could not be read comes last whatever the direction; ties keep the order of the
+//! rows (pid, then tid).
 
-use crate::columns::{self, Column};
+use crate::cli::SortKey;
+use crate::columns;
 use crate::output::Kind;
 use crate::row::Rows;
 use std::cmp::Ordering;
 
-/// A row's value of the column to sort by.
+/// A row's value of one column to sort by.
 #[derive(Clone, Copy)]
 struct Key {
     missing: bool,
@@ -19,18 +22,20 @@ struct Key {
 }
 
 pub struct Order {
-    column: Option<Column>,
+    sort: Vec<SortKey>,
     top: Option<usize>,
+    /// Row by row, its value of each sort key: `keys[row * sort.len() + key]`.
     keys: Vec<Key>,
     text: Vec<u8>,
     index: Vec<usize>,
 }
 
 impl Order {
-    /// Rows in the order of `column` (as they come without one), the first `top` of them.
-    pub fn new(column: Option<Column>, top: Option<usize>) -> Order {
+    /// Rows in the order of the keys of `sort` (as they come without any), the first `top`
+    /// of them.
+    pub fn new(sort: &[SortKey], top: Option<usize>) -> Order {
         Order {
-            column,
+            sort: sort.to_vec(),
             top,
             keys: Vec::new(),
             text: Vec::new(),
@@ -42,28 +47,35 @@ impl Order {
     pub fn of(&mut self, rows: &Rows) -> &[usize] {
         self.index.clear();
         self.index.extend(0..rows.rows.len());
-        if let Some(column) = self.column {
+        if !self.sort.is_empty() {
             self.keys.clear();
             self.text.clear();
             for row in &rows.rows {
-                let start = self.text.len();
-                let kind = columns::render(column, row, rows, &mut self.text);
-                let value = &self.text[start..];
-                let number = match kind {
-                    Kind::Number => thousandths(value).unwrap_or(0),
-                    _ => 0,
-                };
-                self.keys.push(Key {
-                    missing: kind == Kind::Missing || value.is_empty(),
-                    number,
-                    start,
-                    end: self.text.len(),
-                });
+                for key in &self.sort {
+                    let start = self.text.len();
+                    let kind = columns::render(key.column, row, rows, &mut self.text);
+                    let value = &self.text[start..];
+                    let number = match kind {
+                        Kind::Number => thousandths(value).unwrap_or(0),
+                        _ => 0,
+                    };
+                    self.keys.push(Key {
+                        missing: kind == Kind::Missing || value.is_empty(),
+                        number,
+                        start,
+                        end: self.text.len(),
+                    });
+                }
             }
-            let numeric = column.info().numeric;
-            let (keys, text) = (&self.keys, &self.text);
+            let (sort, keys, text) = (&self.sort, &self.keys, &self.text);
+            let n = sort.len();
             self.index.sort_unstable_by(|&a, &b| {
-                compare(&keys[a], &keys[b], text, numeric).then(a.cmp(&b))
+                sort.iter()
+                    .enumerate()
+                    .map(|(k, key)| compare(&keys[a * n + k], &keys[b * n + k], text, key))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+                    .then(a.cmp(&b))
             });
         }
         if let Some(top) = self.top {
@@ -73,13 +85,18 @@ impl Order {
     }
 }
 
-fn compare(a: &Key, b: &Key, text: &[u8], numeric: bool) -> Ordering {
-    match (a.missing, b.missing) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ if numeric => b.number.cmp(&a.number),
+/// How two rows' values of `key` compare: missing values last, then in `key`'s direction.
+fn compare(a: &Key, b: &Key, text: &[u8], key: &SortKey) -> Ordering {
+    let ascending = match (a.missing, b.missing) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Greater,
+        (false, true) => return Ordering::Less,
+        _ if key.column.info().numeric => a.number.cmp(&b.number),
         _ => text[a.start..a.end].cmp(&text[b.start..b.end]),
+    };
+    match key.descending {
+        true => ascending.reverse(),
+        false => ascending,
     }
 }
 
@@ -105,6 +122,7 @@ fn thousandths(text: &[u8]) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::Column;
     use crate::row::Row;
 
     fn rows(values: &[(u32, &str, Option<f64>)]) -> Rows {
@@ -150,12 +168,21 @@ mod tests {
         let tids = |order: &mut Order| -> Vec<u32> {
             order.of(&r).iter().map(|&i| r.rows[i].tid).collect()
         };
-        let pcpu = Some(Column::Pcpu);
-        assert_eq!(tids(&mut Order::new(pcpu, None)), [3, 5, 1, 4, 6, 2]);
-        assert_eq!(tids(&mut Order::new(pcpu, Some(2))), [3, 5]);
-        let comm = Some(Column::Comm);
-        assert_eq!(tids(&mut Order::new(comm, None)), [2, 4, 1, 3, 5, 6]);
-        assert_eq!(tids(&mut Order::new(None, Some(3))), [1, 6, 2]);
-        assert_eq!(tids(&mut Order::new(None, Some(10))), [1, 6, 2, 3, 4, 5]);
+        let key = |column, descending| SortKey { column, descending };
+        let pcpu = [SortKey::new(Column::Pcpu)];
+        assert_eq!(tids(&mut Order::new(&pcpu, None)), [3, 5, 1, 4, 6, 2]);
+        assert_eq!(tids(&mut Order::new(&pcpu, Some(2))), [3, 5]);
+        let up = [key(Column::Pcpu, false)];
+        assert_eq!(tids(&mut Order::new(&up, None)), [6, 1, 4, 5, 3, 2]);
+        let comm = [SortKey::new(Column::Comm)];
+        assert_eq!(tids(&mut Order::new(&comm, None)), [2, 4, 1, 3, 5, 6]);
+        let down = [key(Column::Comm, true)];
+        assert_eq!(tids(&mut Order::new(&down, None)), [5, 3, 1, 2, 4, 6]);
+        let two = [key(Column::Pcpu, true), key(Column::Comm, true)];
+        assert_eq!(tids(&mut Order::new(&two, None)), [3, 5, 1, 4, 6, 2]);
+        let two = [key(Column::Comm, false), key(Column::Pcpu, false)];
+        assert_eq!(tids(&mut Order::new(&two, None)), [4, 2, 1, 3, 5, 6]);
+        assert_eq!(tids(&mut Order::new(&[], Some(3))), [1, 6, 2]);
+        assert_eq!(tids(&mut Order::new(&[], Some(10))), [1, 6, 2, 3, 4, 5]);
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::aggregate::Aggregate;
 use crate::cli::Args;
+use crate::columns::Column;
 use crate::error::Error;
+use crate::flame::{self, Tree};
 use crate::output::number::push_int;
 use crate::output::{Format, Kind, Out};
 use crate::parse::Span;
@@ -12,10 +14,46 @@ use std::path::Path;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let path = args.file.as_deref().unwrap_or(Path::new("-"));
-    let data = std::fs::read(path)
-        .map_err(|e| Error::Fatal(format!("cannot read {}: {e}", path.display())))?;
+    let mut page = args
+        .flame
+        .as_deref()
+        .map(|f| flame::html::create(f, args.mode))
+        .transpose()?;
+    let mut tree = (args.folded || page.is_some()).then(Tree::default);
+    if let Some(base) = &args.diff {
+        // Only its stacks count; its rows are checked as the new file's are.
+        let mut rows = Aggregate::new(args.columns.clone(), args.exact);
+        let stacks = tree.as_mut().map(|t| (t, flame::BASE));
+        read(&slurp(base)?, base, &mut rows, stacks, args.exact)?;
+    }
     let mut aggregate = Aggregate::new(args.columns.clone(), args.exact);
-    let passes = read(&data, path, &mut aggregate)?;
+    let stacks = tree.as_mut().map(|t| (t, flame::NEW));
+    let passes = read(&slurp(path)?, path, &mut aggregate, stacks, args.exact)?;
+    if let (Some(tree), Some(page)) = (&tree, &mut page) {
+        let title = match &args.diff {
+            Some(base) => format!(
+                "tsnap report --diff {} {}: {} thread samples, then {}",
+                base.display(),
+                path.display(),
+                tree.samples(flame::BASE),
+                tree.samples(flame::NEW)
+            ),
+            None => format!(
+                "tsnap report {}: {passes} passes, {} thread samples",
+                path.display(),
+                tree.samples(flame::NEW)
+            ),
+        };
+        flame::html::write(tree, args.diff.is_some(), title.as_bytes(), page)?;
+    }
+    if let (true, Some(tree)) = (args.folded, &tree) {
+        flame::folded::write(tree, args.diff.is_some(), &mut out.buf);
+        return out.flush();
+    }
+    if args.diff.is_some() {
+        // The page is the answer: a diff has no table.
+        return Ok(());
+    }
     let mut grid = aggregate
         .grid(passes, args.format == Format::Table)
         .fit(super::table_width(args));
@@ -27,12 +65,43 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         push_int(&mut out.buf, passes);
         out.buf.extend_from_slice(b" passes ===\n\n");
     }
-    grid.write(args.format, true, &mut out.buf);
+    grid.write(args.format, !args.no_headers, &mut out.buf);
     out.flush()
 }
 
-/// Feeds every saved row to `aggregate` and returns the number of passes.
-fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Error> {
+/// The command that captures `column` into a file for report: sample's passes read it when
+/// grouped by it; `throttled` is measured over watch's windows.
+pub fn capture_command(column: Column) -> String {
+    let command = match column {
+        Column::Throttled => "watch",
+        _ => "sample",
+    };
+    format!("tsnap {command} -G {}", column.name())
+}
+
+fn slurp(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::Fatal(format!("cannot read {}: {e}", path.display())))
+}
+
+/// The saved columns a row's stack is made of.
+const STACK: [Column; 5] = [
+    Column::Pcomm,
+    Column::Comm,
+    Column::State,
+    Column::Syscall,
+    Column::Kstack,
+];
+
+/// Feeds every saved row to `aggregate`, and its stack to `stacks` (a tree and the capture
+/// to count in) if given; returns the number of passes.
+fn read(
+    data: &[u8],
+    path: &Path,
+    aggregate: &mut Aggregate,
+    mut stacks: Option<(&mut Tree, usize)>,
+    exact: bool,
+) -> Result<u64, Error> {
+    let mut kstacks = 0;
     let mut text = Vec::new();
     let mut fields = Vec::new();
     let mut values: Vec<(Kind, Span)> = Vec::new();
@@ -77,19 +146,31 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
                         Some(Value::Text(t)) => (Kind::Text, t),
                         Some(Value::Number(n)) => (Kind::Number, n),
                         Some(Value::Null | Value::Bool(_)) => (Kind::Missing, Span::default()),
-                        None => {
-                            return Err(Error::BadInput(format!(
-                                "{}: line {} has no column '{}' (save with -G {} to have it)",
-                                path.display(),
-                                i + 1,
-                                c.name(),
-                                c.name()
-                            )));
-                        }
+                        None => return Err(missing(path, i, *c)),
                     };
                     values.push(value);
                 }
                 aggregate.add_values(values.iter().map(|&(k, s)| (k, s.of(&text))));
+                if let Some((tree, capture)) = &mut stacks {
+                    let mut cell = [b"".as_slice(); STACK.len()];
+                    for (c, cell) in STACK.iter().zip(&mut cell) {
+                        *cell = match field(c.name()) {
+                            Some(Value::Text(t)) => t.of(&text),
+                            Some(_) => b"",
+                            None => return Err(missing(path, i, *c)),
+                        };
+                    }
+                    let [pcomm, comm, state, syscall, kstack] = cell;
+                    // Null where it could not be read; empty for a thread on a CPU.
+                    kstacks += u64::from(matches!(field("kstack"), Some(Value::Text(_))));
+                    tree.stack()
+                        .thread(pcomm, comm, exact)
+                        .kernel(
+                            (!syscall.is_empty()).then_some(syscall),
+                            flame::saved_frames(kstack),
+                        )
+                        .count(*capture, state.first().copied().unwrap_or(b'?'));
+                }
             }
             _ => {
                 return Err(Error::BadInput(format!(
@@ -100,5 +181,24 @@ fn read(data: &[u8], path: &Path, aggregate: &mut Aggregate) -> Result<u64, Erro
             }
         }
     }
+    if stacks.is_some() && kstacks == 0 {
+        crate::output::warn(&format!(
+            "{}: no row holds a kernel stack (reading one needs root), so stacks end at the \
+             syscall; to save them: sudo tsnap sample --save FILE",
+            path.display()
+        ));
+    }
     Ok(passes)
+}
+
+/// A saved row without `column`: the run that saved it did not read it.
+fn missing(path: &Path, i: usize, column: Column) -> Error {
+    Error::BadInput(format!(
+        "{}: line {} has no column '{}': the run that saved it did not read it ({} --save FILE \
+         reads it)",
+        path.display(),
+        i + 1,
+        column.name(),
+        capture_command(column)
+    ))
 }

@@ -4,11 +4,23 @@
 //! that rows of many nodes can be merged), in the order and number `--sort` and `--top` say.
 
 use super::order::Order;
+use crate::cli::SortKey;
 use crate::columns::{self, Column};
 use crate::error::Error;
 use crate::output::json::JsonLine;
-use crate::output::{Field, Format, Grid, Kind, Out, Stream};
+use crate::output::{Field, Format, Grid, Kind, Out, Stream, escape};
 use crate::row::Rows;
+
+/// On a terminal, a lead field of watch's (host, container, pod) is left out while every row
+/// so far has the same value in it: a line above the first table says which.
+#[derive(Clone, PartialEq)]
+enum Lead {
+    /// No row yet.
+    Unknown,
+    /// Every row so far has this (as a table shows it).
+    Same(Vec<u8>),
+    Shown,
+}
 
 /// Writes sets of rows in one format, each row led by a time when asked: a table goes through
 /// a [`Grid`] for its column widths, CSV and JSON are streamed out in chunks.
@@ -24,6 +36,13 @@ pub struct RowWriter {
     /// The tally goes before the rows: above a table, on stderr for CSV, a summary line in
     /// JSON.
     tally: bool,
+    /// Each field's state where it may be left out of a table ([`Lead::Shown`] for the
+    /// others), and whether the line naming those left out was written.
+    leads: Vec<Lead>,
+    said: bool,
+    fit: Option<usize>,
+    /// Whether [`RowWriter::write`] writes the header it is asked for (`--no-headers`).
+    headers: bool,
 }
 
 impl RowWriter {
@@ -41,36 +60,84 @@ impl RowWriter {
     }
 
     fn led(columns: &[Column], format: Format, timed: bool, host: Option<Vec<u8>>) -> RowWriter {
-        let mut fields = Vec::new();
-        let lead = [(timed, "time"), (host.is_some(), "host")];
-        for (_, name) in lead.into_iter().filter(|l| l.0) {
-            fields.push(Field::whole(name, false));
-        }
-        fields.extend(columns.iter().map(|&c| Field {
-            own_line: format == Format::Table && c == Column::Kstack,
-            ..c.field(columns)
-        }));
-        RowWriter {
+        let mut writer = RowWriter {
             columns: columns.to_vec(),
             format,
             timed,
             host,
-            grid: Grid::new(fields.clone()),
-            stream: Stream::new(fields, format),
-            order: Order::new(None, None),
+            leads: Vec::new(),
+            said: false,
+            fit: None,
+            grid: Grid::default(),
+            stream: Stream::new(Vec::new(), format),
+            order: Order::new(&[], None),
             tally: false,
+            headers: true,
+        };
+        let fields = writer.fields();
+        writer.leads = vec![Lead::Shown; fields.len()];
+        writer.grid = Grid::new(fields.clone());
+        writer.stream = Stream::new(fields, format).json_type("thread");
+        writer
+    }
+
+    /// For watch's table on a terminal: leaves out the host, and the container and the pod
+    /// unless `asked` names them, while every row so far has the same value in them.
+    pub fn same_left_out(mut self, asked: &[Column]) -> RowWriter {
+        if self.format != Format::Table || self.host.is_none() {
+            return self;
         }
+        let shift = 1 + usize::from(self.timed);
+        self.leads[shift - 1] = Lead::Unknown;
+        for (i, c) in self.columns.iter().enumerate() {
+            if matches!(c, Column::Container | Column::Pod) && !asked.contains(c) {
+                self.leads[shift + i] = Lead::Unknown;
+            }
+        }
+        self.grid = self.visible_grid();
+        self
+    }
+
+    /// A grid of the fields not left out.
+    fn visible_grid(&self) -> Grid {
+        let fields = self.fields();
+        let visible = (fields.into_iter().zip(&self.leads))
+            .filter(|(_, lead)| **lead == Lead::Shown)
+            .map(|(f, _)| f)
+            .collect();
+        Grid::new(visible).fit(self.fit)
+    }
+
+    /// Every field: the lead ones, then the columns.
+    fn fields(&self) -> Vec<Field> {
+        let mut fields = Vec::new();
+        let lead = [(self.timed, "time"), (self.host.is_some(), "host")];
+        for (_, name) in lead.into_iter().filter(|l| l.0) {
+            fields.push(Field::whole(name, false));
+        }
+        fields.extend(self.columns.iter().map(|&c| Field {
+            own_line: self.format == Format::Table && c == Column::Kstack,
+            ..c.field(&self.columns)
+        }));
+        fields
     }
 
     /// Shows the rows in the order of `sort`, the first `top` of them.
-    pub fn shown(mut self, sort: Option<Column>, top: Option<usize>) -> RowWriter {
+    pub fn shown(mut self, sort: &[SortKey], top: Option<usize>) -> RowWriter {
         self.order = Order::new(sort, top);
         self
     }
 
     /// Makes a table fit `width` columns, when given.
     pub fn fit(mut self, width: Option<usize>) -> RowWriter {
+        self.fit = width;
         self.grid = std::mem::take(&mut self.grid).fit(width);
+        self
+    }
+
+    /// Writes tables and CSV on stdout with their header, or without (`--no-headers`).
+    pub fn headers(mut self, headers: bool) -> RowWriter {
+        self.headers = headers;
         self
     }
 
@@ -88,7 +155,7 @@ impl RowWriter {
         time: &[u8],
         header: bool,
     ) -> Result<(), Error> {
-        self.put(out, rows, time, header, None)
+        self.put(out, rows, time, header && self.headers, None)
     }
 
     /// Puts `rows` in `out`'s buffer whole, none of them written yet: what a snapshot adds
@@ -115,20 +182,25 @@ impl RowWriter {
         header: bool,
         mut lines: Option<&mut Vec<(usize, usize)>>,
     ) -> Result<(), Error> {
+        if self.format == Format::Table {
+            self.leave_out(rows, &mut out.buf);
+        }
         let shift = usize::from(self.timed) + usize::from(self.host.is_some());
-        let columns = &self.columns;
         let host = self.host.as_deref().unwrap_or_default();
         let timed = self.timed;
         let table = self.format == Format::Table;
         let render = match self.format {
             Format::Json => columns::render_json,
-            _ => columns::render,
+            Format::Csv => columns::render,
+            Format::Table => columns::render_table,
         };
+        let columns = &self.columns;
         let cell = |i: usize, row, buf: &mut Vec<u8>| match i.checked_sub(shift) {
             Some(c) => {
                 let start = buf.len();
                 let kind = render(columns[c], row, rows, buf);
-                if let Some(chars) = columns[c].table_chars().filter(|_| table) {
+                let value = &buf[start..];
+                if let Some(chars) = columns[c].table_chars(value).filter(|_| table) {
                     buf.truncate(start + chars.min(buf.len() - start));
                 }
                 kind
@@ -162,7 +234,7 @@ impl RowWriter {
         if self.format == Format::Table {
             self.grid.clear();
             for &r in order {
-                for i in 0..columns.len() + shift {
+                for i in (0..columns.len() + shift).filter(|&i| self.leads[i] == Lead::Shown) {
                     self.grid.push(|buf| cell(i, &rows.rows[r], buf));
                 }
             }
@@ -181,5 +253,63 @@ impl RowWriter {
             }
         }
         Ok(())
+    }
+
+    /// Notes the values of the fields that may be left out in `rows`; writes the line naming
+    /// those left out, the first time there are any; and makes the grid again when one is
+    /// shown from now on.
+    fn leave_out(&mut self, rows: &Rows, out: &mut Vec<u8>) {
+        let shift = usize::from(self.timed) + usize::from(self.host.is_some());
+        let before = self.leads.clone();
+        let mut cell = Vec::new();
+        for (i, lead) in self.leads.iter_mut().enumerate() {
+            for row in rows.rows.iter() {
+                if *lead == Lead::Shown {
+                    break;
+                }
+                cell.clear();
+                let kind = match i.checked_sub(shift) {
+                    Some(c) => {
+                        let kind = columns::render(self.columns[c], row, rows, &mut cell);
+                        let chars = self.columns[c].table_chars(&cell).unwrap_or(usize::MAX);
+                        cell.truncate(chars.min(cell.len()));
+                        kind
+                    }
+                    None => {
+                        cell.extend_from_slice(self.host.as_deref().unwrap_or_default());
+                        Kind::Text
+                    }
+                };
+                let shown = match kind {
+                    Kind::Missing => b"-".to_vec(),
+                    _ => escape::display(&cell).into_bytes(),
+                };
+                match lead {
+                    Lead::Unknown => *lead = Lead::Same(shown),
+                    Lead::Same(first) if *first != shown => *lead = Lead::Shown,
+                    _ => {}
+                }
+            }
+        }
+        if !self.said && self.leads.iter().any(|l| matches!(l, Lead::Same(_))) {
+            self.said = true;
+            let fields = self.fields();
+            let mut first = true;
+            for (f, lead) in fields.iter().zip(&self.leads) {
+                if let Lead::Same(value) = lead {
+                    if !first {
+                        out.extend_from_slice(b", ");
+                    }
+                    first = false;
+                    out.extend_from_slice(f.name.as_bytes());
+                    out.push(b' ');
+                    out.extend_from_slice(value);
+                }
+            }
+            out.extend_from_slice(b" (same for every row so far; -w shows them)\n");
+        }
+        if self.leads != before {
+            self.grid = self.visible_grid();
+        }
     }
 }

@@ -9,9 +9,10 @@ use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::{Collector, Pass};
-use crate::columns::Needs;
+use crate::columns::{Column, Needs, needs};
 use crate::error::Error;
 use crate::findings::Findings;
+use crate::flame::{self, Tree};
 use crate::histogram::Histogram;
 use crate::output::json::JsonLine;
 use crate::output::number::{push_fixed, push_int};
@@ -64,7 +65,20 @@ impl Summary {
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let (mut collector, mut saver) = start_passes(args, Needs::CGROUP)?;
+    let pictures = args.folded || args.flame.is_some();
+    // Stacks need the process's name, the syscall and the kernel stack, grouped by or not.
+    let stacks = needs(&[Column::Pcomm, Column::Syscall, Column::Kstack]);
+    let also = match pictures {
+        true => Needs::CGROUP.union(stacks),
+        false => Needs::CGROUP,
+    };
+    let (mut collector, mut saver) = start_passes(args, also)?;
+    let mut page = args
+        .flame
+        .as_deref()
+        .map(|f| flame::html::create(f, args.mode))
+        .transpose()?;
+    let mut tree = pictures.then(Tree::default);
     let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
     cgroups.track(collector.cgroups());
     cgroups.start();
@@ -116,6 +130,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         }
         collector.pass(Pass::Full, &mut rows);
         aggregate.add_rows(&rows);
+        if let Some(tree) = &mut tree {
+            tree.add_rows(&rows, args.exact);
+        }
         findings.add(&rows);
         summary.passes += 1;
         let pass_us = (monotonic_ns() - pass_start) / 1000;
@@ -138,6 +155,11 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         summary.missed += next.min(expected) - (slot + 1);
         slot = next;
     }
+    // The last pass stands for the last slot: the run lasts what was asked, so that a
+    // `-d 1` is the second the findings need.
+    if !summary.interrupted && !summary.all_gone && summary.cut_short.is_none() {
+        signals::sleep_until(begin + duration);
+    }
     summary.wall_ns = monotonic_ns() - begin;
     cgroups.finish();
     findings.finish(&mut collector, &cgroups);
@@ -145,13 +167,32 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         summary.interrupted = true;
     }
 
+    if let (Some(tree), Some(page)) = (&tree, &mut page) {
+        let title = format!(
+            "tsnap sample: {} passes at {} Hz, {} thread samples",
+            summary.passes,
+            args.hz,
+            tree.samples(flame::NEW)
+        );
+        flame::html::write(tree, false, title.as_bytes(), page)?;
+    }
     let mut grid = aggregate
         .grid(summary.passes, args.format == Format::Table)
         .fit(table_width(args));
     match args.format {
+        _ if args.folded => {
+            if let Some(tree) = &tree {
+                flame::folded::write(tree, false, &mut out.buf);
+            }
+            // Standard output holds only the stacks, for the tools that read them.
+            let mut text = Vec::new();
+            footer(&mut text, &mut summary, &collector);
+            findings.write(Format::Csv, &mut text);
+            crate::output::stderr(&text);
+        }
         Format::Table => {
             title(&mut out.buf, args, &summary);
-            grid.write(Format::Table, true, &mut out.buf);
+            grid.write(Format::Table, !args.no_headers, &mut out.buf);
             out.buf.push(b'\n');
             footer(&mut out.buf, &mut summary, &collector);
             out.buf.push(b'\n');
@@ -163,7 +204,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             findings.write(Format::Table, &mut out.buf);
         }
         Format::Csv => {
-            grid.write(Format::Csv, true, &mut out.buf);
+            grid.write(Format::Csv, !args.no_headers, &mut out.buf);
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
             crate::output::stderr(&text);
@@ -220,7 +261,8 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
         out.extend_from_slice(b"files: ");
         push_int(out, c.seen().uncached_reads);
         out.extend_from_slice(
-            b" reads reopened their file: not enough file descriptors to keep every file open\n",
+            b" reads reopened their file: not enough file descriptors to keep every file open \
+              (RLIMIT_NOFILE, or the 16 MiB of kernel memory kept files may pin)\n",
         );
     }
     if !s.exits.is_empty() {

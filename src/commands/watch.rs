@@ -23,9 +23,16 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         (_, format) => format,
     };
     let mut writer = RowWriter::identified(&args.columns, format, &super::host(args))
-        .shown(args.sort, args.top)
+        .shown(&args.sort, args.top)
+        .headers(!args.no_headers)
         .tally(hourly.is_none() && format == Format::Table)
         .fit(table_width(args));
+    // On a terminal: the time of day, and the lead fields left out while all rows agree.
+    let compact = hourly.is_none() && table_width(args).is_some();
+    if compact {
+        writer = writer.same_left_out(&args.columns);
+    }
+    let mut shown_time = Vec::new();
     let mut rows = Rows::default();
     let mut time = Vec::new();
     let period = (args.interval * 1e9) as u64;
@@ -62,13 +69,23 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         if let Some(saver) = &mut saver {
             saver.pass(pass, &time, &rows)?;
         }
+        shown_time.clear();
+        match compact {
+            true => clock::push_time_of_day(&mut shown_time, secs, nanos),
+            false => shown_time.extend_from_slice(&time),
+        }
         match &mut hourly {
             Some(h) => h.write(secs, &mut writer, &rows, &time)?,
             None => {
                 if format == Format::Table && pass > 1 {
                     out.buf.push(b'\n');
                 }
-                writer.write(out, &rows, &time, format == Format::Table || pass == 1)?;
+                writer.write(
+                    out,
+                    &rows,
+                    &shown_time,
+                    format == Format::Table || pass == 1,
+                )?;
                 out.flush()?;
             }
         }

@@ -5,20 +5,21 @@
 //! the status as a decimal number on its own line (`0` for success), then the command's
 //! output up to the end of the stream.
 //!
-//! The socket is found inside the JVM's root ([`crate::target::root`]), opened there as an
-//! `O_PATH` file and checked to be a socket, then connected to through that file's
-//! `/proc/self/fd/N` name: a link planted where the socket should be leads nowhere.
+//! The socket is found in the JVM's /tmp (opened inside its root, on a mount checked to be
+//! local: [`crate::target::Mounts`]), opened there as an `O_PATH` file and checked to be a
+//! socket, then connected to through that file's `/proc/self/fd/N` name: a link planted
+//! where the socket should be leads nowhere.
 
 use crate::clock::monotonic_ns;
 use crate::error::errno_name;
 use crate::output::{escape, write_all};
-use crate::target::root;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::fs::{self, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::net::sockopt::{Timeout, set_socket_timeout};
 use rustix::net::{self, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use std::ffi::{CStr, CString};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// `threaddump` with no arguments: what `jstack` asks for without `-l`. The list of locked
@@ -26,13 +27,19 @@ use std::time::Duration;
 /// heap at a safepoint, a pause that grows with the heap.
 const THREAD_DUMP: &[u8] = b"1\0threaddump\0\0\0\0";
 
-/// The most of an answer tsnap reads: a dump of 10,000 threads with deep stacks is about
-/// 20 MiB, and a peer that sends without end must not take tsnap's memory with it.
+/// The most of the answers tsnap reads in one command, all JVMs together: a dump of 10,000
+/// threads with deep stacks is about 20 MiB, and peers that send without end must not take
+/// tsnap's memory with them.
 pub const MAX_REPLY: usize = 64 << 20;
 
 /// The most thread entries tsnap takes from an answer: no JVM runs that many platform
 /// threads, and each entry costs memory once parsed.
 pub const MAX_THREADS: usize = 100_000;
+
+/// The memory a thread entry takes once parsed and paired with the OS threads, about: an
+/// answer costs at most its size and 8 MiB more that way. HotSpot's entries are longer than
+/// that (their header line alone is over 100 bytes).
+const ENTRY_COST: usize = std::mem::size_of::<crate::parse::jstack::Thread<'static>>() + 32;
 
 /// The trigger file `.attach_pid<P>`, removed when dropped if tsnap created it: by name,
 /// from the directory it was created in, wherever links inside the JVM's root point by then.
@@ -43,13 +50,24 @@ pub struct Trigger {
 }
 
 impl Trigger {
-    /// Creates the file `name` in the first of `dirs` where that works; one already there
-    /// (another attach under way) is used as it is and left alone.
-    pub fn create(dirs: Vec<(OwnedFd, &str)>, name: &CStr) -> Result<Trigger, String> {
+    /// Creates the file `name` in the first of `dirs` where that works (each a directory, or
+    /// why it may not be used); one already there (another attach under way) is used as it
+    /// is and left alone.
+    pub fn create(
+        dirs: Vec<(Result<OwnedFd, String>, &str)>,
+        name: &CStr,
+    ) -> Result<Trigger, String> {
         let mut errors = Vec::new();
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         for (dir, what) in dirs {
+            let dir = match dir {
+                Ok(dir) => dir,
+                Err(why) => {
+                    errors.push(why);
+                    continue;
+                }
+            };
             let created = match fs::openat(&dir, name, flags, Mode::RUSR | Mode::WUSR) {
                 Ok(_) => true,
                 Err(Errno::EXIST) => false,
@@ -83,12 +101,6 @@ impl Drop for Trigger {
     }
 }
 
-/// Whether a socket is at `path` inside `root`.
-pub fn listening(root: BorrowedFd<'_>, path: &CStr) -> bool {
-    root::open(root, path, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty())
-        .is_ok_and(|f| is_socket(&f))
-}
-
 fn is_socket(file: &OwnedFd) -> bool {
     fs::fstat(file).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Socket)
 }
@@ -101,24 +113,31 @@ fn left(deadline: u64, late: &dyn Fn() -> String) -> Result<Duration, String> {
     }
 }
 
-/// Connects to the listener on the socket at `path` inside `root`; `Ok(None)` when nobody
-/// listens there (yet). A listener whose backlog is full makes the connect wait: at most
-/// until `deadline`.
+/// Connects to the listener on the socket `name` in the directory `dir` (the JVM's /tmp);
+/// `Ok(None)` when nobody listens there (yet). A listener whose backlog is full makes the
+/// connect wait: at most until `deadline`.
 pub fn connect(
-    root: BorrowedFd<'_>,
-    path: &CStr,
+    dir: BorrowedFd<'_>,
+    name: &CStr,
     deadline: u64,
     late: &dyn Fn() -> String,
 ) -> Result<Option<OwnedFd>, String> {
-    let shown = || escape::display(path.to_bytes());
-    let file = match root::open(root, path, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()) {
+    let shown = || escape::display(name.to_bytes());
+    let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let file = match fs::openat(dir, name, flags, Mode::empty()) {
         Ok(f) => f,
         Err(Errno::NOENT) => return Ok(None),
-        Err(e) => return Err(format!("cannot open its /{}: {}", shown(), errno_name(e))),
+        Err(e) => {
+            return Err(format!(
+                "cannot open its /tmp/{}: {}",
+                shown(),
+                errno_name(e)
+            ));
+        }
     };
     if !is_socket(&file) {
         return Err(format!(
-            "its /{} is not a socket (a link?): not connecting to it",
+            "its /tmp/{} is not a socket (a link?): not connecting to it",
             shown()
         ));
     }
@@ -139,7 +158,7 @@ pub fn connect(
         Err(Errno::CONNREFUSED) => Ok(None),
         Err(Errno::AGAIN | Errno::INPROGRESS | Errno::INTR) => Err(late()),
         Err(e) => Err(format!(
-            "cannot connect to its /{}: {}",
+            "cannot connect to its /tmp/{}: {}",
             shown(),
             errno_name(e)
         )),
@@ -175,12 +194,25 @@ pub fn peer_pid(socket: &OwnedFd) -> Option<u32> {
     (done == 0 && len as usize == cred.len() && pid > 0).then_some(pid as u32)
 }
 
-/// Asks for a thread dump and reads it, until `deadline`, at most [`MAX_REPLY`] bytes and
-/// [`MAX_THREADS`] entries.
+/// Takes up to `want` bytes from `budget`: how many it got.
+fn take(budget: &AtomicUsize, want: usize) -> usize {
+    let mut got = 0;
+    let _ = budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+        got = want.min(left);
+        Some(left - got)
+    });
+    got
+}
+
+/// Asks for a thread dump and reads it, until `deadline`, at most [`MAX_THREADS`] entries
+/// and what is left of `budget` (bytes, shared by the JVMs of a command, [`MAX_REPLY`] in
+/// all). The buffer doubles as it fills and is read into only as far as the budget allows,
+/// so an answer costs at most twice its size however it ends.
 pub fn thread_dump(
     socket: OwnedFd,
     deadline: u64,
     late: &dyn Fn() -> String,
+    budget: &AtomicUsize,
 ) -> Result<Vec<u8>, String> {
     set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
         .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
@@ -189,32 +221,41 @@ pub fn thread_dump(
         e => format!("cannot send the request: {}", errno_name(e)),
     })?;
     let mut reply = Vec::new();
-    loop {
-        set_socket_timeout(&socket, Timeout::Recv, Some(left(deadline, late)?))
-            .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
-        if reply.len() > MAX_REPLY {
-            return Err(format!(
-                "the JVM's answer is longer than {} MiB: cut off",
+    // The bytes taken from the budget and not read yet.
+    let mut held = 0;
+    let result = loop {
+        let wait = match left(deadline, late) {
+            Ok(wait) => wait,
+            Err(e) => break Err(e),
+        };
+        if let Err(e) = set_socket_timeout(&socket, Timeout::Recv, Some(wait)) {
+            break Err(format!("cannot set a timeout: {}", errno_name(e)));
+        }
+        if reply.capacity() - reply.len() < 16 * 1024 {
+            reply.reserve_exact(reply.len().max(64 * 1024));
+        }
+        let room = reply.capacity() - reply.len();
+        held += take(budget, room.saturating_sub(held));
+        if held == 0 {
+            break Err(format!(
+                "the JVMs' answers are longer than {} MiB together: cut off",
                 MAX_REPLY >> 20
             ));
         }
-        if reply.capacity() - reply.len() < 16 * 1024 {
-            // Doubling, but never past the cap.
-            let more = reply.len().max(64 * 1024).min(MAX_REPLY + 1 - reply.len());
-            reply.reserve_exact(more);
-        }
-        let room = (reply.capacity() - reply.len()).min(MAX_REPLY + 1 - reply.len());
-        match rustix::io::read(&socket, &mut reply.spare_capacity_mut()[..room]) {
-            Ok(([], _)) => break,
+        match rustix::io::read(&socket, &mut reply.spare_capacity_mut()[..held.min(room)]) {
+            Ok(([], _)) => break Ok(()),
             Ok((read, _)) => {
                 let n = read.len();
+                held -= n;
                 // SAFETY: read initialised the first `n` bytes of the spare capacity.
                 unsafe { reply.set_len(reply.len() + n) };
             }
-            Err(Errno::AGAIN | Errno::INTR) => return Err(late()),
-            Err(e) => return Err(format!("cannot read the answer: {}", errno_name(e))),
+            Err(Errno::AGAIN | Errno::INTR) => break Err(late()),
+            Err(e) => break Err(format!("cannot read the answer: {}", errno_name(e))),
         }
-    }
+    };
+    budget.fetch_add(held, Ordering::AcqRel);
+    result?;
     // The status, then the output.
     let newline = reply.iter().position(|&b| b == b'\n');
     match newline.and_then(|n| crate::parse::dec_i64(&reply[..n])) {
@@ -223,9 +264,18 @@ pub fn thread_dump(
             let entries = reply
                 .split(|&b| b == b'\n')
                 .filter(|l| l.first() == Some(&b'"'));
-            if entries.count() > MAX_THREADS {
+            let count = entries.count();
+            if count > MAX_THREADS {
                 return Err(format!(
                     "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
+                ));
+            }
+            // What the entries cost once parsed and paired, beyond the answer itself.
+            if count * ENTRY_COST > reply.len() + (8 << 20) {
+                return Err(format!(
+                    "the JVM's answer lists {count} threads in {} bytes, which no JVM prints: \
+                     not using it",
+                    reply.len()
                 ));
             }
             Ok(reply)

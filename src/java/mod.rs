@@ -9,7 +9,8 @@
 //! anything but a JVM), SIGQUIT is death. Hence the checks before the one signal tsnap sends.
 //!
 //! The JVM may be a hostile container's process pretending to be one. Every path is resolved
-//! inside its root (see [`crate::target`]), as its own user; the answer is read to a deadline
+//! inside its root (see [`crate::target`]), as its own user, without links and never on a
+//! FUSE or network mount of its ([`crate::target::Mounts`]); the answer is read to a deadline
 //! and a cap; and it is used only from the process asked: the listener's pid
 //! (`SO_PEERCRED`) must be the target's, or where tsnap cannot see the listener's pid
 //! namespace, the dump's threads must be the target's (checked when it is merged).
@@ -21,13 +22,14 @@ use crate::error::errno_name;
 use crate::output::escape;
 use crate::parse::{self, status};
 use crate::procfs::{self, RelPath};
+use crate::target::Mounts;
 use crate::target::creds::{AsTarget, Creds};
 use crate::target::root;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::process::{Pid, Signal, kill_process, pidfd_send_signal};
 use std::ffi::CString;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 /// A HotSpot JVM tsnap may ask for a thread dump.
@@ -41,8 +43,12 @@ pub struct Target {
     /// The JVM's root and working directory, as directories (not paths).
     root: OwnedFd,
     cwd: Option<OwnedFd>,
+    /// Its mounts: nothing is looked up in a directory of a FUSE or network filesystem.
+    mounts: Mounts,
     /// The JVM's pid in its own pid namespace.
     ns_pid: u32,
+    /// Its start time (clock ticks after boot), checked again just before a signal by pid.
+    start_time: u64,
     creds: Creds,
     catches_quit: bool,
     /// The procfs mount is tsnap's own pid namespace's, so its pids are tsnap's pids.
@@ -59,8 +65,8 @@ pub struct Answer {
 
 impl Target {
     /// Checks that process `pid` of the procfs mount `proc_root` is a HotSpot JVM that can be
-    /// asked: refuses, with the reason, anything that is not, and a JVM that would have to be
-    /// signalled but does not catch SIGQUIT.
+    /// asked: refuses, with the reason, anything that is not. Reads /proc only: whatever
+    /// touches the JVM's files is left to [`Target::thread_dump`], which runs to a deadline.
     // Called once a process; inlined, this and `thread_dump` make the binary larger.
     #[inline(never)]
     pub fn check(proc_root: BorrowedFd<'_>, pid: u32) -> Result<Target, String> {
@@ -85,37 +91,34 @@ impl Target {
         let caught = status::field(&buf, b"SigCgt").and_then(parse::hex_u64);
         // SIGQUIT is signal 3: bit 2 of the mask.
         let catches_quit = caught.is_some_and(|mask| mask & (1 << 2) != 0);
+        path.clear().push(b"stat");
+        procfs::read_file(dir.as_fd(), &path, &mut buf)
+            .map_err(|e| format!("{who}: cannot read its stat: {}", errno_name(e)))?;
+        let start_time = parse::stat::parse(&buf)
+            .ok_or_else(|| format!("{who}: its stat cannot be read"))?
+            .starttime;
         hotspot(&dir, &who)?;
+        let mounts = Mounts::read(dir.as_fd())
+            .map_err(|e| format!("{who}: cannot read its mountinfo: {}", errno_name(e)))?;
         let root = root::open_magic_dir(dir.as_fd(), c"root")
             .map_err(|e| format!("{who}: cannot reach its root directory: {}", errno_name(e)))?;
         let cwd = root::open_magic_dir(dir.as_fd(), c"cwd").ok();
         path.clear().push(b"self");
         let own_pidns = procfs::read_link(proc_root, &path, &mut buf).is_ok()
             && parse::dec_u64(&buf) == Some(std::process::id().into());
-        let target = Target {
+        Ok(Target {
             pid,
             who,
             dir,
             root,
             cwd,
+            mounts,
             ns_pid,
+            start_time,
             creds,
             catches_quit,
             own_pidns,
-        };
-        if !catches_quit {
-            let listening = AsTarget::switch(&target.creds)
-                .is_ok_and(|_as| attach::listening(target.root.as_fd(), &target.socket()));
-            if !listening {
-                return Err(format!(
-                    "{} does not catch SIGQUIT (a JVM started with -Xrs, or not started yet), \
-                     so SIGQUIT would kill it, and its attach listener is not running: not \
-                     signalling it",
-                    target.who
-                ));
-            }
-        }
-        Ok(target)
+        })
     }
 
     /// `NAME<P>`, P being the JVM's own pid.
@@ -123,17 +126,18 @@ impl Target {
         CString::new(format!("{name}{}", self.ns_pid)).unwrap_or_default()
     }
 
-    /// The attach socket's path inside the JVM's root.
-    fn socket(&self) -> CString {
-        self.name("tmp/.java_pid")
-    }
-
     /// Fetches the JVM's thread dump: from its attach listener if it runs, else after
     /// starting the listener with one SIGQUIT. Connecting, waiting for the listener, sending
-    /// the request and reading the answer all end by one deadline, `timeout` from now.
+    /// the request and reading the answer all end by `deadline` (CLOCK_MONOTONIC ns), which
+    /// is `timeout` after the command asked its first JVM; the answer's bytes are taken from
+    /// `budget`, shared by every JVM of the command.
     #[inline(never)]
-    pub fn thread_dump(&self, timeout: Duration) -> Result<Answer, String> {
-        let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
+    pub fn thread_dump(
+        &self,
+        deadline: u64,
+        timeout: Duration,
+        budget: &AtomicUsize,
+    ) -> Result<Answer, String> {
         let late = || format!("the JVM did not answer within {}", duration_text(timeout));
         let _as = AsTarget::switch(&self.creds).map_err(|e| {
             format!(
@@ -143,24 +147,27 @@ impl Target {
                 errno_name(e)
             )
         })?;
-        let socket = self.socket();
-        let connection = match attach::connect(self.root.as_fd(), &socket, deadline, &late)? {
+        let tmp = self
+            .mounts
+            .open_dir(self.root.as_fd(), b"tmp", "its /tmp")?;
+        let socket = self.name(".java_pid");
+        let connection = match attach::connect(tmp.as_fd(), &socket, deadline, &late)? {
             Some(fd) => fd,
             None => {
                 if !self.catches_quit {
                     return Err(
-                        "its attach socket is stale and it does not catch SIGQUIT (-Xrs): not \
-                         signalling it"
+                        "it does not catch SIGQUIT (a JVM started with -Xrs, or not started \
+                         yet), so SIGQUIT would kill it, and its attach listener is not running: \
+                         not signalling it"
                             .to_string(),
                     );
                 }
-                let _trigger =
-                    attach::Trigger::create(self.trigger_dirs(), &self.name(".attach_pid"))?;
+                let dirs = self.trigger_dirs(&tmp);
+                let _trigger = attach::Trigger::create(dirs, &self.name(".attach_pid"))?;
                 self.quit()?;
                 loop {
                     std::thread::sleep(Duration::from_millis(20));
-                    if let Some(fd) = attach::connect(self.root.as_fd(), &socket, deadline, &late)?
-                    {
+                    if let Some(fd) = attach::connect(tmp.as_fd(), &socket, deadline, &late)? {
                         break fd;
                     }
                     if monotonic_ns() >= deadline {
@@ -175,25 +182,21 @@ impl Target {
             }
         };
         let verified = self.check_listener(&connection)?;
-        let dump = attach::thread_dump(connection, deadline, &late)?;
+        let dump = attach::thread_dump(connection, deadline, &late, budget)?;
         Ok(Answer { dump, verified })
     }
 
-    /// Where the trigger file may go: the working directory, else /tmp (inside the root).
-    fn trigger_dirs(&self) -> Vec<(OwnedFd, &'static str)> {
-        let cwd = self
-            .cwd
-            .as_ref()
-            .and_then(|d| rustix::io::fcntl_dupfd_cloexec(d, 0).ok());
-        let tmp = root::open(
-            self.root.as_fd(),
-            c"tmp",
-            OFlags::PATH | OFlags::DIRECTORY,
-            Mode::empty(),
-        );
+    /// Where the trigger file may go: the working directory, else /tmp (`tmp`, found local
+    /// already); a working directory on a FUSE or network mount is passed over, with why.
+    fn trigger_dirs(&self, tmp: &OwnedFd) -> Vec<(Result<OwnedFd, String>, &'static str)> {
+        let dup = |d: &OwnedFd| rustix::io::fcntl_dupfd_cloexec(d, 0).map_err(errno_name);
         let mut dirs = Vec::new();
-        dirs.extend(cwd.map(|d| (d, "its working directory")));
-        dirs.extend(tmp.ok().map(|d| (d, "its /tmp")));
+        if let Some(cwd) = &self.cwd {
+            let what = "its working directory";
+            let local = self.mounts.local(cwd.as_fd(), what);
+            dirs.push((local.and_then(|()| dup(cwd)), what));
+        }
+        dirs.push((dup(tmp), "its /tmp"));
         dirs
     }
 
@@ -219,13 +222,29 @@ impl Target {
         }
     }
 
-    /// Sends the one SIGQUIT, through the `/proc/PID` fd; on kernels before 5.1, which lack
-    /// pidfd_send_signal, by pid, when that pid is tsnap's to use.
+    /// Sends the one SIGQUIT, through the `/proc/PID` fd. Where pidfd_send_signal is missing
+    /// (kernels before 5.1, or a seccomp profile that refuses it), by pid, when that pid is
+    /// tsnap's to use and, read through the same `/proc/PID` fd just before, still the
+    /// process checked: the fd fails once that process is reaped, and the start time
+    /// differs for any other. Nothing waits between that reading and the signal.
     fn quit(&self) -> Result<(), String> {
         let sent = match pidfd_send_signal(&self.dir, Signal::QUIT) {
             Err(Errno::NOSYS) if self.own_pidns => {
                 let pid = i32::try_from(self.pid).ok().and_then(Pid::from_raw);
-                pid.map_or(Err(Errno::SRCH), |p| kill_process(p, Signal::QUIT))
+                let mut buf = Vec::new();
+                let mut path = RelPath::new();
+                path.push(b"stat");
+                let read = procfs::read_file(self.dir.as_fd(), &path, &mut buf);
+                let same = read.is_ok()
+                    && parse::stat::parse(&buf).is_some_and(|s| s.starttime == self.start_time);
+                match pid {
+                    Some(p) if same => kill_process(p, Signal::QUIT),
+                    _ => {
+                        return Err("it exited since it was checked, and its pid may be \
+                                    another process's now: not signalling it"
+                            .to_string());
+                    }
+                }
             }
             sent => sent,
         };

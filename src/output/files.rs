@@ -80,9 +80,9 @@ impl OutDir {
 
     /// The directory of `file` (`.` for a bare name) and its name in it.
     pub fn of_file(file: &Path, mode: u32) -> Result<(OutDir, Vec<u8>), Error> {
-        let name = file.file_name().ok_or_else(|| {
-            Error::Usage(format!("--save: '{}' does not name a file", file.display()))
-        })?;
+        let name = file
+            .file_name()
+            .ok_or_else(|| Error::Usage(format!("'{}' does not name a file", file.display())))?;
         let parent = match file.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),

@@ -194,6 +194,9 @@ pub struct Field {
     /// Left out of a table that does not fit a terminal even with its cells cut: the lowest
     /// first; never when none.
     pub drop: Option<u8>,
+    /// Then put under its row, on its own line, when the table still does not fit: the
+    /// lowest first; never when none.
+    pub under: Option<u8>,
 }
 
 impl Field {
@@ -205,6 +208,7 @@ impl Field {
             own_line: false,
             cut: Cut::Never,
             drop: None,
+            under: None,
         }
     }
 }
@@ -459,8 +463,8 @@ impl Grid {
     /// that may be cut are narrowed, the widest first, each only as far as needed and never
     /// below its floor (`floors`: the part of its cells that carries their meaning); when
     /// that is not enough, the columns that may be left out are, lowest [`Field::drop`]
-    /// first; then text columns go under their row, each on its own line, the widest first
-    /// and names last (whole there, wrapped if need be). Only a line of numbers too many for the terminal is
+    /// first; then text columns go under their row, each on its own line, lowest
+    /// [`Field::under`] first (cut to the width there too, each its own way). Only a line of numbers too many for the terminal is
     /// left to its [`fit::LineWrap`].
     fn shrink(&mut self, widths: &mut [usize], floors: &[usize], limit: usize) {
         let sep = if self.bars { 3 } else { 1 };
@@ -485,14 +489,9 @@ impl Grid {
             self.hidden[i] = true;
         }
         let mut texts: Vec<usize> = (0..natural.len())
-            .filter(|&i| self.fields[i].cut != Cut::Never && !self.hidden[i])
+            .filter(|&i| self.fields[i].under.is_some() && !self.hidden[i])
             .collect();
-        texts.sort_by_key(|&i| {
-            (
-                self.fields[i].cut == Cut::Name,
-                std::cmp::Reverse(natural[i]),
-            )
-        });
+        texts.sort_by_key(|&i| self.fields[i].under);
         for i in texts {
             if line(&floored, &self.hidden) <= limit {
                 break;
@@ -581,6 +580,19 @@ impl Stream {
             cell: Vec::new(),
             keys,
         }
+    }
+
+    /// Leads each JSON line with `"type":KIND` (`thread`), as the other lines of its output
+    /// are led by theirs.
+    pub fn json_type(mut self, kind: &str) -> Stream {
+        if let Some(first) = self.keys.first_mut() {
+            let mut lead = b"{\"type\":".to_vec();
+            escape::json(&mut lead, kind.as_bytes());
+            first[0] = b',';
+            lead.extend_from_slice(first);
+            *first = lead;
+        }
+        self
     }
 
     /// The CSV header row (nothing for JSON).
@@ -684,6 +696,7 @@ mod tests {
                 own_line: true,
                 cut: Cut::Frames,
                 drop: None,
+                under: None,
             },
         ]);
         for (tid, comm, stack) in [

@@ -53,6 +53,56 @@ pub fn push_bytes(out: &mut Vec<u8>, n: u64) {
     }
 }
 
+/// Appends a byte count in binary units as a table shows it: `512`, `7.2G`, `130M` (one
+/// decimal below 100 of a unit).
+pub fn push_size(out: &mut Vec<u8>, n: u64) {
+    let mut unit = 0;
+    while unit < 6 && n >= 1 << (10 * (unit + 1)) {
+        unit += 1;
+    }
+    if unit == 0 {
+        push_int(out, n);
+        return;
+    }
+    let den = 1u64 << (10 * unit);
+    let decimals = u32::from(n / den < 100);
+    push_fixed(out, n, den, decimals);
+    out.push(b"KMGTPE"[unit - 1]);
+}
+
+/// Appends milliseconds as a duration a table shows: `850ms`, `12.3s`, `3m24s`, `5h02m`,
+/// `2d03h`; each cut down, never rounded up into the next unit.
+pub fn push_duration_ms(out: &mut Vec<u8>, ms: u64) {
+    let s = ms / 1000;
+    let two = |out: &mut Vec<u8>, n: u64| {
+        if n < 10 {
+            out.push(b'0');
+        }
+        push_int(out, n);
+    };
+    let (big, big_unit, small, small_unit) = match s {
+        0 => {
+            push_int(out, ms);
+            out.extend_from_slice(b"ms");
+            return;
+        }
+        1..60 => {
+            push_int(out, s);
+            out.push(b'.');
+            push_int(out, ms % 1000 / 100);
+            out.push(b's');
+            return;
+        }
+        60..3600 => (s / 60, b'm', s % 60, b's'),
+        3600..86400 => (s / 3600, b'h', s % 3600 / 60, b'm'),
+        _ => (s / 86400, b'd', s % 86400 / 3600, b'h'),
+    };
+    push_int(out, big);
+    out.push(big_unit);
+    two(out, small);
+    out.push(small_unit);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +132,27 @@ mod tests {
             assert_eq!(text(|o| push_tenths(o, v)), want, "{v}");
         }
         assert_eq!(text(|o| push_int(o, -20i64)), "-20");
+    }
+
+    #[test]
+    fn human_sizes_and_durations() {
+        let sizes: Vec<String> = [0, 1023, 1024, 7_768_029_505, 130 << 20, 1 << 60, u64::MAX]
+            .into_iter()
+            .map(|n| text(|o| push_size(o, n)))
+            .collect();
+        assert_eq!(
+            sizes,
+            ["0", "1023", "1.0K", "7.2G", "130M", "1.0E", "16.0E"]
+        );
+        let times: Vec<String> = [0, 850, 1_000, 12_345, 204_000, 18_120_000, 183_600_000]
+            .into_iter()
+            .map(|ms| text(|o| push_duration_ms(o, ms)))
+            .collect();
+        assert_eq!(
+            times,
+            ["0ms", "850ms", "1.0s", "12.3s", "3m24s", "5h02m", "2d03h"]
+        );
+        assert_eq!(text(|o| push_duration_ms(o, u64::MAX)), "213503982334d14h");
     }
 
     #[test]

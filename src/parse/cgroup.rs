@@ -186,10 +186,6 @@ fn hundredths(v: &[u8]) -> Option<u64> {
     dec_u64(whole)?.checked_mul(100)?.checked_add(f)
 }
 
-/// The 64-hex container id a runtime put in a cgroup path, from the innermost component
-/// that holds one: `docker-ID.scope`, `cri-containerd-ID.scope`, `crio-ID.scope`,
-/// `libpod-ID.scope` (systemd driver), or a bare `ID` (`/docker/ID`, `/kubepods/.../ID`).
-/// `crio-conmon-ID.scope` is CRI-O's monitor, not the container, and is not taken.
 /// How many CPUs a CPU list names (`/sys/devices/system/cpu/online`: `0-3,6,8-9`).
 pub fn cpu_count(list: &[u8]) -> Option<u32> {
     let mut count = 0u32;
@@ -204,63 +200,124 @@ pub fn cpu_count(list: &[u8]) -> Option<u32> {
     Some(count)
 }
 
+/// The 64-hex container id a runtime put in a cgroup path, from the OUTERMOST component
+/// that holds one: `docker-ID.scope`, `cri-containerd-ID.scope`, `crio-ID.scope`,
+/// `libpod-ID.scope` (systemd driver), or a bare `ID` (`/docker/ID`, `/kubepods/.../ID`).
+/// A container that can write its cgroup (a delegated subtree) can create any name below
+/// its own, never above it: what lies below the first id is the container's to choose.
+/// `crio-conmon-ID.scope` is CRI-O's monitor, not the container, and is not taken.
 pub fn container_id(path: &[u8]) -> Option<&[u8]> {
-    path.rsplit(|&b| b == b'/').find_map(|part| {
-        let part = part.strip_suffix(b".scope").unwrap_or(part);
-        let id = [&b"docker-"[..], b"cri-containerd-", b"crio-", b"libpod-"]
-            .iter()
-            .find_map(|prefix| part.strip_prefix(*prefix))
-            .unwrap_or(part);
-        (id.len() == 64 && id.iter().all(u8::is_ascii_hexdigit)).then_some(id)
-    })
+    path.split(|&b| b == b'/').find_map(container_in)
+}
+
+/// The container id one path component names.
+fn container_in(part: &[u8]) -> Option<&[u8]> {
+    let part = part.strip_suffix(b".scope").unwrap_or(part);
+    let id = [&b"docker-"[..], b"cri-containerd-", b"crio-", b"libpod-"]
+        .iter()
+        .find_map(|prefix| part.strip_prefix(*prefix))
+        .unwrap_or(part);
+    (id.len() == 64 && id.iter().all(u8::is_ascii_hexdigit)).then_some(id)
 }
 
 /// The pod UID in a kubelet cgroup path: `pod<UID>` (cgroupfs driver) or
 /// `kubepods-<QOS>-pod<UID>.slice` (systemd driver, with `_` for `-`). Returned as written.
+/// The outermost one, and only above the container's component: the kubelet's pod cgroup
+/// holds its containers, and a pod below a container is the container's own making.
 pub fn pod_uid(path: &[u8]) -> Option<&[u8]> {
     if !path.windows(8).any(|w| w == b"kubepods") {
         return None;
     }
-    path.rsplit(|&b| b == b'/').find_map(|part| {
-        let part = part.strip_suffix(b".slice").unwrap_or(part);
-        let at = if part.starts_with(b"pod") {
-            3
-        } else {
-            part.windows(4).rposition(|w| w == b"-pod")? + 4
-        };
-        let uid = part.get(at..)?;
-        (uid.len() == 36
-            && uid
-                .iter()
-                .all(|&b| b.is_ascii_hexdigit() || b == b'-' || b == b'_'))
-        .then_some(uid)
-    })
+    for part in path.split(|&b| b == b'/') {
+        if container_in(part).is_some() {
+            return None;
+        }
+        if let Some(uid) = pod_in(part) {
+            return Some(uid);
+        }
+    }
+    None
+}
+
+/// The pod UID one path component names.
+fn pod_in(part: &[u8]) -> Option<&[u8]> {
+    let part = part.strip_suffix(b".slice").unwrap_or(part);
+    let at = if part.starts_with(b"pod") {
+        3
+    } else {
+        part.windows(4).rposition(|w| w == b"-pod")? + 4
+    };
+    let uid = part.get(at..)?;
+    (uid.len() == 36
+        && uid
+            .iter()
+            .all(|&b| b.is_ascii_hexdigit() || b == b'-' || b == b'_'))
+    .then_some(uid)
 }
 
 /// Every cgroup path of a `/proc/PID/cgroup` file, one per hierarchy, in its order.
 pub fn paths(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    hierarchies(buf).map(|(_, path)| path)
+}
+
+/// Every `(CONTROLLERS, PATH)` of a `/proc/PID/cgroup` file, in its order; v2's controllers
+/// are empty.
+fn hierarchies(buf: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     buf.split(|&b| b == b'\n').filter_map(|line| {
-        let path = line.splitn(3, |&b| b == b':').nth(2)?;
-        path.starts_with(b"/").then_some(path)
+        let mut parts = line.splitn(3, |&b| b == b':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        path.starts_with(b"/").then_some((controllers, path))
     })
 }
 
-/// Who a process runs for, from its `/proc/PID/cgroup`: the container id and the pod UID
-/// that the first of its paths naming one holds (a v1 hierarchy may hold what v2 does not).
+/// How far a hierarchy's path can be trusted to say who a process runs for, lower first:
+/// a container cannot write a v1 controller's hierarchy (runtimes mount it read-only), while
+/// a named hierarchy such as `name=systemd` is mounted writable whole into systemd
+/// containers (`podman --systemd=always`), and v2 may be delegated to the container (where it
+/// can only create cgroups below its own, which [`container_id`] leaves aside). `None`: never.
+fn trust(controllers: &[u8]) -> Option<u8> {
+    if controllers.is_empty() {
+        return Some(3);
+    }
+    controllers
+        .split(|&b| b == b',')
+        .filter_map(|c| match c {
+            b"memory" => Some(0),
+            b"cpu" => Some(1),
+            b"cpuacct" => Some(2),
+            _ => None,
+        })
+        .min()
+}
+
+/// Who a process runs for, from its `/proc/PID/cgroup`: the container id and the pod UID of
+/// the hierarchy a container cannot write (v1's memory, cpu or cpuacct, else v2).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Identity<'a> {
     pub container: Option<&'a [u8]>,
     /// As written in the path: the systemd driver has `_` for `-` (see [`uid_text`]).
     pub pod: Option<&'a [u8]>,
+    /// Another hierarchy names another container or pod (or one where the trusted one names
+    /// none): the process moved itself in a hierarchy it can write, to pass for another. Its
+    /// ids are shown marked, and no selection by container or pod takes it.
+    pub disputed: bool,
 }
 
 pub fn identity(buf: &[u8]) -> Identity<'_> {
-    let mut id = Identity::default();
-    for path in paths(buf) {
-        id.container = id.container.or_else(|| container_id(path));
-        id.pod = id.pod.or_else(|| pod_uid(path));
+    let ids = |path| (container_id(path), pod_uid(path));
+    let trusted = hierarchies(buf)
+        .filter_map(|(controllers, path)| Some((trust(controllers)?, path)))
+        .min_by_key(|&(rank, _)| rank)
+        .map(|(_, path)| ids(path))
+        .unwrap_or_default();
+    let disputed = paths(buf)
+        .map(ids)
+        .any(|(c, p)| (c.is_some() && c != trusted.0) || (p.is_some() && p != trusted.1));
+    Identity {
+        container: trusted.0,
+        pod: trusted.1,
+        disputed,
     }
-    id
 }
 
 /// A pod UID as the API shows it, lowercase with `-`: the systemd driver writes `_`.
@@ -526,5 +583,69 @@ mod tests {
         for bad in [&b""[..], b"3-1", b"a", b"0-", b"0,,1"] {
             assert_eq!(cpu_count(bad), None, "{bad:?}");
         }
+    }
+
+    /// The forgeries of issue 20: a container that writes a hierarchy names another
+    /// container and pod below its own cgroup, or moves itself into another container's
+    /// `name=systemd` cgroup.
+    #[test]
+    fn forged_identities() {
+        let own = "ef4d51311e5891f2c5e4e6c3062950da767d1c37bc336b62ddb19e7f29723b81";
+        let victim = "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899";
+        let pod = "6b1c5f8e_3a2d_4c1e_9f0a_1b2c3d4e5f60";
+        let text = |b: Option<&[u8]>| b.map(|b| std::str::from_utf8(b).unwrap().to_string());
+        let below = format!("kubepods-besteffort-pod{pod}.slice/cri-containerd-{victim}.scope");
+
+        // Below its own v2 cgroup: the outermost ids are the container's, and the pod it
+        // made below it is none.
+        let own_pod = "0a1b2c3d_0000_4c1e_9f0a_1b2c3d4e5f60";
+        let v2 = format!(
+            "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{own_pod}.slice/cri-containerd-{own}.scope/{below}\n"
+        );
+        let id = identity(v2.as_bytes());
+        assert_eq!(text(id.container).as_deref(), Some(own));
+        assert_eq!(text(id.pod).as_deref(), Some(own_pod));
+        assert!(!id.disputed);
+        let path = format!("/libpod_parent/libpod-{own}/{below}");
+        assert_eq!(text(container_id(path.as_bytes())).as_deref(), Some(own));
+        assert_eq!(pod_uid(path.as_bytes()), None);
+        // A pod above the container's own component still counts.
+        let bare = format!("/kubepods/besteffort/pod{}/{own}/pod{}", &own_pod, &own_pod);
+        assert_eq!(text(pod_uid(bare.as_bytes())).as_deref(), Some(own_pod));
+
+        // The same below its own name=systemd cgroup (podman --systemd=always): the memory
+        // hierarchy is trusted; name=systemd agrees on the container, and its pod is none.
+        let v1 = |systemd: &str| {
+            format!(
+                "9:name=systemd:{systemd}\n4:memory:/libpod_parent/libpod-{own}\n2:cpuacct:/libpod_parent/libpod-{own}\n1:cpu:/libpod_parent/libpod-{own}\n0::/libpod_parent/libpod-{own}\n"
+            )
+        };
+        let file = v1(&path);
+        let id = identity(file.as_bytes());
+        assert_eq!(text(id.container).as_deref(), Some(own));
+        assert_eq!((id.pod, id.disputed), (None, false));
+
+        // Moved into another container's name=systemd cgroup: its own id, disputed.
+        let file = v1(&format!("/libpod_parent/libpod-{victim}"));
+        let id = identity(file.as_bytes());
+        assert_eq!(text(id.container).as_deref(), Some(own));
+        assert!(id.disputed);
+        // Into a kubelet pod's: disputed as well.
+        let into_pod = format!("/kubepods/besteffort/pod{pod}/{victim}");
+        assert!(identity(v1(&into_pod).as_bytes()).disputed);
+        // A host process (in no container by its memory cgroup) naming one in name=systemd.
+        let host = format!("9:name=systemd:/libpod_parent/libpod-{victim}\n4:memory:/\n1:cpu:/\n");
+        let id = identity(host.as_bytes());
+        assert_eq!((id.container, id.pod, id.disputed), (None, None, true));
+        // Only a named hierarchy: nothing trusted, nothing attributed.
+        let id = identity(b"1:name=systemd:/docker/3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899\n");
+        assert_eq!((id.container, id.disputed), (None, true));
+        // The cpu hierarchy where memory is not mounted; co-mounted cpu,cpuacct.
+        let cpu = format!("3:cpu,cpuacct:/docker/{own}\n1:name=systemd:/docker/{own}\n");
+        let id = identity(cpu.as_bytes());
+        assert_eq!(
+            (text(id.container).as_deref(), id.disputed),
+            (Some(own), false)
+        );
     }
 }

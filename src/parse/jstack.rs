@@ -16,15 +16,65 @@
 //! Lines are kept, never dropped: those before the first thread are the header, indented
 //! lines after a thread header (and unindented ones before its first blank line) belong to
 //! that thread, and any other line goes to the trailer. Any input parses, into something.
+//!
+//! The header, the trailer and each thread's lines are kept as one slice each, not a list of
+//! lines: a dump of 64 MiB of newlines costs nothing more than its text. Each shows at most
+//! [`MAX_LINES`] lines and [`MAX_BYTES`] bytes, and counts the lines it leaves out: no JVM
+//! prints that much in one place, and a peer that does must not fill tsnap's output.
+
+/// The most lines of one part of a dump (its header, its trailer, a thread's entry) that are
+/// shown: deep recursion makes Java stacks of some thousands of frames.
+pub const MAX_LINES: usize = 10_000;
+
+/// The most bytes of one part of a dump that are shown.
+pub const MAX_BYTES: usize = 1 << 20;
 
 /// A parsed dump, borrowing from the text.
 #[derive(Debug, Default)]
 pub struct Dump<'a> {
     /// Lines before the first thread: the time, `Full thread dump ...`, the SMR info.
-    pub header: Vec<&'a [u8]>,
+    pub header: Part<'a>,
     pub threads: Vec<Thread<'a>>,
     /// Lines after the threads that belong to none: `JNI global refs`, the deadlock report.
-    pub trailer: Vec<&'a [u8]>,
+    pub trailer: Part<'a>,
+}
+
+/// Consecutive lines of a dump.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Part<'a>(&'a [u8]);
+
+impl<'a> Part<'a> {
+    /// The lines shown, without their newlines: at most [`MAX_LINES`] and [`MAX_BYTES`] (a
+    /// longer line is cut at that).
+    pub fn lines(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        let shown = &self.0[..self.shown_len()];
+        shown
+            .split_inclusive(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\n").unwrap_or(l))
+    }
+
+    /// How many lines are not shown, whole or in part.
+    pub fn cut(&self) -> usize {
+        let rest = &self.0[self.shown_len()..];
+        rest.split_inclusive(|&b| b == b'\n').count()
+    }
+
+    /// The bytes of the lines shown.
+    fn shown_len(&self) -> usize {
+        let (mut end, mut lines) = (0, 0);
+        while end < self.0.len() && lines < MAX_LINES {
+            let next = self.0[end..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(self.0.len(), |i| end + i + 1);
+            end = next.min(MAX_BYTES);
+            lines += 1;
+            if next >= MAX_BYTES {
+                break;
+            }
+        }
+        end
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +93,7 @@ pub struct Thread<'a> {
     /// What the JVM says the thread does: `runnable`, `waiting on condition`, ...
     pub status: &'a [u8],
     /// The lines after the header line, blank lines included.
-    body: &'a [u8],
+    body: Part<'a>,
 }
 
 /// A line of a thread entry, without its indentation.
@@ -61,12 +111,17 @@ pub enum Line<'a> {
 }
 
 impl<'a> Thread<'a> {
-    /// The non-blank lines after the header, without their indentation.
+    /// The non-blank lines after the header that are shown, without their indentation.
     pub fn text_lines(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
         self.body
-            .split(|&b| b == b'\n')
+            .lines()
             .map(<[u8]>::trim_ascii)
             .filter(|l| !l.is_empty())
+    }
+
+    /// How many lines after the header are not shown.
+    pub fn cut(&self) -> usize {
+        self.body.cut()
     }
 
     /// The non-blank lines after the header, classified.
@@ -98,10 +153,21 @@ pub fn parse(text: &[u8]) -> Dump<'_> {
         Trailer,
     }
     let mut at = At::Header;
+    // Where the header and the trailer start and end: from their first line to the end of
+    // their last line that is not blank.
+    let (mut head, mut trailer) = ((None, 0), (None, 0));
     let mut end = 0;
     for line in text.split_inclusive(|&b| b == b'\n') {
+        let start = end;
         end += line.len();
         let content = line.strip_suffix(b"\n").unwrap_or(line);
+        let blank = content.trim_ascii().is_empty();
+        let extend = |part: &mut (Option<usize>, usize)| {
+            if !blank {
+                part.0.get_or_insert(start);
+                part.1 = start + content.len();
+            }
+        };
         if let Some(thread) = header(content) {
             dump.threads.push(thread);
             at = At::Thread {
@@ -111,31 +177,29 @@ pub fn parse(text: &[u8]) -> Dump<'_> {
         } else {
             match &mut at {
                 // Blank lines before the header are no part of it.
-                At::Header if dump.header.is_empty() && content.trim_ascii().is_empty() => {}
-                At::Header => dump.header.push(content),
-                At::Thread { body, blank } => {
+                At::Header => extend(&mut head),
+                At::Thread { body, blank: seen } => {
                     let indented = content.first().is_some_and(|b| *b == b' ' || *b == b'\t');
-                    if content.trim_ascii().is_empty() {
-                        *blank = true;
-                    } else if indented || !*blank {
+                    if blank {
+                        *seen = true;
+                    } else if indented || !*seen {
                         if let Some(t) = dump.threads.last_mut() {
-                            t.body = &text[*body..end];
+                            t.body = Part(&text[*body..end]);
                         }
-                        *blank = false;
+                        *seen = false;
                     } else {
-                        dump.trailer.push(content);
+                        extend(&mut trailer);
                         at = At::Trailer;
                     }
                 }
-                At::Trailer => dump.trailer.push(content),
+                At::Trailer => extend(&mut trailer),
             }
         }
     }
-    for lines in [&mut dump.header, &mut dump.trailer] {
-        while lines.last().is_some_and(|l| l.trim_ascii().is_empty()) {
-            lines.pop();
-        }
-    }
+    let part =
+        |(start, end): (Option<usize>, usize)| Part(start.map_or(&[][..], |s| &text[s..end]));
+    dump.header = part(head);
+    dump.trailer = part(trailer);
     dump
 }
 
@@ -156,7 +220,7 @@ fn header(line: &[u8]) -> Option<Thread<'_>> {
         os_prio: None,
         nid: None,
         status: b"",
-        body: b"",
+        body: Part::default(),
     };
     let mut pos = 0;
     while pos < fields.len() {
@@ -247,6 +311,10 @@ mod tests {
             .collect()
     }
 
+    fn all<'a>(part: &Part<'a>) -> Vec<&'a [u8]> {
+        part.lines().collect()
+    }
+
     fn names<'a>(d: &Dump<'a>) -> Vec<&'a [u8]> {
         d.threads.iter().map(|t| t.name).collect()
     }
@@ -255,7 +323,7 @@ mod tests {
     fn jdk8() {
         // From github.com/orientechnologies/orientdb/issues/4613 (see the README beside it).
         let d = parse(sample!("jdk8.txt"));
-        assert!(d.header.is_empty() && d.trailer.is_empty());
+        assert!(d.header.lines().next().is_none() && d.trailer.lines().next().is_none());
         assert_eq!(
             names(&d),
             [
@@ -323,27 +391,27 @@ mod tests {
         assert_eq!(vm.state(), None);
         assert_eq!(vm.lines().count(), 0);
         // Everything after the threads is kept, blank lines inside included.
-        assert_eq!(d.trailer[0], b"JNI global references: 517");
-        assert_eq!(d.trailer[3], b"Found one Java-level deadlock:");
-        assert_eq!(d.trailer[5], b"\"pool-1-thread-4\":");
+        assert_eq!(all(&d.trailer)[0], b"JNI global references: 517");
+        assert_eq!(all(&d.trailer)[3], b"Found one Java-level deadlock:");
+        assert_eq!(all(&d.trailer)[5], b"\"pool-1-thread-4\":");
         assert_eq!(
-            d.trailer.last(),
+            all(&d.trailer).last(),
             Some(&&b"  waiting to lock monitor 0x0000000048aeb628 (object 0x0000000407f76398, a jadx.core.dex.info.ClassInfo)"[..])
         );
-        assert_eq!(d.trailer.len(), 10);
+        assert_eq!(all(&d.trailer).len(), 10);
     }
 
     #[test]
     fn jdk11() {
         // From github.com/oracle/opengrok/issues/3585.
         let d = parse(sample!("jdk11.txt"));
-        assert_eq!(d.header[0], b"2021-06-11 12:06:04");
+        assert_eq!(all(&d.header)[0], b"2021-06-11 12:06:04");
         assert_eq!(
-            d.header[1],
+            all(&d.header)[1],
             b"Full thread dump OpenJDK 64-Bit Server VM (11.0.11+9 mixed mode, sharing):"
         );
-        assert_eq!(d.header.last(), Some(&&b"}"[..]));
-        assert_eq!(d.header.len(), 8);
+        assert_eq!(all(&d.header).last(), Some(&&b"}"[..]));
+        assert_eq!(all(&d.header).len(), 8);
         let main = &d.threads[0];
         assert_eq!(main.name, b"main");
         assert_eq!(main.number, Some(1));
@@ -360,8 +428,8 @@ mod tests {
     fn jdk17() {
         // jstack -l of tests/java/ThreadStates.java on OpenJDK 17.0.15, ten of its threads.
         let d = parse(sample!("jdk17.txt"));
-        assert_eq!(d.header.len(), 11);
-        assert_eq!(d.trailer, [&b"JNI global refs: 12, weak refs: 0"[..]]);
+        assert_eq!(all(&d.header).len(), 11);
+        assert_eq!(all(&d.trailer), [&b"JNI global refs: 12, weak refs: 0"[..]]);
         assert_eq!(d.threads.len(), 10);
         let by_name = |n: &[u8]| d.threads.iter().find(|t| t.name == n).unwrap();
         let waiter = by_name(b"monitor-waiter-with-a-long-name");
@@ -455,7 +523,7 @@ mod tests {
                 Line::Other(b"\"main\" Id=1 RUNNABLE")
             ]
         );
-        assert_eq!(d.trailer, [&b"\"x\" nid=zz runnable"[..]]);
+        assert_eq!(all(&d.trailer), [&b"\"x\" nid=zz runnable"[..]]);
     }
 
     #[test]
@@ -478,13 +546,43 @@ mod tests {
             }
         }
         let d = parse(b"\n \nheader\n\n\"x\" nid=7\n- <\n at x\n\ntrailer\n\n");
-        assert_eq!(d.header, [&b"header"[..]]);
-        assert_eq!(d.trailer, [&b"trailer"[..]]);
+        assert_eq!(all(&d.header), [&b"header"[..]]);
+        assert_eq!(all(&d.trailer), [&b"trailer"[..]]);
+        assert_eq!((d.header.cut(), d.trailer.cut()), (0, 0));
         assert_eq!(d.threads[0].nid, Some(7));
         assert_eq!(d.threads[0].status, b"");
         assert_eq!(
             d.threads[0].lines().collect::<Vec<_>>(),
             [Line::Other(b"- <"), Line::Frame(b"x")]
         );
+    }
+
+    #[test]
+    fn parts_show_a_bounded_number_of_lines_and_bytes_and_count_the_rest() {
+        // Blank lines after the header are no part of it; a thread with more lines than
+        // shown.
+        let mut text = b"0\n".to_vec();
+        text.extend(b"\n".repeat(MAX_LINES + 5));
+        text.extend(b"\"t\" nid=1 runnable\n");
+        text.extend(b"\tat a.b(C.java:1)\n".repeat(MAX_LINES + 3));
+        text.extend(b"\nend\n");
+        let d = parse(&text);
+        assert_eq!(all(&d.header), [&b"0"[..]]);
+        let t = &d.threads[0];
+        assert_eq!(t.text_lines().count(), MAX_LINES);
+        assert_eq!(t.cut(), 3);
+        assert_eq!(all(&d.trailer), [&b"end"[..]]);
+        // One line longer than the byte cap is cut at it.
+        let long = vec![b'x'; MAX_BYTES + 10];
+        let d = parse(&long);
+        assert_eq!(all(&d.header)[0].len(), MAX_BYTES);
+        assert_eq!(d.header.cut(), 1);
+        // Lines that together pass the byte cap: those before it shown, the rest counted.
+        let mut text = vec![b'y'; MAX_BYTES - 2];
+        text.extend(b"\nzzzz\nw");
+        let d = parse(&text);
+        assert_eq!(all(&d.header).len(), 2);
+        assert_eq!(all(&d.header)[1], b"z");
+        assert_eq!(d.header.cut(), 2);
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod cgroup;
 pub mod diag;
+pub mod environ;
 pub mod io;
 pub mod jsonl;
 pub mod jstack;

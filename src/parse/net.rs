@@ -42,6 +42,9 @@ pub struct Inet {
     pub rx_queue: u32,
     /// 0 for a connection in TIME_WAIT or being set up, which no file holds.
     pub inode: u64,
+    /// The bytes a TCP connection has received since it was made, read or not (`tcp_info`'s
+    /// `bytes_received`): only netlink's answer has it, on kernels from 4.1.
+    pub received: Option<u64>,
 }
 
 /// `TCP_ESTABLISHED`: also a connected UDP socket.
@@ -87,6 +90,7 @@ pub fn inet_line(line: &[u8]) -> Option<Inet> {
         tx_queue: u32::try_from(hex(tx)?).ok()?,
         rx_queue: u32::try_from(hex(rx)?).ok()?,
         inode,
+        received: None,
     })
 }
 
@@ -175,6 +179,22 @@ pub fn unix_line(line: &[u8]) -> Option<Unix<'_>> {
         listening: flags & ACCEPTCON != 0,
         path,
     })
+}
+
+/// How many unix sockets a network namespace has, from its `protocols` table
+/// (`/proc/PID/net/protocols`): the `sockets` column of its `UNIX` (datagram and seqpacket)
+/// and `UNIX-STREAM` lines. `None` without such a line.
+pub fn unix_sockets(protocols: &[u8]) -> Option<u64> {
+    let mut total: Option<u64> = None;
+    for line in protocols.split(|&b| b == b'\n') {
+        let mut w = words(line);
+        if !matches!(w.next(), Some(b"UNIX" | b"UNIX-STREAM")) {
+            continue;
+        }
+        let count = dec_u64(w.nth(1)?)?;
+        total = Some(total.unwrap_or(0).checked_add(count)?);
+    }
+    total
 }
 
 /// The inode of a socket from the target of its fd link, `socket:[INODE]`.
@@ -319,6 +339,30 @@ ace
         );
         assert_eq!(lines[5].unwrap().inode, 1611, "a padded inode");
         assert_eq!(lines[6].unwrap().path, b"@p9-abstract");
+    }
+
+    #[test]
+    fn unix_socket_counts() {
+        // This machine's (6.18), abridged.
+        let protocols = b"protocol  size sockets  memory press maxhdr  slab module     cl co di ac io in de sh ss gs se re bi br ha uh gp em
+PACKET    1600      0      -1   NI       0   no   kernel      n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n
+UNIX-STREAM 1152      6      -1   NI       0   yes  kernel      y  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n
+UNIX      1152      2      -1   NI       0   yes  kernel      y  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n
+TCP       2560      1      0    no     320   yes  kernel      y  y  y  y  y  y  y  y  y  y  y  y  y  n  y  y  y  y  y
+";
+        assert_eq!(unix_sockets(protocols), Some(8));
+        assert_eq!(
+            unix_sockets(b"UNIX 1152 3\n"),
+            Some(3),
+            "an older kernel's one line"
+        );
+        assert_eq!(unix_sockets(b"TCP 2560 1\n"), None);
+        assert_eq!(unix_sockets(b"UNIX 1152 x\n"), None);
+        assert_eq!(unix_sockets(b"UNIX 1152\n"), None);
+        assert_eq!(
+            unix_sockets(b"UNIX 1 18446744073709551615\nUNIX-STREAM 1 1\n"),
+            None
+        );
     }
 
     #[test]

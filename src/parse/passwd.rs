@@ -15,6 +15,18 @@ pub fn user_name(buf: &[u8], uid: u32) -> Option<&[u8]> {
     })
 }
 
+/// The uid of the first entry named `name`, as [`user_name`] skips lines.
+pub fn uid_of(buf: &[u8], name: &[u8]) -> Option<u32> {
+    buf.split(|&b| b == b'\n').find_map(|line| {
+        let mut f = line.split(|&b| b == b':');
+        let first = f.next()?;
+        if first != name || name.is_empty() || matches!(name[0], b'+' | b'-' | b'#') {
+            return None;
+        }
+        u32::try_from(dec_u64(f.nth(1)?)?).ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +40,11 @@ app:x:1000:1000::/home/app:/bin/sh\ndup:x:1000:1000::/:/bin/sh";
         assert_eq!(user_name(passwd, 65534), Some(&b"nobody"[..]));
         assert_eq!(user_name(passwd, 1000), Some(&b"app"[..]));
         assert_eq!(user_name(passwd, 7), None);
+        assert_eq!(uid_of(passwd, b"nobody"), Some(65534));
+        assert_eq!(uid_of(passwd, b"app"), Some(1000));
+        assert_eq!(uid_of(passwd, b"+nis"), None);
+        assert_eq!(uid_of(passwd, b"broken"), None);
+        assert_eq!(uid_of(passwd, b""), None);
         assert_eq!(user_name(b"", 0), None);
         assert_eq!(user_name(b":x:0:0::/:\n", 0), None);
         assert_eq!(user_name(b"a:x:-1:0::/:\n", 0), None);

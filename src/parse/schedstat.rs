@@ -1,5 +1,6 @@
 //! `/proc/PID/task/TID/schedstat`: `RUN_NS WAIT_NS TIMESLICES`, time on a CPU and time waiting
-//! in a run queue, in nanoseconds.
+//! in a run queue, in nanoseconds, and how many times it was put on a CPU: a thread asleep in
+//! one call that is never woken keeps that count.
 
 use super::{dec_u64, words};
 
@@ -7,6 +8,8 @@ use super::{dec_u64, words};
 pub struct Schedstat {
     pub run_ns: u64,
     pub wait_ns: u64,
+    /// Missing before Linux 2.6.23's third field.
+    pub slices: Option<u64>,
 }
 
 pub fn parse(buf: &[u8]) -> Option<Schedstat> {
@@ -14,6 +17,7 @@ pub fn parse(buf: &[u8]) -> Option<Schedstat> {
     Some(Schedstat {
         run_ns: dec_u64(w.next()?)?,
         wait_ns: dec_u64(w.next()?)?,
+        slices: w.next().and_then(dec_u64),
     })
 }
 
@@ -27,12 +31,14 @@ mod tests {
             parse(b"143488158 6511465 350\n"),
             Some(Schedstat {
                 run_ns: 143_488_158,
-                wait_ns: 6_511_465
+                wait_ns: 6_511_465,
+                slices: Some(350),
             })
         );
         assert_eq!(parse(b"717644 0 1\n").map(|s| s.run_ns), Some(717_644));
         assert_eq!(parse(b""), None);
         assert_eq!(parse(b"12"), None);
+        assert_eq!(parse(b"1 2").map(|s| s.slices), Some(None));
         assert_eq!(parse(b"a b c"), None);
     }
 }

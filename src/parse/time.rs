@@ -1,5 +1,5 @@
 //! Times written as text: decimal seconds (`uptime`'s `1234.56`, the command line's `0.5`), and
-//! durations with a unit (`500ms`, `3s`, `2m`, `1h`), all to nanoseconds.
+//! durations with units (`500ms`, `3s`, `1m30s`, `2h`), all to nanoseconds.
 
 use super::{dec_u64, words};
 
@@ -24,22 +24,37 @@ pub fn seconds_ns(s: &[u8]) -> Option<u64> {
     Some(ns)
 }
 
-/// A duration: decimal seconds as [`seconds_ns`], or a decimal number followed by `ms`, `s`,
-/// `m` or `h`; in nanoseconds.
+/// A duration: decimal seconds as [`seconds_ns`], or decimal numbers each followed by a unit,
+/// `h`, `m`, `s` or `ms`, from the largest unit down, each once (`2h`, `1m30s`, `1m30.5s`,
+/// `500ms`); in nanoseconds.
 pub fn duration_ns(s: &[u8]) -> Option<u64> {
-    let digits = s
-        .iter()
-        .rposition(|b| b.is_ascii_digit() || *b == b'.')
-        .map_or(0, |i| i + 1);
-    let (number, unit) = s.split_at(digits);
-    let per_second = match unit {
-        b"" | b"s" => return seconds_ns(number),
-        b"ms" => return seconds_ns(number).map(|ns| ns / 1000),
-        b"m" => 60,
-        b"h" => 3600,
-        _ => return None,
-    };
-    seconds_ns(number)?.checked_mul(per_second)
+    if s.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        return seconds_ns(s);
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    // The units still allowed: each piece's unit comes after the last one's in this list.
+    let mut units: &[(&[u8], u64)] = &[(b"h", 3600), (b"m", 60), (b"s", 1), (b"ms", 0)];
+    while !rest.is_empty() {
+        let digits = rest
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b'.'))?;
+        let letters = rest[digits..]
+            .iter()
+            .position(|b| !b.is_ascii_lowercase())
+            .map_or(rest.len(), |i| digits + i);
+        let (number, unit) = (&rest[..digits], &rest[digits..letters]);
+        let at = units.iter().position(|(name, _)| *name == unit)?;
+        let ns = seconds_ns(number)?;
+        let piece = match units[at].1 {
+            0 => ns / 1000,
+            per_second => ns.checked_mul(per_second)?,
+        };
+        total = total.checked_add(piece)?;
+        units = &units[at + 1..];
+        rest = &rest[letters..];
+    }
+    Some(total)
 }
 
 /// The time since boot in `uptime` (its first field), in nanoseconds.
@@ -92,11 +107,16 @@ mod tests {
             ("1.5m", Some(ns(90))),
             ("1h", Some(ns(3600))),
             (".25s", Some(250_000_000)),
+            ("1m30s", Some(ns(90))),
+            ("1m30.5s", Some(90_500_000_000)),
+            ("2h", Some(ns(7200))),
+            ("1h2m3s4ms", Some(3_723_004_000_000)),
         ] {
             assert_eq!(duration_ns(text.as_bytes()), want, "{text}");
         }
         for text in [
-            "s", "ms", "3 s", "3S", "3sec", "3us", "-1s", "1e3s", "m2", "3ss",
+            "s", "ms", "3 s", "3S", "3sec", "3us", "-1s", "1e3s", "m2", "3ss", "30s1m", "1s1s",
+            "1m30", "1m s",
         ] {
             assert_eq!(duration_ns(text.as_bytes()), None, "{text}");
         }

@@ -73,6 +73,59 @@ fn fill(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<()> {
     }
 }
 
+/// Opens `path` relative to `dir` and reads at most `cap` bytes of it from its start into
+/// `buf` (a short read is its end, as in [`pread_whole`]); gives the fd, open, for
+/// [`length_from`].
+pub fn read_capped(
+    dir: BorrowedFd<'_>,
+    path: &RelPath,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<OwnedFd> {
+    let fd = open_file(dir, path.as_cstr())?;
+    buf.clear();
+    buf.reserve(cap);
+    while buf.len() < cap {
+        let room = cap - buf.len();
+        let offset = buf.len() as u64;
+        let (filled, _) = rustix::io::pread(&fd, &mut buf.spare_capacity_mut()[..room], offset)?;
+        let n = filled.len();
+        // SAFETY: pread initialised the first `n` bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+        if n < room {
+            break;
+        }
+    }
+    Ok(fd)
+}
+
+/// The length of the open file `fd` that holds at least `known` bytes and can be read at any
+/// offset (`cmdline`), found without reading it: a 1-byte `pread` at offsets doubling past
+/// `known` until one finds nothing, then halving the gap (about 2 log2(length) reads, 46
+/// for 6 MiB). A read that fails counts as the end.
+pub fn length_from(fd: BorrowedFd<'_>, known: u64) -> u64 {
+    let has = |at: u64| {
+        let mut byte = [0u8; 1];
+        rustix::io::pread(fd, &mut byte[..], at).is_ok_and(|n| n == 1)
+    };
+    // `lo` bytes are known to be there; the byte at `hi` is not.
+    let mut lo = known;
+    let mut hi = known.max(1);
+    while hi < 1 << 40 && has(hi) {
+        lo = hi + 1;
+        hi *= 2;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if has(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Opens `path` relative to `dir` and reads it to the end into `buf`: for files of many
 /// records (`maps`, `mountinfo`), which come a page of records per read, so that a short
 /// read does not mean the end.
@@ -166,6 +219,23 @@ pub fn is_gone(e: Errno) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capped_reads_and_lengths_of_own_cmdline() {
+        let root = open_dir(rustix::fs::CWD, DEFAULT_ROOT).unwrap();
+        let mut path = RelPath::new();
+        path.num(std::process::id()).push(b"cmdline");
+        let mut whole = Vec::new();
+        read_file(root.as_fd(), &path, &mut whole).unwrap();
+        let mut buf = Vec::new();
+        let fd = read_capped(root.as_fd(), &path, &mut buf, 3).unwrap();
+        assert_eq!(buf, whole[..3]);
+        for known in [0, 1, 3, whole.len() as u64] {
+            assert_eq!(length_from(fd.as_fd(), known), whole.len() as u64);
+        }
+        read_capped(root.as_fd(), &path, &mut buf, 1 << 20).unwrap();
+        assert_eq!(buf, whole, "a short read is the end");
+    }
 
     #[test]
     fn reads_own_stat_and_lists_own_tasks() {

@@ -62,6 +62,53 @@ pub fn fd_argument(nr: u64, arg0: u64) -> Option<(Arg0, i32)> {
 /// `AT_FDCWD`: an `*at` call relative to the working directory.
 pub const AT_FDCWD: i32 = -100;
 
+/// The calls that take a path, and which argument it is (an `*at` call's follows its
+/// directory fd): the ones a thread may hang in on a file system, kept few. A name the
+/// architecture lacks (aarch64 has no `open` or `stat`) never matches.
+const PATH_CALLS: [(&str, usize); 24] = [
+    ("open", 0),
+    ("creat", 0),
+    ("stat", 0),
+    ("lstat", 0),
+    ("access", 0),
+    ("execve", 0),
+    ("mkdir", 0),
+    ("rmdir", 0),
+    ("unlink", 0),
+    ("rename", 0),
+    ("readlink", 0),
+    ("chdir", 0),
+    ("openat", 1),
+    ("openat2", 1),
+    ("newfstatat", 1),
+    ("statx", 1),
+    ("faccessat", 1),
+    ("faccessat2", 1),
+    ("mkdirat", 1),
+    ("unlinkat", 1),
+    ("renameat", 1),
+    ("renameat2", 1),
+    ("readlinkat", 1),
+    ("execveat", 1),
+];
+
+/// Where call `nr`'s path is in the caller's memory, and the directory fd it is relative
+/// to (`None`: the working directory), for the calls of [`PATH_CALLS`].
+pub fn path_argument(nr: u64, args: &[u64; 6]) -> Option<(u64, Option<i32>)> {
+    let name = lookup(nr)?.name;
+    let &(_, at) = PATH_CALLS.iter().find(|(n, _)| *n == name)?;
+    let dirfd = (at == 1).then_some(args[0] as u32 as i32);
+    Some((args[at], dirfd.filter(|&fd| fd != AT_FDCWD)))
+}
+
+/// Where the one `struct pollfd` of a `poll` or `ppoll` of a single fd is in the caller's
+/// memory: that fd is what the thread waits on (a client with a timeout polls its socket
+/// before each receive).
+pub fn polled_fd(nr: u64, args: &[u64; 6]) -> Option<u64> {
+    let name = lookup(nr)?.name;
+    (matches!(name, "poll" | "ppoll") && args[1] == 1).then_some(args[0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +135,26 @@ mod tests {
         assert_eq!(fd_argument(0, 7), Some((Arg0::Fd, 7)));
         assert_eq!(fd_argument(202, 7), None);
         assert_eq!(fd_argument(999, 7), None);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn path_arguments() {
+        let args = [0xffff_ffff_ffff_ff9c, 0x1000, 0, 0, 0, 0];
+        assert_eq!(path_argument(257, &args), Some((0x1000, None))); // openat(AT_FDCWD)
+        assert_eq!(
+            path_argument(332, &[5, 0x2000, 0, 0, 0, 0]),
+            Some((0x2000, Some(5)))
+        ); // statx
+        assert_eq!(
+            path_argument(2, &[0x3000, 0, 0, 0, 0, 0]),
+            Some((0x3000, None))
+        ); // open
+        assert_eq!(path_argument(0, &args), None, "read takes no path");
+        assert_eq!(path_argument(u64::MAX, &args), None);
+        assert_eq!(polled_fd(7, &[0x4000, 1, 0, 0, 0, 0]), Some(0x4000)); // poll
+        assert_eq!(polled_fd(7, &[0x4000, 2, 0, 0, 0, 0]), None, "several fds");
+        assert_eq!(polled_fd(0, &[0x4000, 1, 0, 0, 0, 0]), None);
     }
 
     #[cfg(target_arch = "aarch64")]

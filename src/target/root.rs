@@ -75,18 +75,24 @@ pub fn open_by_components(
 }
 
 /// Reads the regular file at `path` inside `root` into `buf`, if it holds at most `cap`
-/// bytes. Opened without blocking (a FIFO would wait for a writer forever), and refused
-/// unless it is a regular file (`EINVAL`: a device such as `/dev/zero` never ends) on a
-/// filesystem no process serves (`EINVAL` for FUSE, whose reads the target could hold), or
-/// when longer than `cap` (`EFBIG`).
+/// bytes; `flags` may add `O_NOFOLLOW`. Opened without blocking (a FIFO would wait for a
+/// writer forever), and refused unless it is a regular file (`EINVAL`: a device such as
+/// `/dev/zero` never ends) on a filesystem no process serves (`EINVAL` for FUSE, whose reads
+/// the target could hold), or when longer than `cap` (`EFBIG`).
 pub fn read_regular(
     root: BorrowedFd<'_>,
     path: &CStr,
+    flags: OFlags,
     cap: usize,
     buf: &mut Vec<u8>,
 ) -> io::Result<()> {
     buf.clear();
-    let fd = open(root, path, OFlags::RDONLY | OFlags::NONBLOCK, Mode::empty())?;
+    let fd = open(
+        root,
+        path,
+        flags | OFlags::RDONLY | OFlags::NONBLOCK,
+        Mode::empty(),
+    )?;
     let st = fs::fstat(&fd)?;
     if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile
         || fs::fstatfs(&fd)?.f_type as i64 == FUSE_SUPER_MAGIC
@@ -146,13 +152,27 @@ mod tests {
         let (dir, root) = tree("inside");
         let mut buf = Vec::new();
         // /etc-link -> /etc resolves to the root's own etc.
-        read_regular(root.as_fd(), c"etc-link/passwd", 1024, &mut buf).unwrap();
+        read_regular(
+            root.as_fd(),
+            c"etc-link/passwd",
+            OFlags::empty(),
+            1024,
+            &mut buf,
+        )
+        .unwrap();
         assert_eq!(buf, b"app:x:1:1::/:/bin/sh\n");
-        read_regular(root.as_fd(), c"../../etc/passwd", 1024, &mut buf).unwrap();
+        read_regular(
+            root.as_fd(),
+            c"../../etc/passwd",
+            OFlags::empty(),
+            1024,
+            &mut buf,
+        )
+        .unwrap();
         assert_eq!(buf, b"app:x:1:1::/:/bin/sh\n");
         // A link to a file outside the root is a link to a file missing inside it.
         assert_eq!(
-            read_regular(root.as_fd(), c"escape", 1024, &mut buf),
+            read_regular(root.as_fd(), c"escape", OFlags::empty(), 1024, &mut buf),
             Err(Errno::NOENT)
         );
         // The fallback refuses links and `..` altogether.
@@ -171,11 +191,11 @@ mod tests {
         let (dir, root) = tree("regular");
         let mut buf = Vec::new();
         assert_eq!(
-            read_regular(root.as_fd(), c"etc/passwd", 4, &mut buf),
+            read_regular(root.as_fd(), c"etc/passwd", OFlags::empty(), 4, &mut buf),
             Err(Errno::FBIG)
         );
         assert_eq!(
-            read_regular(root.as_fd(), c"etc", 1024, &mut buf),
+            read_regular(root.as_fd(), c"etc", OFlags::empty(), 1024, &mut buf),
             Err(Errno::INVAL)
         );
         let fifo = dir.join("root/fifo");
@@ -189,7 +209,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            read_regular(root.as_fd(), c"fifo", 1024, &mut buf),
+            read_regular(root.as_fd(), c"fifo", OFlags::empty(), 1024, &mut buf),
             Err(Errno::INVAL)
         );
         std::fs::remove_dir_all(dir).unwrap();

@@ -84,7 +84,8 @@ fn main() {
             if mode == "all-diag" {
                 buf.resize(64 * 1024, 0);
                 let mut diag = SockDiag::default();
-                let _ = diag.dump(diag::AF_INET, diag::IPPROTO_TCP, &mut buf, |_| {});
+                let request = diag::request(diag::AF_INET, diag::IPPROTO_TCP, 1);
+                let _ = diag.dump(&request, &mut buf, |_| {});
             }
         }
         "stat" => {

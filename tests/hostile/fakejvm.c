@@ -18,9 +18,10 @@
  * fake's own id as its nid and FAKE_JAVA_NAME as its name; "flood" status 0, then data
  * without end; "error" a failed status followed by terminal control sequences; "many" a
  * dump of FAKE_ENTRIES threads that are none of its own; "deadlock" the dump with a deadlock
- * report whose lines start with tabs.
+ * report whose lines start with tabs; "newlines" status 0 and FAKE_SIZE bytes of newlines;
+ * "deep" a dump of one thread (its own) whose entry is FAKE_SIZE bytes of two-byte lines.
  *
- * Other settings: FAKE_COMM (its thread name), FAKE_UID (uid and gid to run as after the
+ * It prints "quit" for every SIGQUIT it sees. Other settings: FAKE_COMM (its thread name), FAKE_UID (uid and gid to run as after the
  * chroot), FAKE_CWD (its working directory in ROOT; "gone" for one that was removed),
  * FAKE_NOJVM=1 (map no libjvm.so), FAKE_THREADS (that many more threads, idle). It ends when
  * its standard input closes.
@@ -100,17 +101,41 @@ static void answer(int fd) {
         }
         return;
     }
+    long size = atol(env("FAKE_SIZE", "67100000"));
+    if (!strcmp(reply, "newlines") || !strcmp(reply, "deep")) {
+        static char lines[65536];
+        int deep = !strcmp(reply, "deep");
+        for (size_t i = 0; i < sizeof lines; i++)
+            lines[i] = deep && i % 2 == 0 ? 'a' : '\n';
+        puts_fd(fd, "0\n");
+        if (deep) {
+            char line[160];
+            snprintf(line, sizeof line,
+                     "\"deep\" #1 prio=5 os_prio=0 tid=0x1 nid=0x%lx runnable\n",
+                     (long)getpid());
+            puts_fd(fd, line);
+        }
+        for (long sent = 0; sent < size; sent += (long)sizeof lines) {
+            size_t n = size - sent < (long)sizeof lines ? (size_t)(size - sent) : sizeof lines;
+            if (put(fd, lines, n))
+                return;
+        }
+        return;
+    }
     if (!strcmp(reply, "error")) {
         puts_fd(fd, "101\n\x1b]0;owned\x07\x1b[2J\rerror: \x1b[31mevil\xc2\x9b" "6n\n");
         return;
     }
     puts_fd(fd, "0\n2026-11-30 12:00:00\nFull thread dump Fake VM (0 mixed mode):\n\n");
     if (!strcmp(reply, "many")) {
-        char line[160];
+        char line[256];
         long entries = atol(env("FAKE_ENTRIES", "1000000"));
         for (long i = 1; i <= entries; i++) {
-            int n = snprintf(line, sizeof line, "\"w%ld\" #%ld nid=0x%lx runnable\n", i, i,
-                             i + 100000);
+            /* As long as HotSpot's own header lines. */
+            int n = snprintf(line, sizeof line,
+                             "\"w%ld\" #%ld prio=5 os_prio=0 cpu=0.00ms elapsed=1.00s "
+                             "tid=0x00007f0000000000 nid=0x%lx runnable  [0x00007f0000000000]\n",
+                             i, i, i + 100000);
             if (put(fd, line, (size_t)n))
                 return;
         }
@@ -183,6 +208,8 @@ static void run(int listen_fd, const char *mode, const char *arg) {
         }
         if (quits > served_quit) {
             served_quit = quits;
+            printf("quit\n");
+            fflush(stdout);
             if (!strcmp(mode, "quit-listen") && listen_fd < 0)
                 listen_fd = listener(8);
             if (!strcmp(mode, "swap")) {
