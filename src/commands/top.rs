@@ -197,6 +197,8 @@ impl Top {
                 } else {
                     c.name()
                 },
+                // One line a row: the screen counts its rows by lines.
+                under: None,
                 ..c.field(&COLUMNS)
             })
             .collect();
