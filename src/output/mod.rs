@@ -751,4 +751,77 @@ mod tests {
             "{\"tid\":7,\"comm\":\"a,b\",\"kstack\":\"f()->g()\"}\n{\"tid\":12345,\"comm\":\"x\\u001b\",\"kstack\":null}\n"
         );
     }
+
+    #[test]
+    fn a_table_fits_by_priority() {
+        let text = |name, cut, under| Field {
+            cut,
+            under,
+            ..Field::whole(name, false)
+        };
+        let mut g = Grid::new(vec![
+            Field::whole("tid", true),
+            text("comm", Cut::Name, Some(2)),
+            text("wchan", Cut::End, Some(1)),
+            text("filename", Cut::Start, Some(0)),
+            Field {
+                drop: Some(0),
+                ..Field::whole("minflt", true)
+            },
+        ])
+        .fit(Some(40));
+        let rows: [(&str, &str, &str, Option<&str>, &str); 2] = [
+            (
+                "1",
+                "short",
+                "futex_wait_queue",
+                Some("/very/long/path/to/a/file.so"),
+                "5",
+            ),
+            ("22", "kworker/u8:2-events_unbound", "-", None, "7"),
+        ];
+        for (tid, comm, wchan, file, minflt) in rows {
+            for (value, kind) in [
+                (Some(tid), Kind::Number),
+                (Some(comm), Kind::Text),
+                (Some(wchan), Kind::Text),
+                (file, Kind::Text),
+                (Some(minflt), Kind::Number),
+            ] {
+                g.push(|o| match value {
+                    Some(v) => {
+                        o.extend_from_slice(v.as_bytes());
+                        kind
+                    }
+                    None => Kind::Missing,
+                });
+            }
+        }
+        let mut out = Vec::new();
+        g.write(Format::Table, true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        // The note under the table is prose, which the terminal's output wraps.
+        assert!(lines[..4].iter().all(|l| l.chars().count() <= 40), "{out}");
+        assert!(
+            lines[0].starts_with("tid comm ") && !lines[0].contains("minflt"),
+            "{out}"
+        );
+        // The long name is cut after its 15 characters at least; the short row keeps its
+        // wchan whole however wide the other row's name.
+        assert!(lines[1].starts_with("  1 short ") && lines[1].ends_with(" futex_wait_queue"));
+        assert_eq!(
+            lines[2], "    filename: …ry/long/path/to/a/file.so",
+            "{out}"
+        );
+        assert!(lines[3].starts_with(" 22 kworker/u8:2-ev") && lines[3].contains('…'));
+        assert_eq!(
+            lines[4],
+            "(minflt left out to fit 40 columns; -w shows every column)"
+        );
+        // A second table leaving out the same says nothing more.
+        let mut again = Vec::new();
+        g.write(Format::Table, true, &mut again);
+        assert!(!String::from_utf8(again).unwrap().contains("left out"));
+    }
 }
