@@ -20,6 +20,14 @@ fn own_pid() -> String {
 /// What tsnap writes with `args` when its standard output is a terminal `columns` wide, with
 /// `env` set; the terminal's carriage returns left out.
 pub(crate) fn on_terminal(args: &[&str], columns: u16, env: &[(&str, &str)]) -> String {
+    let (text, ok) = pty_run(args, columns, env, false);
+    assert!(ok, "{args:?}: {text}");
+    text
+}
+
+/// What tsnap writes with `args` on a terminal `columns` wide (its standard error there too
+/// when `stderr`), and whether it succeeded.
+fn pty_run(args: &[&str], columns: u16, env: &[(&str, &str)], stderr: bool) -> (String, bool) {
     let (mut master, mut slave) = (-1, -1);
     let size = libc::winsize {
         ws_row: 50,
@@ -38,22 +46,31 @@ pub(crate) fn on_terminal(args: &[&str], columns: u16, env: &[(&str, &str)]) -> 
         )
     };
     assert_eq!(opened, 0, "openpty");
+    // Not inherited by what other tests start meanwhile, which would keep the terminal open.
+    for fd in [master, slave] {
+        // SAFETY: fcntl on an fd just opened here.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
     // SAFETY: both fds were just opened and are owned here.
     let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let error = match stderr {
+        true => Stdio::from(slave.try_clone().unwrap()),
+        false => Stdio::null(),
+    };
     let mut child = tsnap()
         .args(args)
         .env_remove("COLUMNS")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::from(slave))
-        .stderr(Stdio::null())
+        .stderr(error)
         .spawn()
         .unwrap();
     let mut text = Vec::new();
     // Reads until the last writer is gone (EIO on Linux).
     let _ = std::fs::File::from(master).read_to_end(&mut text);
-    assert!(child.wait().unwrap().success());
-    String::from_utf8(text).unwrap().replace('\r', "")
+    let ok = child.wait().unwrap().success();
+    (String::from_utf8(text).unwrap().replace('\r', ""), ok)
 }
 
 /// The widest line of `text`, in characters.
@@ -400,11 +417,17 @@ fn help_pages_fit_80_columns() {
     let columns = on_terminal(&["columns"], 80, &[]);
     fits(&columns, 80);
     assert!(columns.contains("\nkstack "), "{columns}");
-    // A usage error names the failing command's help.
+    // A usage error names the failing command's help; on a terminal, errors fit it too.
     let error = run(&["sample", "--bogus"]);
     assert!(
         error.stderr.contains("Try 'tsnap help sample'"),
         "{}",
         error.stderr
     );
+    let (error, ok) = pty_run(&["dump", "-f", "csv"], 40, &[], true);
+    assert!(!ok && error.contains("Try 'tsnap help dump'"), "{error}");
+    fits(&error, 40);
+    let (error, ok) = pty_run(&["dump"], 40, &[], true);
+    assert!(!ok && error.contains("--container"), "{error}");
+    fits(&error, 40);
 }
