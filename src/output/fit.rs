@@ -5,7 +5,7 @@
 use super::escape::width;
 
 /// The mark of a cut.
-pub const MARK: &str = "…";
+const MARK: &str = "…";
 
 /// The width of the terminal standard output is, when it is one: the kernel's
 /// (`TIOCGWINSZ`), else `$COLUMNS`, else 80. `None` for a pipe or a file.
@@ -178,19 +178,19 @@ fn endpoint_parts(text: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     (arrow > space).then(|| (&text[..space], &text[space + 1..arrow], &text[arrow..]))
 }
 
-/// Appends one `line` (escaped, without its newline) wrapped at `width` columns, its first
+/// Appends one `line` (escaped, without its newline) wrapped at `columns`, its first
 /// part starting at column `used`: broken at the last space that fits, or inside a word
 /// longer than a line; each continuation line indented by `indent`. Returns the column the
 /// last part ends at. Nothing is left out.
-pub fn wrap(out: &mut Vec<u8>, line: &[u8], width_: usize, used: usize, indent: usize) -> usize {
-    let width_ = width_.max(2);
-    let indent = indent.min(width_ / 2);
+pub fn wrap(out: &mut Vec<u8>, line: &[u8], columns: usize, used: usize, indent: usize) -> usize {
+    let columns = columns.max(2);
+    let indent = indent.min(columns / 2);
     let mut rest = line;
     let mut column = used;
     // Spaces a line starts with are its indentation, never a place to break.
     let mut lead = line.iter().take_while(|&&b| b == b' ').count();
     loop {
-        let room = width_.saturating_sub(column);
+        let room = columns.saturating_sub(column);
         if width(rest) <= room {
             out.extend_from_slice(rest);
             return column + width(rest);
@@ -219,7 +219,7 @@ pub fn wrap(out: &mut Vec<u8>, line: &[u8], width_: usize, used: usize, indent: 
         let spaces = rest.iter().take_while(|&&b| b == b' ').count();
         rest = &rest[spaces..];
         if rest.is_empty() {
-            return width_;
+            return columns;
         }
         out.push(b'\n');
         out.resize(out.len() + indent, b' ');
