@@ -145,25 +145,10 @@ impl Aggregate {
     /// `"type":"group"` in JSON.
     pub fn grid(&self, passes: u64, table: bool) -> Grid {
         let mut fields = vec![
-            Field {
-                name: "samples",
-                numeric: true,
-                own_line: false,
-                cut: false,
-            },
-            Field {
-                name: "avg_threads",
-                numeric: true,
-                own_line: false,
-                cut: false,
-            },
+            Field::whole("samples", true),
+            Field::whole("avg_threads", true),
         ];
-        fields.extend(self.columns.iter().map(|c| Field {
-            name: c.name(),
-            numeric: c.info().numeric,
-            own_line: false,
-            cut: c.cuttable(),
-        }));
+        fields.extend(self.columns.iter().map(|c| c.field(&self.columns)));
         let mut grid = Grid::new(fields).bars().json_type("group");
         for g in self.groups() {
             grid.push(|out| {

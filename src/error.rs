@@ -7,6 +7,9 @@ use std::process::ExitCode;
 pub enum Error {
     /// Bad command line: status 2, with a hint to read the help.
     Usage(String),
+    /// Bad command line of a command named: status 2, with a hint to read its help (`tsnap
+    /// help sample`).
+    CommandUsage(String, &'static str),
     /// A malformed input file (`report`): status 2, without the usage hint.
     BadInput(String),
     /// Nothing matched the selection: status 1.
@@ -20,7 +23,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) | Error::BadInput(_) => ExitCode::from(2),
+            Error::Usage(_) | Error::CommandUsage(..) | Error::BadInput(_) => ExitCode::from(2),
             Error::NoMatch(_) | Error::Fatal(_) => ExitCode::from(1),
             Error::BrokenPipe => ExitCode::SUCCESS,
         }
@@ -31,6 +34,9 @@ impl Error {
         match self {
             Error::Usage(m) => Some(format!(
                 "tsnap: {m}\nTry 'tsnap --help' for more information."
+            )),
+            Error::CommandUsage(m, name) => Some(format!(
+                "tsnap: {m}\nTry 'tsnap help {name}' for more information."
             )),
             Error::BadInput(m) | Error::NoMatch(m) | Error::Fatal(m) => Some(format!("tsnap: {m}")),
             Error::BrokenPipe => None,

@@ -45,7 +45,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
         Action::Run(args) => args,
     };
     if let Some(width) = commands::table_width(&args) {
-        out.cut_lines(width);
+        out.wrap_lines(width);
     }
     match args.command {
         Command::Snap => commands::snap::run(&args, &mut out),

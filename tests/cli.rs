@@ -41,7 +41,12 @@ fn usage_errors_exit_2_with_a_hint() {
         ),
     ] {
         fails(args, 2, message);
-        fails(args, 2, "Try 'tsnap --help'");
+        // After a command's name, its own help.
+        let help = match args[0] {
+            "dump" => "Try 'tsnap help dump'",
+            _ => "Try 'tsnap --help'",
+        };
+        fails(args, 2, help);
     }
 }
 

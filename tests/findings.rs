@@ -214,15 +214,19 @@ fn a_spinner_is_hot_on_an_idle_cpu_and_on_a_saturated_one() {
 }
 
 /// A cgroup of the cpu controller with a limit of 0.2 cores, removed when dropped.
-struct LimitedCgroup {
+pub(crate) struct LimitedCgroup {
     dir: PathBuf,
     /// The file that takes a process into it.
-    procs: PathBuf,
+    pub(crate) procs: PathBuf,
 }
 
 impl LimitedCgroup {
     fn create() -> Option<LimitedCgroup> {
-        let name = format!("tsnap-part9-{}", std::process::id());
+        LimitedCgroup::named(&format!("tsnap-part9-{}", std::process::id()))
+    }
+
+    /// The cgroup `name`, made under the root of the cpu hierarchy.
+    pub(crate) fn named(name: &str) -> Option<LimitedCgroup> {
         let v1 = Path::new("/sys/fs/cgroup/cpu");
         let v2 = Path::new("/sys/fs/cgroup");
         if v1.join("cpu.cfs_quota_us").exists() {
@@ -259,7 +263,7 @@ impl Drop for LimitedCgroup {
 }
 
 /// A shell spinning; killed when dropped.
-struct Spinning(Child);
+pub(crate) struct Spinning(pub(crate) Child);
 
 impl Drop for Spinning {
     fn drop(&mut self) {

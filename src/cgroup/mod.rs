@@ -78,6 +78,9 @@ pub struct CgroupWindow {
     members: Vec<(u32, usize)>,
     key: Vec<u8>,
     bufs: [Vec<u8>; 2],
+    /// The machine's online CPUs (`--sys`'s `devices/system/cpu/online`), what the root
+    /// cgroup's usage is a share of.
+    cores: Option<u32>,
 }
 
 impl CgroupWindow {
@@ -89,6 +92,9 @@ impl CgroupWindow {
             members: Vec::new(),
             key: Vec::new(),
             bufs: Default::default(),
+            cores: std::fs::read(sys.join("devices/system/cpu/online"))
+                .ok()
+                .and_then(|list| parse::cpu_count(&list)),
         }
     }
 

@@ -5,7 +5,7 @@ use super::locate::{Hierarchy, Missing};
 use super::{CgroupWindow, Group, Reading};
 use crate::output::json::JsonLine;
 use crate::output::number::{push_bytes, push_fixed, push_int};
-use crate::output::{Kind, escape};
+use crate::output::{Kind, escape, fit};
 use crate::parse::cgroup::{self as parse, Limit, Quota};
 
 const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
@@ -115,24 +115,33 @@ impl CgroupWindow {
     /// Writes the block of group `g`: a line naming it, then one line each for cpu, memory
     /// and pressure where anything of them could be read.
     pub fn write_text(&self, g: usize, out: &mut Vec<u8>) {
+        self.write_text_fit(g, out, None);
+    }
+
+    /// As [`CgroupWindow::write_text`], its paths shortened in their middle to fit `width`
+    /// columns, when given: the figures are never cut (a terminal wraps their lines).
+    pub fn write_text_fit(&self, g: usize, out: &mut Vec<u8>, width: Option<usize>) {
         let Some((group, window, end)) = self.group(g) else {
             return;
         };
         let m = group.membership();
         let path = m.path().unwrap_or_default();
-        out.extend_from_slice(b"cgroup ");
-        escape::text(out, path);
-        out.extend_from_slice(b" (");
-        out.extend_from_slice(group.layout().as_bytes());
-        out.push(b')');
+        let mut after = Vec::new();
+        after.extend_from_slice(b" (");
+        after.extend_from_slice(group.layout().as_bytes());
+        after.push(b')');
         if let Some(id) = parse::container_id(path) {
-            out.extend_from_slice(b", container ");
-            out.extend_from_slice(id.get(..12).unwrap_or(id));
+            after.extend_from_slice(b", container ");
+            after.extend_from_slice(id.get(..12).unwrap_or(id));
         }
         if let Some(uid) = parse::pod_uid(path) {
-            out.extend_from_slice(b", pod ");
-            parse::uid_text(out, uid);
+            after.extend_from_slice(b", pod ");
+            parse::uid_text(&mut after, uid);
         }
+        out.extend_from_slice(b"cgroup ");
+        let room = width.map(|w| w.saturating_sub(7 + escape::width(&after)).max(24));
+        push_path(out, path, room);
+        out.extend_from_slice(&after);
         out.push(b'\n');
         if let Some(missing) = group.sources.missing {
             out.extend_from_slice(b"  not visible here: ");
@@ -140,10 +149,17 @@ impl CgroupWindow {
             out.push(b'\n');
             return;
         }
+        // A path of a line's label gets at most half the width.
+        let room = width.map(|w| w / 2);
         let w = window.as_ref();
+        let cpu_path = group.path_of(group.sources.cpu);
+        let used = w.and_then(|w| w.delta(end, |r| r.usage_us));
+        if let (Some(b"/"), Some(w), Some(used)) = (cpu_path, w, used) {
+            return self.write_machine(w, used, end, group, room, out);
+        }
 
         let start = out.len();
-        label(out, b"cpu", group.path_of(group.sources.cpu), path);
+        label(out, b"cpu", cpu_path, path, room);
         let mark = out.len();
         match end.quota {
             Some(Quota::Unlimited) => out.extend_from_slice(b"no limit"),
@@ -193,9 +209,56 @@ impl CgroupWindow {
             }
         }
         end_line(out, start, mark);
+        self.write_rest(w, end, group, room, out);
+    }
 
+    /// The block's cpu line for the root cgroup, whose usage over the window `w` (`used`
+    /// µs) is the whole machine's: said so, with the machine's CPUs, rather than as a
+    /// cgroup's usage.
+    fn write_machine(
+        &self,
+        w: &Window<'_>,
+        used: u64,
+        end: &Reading,
+        group: &Group,
+        room: Option<usize>,
+        out: &mut Vec<u8>,
+    ) {
+        out.extend_from_slice(b"  machine: used ");
+        push_fixed(out, used, w.ns / 1000, 2);
+        match self.cores {
+            Some(n) => {
+                out.extend_from_slice(b" of ");
+                push_int(out, n);
+                out.extend_from_slice(if n == 1 { b" core" } else { b" cores" });
+            }
+            None => out.extend_from_slice(b" cores"),
+        }
+        out.extend_from_slice(b" in ");
+        push_fixed(out, w.ns, 1_000_000_000, 2);
+        out.extend_from_slice(b" s (root cgroup: no limit of its own)\n");
+        self.write_rest(Some(w), end, group, room, out);
+    }
+
+    /// The memory and pressure lines of a block.
+    fn write_rest(
+        &self,
+        w: Option<&Window<'_>>,
+        end: &Reading,
+        group: &Group,
+        room: Option<usize>,
+        out: &mut Vec<u8>,
+    ) {
+        let m = group.membership();
+        let path = m.path().unwrap_or_default();
         let start = out.len();
-        label(out, b"memory", group.path_of(group.sources.memory), path);
+        label(
+            out,
+            b"memory",
+            group.path_of(group.sources.memory),
+            path,
+            room,
+        );
         let mark = out.len();
         if let Some(bytes) = end.memory {
             push_bytes(out, bytes);
@@ -231,7 +294,7 @@ impl CgroupWindow {
 
         let start = out.len();
         let v2 = group.sources.v2.then_some(Hierarchy::V2);
-        label(out, b"pressure", group.path_of(v2), path);
+        label(out, b"pressure", group.path_of(v2), path, room);
         let mark = out.len();
         for (name, p) in RESOURCES.iter().zip(&end.pressure) {
             if let Some(p) = p {
@@ -403,15 +466,27 @@ fn stalled(w: &Window<'_>, end: &Reading) -> [Option<u64>; 3] {
 }
 
 /// Starts a line `  NAME: `, or `  NAME at PATH: ` when its files are not those of the
-/// group's own path (v1 controllers in different places, hybrid pressure).
-fn label(out: &mut Vec<u8>, name: &[u8], from: Option<&[u8]>, path: &[u8]) {
+/// group's own path (v1 controllers in different places, hybrid pressure), the path
+/// shortened to `room` columns when given.
+fn label(out: &mut Vec<u8>, name: &[u8], from: Option<&[u8]>, path: &[u8], room: Option<usize>) {
     out.extend_from_slice(b"  ");
     out.extend_from_slice(name);
     if let Some(from) = from.filter(|f| *f != path) {
         out.extend_from_slice(b" at ");
-        escape::text(out, from);
+        push_path(out, from, room);
     }
     out.extend_from_slice(b": ");
+}
+
+/// Appends a cgroup path escaped, shortened in its middle to `room` columns when given: its
+/// top and its leaf (the container) are what tell it apart.
+fn push_path(out: &mut Vec<u8>, path: &[u8], room: Option<usize>) {
+    let mut text = Vec::with_capacity(path.len());
+    escape::text(&mut text, path);
+    match room {
+        Some(room) => fit::push_cut_middle(out, &text, room),
+        None => out.extend_from_slice(&text),
+    }
 }
 
 /// Ends the line begun at `start`, or takes it back when nothing followed its label at
@@ -488,6 +563,7 @@ mod tests {
             members: Vec::new(),
             key: Vec::new(),
             bufs: Default::default(),
+            cores: Some(2),
         }
     }
 
@@ -540,6 +616,53 @@ mod tests {
         assert!(
             text.ends_with("\n  pressure: cpu 23.45%, memory 0.00%, io 1.50% (avg10)\n"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_path_is_shortened_in_its_middle_and_figures_stay() {
+        let mut whole = Vec::new();
+        window(true).write_text(0, &mut whole);
+        let mut fitted = Vec::new();
+        window(true).write_text_fit(0, &mut fitted, Some(120));
+        let (whole, fitted) = (
+            String::from_utf8(whole).unwrap(),
+            String::from_utf8(fitted).unwrap(),
+        );
+        let header = fitted.lines().next().unwrap();
+        assert_eq!(header.chars().count(), 120, "{header}");
+        assert!(header.starts_with("cgroup /kubepods/…"), "{header}");
+        assert!(
+            header.ends_with(
+                "8899 (v2), container 3f4e5d6c7b8a, pod 6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60"
+            ),
+            "{header}"
+        );
+        let figures = |t: &str| t.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(figures(&fitted), figures(&whole));
+    }
+
+    #[test]
+    fn the_root_cgroup_is_the_machine() {
+        let mut w = window(true);
+        w.groups[0].file = b"0::/\n".to_vec();
+        let mut out = Vec::new();
+        w.write_text(0, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "\n  machine: used 1.40 of 2 cores in 0.50 s (root cgroup: no limit of its own)\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("  cpu:"), "{text}");
+        w.cores = None;
+        let mut out = Vec::new();
+        w.write_text(0, &mut out);
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("  machine: used 1.40 cores in 0.50 s")
         );
     }
 

@@ -7,6 +7,8 @@ mod options;
 mod reference;
 pub mod suggest;
 
+pub use help::WIDTH as HELP_WIDTH;
+
 use crate::columns::{self, Column};
 use crate::error::Error;
 use crate::output::Format;
@@ -184,8 +186,21 @@ pub fn version() -> String {
     )
 }
 
-/// Parses the arguments after the program name.
+/// Parses the arguments after the program name. A usage error after a command's name points
+/// to that command's help.
 pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Error> {
+    let mut command = None;
+    parse_named(args, &mut command).map_err(|e| match (e, command) {
+        (Error::Usage(m), Some(c)) => Error::CommandUsage(m, c.name()),
+        (e, _) => e,
+    })
+}
+
+/// Parses the arguments, setting `command` as soon as one is named.
+fn parse_named(
+    args: impl IntoIterator<Item = OsString>,
+    command: &mut Option<Command>,
+) -> Result<Action, Error> {
     let mut p = lexopt::Parser::from_args(args);
     let mut g = Given::default();
     while let Some(arg) = p.next()? {
@@ -198,6 +213,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Action, Er
                     return help_topic(&mut p);
                 }
                 g.command = Some(Command::named(&name)?);
+                *command = g.command;
                 continue;
             }
             Value(v) if g.command == Some(Command::Report) && g.file.is_none() => {
@@ -408,7 +424,7 @@ mod tests {
 
     fn usage(line: &str) -> String {
         match parse(line) {
-            Err(Error::Usage(m)) => m,
+            Err(Error::Usage(m) | Error::CommandUsage(m, _)) => m,
             other => panic!("{line}: {other:?}"),
         }
     }

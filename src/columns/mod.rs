@@ -11,6 +11,8 @@ mod render;
 pub use endpoint::push_addr;
 pub use render::{nid, render, render_json, render_table, state_words, syscall_name};
 
+use crate::output::{Cut, Field};
+
 /// Which files a set of columns needs read, beyond `stat` (always read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Needs(u32);
@@ -483,23 +485,36 @@ impl Column {
         self.info().name
     }
 
-    /// Whether its values are text that can be long (names, paths, stacks), which a table
-    /// cuts to fit a terminal.
-    pub fn cuttable(self) -> bool {
-        matches!(
-            self,
-            Column::Comm
-                | Column::Pcomm
-                | Column::Cmdline
-                | Column::Exe
-                | Column::User
-                | Column::Cgroup
-                | Column::Pod
-                | Column::Wchan
-                | Column::Filename
-                | Column::Endpoint
-                | Column::Kstack
-        )
+    /// How a table cuts its cells to fit a terminal: numbers never; names after their 15
+    /// bytes; a command line, a user, a wchan, a pod at their end; a file, an executable and a
+    /// cgroup at their start (their end names them); an endpoint its local side first; a
+    /// kernel stack at its outer end.
+    pub fn cut(self) -> Cut {
+        match self {
+            Column::Comm | Column::Pcomm => Cut::Name,
+            Column::Cmdline | Column::User | Column::Pod | Column::Wchan => Cut::End,
+            Column::Exe | Column::Cgroup | Column::Filename => Cut::Start,
+            Column::Endpoint => Cut::Endpoint,
+            Column::Kstack => Cut::Frames,
+            _ => Cut::Never,
+        }
+    }
+
+    /// The column as a table's field, among `shown`: how it is cut, when it is left out
+    /// ([`DROPPED_FIRST`]) and when it goes under its row ([`UNDER_THE_ROW_FIRST`]).
+    pub fn field(self, shown: &[Column]) -> Field {
+        let rank = DROPPED_FIRST
+            .iter()
+            .position(|&(c, unless)| c == self && unless.is_none_or(|u| shown.contains(&u)));
+        let under = UNDER_THE_ROW_FIRST.iter().position(|&c| c == self);
+        Field {
+            name: self.name(),
+            numeric: self.info().numeric,
+            own_line: false,
+            cut: self.cut(),
+            drop: rank.and_then(|r| u8::try_from(r).ok()),
+            under: under.and_then(|r| u8::try_from(r).ok()),
+        }
     }
 
     /// How many characters of its value a table shows, where not all: a container id is
@@ -517,6 +532,47 @@ impl Column {
         ALL.iter().find(|i| i.name == name).map(|i| i.column)
     }
 }
+
+/// The columns a table leaves out, in this order, when it does not fit a terminal even with
+/// its cells cut (and says so under it; `-w` shows them): counters rarely read first, then
+/// what another column shown says better (`filename` when `endpoint` is shown: the socket's
+/// inode; `cgroup` when `container` or `pod` is). The second of a pair: only when that column
+/// is shown too.
+pub const DROPPED_FIRST: &[(Column, Option<Column>)] = &[
+    (Column::Majflt, None),
+    (Column::Minflt, None),
+    (Column::Nice, None),
+    (Column::Prio, None),
+    (Column::Psr, None),
+    (Column::Nlwp, None),
+    (Column::Ppid, None),
+    (Column::Nspid, None),
+    (Column::Statedesc, None),
+    (Column::Ivcsw, None),
+    (Column::Vcsw, None),
+    (Column::Cputime, None),
+    (Column::Filename, Some(Column::Endpoint)),
+    (Column::Cgroup, Some(Column::Container)),
+    (Column::Cgroup, Some(Column::Pod)),
+    (Column::Pcomm, None),
+    (Column::Exe, None),
+];
+
+/// The text columns a table puts under each row, each on its own line, in this order, when
+/// it does not fit a terminal even with the columns of [`DROPPED_FIRST`] left out: the long
+/// ones first, the names (what a row is recognised by) last.
+pub const UNDER_THE_ROW_FIRST: &[Column] = &[
+    Column::Cmdline,
+    Column::Exe,
+    Column::Cgroup,
+    Column::Endpoint,
+    Column::Filename,
+    Column::Pod,
+    Column::User,
+    Column::Wchan,
+    Column::Pcomm,
+    Column::Comm,
+];
 
 /// The files a set of columns needs.
 pub fn needs(columns: &[Column]) -> Needs {

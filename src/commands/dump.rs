@@ -185,6 +185,7 @@ fn write_text(
     now: i64,
 ) -> Result<(), Error> {
     let java = p.java;
+    let width = o.width();
     let out = &mut o.buf;
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
@@ -211,7 +212,7 @@ fn write_text(
     p.tally.write_text(out);
     out.push(b'\n');
     if let Some((cgroups, g)) = p.cgroup {
-        cgroups.write_text(g, out);
+        cgroups.write_text_fit(g, out, width);
     }
     out.push(b'\n');
     if let Some(java) = java {

@@ -376,6 +376,7 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
         return;
     }
     let mut text = Vec::new();
+    let width = out.width();
     let buf = match format {
         Format::Csv => &mut text,
         _ => &mut out.buf,
@@ -387,7 +388,7 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
             cgroups.write_json(g, &mut line);
             line.end();
         } else {
-            cgroups.write_text(g, buf);
+            cgroups.write_text_fit(g, buf, width);
         }
     }
     if format == Format::Json {
@@ -404,12 +405,13 @@ pub fn write_cgroups(cgroups: &CgroupWindow, rows: &[Row], format: Format, out: 
     crate::output::stderr(&text);
 }
 
-/// The width the lines of a table must fit: the terminal's, when standard output is one and
-/// the command writes a table (snap, watch, sample, report) without `--wide`.
+/// The width the lines of a table (and the text around it) must fit: the terminal's, when
+/// standard output is one and the command writes a table or a text dump (snap, dump, watch,
+/// sample, report) without `--wide`.
 pub fn table_width(args: &Args) -> Option<usize> {
     let table = matches!(
         args.command,
-        Command::Snap | Command::Watch | Command::Sample | Command::Report
+        Command::Snap | Command::Dump | Command::Watch | Command::Sample | Command::Report
     ) && args.format == Format::Table;
     match table && !args.wide {
         true => crate::output::fit::terminal_width(),

@@ -113,18 +113,11 @@ impl RowWriter {
         let mut fields = Vec::new();
         let lead = [(self.timed, "time"), (self.host.is_some(), "host")];
         for (_, name) in lead.into_iter().filter(|l| l.0) {
-            fields.push(Field {
-                name,
-                numeric: false,
-                own_line: false,
-                cut: false,
-            });
+            fields.push(Field::whole(name, false));
         }
         fields.extend(self.columns.iter().map(|&c| Field {
-            name: c.name(),
-            numeric: c.info().numeric,
             own_line: self.format == Format::Table && c == Column::Kstack,
-            cut: c.cuttable(),
+            ..c.field(&self.columns)
         }));
         fields
     }

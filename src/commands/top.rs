@@ -197,9 +197,9 @@ impl Top {
                 } else {
                     c.name()
                 },
-                numeric: c.info().numeric,
-                own_line: false,
-                cut: c.cuttable(),
+                // One line a row: the screen counts its rows by lines.
+                under: None,
+                ..c.field(&COLUMNS)
             })
             .collect();
         Top {

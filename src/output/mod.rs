@@ -46,8 +46,8 @@ impl Format {
 pub struct Out {
     pub buf: Vec<u8>,
     sink: Sink,
-    /// Lines cut to a terminal's width as they are written.
-    cut: Option<fit::LineCut>,
+    /// Lines wrapped at a terminal's width as they are written.
+    wrap: Option<fit::LineWrap>,
 }
 
 enum Sink {
@@ -73,13 +73,20 @@ impl Out {
         Out {
             buf: Vec::with_capacity(Self::CHUNK + 4096),
             sink: Sink::Stdout,
-            cut: None,
+            wrap: None,
         }
     }
 
-    /// Cuts every line written from now on to `width` columns.
-    pub fn cut_lines(&mut self, width: usize) {
-        self.cut = Some(fit::LineCut::new(width));
+    /// Wraps every line written from now on at `width` columns: tables are made to fit
+    /// already ([`Grid::fit`]); the prose around them (findings, cgroup blocks, footers) is
+    /// wrapped, never cut.
+    pub fn wrap_lines(&mut self, width: usize) {
+        self.wrap = Some(fit::LineWrap::new(width));
+    }
+
+    /// The width lines are wrapped at, on a terminal.
+    pub fn width(&self) -> Option<usize> {
+        self.wrap.map(|w| w.width())
     }
 
     /// Appends to the file open as `fd`, named `path` in error messages (see [`files`]).
@@ -87,7 +94,7 @@ impl Out {
         Out {
             buf: Vec::new(),
             sink: Sink::File { fd, path },
-            cut: None,
+            wrap: None,
         }
     }
 
@@ -113,8 +120,8 @@ impl Out {
     /// buffer holds whole lines when it is flushed, so the file is cut back to its length
     /// before this write.
     pub fn flush(&mut self) -> Result<(), Error> {
-        if let Some(cut) = &mut self.cut {
-            cut.apply(&mut self.buf);
+        if let Some(wrap) = &mut self.wrap {
+            wrap.apply(&mut self.buf);
         }
         let result = match &self.sink {
             Sink::Stdout => write_all(rustix::stdio::stdout(), &self.buf),
@@ -144,11 +151,15 @@ impl Out {
 }
 
 /// Writes `text` to standard error, escaped for a terminal ([`escape::terminal`]): whatever a
-/// target put in it, nothing reaches the terminal that it would act on. Errors are ignored: a
+/// target put in it, nothing reaches the terminal that it would act on. On a terminal, lines
+/// are wrapped at its width. Errors are ignored: a
 /// closed stderr changes neither what tsnap does nor its exit status.
 pub fn stderr(text: &[u8]) {
     let mut out = Vec::with_capacity(text.len() + 16);
     escape::terminal(&mut out, text);
+    if let Some(width) = fit::stderr_width() {
+        out = fit::wrap_text(&out, width);
+    }
     let _ = write_all(rustix::stdio::stderr(), &out);
 }
 
@@ -178,8 +189,72 @@ pub struct Field {
     pub numeric: bool,
     /// In tables, shown on its own indented line under the row instead of in a column.
     pub own_line: bool,
-    /// Its cells may be cut for a table to fit a terminal (long text: names, files, stacks).
-    pub cut: bool,
+    /// How its cells are cut for a table to fit a terminal.
+    pub cut: Cut,
+    /// Left out of a table that does not fit a terminal even with its cells cut: the lowest
+    /// first; never when none.
+    pub drop: Option<u8>,
+    /// Then put under its row, on its own line, when the table still does not fit: the
+    /// lowest first; never when none.
+    pub under: Option<u8>,
+}
+
+impl Field {
+    /// A column that is never cut nor left out.
+    pub const fn whole(name: &'static str, numeric: bool) -> Field {
+        Field {
+            name,
+            numeric,
+            own_line: false,
+            cut: Cut::Never,
+            drop: None,
+            under: None,
+        }
+    }
+}
+
+/// How a table cell wider than its column is cut (see [`fit`]), each kind of text keeping
+/// the part that carries its meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Numbers, and what is short (a state, a syscall's name).
+    Never,
+    /// A thread's or process's name: its first 15 characters are kept, as many as the
+    /// kernel's own `comm` holds (a kernel worker's is longer).
+    Name,
+    /// Its start is kept (a command line).
+    End,
+    /// Its end is kept (a file's name, a cgroup's leaf).
+    Start,
+    /// The remote `ip:port` and the state are kept, the local side goes first.
+    Endpoint,
+    /// The innermost frames of a kernel stack (written outermost first) are kept.
+    Frames,
+}
+
+impl Cut {
+    /// Appends `text` (escaped) cut this way to `columns`.
+    fn push(self, out: &mut Vec<u8>, text: &[u8], columns: usize) {
+        match self {
+            Cut::Never => out.extend_from_slice(text),
+            Cut::Name | Cut::End => fit::push_cut(out, text, columns),
+            Cut::Start => fit::push_cut_start(out, text, columns),
+            Cut::Endpoint => fit::push_cut_endpoint(out, text, columns),
+            Cut::Frames => fit::push_cut_frames(out, text, columns),
+        }
+    }
+
+    /// The columns a cell of this kind keeps at least, however narrow the terminal.
+    fn floor(self, text: &[u8]) -> usize {
+        const FLOOR: usize = 10;
+        let w = escape::width(text);
+        match self {
+            Cut::Never => w,
+            Cut::Name => w.min(16),
+            Cut::Endpoint => fit::endpoint_floor(text).min(w),
+            _ => w.min(FLOOR),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +279,11 @@ pub struct Grid {
     scratch: Vec<u8>,
     /// The width a table's lines must fit in, when written to a terminal.
     fit: Option<usize>,
+    /// Fields not in the last table's columns: written on their own line under each row
+    /// (`below`), or left out to fit; and those the last note named.
+    hidden: Vec<bool>,
+    below: Vec<bool>,
+    said: Vec<bool>,
 }
 
 impl Grid {
@@ -224,8 +304,7 @@ impl Grid {
         self
     }
 
-    /// Makes a table's lines fit `width` columns, when given, by cutting the widest of the
-    /// cells that may be cut.
+    /// Makes a table's lines fit `width` columns, when given (see [`Grid::shrink`]).
     pub fn fit(mut self, width: Option<usize>) -> Grid {
         self.fit = width;
         self
@@ -268,28 +347,34 @@ impl Grid {
     fn write_table(&mut self, header: bool, out: &mut Vec<u8>) {
         let mut widths = std::mem::take(&mut self.widths);
         let mut scratch = std::mem::take(&mut self.scratch);
+        let n = self.fields.len();
         widths.clear();
         widths.extend(
             self.fields
                 .iter()
                 .map(|f| if header { f.name.len() } else { 0 }),
         );
+        let mut floors: Vec<usize> = self.fields.iter().map(|f| f.name.len()).collect();
         for row in self.rows() {
             for (i, cell) in row.iter().enumerate() {
                 scratch.clear();
                 self.table_cell(cell, &mut scratch);
                 widths[i] = widths[i].max(escape::width(&scratch));
+                floors[i] = floors[i].max(self.fields[i].cut.floor(&scratch));
             }
         }
+        self.hidden.clear();
+        self.hidden.extend(self.fields.iter().map(|f| f.own_line));
+        self.below.clone_from(&self.hidden);
         if let Some(limit) = self.fit {
-            self.shrink(&mut widths, limit);
+            self.shrink(&mut widths, &floors, limit);
         }
-        let last = self.fields.iter().rposition(|f| !f.own_line);
+        let last = (0..n).rposition(|i| !self.hidden[i]);
         let sep: &[u8] = if self.bars { b" | " } else { b" " };
         if header && last.is_some() {
             let start = out.len();
             for (i, f) in self.fields.iter().enumerate() {
-                if !f.own_line {
+                if !self.hidden[i] {
                     let w = f.name.len();
                     pad(
                         out,
@@ -312,7 +397,7 @@ impl Grid {
         for row in self.rows() {
             if last.is_some() {
                 for (i, (cell, f)) in row.iter().zip(&self.fields).enumerate() {
-                    if f.own_line {
+                    if self.hidden[i] {
                         continue;
                     }
                     scratch.clear();
@@ -320,8 +405,8 @@ impl Grid {
                     let mut w = escape::width(&scratch);
                     if w > widths[i] {
                         let text = std::mem::take(&mut scratch);
-                        fit::push_cut(&mut scratch, &text, widths[i]);
-                        w = widths[i];
+                        f.cut.push(&mut scratch, &text, widths[i]);
+                        w = escape::width(&scratch);
                     }
                     pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last, sep);
                 }
@@ -329,48 +414,93 @@ impl Grid {
                 trim_end(out, self.bars);
                 out.push(b'\n');
             }
-            for (cell, f) in row.iter().zip(&self.fields) {
-                if f.own_line && cell.kind != Kind::Missing && cell.end > cell.start {
+            for (i, (cell, f)) in row.iter().zip(&self.fields).enumerate() {
+                if self.below[i] && cell.kind != Kind::Missing && cell.end > cell.start {
+                    let start = out.len();
+                    out.extend_from_slice(b"    ");
+                    out.extend_from_slice(f.name.as_bytes());
+                    out.extend_from_slice(b": ");
                     scratch.clear();
-                    scratch.extend_from_slice(b"    ");
-                    scratch.extend_from_slice(f.name.as_bytes());
-                    scratch.extend_from_slice(b": ");
                     escape::text(&mut scratch, self.raw(cell));
                     match self.fit {
-                        Some(limit) => fit::push_cut(out, &scratch, limit),
+                        Some(limit) => {
+                            let room = limit.saturating_sub(escape::width(&out[start..]));
+                            f.cut.push(out, &scratch, room);
+                        }
                         None => out.extend_from_slice(&scratch),
                     }
                     out.push(b'\n');
                 }
             }
         }
+        self.note_hidden(out);
         self.widths = widths;
         self.scratch = scratch;
     }
 
-    /// Narrows the columns that may be cut, the widest first, until a line fits `limit`
-    /// columns or each is down to its floor (its name, and at least 8); lines still too wide
-    /// are cut at their end ([`fit::LineCut`]).
-    fn shrink(&self, widths: &mut [usize], limit: usize) {
-        let sep = if self.bars { 3 } else { 1 };
-        let shown: Vec<usize> = (0..self.fields.len())
-            .filter(|&i| !self.fields[i].own_line)
+    /// Says, under the table, which columns were left out to fit, unless the last table
+    /// said the same.
+    fn note_hidden(&mut self, out: &mut Vec<u8>) {
+        let names: Vec<&str> = (self.fields.iter().zip(&self.hidden))
+            .zip(&self.below)
+            .filter(|((_, h), b)| **h && !**b)
+            .map(|((f, _), _)| f.name)
             .collect();
-        let line = |w: &[usize]| {
-            shown.iter().map(|&i| w[i]).sum::<usize>() + sep * shown.len().saturating_sub(1)
-        };
-        if line(widths) <= limit {
+        if self.said == self.hidden {
             return;
         }
-        let floor = |i: usize| self.fields[i].name.len().max(8);
+        self.said.clone_from(&self.hidden);
+        if let (false, Some(limit)) = (names.is_empty(), self.fit) {
+            let note = format!(
+                "({} left out to fit {limit} columns; -w shows every column)\n",
+                names.join(", ")
+            );
+            out.extend_from_slice(note.as_bytes());
+        }
+    }
+
+    /// Makes a line fit `limit` columns: numbers and short names are never cut; the columns
+    /// that may be cut are narrowed, the widest first, each only as far as needed and never
+    /// below its floor (`floors`: the part of its cells that carries their meaning); when
+    /// that is not enough, the columns that may be left out are, lowest [`Field::drop`]
+    /// first; then text columns go under their row, each on its own line, lowest
+    /// [`Field::under`] first (cut to the width there too, each its own way). Only a line of numbers too many for the terminal is
+    /// left to its [`fit::LineWrap`].
+    fn shrink(&mut self, widths: &mut [usize], floors: &[usize], limit: usize) {
+        let sep = if self.bars { 3 } else { 1 };
+        let line = |w: &[usize], hidden: &[bool]| {
+            let shown: Vec<usize> = (0..w.len()).filter(|&i| !hidden[i]).collect();
+            shown.iter().map(|&i| w[i]).sum::<usize>() + sep * shown.len().saturating_sub(1)
+        };
+        if line(widths, &self.hidden) <= limit {
+            return;
+        }
         let natural = widths.to_vec();
-        let cuttable: Vec<usize> = shown
-            .iter()
-            .copied()
-            .filter(|&i| self.fields[i].cut && natural[i] > floor(i))
+        let floor = |i: usize| floors[i].min(natural[i]);
+        let floored: Vec<usize> = (0..natural.len()).map(floor).collect();
+        let mut droppable: Vec<usize> = (0..natural.len())
+            .filter(|&i| self.fields[i].drop.is_some() && !self.hidden[i])
             .collect();
+        droppable.sort_by_key(|&i| self.fields[i].drop);
+        for i in droppable {
+            if line(&floored, &self.hidden) <= limit {
+                break;
+            }
+            self.hidden[i] = true;
+        }
+        let mut texts: Vec<usize> = (0..natural.len())
+            .filter(|&i| self.fields[i].under.is_some() && !self.hidden[i])
+            .collect();
+        texts.sort_by_key(|&i| self.fields[i].under);
+        for i in texts {
+            if line(&floored, &self.hidden) <= limit {
+                break;
+            }
+            self.hidden[i] = true;
+            self.below[i] = true;
+        }
         let level = |to: usize, w: &mut [usize]| {
-            for &i in &cuttable {
+            for i in 0..w.len() {
                 w[i] = natural[i].min(to.max(floor(i)));
             }
         };
@@ -379,7 +509,7 @@ impl Grid {
         while low < high {
             let mid = (low + high).div_ceil(2);
             level(mid, widths);
-            if line(widths) <= limit {
+            if line(widths, &self.hidden) <= limit {
                 low = mid;
             } else {
                 high = mid - 1;
@@ -558,23 +688,15 @@ mod tests {
 
     fn grid() -> Grid {
         let mut g = Grid::new(vec![
-            Field {
-                name: "tid",
-                numeric: true,
-                own_line: false,
-                cut: false,
-            },
-            Field {
-                name: "comm",
-                numeric: false,
-                own_line: false,
-                cut: true,
-            },
+            Field::whole("tid", true),
+            Field::whole("comm", false),
             Field {
                 name: "kstack",
                 numeric: false,
                 own_line: true,
-                cut: true,
+                cut: Cut::Frames,
+                drop: None,
+                under: None,
             },
         ]);
         for (tid, comm, stack) in [
@@ -628,5 +750,78 @@ mod tests {
             written(Format::Json),
             "{\"tid\":7,\"comm\":\"a,b\",\"kstack\":\"f()->g()\"}\n{\"tid\":12345,\"comm\":\"x\\u001b\",\"kstack\":null}\n"
         );
+    }
+
+    #[test]
+    fn a_table_fits_by_priority() {
+        let text = |name, cut, under| Field {
+            cut,
+            under,
+            ..Field::whole(name, false)
+        };
+        let mut g = Grid::new(vec![
+            Field::whole("tid", true),
+            text("comm", Cut::Name, Some(2)),
+            text("wchan", Cut::End, Some(1)),
+            text("filename", Cut::Start, Some(0)),
+            Field {
+                drop: Some(0),
+                ..Field::whole("minflt", true)
+            },
+        ])
+        .fit(Some(40));
+        let rows: [(&str, &str, &str, Option<&str>, &str); 2] = [
+            (
+                "1",
+                "short",
+                "futex_wait_queue",
+                Some("/very/long/path/to/a/file.so"),
+                "5",
+            ),
+            ("22", "kworker/u8:2-events_unbound", "-", None, "7"),
+        ];
+        for (tid, comm, wchan, file, minflt) in rows {
+            for (value, kind) in [
+                (Some(tid), Kind::Number),
+                (Some(comm), Kind::Text),
+                (Some(wchan), Kind::Text),
+                (file, Kind::Text),
+                (Some(minflt), Kind::Number),
+            ] {
+                g.push(|o| match value {
+                    Some(v) => {
+                        o.extend_from_slice(v.as_bytes());
+                        kind
+                    }
+                    None => Kind::Missing,
+                });
+            }
+        }
+        let mut out = Vec::new();
+        g.write(Format::Table, true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        // The note under the table is prose, which the terminal's output wraps.
+        assert!(lines[..4].iter().all(|l| l.chars().count() <= 40), "{out}");
+        assert!(
+            lines[0].starts_with("tid comm ") && !lines[0].contains("minflt"),
+            "{out}"
+        );
+        // The long name is cut after its 15 characters at least; the short row keeps its
+        // wchan whole however wide the other row's name.
+        assert!(lines[1].starts_with("  1 short ") && lines[1].ends_with(" futex_wait_queue"));
+        assert_eq!(
+            lines[2], "    filename: …ry/long/path/to/a/file.so",
+            "{out}"
+        );
+        assert!(lines[3].starts_with(" 22 kworker/u8:2-ev") && lines[3].contains('…'));
+        assert_eq!(
+            lines[4],
+            "(minflt left out to fit 40 columns; -w shows every column)"
+        );
+        // A second table leaving out the same says nothing more.
+        let mut again = Vec::new();
+        g.write(Format::Table, true, &mut again);
+        assert!(!String::from_utf8(again).unwrap().contains("left out"));
     }
 }

@@ -186,6 +186,20 @@ fn hundredths(v: &[u8]) -> Option<u64> {
     dec_u64(whole)?.checked_mul(100)?.checked_add(f)
 }
 
+/// How many CPUs a CPU list names (`/sys/devices/system/cpu/online`: `0-3,6,8-9`).
+pub fn cpu_count(list: &[u8]) -> Option<u32> {
+    let mut count = 0u32;
+    for range in trim_end(list).split(|&b| b == b',') {
+        let (first, last) = match range.iter().position(|&b| b == b'-') {
+            Some(i) => (dec_u64(&range[..i])?, dec_u64(&range[i + 1..])?),
+            None => (dec_u64(range)?, dec_u64(range)?),
+        };
+        let n = last.checked_sub(first)?.checked_add(1)?;
+        count = count.checked_add(u32::try_from(n).ok()?)?;
+    }
+    Some(count)
+}
+
 /// The 64-hex container id a runtime put in a cgroup path, from the OUTERMOST component
 /// that holds one: `docker-ID.scope`, `cri-containerd-ID.scope`, `crio-ID.scope`,
 /// `libpod-ID.scope` (systemd driver), or a bare `ID` (`/docker/ID`, `/kubepods/.../ID`).
@@ -559,6 +573,16 @@ mod tests {
         );
         let all: Vec<&[u8]> = paths(b"1:cpu:/a\nbad\n0::/b:c\n2:x:rel\n").collect();
         assert_eq!(all, [&b"/a"[..], b"/b:c"]);
+    }
+
+    #[test]
+    fn cpu_lists() {
+        assert_eq!(cpu_count(b"0-1\n"), Some(2));
+        assert_eq!(cpu_count(b"0-3,6,8-9"), Some(7));
+        assert_eq!(cpu_count(b"0"), Some(1));
+        for bad in [&b""[..], b"3-1", b"a", b"0-", b"0,,1"] {
+            assert_eq!(cpu_count(bad), None, "{bad:?}");
+        }
     }
 
     /// The forgeries of issue 20: a container that writes a hierarchy names another
