@@ -1,7 +1,7 @@
 //! The endpoint column and the IO columns against live sockets and threads of this process,
 //! checked against what the test reads itself: its own socket tables and its threads' `io`.
 
-use crate::util::{Run, build_c, by_tid, foreign_arch, is_root, run, run_wrapped};
+use crate::util::{self, Run, build_c, by_tid, foreign_arch, is_root, run, run_wrapped};
 use crate::workload::{Kind, WRITE_RATE, Workload};
 use serde_json::Value;
 use std::time::Instant;
@@ -57,8 +57,7 @@ fn sockets_when_netlink_is_refused() {
 /// sockets is.
 #[test]
 fn sockets_of_another_network_namespace() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a network namespace");
+    if !util::require(is_root(), "needs root to make a network namespace") {
         return;
     }
     check_sockets("endpns", &|args| run_wrapped(&["unshare", "--net"], args));

@@ -5,7 +5,7 @@
 //! whose daemon is stopped, a path read from a thread's memory; and idle threads, which are
 //! never findings.
 
-use crate::util::{build_c, foreign_arch, is_root, run, tsnap};
+use crate::util::{self, build_c, foreign_arch, is_root, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -270,13 +270,12 @@ impl Drop for Spinning {
 
 #[test]
 fn a_cgroup_over_its_cpu_limit_is_throttled() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a cgroup with a CPU limit");
+    if !util::require(is_root(), "needs root to make a cgroup with a CPU limit") {
         return;
     }
     let _turn = crate::util::cpu_turn();
     let Some(cgroup) = LimitedCgroup::create() else {
-        eprintln!("skipped: no cpu controller to limit here");
+        util::require(false, "no cpu controller to limit here");
         return;
     };
     let child = Command::new("sh")
@@ -358,8 +357,10 @@ fn states(pid: u32) -> Vec<(u64, char)> {
 
 #[test]
 fn thirty_threads_in_d_on_one_file_are_one_finding() {
-    if !is_root() {
-        eprintln!("skipped: needs root for a userfaultfd that catches the kernel's faults");
+    if !util::require(
+        is_root(),
+        "needs root for a userfaultfd that catches the kernel's faults",
+    ) {
         return;
     }
     let bin = build_c("tests/findings/fpos.c", "fpos", &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -433,8 +434,7 @@ impl Drop for PlainCgroup {
 
 #[test]
 fn two_cgroups_oversubscribing_the_cpus_are_one_cpu_saturated_finding() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make cgroups");
+    if !util::require(is_root(), "needs root to make cgroups") {
         return;
     }
     let _turn = crate::util::cpu_turn();
@@ -442,7 +442,7 @@ fn two_cgroups_oversubscribing_the_cpus_are_one_cpu_saturated_finding() {
         build_c("tests/findings/halfbusy.c", "halfbusy", &[]).unwrap_or_else(|e| panic!("{e}"));
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (Some(a), Some(b)) = (PlainCgroup::create("a"), PlainCgroup::create("b")) else {
-        eprintln!("skipped: cannot make cgroups here");
+        util::require(false, "cannot make cgroups here");
         return;
     };
     // Each cgroup alone wants twice the CPUs in the busy half of every 100 ms.
@@ -598,8 +598,7 @@ impl Conversation {
 /// counter.
 #[test]
 fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
-    if foreign_arch() {
-        eprintln!("skipped: the syscall numbers are this machine's");
+    if !util::applies(!foreign_arch(), "the syscall numbers are this machine's") {
         return;
     }
     let every = Some(std::time::Duration::from_millis(800));
@@ -786,16 +785,14 @@ impl Drop for HungMount {
 /// from the thread's memory; plain tsnap's footer counts them.
 #[test]
 fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
-    if !is_root() {
-        eprintln!("skipped: needs root to mount a FUSE file system");
+    if !util::require(is_root(), "needs root to mount a FUSE file system") {
         return;
     }
-    if foreign_arch() {
-        eprintln!("skipped: the syscall numbers are this machine's");
+    if !util::applies(!foreign_arch(), "the syscall numbers are this machine's") {
         return;
     }
     let Some((hung, opening, syncing)) = HungMount::start(3, 2) else {
-        eprintln!("skipped: no FUSE here (fuse3, libfuse3-dev, /dev/fuse)");
+        util::require(false, "no FUSE here (fuse3, libfuse3-dev, /dev/fuse)");
         return;
     };
     let pid = hung.client.id().to_string();
@@ -879,8 +876,7 @@ fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
 /// opens by paths relative to its working directory).
 #[test]
 fn a_path_read_from_memory_is_escaped() {
-    if foreign_arch() {
-        eprintln!("skipped: the syscall numbers are this machine's");
+    if !util::applies(!foreign_arch(), "the syscall numbers are this machine's") {
         return;
     }
     let dir = crate::util::TempDir::new("path");

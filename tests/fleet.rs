@@ -24,9 +24,10 @@ use std::time::Duration;
 fn workload() -> Option<&'static Path> {
     static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
-        build_c("tests/fleet/workload.c", "workload", &["-static"])
-            .map_err(|e| eprintln!("skipped: gcc cannot build a static program ({e})"))
-            .ok()
+        util::required(
+            build_c("tests/fleet/workload.c", "workload", &["-static"]),
+            "gcc cannot build a static program",
+        )
     })
     .as_deref()
 }
@@ -40,11 +41,10 @@ fn podman() -> bool {
             .status()
             .is_ok_and(|s| s.success())
     };
-    let ready = is_root() && works("podman") && works("runc");
-    if !ready {
-        eprintln!("skipped: needs root, podman and runc");
-    }
-    ready
+    util::require(
+        is_root() && works("podman") && works("runc"),
+        "needs root, podman and runc",
+    )
 }
 
 /// A podman container running the workload; removed when dropped.
@@ -702,10 +702,10 @@ fn python_has(modules: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("skipped: python3 cannot import {modules} (.ci/run installs them)");
-    }
-    ok
+    util::require(
+        ok,
+        &format!("python3 cannot import {modules} (.ci/run installs them)"),
+    )
 }
 
 /// Runs every query of scripts/sql/ over `capture` under `engine` (tests/fleet/queries.py).

@@ -4,7 +4,7 @@
 //! pseudo-terminal) or a pipe as they are.
 
 use crate::live::hostile_threads;
-use crate::util::run;
+use crate::util::{self, run};
 use crate::width::on_terminal;
 use serde_json::Value;
 use std::process::Command;
@@ -55,8 +55,7 @@ fn hostile_names_come_back_from_csv_through_python_and_duckdb() {
         .args(["-c", "import duckdb"])
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("skipped: python3 cannot import duckdb (.ci/run installs it)");
+    if !util::require(ok, "python3 cannot import duckdb (.ci/run installs it)") {
         return;
     }
     let names: [&[u8]; 10] = [

@@ -403,8 +403,10 @@ fn hostile() -> Option<(Host, Root)> {
 }
 
 fn needs_root() -> bool {
-    if !is_root() {
-        eprintln!("skipped: needs root (chroot and namespaces for the fake JVM)");
+    if !util::require(
+        is_root(),
+        "needs root (chroot and namespaces for the fake JVM)",
+    ) {
         return false;
     }
     true
@@ -836,7 +838,7 @@ fn under_tarpit(root: &Root, dir: &str) -> Option<Fake> {
     }) {
         Ok(bin) => bin,
         Err(e) => {
-            eprintln!("skipped: cannot build the FUSE daemon: {e}");
+            util::require(false, &format!("cannot build the FUSE daemon: {e}"));
             return None;
         }
     };
@@ -1137,8 +1139,10 @@ fn without_pidfd_send_signal_a_reused_pid_gets_no_signal() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let said = format!("{stdout}\n{stderr}");
-    if !stdout.contains("reused ") {
-        eprintln!("skipped: the pid was not reused as asked\n{said}");
+    if !util::require(
+        stdout.contains("reused "),
+        &format!("the pid was not reused as asked\n{said}"),
+    ) {
         return;
     }
     // The second JVM got its SIGQUIT by pid (the seccomp filter refused the pidfd) and was

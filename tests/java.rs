@@ -1,7 +1,7 @@
 //! A real JVM (tests/java/ThreadStates.java, compiled with the machine's javac) with named
 //! threads in known states, and tsnap's dump of it joined with jstack's by nid.
 
-use crate::util::{TempDir, cpu_turn, foreign_arch, run};
+use crate::util::{self, TempDir, cpu_turn, foreign_arch, run};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
@@ -52,7 +52,7 @@ impl Jvm {
             Ok(s) if s.success() => {}
             Ok(s) => panic!("javac failed: {s}"),
             Err(e) => {
-                eprintln!("skipped: no javac ({e})");
+                util::require(false, &format!("no javac ({e})"));
                 return None;
             }
         }
@@ -138,7 +138,7 @@ pub fn jstack(pid: u32) -> Option<String> {
         Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
         Ok(o) => panic!("jstack failed: {}", String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            eprintln!("skipped: jstack not available ({e})");
+            util::require(false, &format!("jstack not available ({e})"));
             None
         }
     }

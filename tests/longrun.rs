@@ -117,8 +117,7 @@ struct FullDisk(crate::util::TempDir);
 
 impl FullDisk {
     fn new() -> Option<FullDisk> {
-        if !crate::util::is_root() {
-            eprintln!("skipped: needs root to mount a small tmpfs");
+        if !crate::util::require(crate::util::is_root(), "needs root to mount a small tmpfs") {
             return None;
         }
         let dir = crate::util::TempDir::new("fulldisk");

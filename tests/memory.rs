@@ -225,7 +225,10 @@ fn tenant_program() -> Result<PathBuf, String> {
 fn fifteen_thousand_threads_in_a_64_mib_cgroup() {
     let bin = match tenant_program() {
         Ok(bin) => bin,
-        Err(e) => return eprintln!("skipped: {e}"),
+        Err(e) => {
+            crate::util::require(false, &e);
+            return;
+        }
     };
     let _cpu = crate::util::cpu_turn();
     for (i, args) in commands("0").iter().enumerate() {
@@ -237,7 +240,10 @@ fn fifteen_thousand_threads_in_a_64_mib_cgroup() {
         for run in ["cold", "warm"] {
             let cgroup = match MemCgroup::new(&format!("own{i}{run}")) {
                 Ok(c) => c,
-                Err(e) => return eprintln!("skipped: {e}"),
+                Err(e) => {
+                    crate::util::require(false, &e);
+                    return;
+                }
             };
             cgroup.set_limit(64 * MIB);
             if run == "warm" {
@@ -279,13 +285,19 @@ fn fifteen_thousand_threads_in_a_64_mib_cgroup() {
 fn fifteen_thousand_threads_in_the_tenants_cgroup() {
     let bin = match tenant_program() {
         Ok(bin) => bin,
-        Err(e) => return eprintln!("skipped: {e}"),
+        Err(e) => {
+            crate::util::require(false, &e);
+            return;
+        }
     };
     let _cpu = crate::util::cpu_turn();
     for (i, args) in commands("0").iter().enumerate() {
         let cgroup = match MemCgroup::new(&format!("shared{i}")) {
             Ok(c) => c,
-            Err(e) => return eprintln!("skipped: {e}"),
+            Err(e) => {
+                crate::util::require(false, &e);
+                return;
+            }
         };
         let mut tenant = Tenant::start(&bin, 15_000, Some(&cgroup));
         assert!(tenant.threads >= 15_000, "{} threads", tenant.threads);

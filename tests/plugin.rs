@@ -7,7 +7,7 @@
 //! tsnap's arguments hold, what it prints, and its exit status. What tsnap sees in each way
 //! in is measured with real containers in tests/kubernetes.rs.
 
-use crate::util::{Run, TempDir, finish, holds};
+use crate::util::{self, Run, TempDir, finish, holds};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -1021,10 +1021,7 @@ fn scripts_are_shellcheck_clean() {
             );
             true
         }
-        Err(e) => {
-            eprintln!("skipped: shellcheck is not installed ({e})");
-            false
-        }
+        Err(e) => util::require(false, &format!("shellcheck is not installed ({e})")),
     };
     if check("sh", &sh) {
         check("bash", &bash);

@@ -3,7 +3,7 @@
 //! are the archives of scripts/release and the image of scripts/image made from each tree; the
 //! image holds one file, carries its labels, runs, and its OCI archive is what skopeo copies.
 
-use crate::kubernetes::{Made, unique, unsupported};
+use crate::kubernetes::{Made, supported, unique};
 use crate::util::{self, TempDir, finish};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -57,8 +57,7 @@ impl Oci {
 
 #[test]
 fn a_clean_checkout_elsewhere_gives_the_same_binary_archives_and_image() {
-    if let Some(why) = unsupported() {
-        eprintln!("skipped: {why}");
+    if !supported() {
         return;
     }
     // A build takes both cores for half a minute: not while others time their threads.
@@ -66,21 +65,23 @@ fn a_clean_checkout_elsewhere_gives_the_same_binary_archives_and_image() {
     let binary = util::binary();
     let head = git(&["rev-parse", "HEAD"]);
     let version = util::run(&["--version"]).ok().stdout;
-    if version.contains("-modified") {
-        eprintln!(
-            "skipped: src, Cargo.toml or Cargo.lock differ from HEAD, which a clean checkout builds"
-        );
-        return;
-    }
-    if !version.contains(&format!("commit {}", &head[..12])) {
-        eprintln!("skipped: the binary under test was not built from HEAD ({version})");
+    // A tree with changes, or a binary of another commit, is a developer's run, not CI's.
+    if !util::applies(
+        !version.contains("-modified"),
+        "src, Cargo.toml or Cargo.lock differ from HEAD, which a clean checkout builds",
+    ) || !util::applies(
+        version.contains(&format!("commit {}", &head[..12])),
+        &format!("the binary under test was not built from HEAD ({version})"),
+    ) {
         return;
     }
     // Its target directory, where scripts/test built the aarch64 binary of this commit too.
     let target_dir = binary.ancestors().nth(3).unwrap().to_path_buf();
     let aarch64 = target_dir.join("aarch64-unknown-linux-musl/release/tsnap");
-    if !aarch64.exists() {
-        eprintln!("skipped: no aarch64 binary beside the x86_64 one (scripts/build builds both)");
+    if !util::require(
+        aarch64.exists(),
+        "no aarch64 binary beside the x86_64 one (scripts/build builds both)",
+    ) {
         return;
     }
 
@@ -380,6 +381,8 @@ fn a_clean_checkout_elsewhere_gives_the_same_binary_archives_and_image() {
             let copy = Oci(copied);
             assert_eq!(copy.index_digest(), oci.index_digest());
         }
-        Err(e) => eprintln!("skipped: skopeo is not installed ({e})"),
+        Err(e) => {
+            util::require(false, &format!("skopeo is not installed ({e})"));
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! sample, watch and report against live threads in this process.
 
-use crate::util::{TempDir, foreign_arch, run, tsnap};
+use crate::util::{self, TempDir, foreign_arch, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::process::Stdio;
@@ -406,8 +406,10 @@ fn a_full_disk_ends_with_a_clear_error_and_keeps_what_was_written() {
         save.stderr
     );
 
-    if !crate::util::is_root() {
-        eprintln!("skipped the full file system: mounting a small tmpfs needs root");
+    if !crate::util::require(
+        crate::util::is_root(),
+        "the full file system: mounting a small tmpfs needs root",
+    ) {
         return;
     }
     let dir = TempDir::new("full");
@@ -423,8 +425,10 @@ fn a_full_disk_ends_with_a_clear_error_and_keeps_what_was_written() {
             mnt.to_str().unwrap(),
         ])
         .status();
-    if !mounted.is_ok_and(|s| s.success()) {
-        eprintln!("skipped the full file system: cannot mount a tmpfs here");
+    if !crate::util::require(
+        mounted.is_ok_and(|s| s.success()),
+        "the full file system: cannot mount a tmpfs here",
+    ) {
         return;
     }
     let _w = Workload::start("full", &[Kind::PipeReader, Kind::Sleeper]);
@@ -532,8 +536,10 @@ fn no_stale_stack(out: &crate::util::Run, running: &mut usize, stacked: &mut usi
 
 #[test]
 fn a_running_thread_shows_no_kernel_stack_in_any_command() {
-    if !crate::util::is_root() {
-        eprintln!("skipped: needs CAP_SYS_ADMIN to read kernel stacks");
+    if !util::require(
+        crate::util::is_root(),
+        "needs CAP_SYS_ADMIN to read kernel stacks",
+    ) {
         return;
     }
     let _f = Flippers::start(4);

@@ -1,4 +1,12 @@
 //! Integration tests: one binary, a module per area.
+//!
+//! A test that cannot run here says why through `util::require`, which fails it under
+//! `TSNAP_TEST_STRICT=1` (`.ci/run` sets it): root, podman, gcc, javac, python modules, tmux,
+//! FUSE... are prerequisites `.ci/run` installs. A test that does not belong to this run says
+//! so through `util::applies` and passes even when strict: a check of this machine's syscall
+//! numbers while tsnap is the aarch64 binary under qemu (scripts/test's third pass, `cli::
+//! fixtures:: synthetic:: live:: cgroup::`), a container test without the static binary
+//! (scripts/test's first pass), the release test on a tree with changes.
 
 mod alloc;
 mod cgroup;

@@ -3,7 +3,7 @@
 //! after it quits (on `q`, on SIGTERM) the pane must show the shell's screen again and the
 //! terminal be in cooked mode, as `stty -a` run right after it says.
 
-use crate::util::{TempDir, binary, run};
+use crate::util::{self, TempDir, binary, run};
 use crate::workload::{Kind, Workload};
 use std::path::Path;
 use std::process::Command;
@@ -109,9 +109,7 @@ fn top_in_pane(tag: &str, dir: &Path) -> Option<Pane> {
         pid = std::process::id(),
     );
     let pane = Pane::start(tag, &script);
-    if pane.is_none() {
-        eprintln!("skipped: tmux cannot start a session here");
-    }
+    crate::util::require(pane.is_some(), "tmux cannot start a session here");
     pane
 }
 
@@ -257,7 +255,7 @@ fn watch_on_a_terminal_shows_the_time_of_day_and_leaves_out_what_every_row_share
         args.join(" ")
     );
     let Some(pane) = Pane::start("watch", &script) else {
-        eprintln!("skipped: tmux cannot start a session here");
+        util::require(false, "tmux cannot start a session here");
         return;
     };
     pane.wait_for("watch's end", |s| s.contains("watch-ended"));

@@ -190,6 +190,29 @@ pub fn require(met: bool, why: &str) -> bool {
     false
 }
 
+/// Whether this test belongs to this run at all: false for a test of this machine's syscall
+/// table when tsnap is another architecture's binary under qemu, or of the static binary in
+/// `scripts/test`'s first pass (it runs in the second). That is a fact of the run, not a
+/// missing prerequisite: the test says so (`not in this run: WHY`) and returns, strict or not.
+pub fn applies(met: bool, why: &str) -> bool {
+    if !met {
+        eprintln!("not in this run: {why}");
+    }
+    met
+}
+
+/// The value of `result`, or `None` after [`require`] said why it is missing (`why: error`).
+#[track_caller]
+pub fn required<T, E: std::fmt::Display>(result: Result<T, E>, why: &str) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            require(false, &format!("{why}: {e}"));
+            None
+        }
+    }
+}
+
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
