@@ -5,15 +5,11 @@
 //! whose daemon is stopped, a path read from a thread's memory; and idle threads, which are
 //! never findings.
 
-use crate::util::{self, build_c, foreign_arch, is_root, run, tsnap};
+use crate::util::{self, build_c, foreign_arch, is_root, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// The findings of `tsnap sample -d SECONDS -p PID -f json` (with `extra` arguments).
 fn findings(pid: &str, seconds: &str, extra: &[&str]) -> Vec<Value> {

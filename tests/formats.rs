@@ -4,14 +4,10 @@
 //! pseudo-terminal) or a pipe as they are.
 
 use crate::live::hostile_threads;
-use crate::util::{self, run};
+use crate::util::{self, own_pid, run};
 use crate::width::on_terminal;
 use serde_json::Value;
 use std::process::Command;
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// Reads a CSV file of `tid,comm` with Python's csv module and with DuckDB (as
 /// scripts/sql/duckdb/csv.sql does), undoes the escapes as the README says, and prints

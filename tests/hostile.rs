@@ -9,6 +9,7 @@
 //! connection, that tsnap ended within its deadline with bounded memory, and that neither of
 //! its output streams holds a raw control byte.
 
+use crate::support::fakeproc::FakeProc;
 use crate::util::{self, Run, TempDir, build_c, holds, is_root};
 use std::io::{Read, Write};
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -1072,10 +1073,7 @@ fn java_on_a_proc_copy_is_refused() {
     let pid = fake.pid();
     // A copy of the fake JVM's /proc files, its root and working directory links leading to
     // the host's directory.
-    let copy = TempDir::new("proccopy");
-    let process = copy.0.join(&pid);
-    let thread = process.join("task").join(&pid);
-    std::fs::create_dir_all(&thread).unwrap();
+    let copy = FakeProc::new("proccopy");
     let from = PathBuf::from(format!("/proc/{pid}"));
     for name in [
         "cmdline",
@@ -1087,20 +1085,19 @@ fn java_on_a_proc_copy_is_refused() {
         "cgroup",
         "mountinfo",
     ] {
-        std::fs::write(process.join(name), std::fs::read(from.join(name)).unwrap()).unwrap();
+        copy.file(
+            &format!("{pid}/{name}"),
+            std::fs::read(from.join(name)).unwrap(),
+        );
     }
     for name in ["cmdline", "comm", "io", "stat", "status"] {
         let data = std::fs::read(from.join("task").join(&pid).join(name)).unwrap();
-        std::fs::write(thread.join(name), data).unwrap();
+        copy.file(&format!("{pid}/task/{pid}/{name}"), data);
     }
-    std::fs::write(
-        copy.0.join("uptime"),
-        std::fs::read("/proc/uptime").unwrap(),
-    )
-    .unwrap();
-    symlink(&host.dir.0, process.join("root")).unwrap();
-    symlink(&host.dir.0, process.join("cwd")).unwrap();
-    let proc_dir = copy.0.to_str().unwrap();
+    copy.file("uptime", std::fs::read("/proc/uptime").unwrap());
+    copy.link(&format!("{pid}/root"), &host.dir.0);
+    copy.link(&format!("{pid}/cwd"), &host.dir.0);
+    let proc_dir = copy.path().to_str().unwrap();
     let plain = tsnap(&["dump", "--proc", proc_dir, "-p", &pid, "-i", "0"], SECS_5);
     assert_eq!(plain.run.status, 0, "{}", plain.run.stderr);
     holds(&plain.run.stdout, "\"fakejvm\" tid=");

@@ -4,7 +4,7 @@
 //! like tsnap's but not its own; who can read a capture; and a tenant flooding the capture
 //! under `--max-mb` with threads in D while another container's rows must still be written.
 
-use crate::util::{self, TempDir, build_c, holds, is_root};
+use crate::util::{self, TempDir, build_c, holds, is_root, own_pid};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -71,10 +71,6 @@ fn tsnap_utc(args: &[&str]) -> util::Run {
             .output()
             .unwrap(),
     )
-}
-
-fn own_pid() -> String {
-    std::process::id().to_string()
 }
 
 #[test]

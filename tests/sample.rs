@@ -1,14 +1,10 @@
 //! sample, watch and report against live threads in this process.
 
-use crate::util::{self, TempDir, foreign_arch, run, tsnap};
+use crate::util::{self, TempDir, foreign_arch, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 fn groups(rows: &[Value]) -> Vec<&Value> {
     rows.iter().filter(|r| r["type"] == "group").collect()

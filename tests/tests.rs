@@ -37,9 +37,10 @@ mod synthetic;
 mod top;
 mod triage;
 mod unprivileged;
-mod util;
 mod width;
-mod workload;
+
+mod support;
+use support::{util, workload};
 
 #[global_allocator]
 static ALLOCATOR: alloc::Counting = alloc::Counting;

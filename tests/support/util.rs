@@ -213,6 +213,11 @@ pub fn required<T, E: std::fmt::Display>(result: Result<T, E>, why: &str) -> Opt
     }
 }
 
+/// This test process's pid, as tsnap's `-p` takes it.
+pub fn own_pid() -> String {
+    std::process::id().to_string()
+}
+
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
