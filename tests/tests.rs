@@ -9,14 +9,15 @@
 //! (scripts/test's first pass), the release test on a tree with changes.
 
 mod alloc;
+mod capture;
 mod cgroup;
 mod churn;
 mod cli;
+mod daemonset;
 mod endpoint;
 mod findings;
 mod fixtures;
 mod flame;
-mod fleet;
 mod forged;
 mod formats;
 mod generated;
@@ -31,6 +32,8 @@ mod longrun;
 mod memory;
 mod output_files;
 mod plugin;
+mod pods;
+mod queries;
 mod release;
 mod sample;
 mod synthetic;

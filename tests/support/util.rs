@@ -6,7 +6,7 @@
 //! this machine's kernel are skipped when that is not this machine's architecture.
 
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
@@ -305,4 +305,22 @@ impl Drop for SelfProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The tids of JSON rows.
+pub fn tids(rows: &[Value]) -> BTreeSet<u64> {
+    rows.iter().filter_map(|r| r["tid"].as_u64()).collect()
+}
+
+/// Whether python3 can import `modules`; says which are missing when not.
+pub fn python_has(modules: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require(
+        ok,
+        &format!("python3 cannot import {modules} (.ci/run installs them)"),
+    )
 }
