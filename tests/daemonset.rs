@@ -4,8 +4,7 @@
 
 use crate::java::Jvm;
 use crate::support::containers::{Container, threads_of};
-use crate::util::python_has;
-use crate::util::{self, TempDir, cpu_turn, run};
+use crate::util::{self, TempDir, cpu_turn, python_has, run};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -3,8 +3,7 @@
 
 use crate::support::containers::Container;
 use crate::support::kubelet::{CONTAINER, Layout, Node, OTHER_CONTAINER, POD};
-use crate::util::tids;
-use crate::util::{cpu_turn, run};
+use crate::util::{cpu_turn, run, tids};
 use std::collections::BTreeSet;
 
 #[test]

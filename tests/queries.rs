@@ -5,8 +5,7 @@
 use crate::support::containers::Container;
 use crate::support::cpu;
 use crate::support::kubelet::{Layout, Node, OTHER_POD, POD};
-use crate::util::{self, TempDir, cpu_turn};
-use crate::util::{python_has, tids};
+use crate::util::{self, TempDir, cpu_turn, python_has, tids};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
