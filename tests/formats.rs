@@ -3,7 +3,7 @@
 //! names; bidi controls and invisible characters never reach a terminal (a real
 //! pseudo-terminal) or a pipe as they are.
 
-use crate::live::hostile_threads;
+use crate::columns::hostile_threads;
 use crate::util::{self, own_pid, run};
 use crate::width::on_terminal;
 use serde_json::Value;

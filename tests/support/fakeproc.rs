@@ -1,5 +1,5 @@
 //! Fake `/proc` and `/sys` trees, built by a test and read by tsnap with `--proc DIR` and
-//! `--sys DIR`: edge cases no live thread shows on demand (tests/synthetic.rs), a kubelet's
+//! `--sys DIR`: edge cases no live thread shows on demand (tests/procfs_edges.rs), a kubelet's
 //! layouts (tests/support/kubelet.rs), a fixture changed for one case (tests/cgroup.rs), a copy of a
 //! live process's files (tests/hostile.rs).
 

@@ -1,4 +1,4 @@
-//! Live tests: threads in known states in this process, and what tsnap says of them, field
+//! The columns of snap and dump against live threads in known states in this process, field
 //! by field, against the truth.
 
 use crate::support::cpu;
