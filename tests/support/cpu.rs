@@ -9,14 +9,16 @@ use std::time::Instant;
 /// slightly other moments than the test, and a lifetime figure is counted in clock ticks.
 pub const SLOP: f64 = 6.0;
 
-/// The CPU time thread `tid` of process `pid` has had, in ns (`schedstat`'s first field).
-pub fn thread_ns(pid: u32, tid: u64) -> u64 {
+/// The CPU time thread `tid` of process `pid` has had and the time it has waited on a run
+/// queue, in ns (`schedstat`'s first two fields).
+pub fn thread_ns(pid: u32, tid: u64) -> (u64, u64) {
     let path = format!("/proc/{pid}/task/{tid}/schedstat");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{path}: {text:?}"))
+    let mut fields = text.split_whitespace().map(|n| n.parse().ok());
+    match (fields.next().flatten(), fields.next().flatten()) {
+        (Some(cpu), Some(wait)) => (cpu, wait),
+        _ => panic!("{path}: {text:?}"),
+    }
 }
 
 /// A time over which the test reads what the kernel gave one thread, around a run of tsnap
@@ -26,6 +28,7 @@ pub struct Window {
     tid: u64,
     started: Instant,
     cpu_ns: u64,
+    wait_ns: u64,
 }
 
 /// What the thread got over a [`Window`].
@@ -33,24 +36,30 @@ pub struct Window {
 pub struct Got {
     /// Its CPU time over the window, in ns.
     pub cpu_ns: u64,
+    /// Its time waiting on a run queue over the window, in ns.
+    pub wait_ns: u64,
     /// The window's length, in ns.
     pub wall_ns: u64,
 }
 
 impl Window {
     pub fn open(pid: u32, tid: u64) -> Window {
+        let (cpu_ns, wait_ns) = thread_ns(pid, tid);
         Window {
             pid,
             tid,
-            cpu_ns: thread_ns(pid, tid),
+            cpu_ns,
+            wait_ns,
             started: Instant::now(),
         }
     }
 
     pub fn close(self) -> Got {
         let wall_ns = self.started.elapsed().as_nanos() as u64;
+        let (cpu_ns, wait_ns) = thread_ns(self.pid, self.tid);
         Got {
-            cpu_ns: thread_ns(self.pid, self.tid) - self.cpu_ns,
+            cpu_ns: cpu_ns - self.cpu_ns,
+            wait_ns: wait_ns - self.wait_ns,
             wall_ns,
         }
     }
@@ -61,26 +70,68 @@ impl Got {
     /// window: no more than all the CPU time it got over the window, and no less than the
     /// inner time minus all the time it spent off the CPU over the window.
     pub fn bounds(&self, inner: f64) -> (f64, f64) {
-        let inner_ns = inner * 1e9;
-        let off_ns = self.wall_ns.saturating_sub(self.cpu_ns) as f64;
-        let low = 100.0 * (1.0 - off_ns / inner_ns);
-        let high = 100.0 * self.cpu_ns as f64 / inner_ns;
-        (low.max(0.0), high.min(100.0))
+        share_bounds(self.cpu_ns, self.wall_ns, inner)
     }
 
     /// Fails unless `pcpu`, tsnap's figure over `inner` seconds of the window, is within
     /// [`Got::bounds`].
     #[track_caller]
     pub fn assert_inner(&self, pcpu: f64, inner: f64, what: &str) {
-        let (low, high) = self.bounds(inner);
-        assert!(
-            (low - SLOP..=high + SLOP).contains(&pcpu),
-            "{what}: {pcpu}% over {inner} s, but the kernel gave it {:.3} s of CPU in {:.3} s \
-             around it: between {low:.1}% and {high:.1}%",
-            self.cpu_ns as f64 / 1e9,
-            self.wall_ns as f64 / 1e9,
+        assert_within(
+            pcpu,
+            self.bounds(inner),
+            "CPU",
+            self.cpu_ns,
+            self.wall_ns,
+            inner,
+            what,
         );
     }
+
+    /// Fails unless `runq`, tsnap's percent of `inner` seconds of the window spent waiting on
+    /// a run queue, is within what the kernel says of the whole window, as [`Got::bounds`].
+    #[track_caller]
+    pub fn assert_runq(&self, runq: f64, inner: f64, what: &str) {
+        let bounds = share_bounds(self.wait_ns, self.wall_ns, inner);
+        assert_within(
+            runq,
+            bounds,
+            "run-queue wait",
+            self.wait_ns,
+            self.wall_ns,
+            inner,
+            what,
+        );
+    }
+}
+
+/// Bounds of the share of any `inner` seconds that a thread spent doing something it did for
+/// `part_ns` of a window of `wall_ns`.
+fn share_bounds(part_ns: u64, wall_ns: u64, inner: f64) -> (f64, f64) {
+    let inner_ns = inner * 1e9;
+    let rest_ns = wall_ns.saturating_sub(part_ns) as f64;
+    let low = 100.0 * (1.0 - rest_ns / inner_ns);
+    let high = 100.0 * part_ns as f64 / inner_ns;
+    (low.max(0.0), high.min(100.0))
+}
+
+#[track_caller]
+fn assert_within(
+    value: f64,
+    (low, high): (f64, f64),
+    what_of: &str,
+    part_ns: u64,
+    wall_ns: u64,
+    inner: f64,
+    what: &str,
+) {
+    assert!(
+        (low - SLOP..=high + SLOP).contains(&value),
+        "{what}: {value}% over {inner} s, but the kernel counted {:.3} s of {what_of} in {:.3} s \
+         around it: between {low:.1}% and {high:.1}%",
+        part_ns as f64 / 1e9,
+        wall_ns as f64 / 1e9,
+    );
 }
 
 /// A thread's lifetime CPU share as `ps` counts it, read twice: `(cpu ticks, age in ticks)`
