@@ -169,7 +169,9 @@ fn top_draws_resorts_filters_and_quits_on_q() {
         tids.len() > 3 && tids.windows(2).all(|w| w[0] < w[1]),
         "{screen}"
     );
-    assert_eq!(tids[0], u64::from(std::process::id()), "{screen}");
+    // The main thread's tid is the pid, the lowest unless tids wrapped around pid_max (the
+    // churn tests in this process make thousands of threads), which puts lower ones first.
+    assert!(tids[0] <= u64::from(std::process::id()), "{screen}");
 
     // A filter: only the threads whose name starts with it.
     pane.keys(&["/", "toq-pi", "Enter"]);
