@@ -12,9 +12,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-/// Runs every query of scripts/sql/ over `capture` under `engine` (tests/fleet/queries.py).
+/// Runs every query of scripts/sql/ over `capture` under `engine` (tests/queries/queries.py).
 fn queries(engine: &str, capture: &Path, params: &Value) -> BTreeMap<String, Vec<Value>> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/queries.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries/queries.py");
     let out = Command::new("python3")
         .arg(script)
         .arg(engine)

@@ -1,4 +1,4 @@
-//! Real containers: podman (with runc) runs tests/fleet/workload.c, built static, from a root
+//! Real containers: podman (with runc) runs tests/support/workload.c, built static, from a root
 //! holding nothing else, each container with a workload of its own (threads named by what
 //! they do: pipe readers, sleepers, a spinner). Without root, podman, runc or a static C
 //! library, `Container::start` says what is missing through `util::require`.
@@ -9,12 +9,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// tests/fleet/workload.c built static (it runs alone in a container), once per test binary.
+/// tests/support/workload.c built static (it runs alone in a container), once per test binary.
 pub fn workload() -> Option<&'static Path> {
     static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
         util::required(
-            build_c("tests/fleet/workload.c", "workload", &["-static"]),
+            build_c("tests/support/workload.c", "workload", &["-static"]),
             "gcc cannot build a static program",
         )
     })
