@@ -5,6 +5,7 @@
 //! whose daemon is stopped, a path read from a thread's memory; and idle threads, which are
 //! never findings.
 
+use crate::support::cpu;
 use crate::util::{self, build_c, foreign_arch, is_root, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
@@ -37,13 +38,6 @@ fn of(found: &[Value], tid: u64) -> Vec<&str> {
         .filter(|f| names(f, tid))
         .map(|f| f["kind"].as_str().unwrap())
         .collect()
-}
-
-/// A thread's CPU time and run-queue wait so far, in ns, as the kernel counts them.
-fn schedstat(tid: u64) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).unwrap();
-    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().unwrap());
-    (fields.next().unwrap(), fields.next().unwrap())
 }
 
 #[test]
@@ -137,13 +131,16 @@ fn a_spinner_is_hot_and_threads_in_d_are_blocked() {
 /// was, and that a finding's split of the time is what the kernel counted for its first
 /// thread (whose evidence stands for the group's). `extra` are more arguments to sample.
 fn assert_hot(tids: &[u64], extra: &[&str]) {
-    let before: Vec<(u64, u64)> = tids.iter().map(|&t| schedstat(t)).collect();
+    let before: Vec<(u64, u64)> = tids
+        .iter()
+        .map(|&t| cpu::thread_ns(std::process::id(), t))
+        .collect();
     let started = std::time::Instant::now();
     let found = findings(&own_pid(), "2", extra);
     let wall = started.elapsed().as_nanos() as f64;
     let mut kernel = std::collections::HashMap::new();
     for (&tid, (run0, wait0)) in tids.iter().zip(before) {
-        let (run1, wait1) = schedstat(tid);
+        let (run1, wait1) = cpu::thread_ns(std::process::id(), tid);
         let on_cpu = (run1 - run0) as f64 * 100.0 / wall;
         let waiting = (wait1 - wait0) as f64 * 100.0 / wall;
         // A spinner is runnable all the time, whatever share of it the CPU gave it.
