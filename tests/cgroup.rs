@@ -4,7 +4,8 @@
 //! v2 part, and tsnap's own cgroup live.
 
 use crate::fixtures::check;
-use crate::util::{self, TempDir, run, run_in};
+use crate::support::fakeproc::FakeProc;
+use crate::util::{self, run, run_in};
 use serde_json::Value;
 use std::path::Path;
 
@@ -50,34 +51,17 @@ fn v1_hybrid_as_on_this_machine() {
     check(V1, "dump", &["dump", "-p", V1_APP, "-i", "0"], true);
 }
 
-/// Copies the tree at `from` into `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn v1_without_a_v2_mount_has_no_pressure() {
-    let tree = TempDir::new("cgroup-v1");
+    let tree = FakeProc::new("cgroup-v1");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(V1);
-    copy_tree(&fixture.join("proc"), &tree.0.join("proc"));
-    copy_tree(&fixture.join("sys"), &tree.0.join("sys"));
-    std::fs::remove_dir_all(tree.0.join("sys/fs/cgroup/unified")).unwrap();
+    tree.copy(&fixture.join("proc"), "proc");
+    tree.copy(&fixture.join("sys"), "sys");
+    std::fs::remove_dir_all(tree.path().join("sys/fs/cgroup/unified")).unwrap();
     let out = run_in(
-        &tree.0,
+        tree.path(),
         &[
             "--proc", "proc", "--sys", "sys", "-a", "-i", "0", "-o", "tid",
         ],
@@ -120,7 +104,7 @@ fn own_cgroup_path() -> Option<String> {
 #[test]
 fn own_cgroup_is_reported_without_error() {
     let Some(path) = own_cgroup_path() else {
-        eprintln!("skipped: this kernel shows no cgroup");
+        util::require(false, "this kernel shows no cgroup");
         return;
     };
     let pid = std::process::id().to_string();

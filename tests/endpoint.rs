@@ -1,14 +1,10 @@
 //! The endpoint column and the IO columns against live sockets and threads of this process,
 //! checked against what the test reads itself: its own socket tables and its threads' `io`.
 
-use crate::util::{Run, build_c, by_tid, foreign_arch, is_root, run, run_wrapped};
+use crate::util::{self, Run, build_c, by_tid, foreign_arch, is_root, own_pid, run, run_wrapped};
 use crate::workload::{Kind, WRITE_RATE, Workload};
 use serde_json::Value;
 use std::time::Instant;
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// The local and remote addresses (`127.0.0.1:46323`) and state number of socket `inode` in
 /// this process's `/proc/self/net/tcp`, decoded here from the hex the kernel writes.
@@ -57,8 +53,7 @@ fn sockets_when_netlink_is_refused() {
 /// sockets is.
 #[test]
 fn sockets_of_another_network_namespace() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a network namespace");
+    if !util::require(is_root(), "needs root to make a network namespace") {
         return;
     }
     check_sockets("endpns", &|args| run_wrapped(&["unshare", "--net"], args));

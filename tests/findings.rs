@@ -5,15 +5,12 @@
 //! whose daemon is stopped, a path read from a thread's memory; and idle threads, which are
 //! never findings.
 
-use crate::util::{build_c, foreign_arch, is_root, run, tsnap};
+use crate::support::cpu;
+use crate::util::{self, build_c, foreign_arch, is_root, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// The findings of `tsnap sample -d SECONDS -p PID -f json` (with `extra` arguments).
 fn findings(pid: &str, seconds: &str, extra: &[&str]) -> Vec<Value> {
@@ -41,13 +38,6 @@ fn of(found: &[Value], tid: u64) -> Vec<&str> {
         .filter(|f| names(f, tid))
         .map(|f| f["kind"].as_str().unwrap())
         .collect()
-}
-
-/// A thread's CPU time and run-queue wait so far, in ns, as the kernel counts them.
-fn schedstat(tid: u64) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).unwrap();
-    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().unwrap());
-    (fields.next().unwrap(), fields.next().unwrap())
 }
 
 #[test]
@@ -141,13 +131,16 @@ fn a_spinner_is_hot_and_threads_in_d_are_blocked() {
 /// was, and that a finding's split of the time is what the kernel counted for its first
 /// thread (whose evidence stands for the group's). `extra` are more arguments to sample.
 fn assert_hot(tids: &[u64], extra: &[&str]) {
-    let before: Vec<(u64, u64)> = tids.iter().map(|&t| schedstat(t)).collect();
+    let before: Vec<(u64, u64)> = tids
+        .iter()
+        .map(|&t| cpu::thread_ns(std::process::id(), t))
+        .collect();
     let started = std::time::Instant::now();
     let found = findings(&own_pid(), "2", extra);
     let wall = started.elapsed().as_nanos() as f64;
     let mut kernel = std::collections::HashMap::new();
     for (&tid, (run0, wait0)) in tids.iter().zip(before) {
-        let (run1, wait1) = schedstat(tid);
+        let (run1, wait1) = cpu::thread_ns(std::process::id(), tid);
         let on_cpu = (run1 - run0) as f64 * 100.0 / wall;
         let waiting = (wait1 - wait0) as f64 * 100.0 / wall;
         // A spinner is runnable all the time, whatever share of it the CPU gave it.
@@ -274,13 +267,12 @@ impl Drop for Spinning {
 
 #[test]
 fn a_cgroup_over_its_cpu_limit_is_throttled() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a cgroup with a CPU limit");
+    if !util::require(is_root(), "needs root to make a cgroup with a CPU limit") {
         return;
     }
     let _turn = crate::util::cpu_turn();
     let Some(cgroup) = LimitedCgroup::create() else {
-        eprintln!("skipped: no cpu controller to limit here");
+        util::require(false, "no cpu controller to limit here");
         return;
     };
     let child = Command::new("sh")
@@ -362,8 +354,10 @@ fn states(pid: u32) -> Vec<(u64, char)> {
 
 #[test]
 fn thirty_threads_in_d_on_one_file_are_one_finding() {
-    if !is_root() {
-        eprintln!("skipped: needs root for a userfaultfd that catches the kernel's faults");
+    if !util::require(
+        is_root(),
+        "needs root for a userfaultfd that catches the kernel's faults",
+    ) {
         return;
     }
     let bin = build_c("tests/findings/fpos.c", "fpos", &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -437,8 +431,7 @@ impl Drop for PlainCgroup {
 
 #[test]
 fn two_cgroups_oversubscribing_the_cpus_are_one_cpu_saturated_finding() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make cgroups");
+    if !util::require(is_root(), "needs root to make cgroups") {
         return;
     }
     let _turn = crate::util::cpu_turn();
@@ -446,7 +439,7 @@ fn two_cgroups_oversubscribing_the_cpus_are_one_cpu_saturated_finding() {
         build_c("tests/findings/halfbusy.c", "halfbusy", &[]).unwrap_or_else(|e| panic!("{e}"));
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (Some(a), Some(b)) = (PlainCgroup::create("a"), PlainCgroup::create("b")) else {
-        eprintln!("skipped: cannot make cgroups here");
+        util::require(false, "cannot make cgroups here");
         return;
     };
     // Each cgroup alone wants twice the CPUs in the busy half of every 100 ms.
@@ -602,8 +595,7 @@ impl Conversation {
 /// counter.
 #[test]
 fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
-    if foreign_arch() {
-        eprintln!("skipped: the syscall numbers are this machine's");
+    if !util::applies(!foreign_arch(), "the syscall numbers are this machine's") {
         return;
     }
     let every = Some(std::time::Duration::from_millis(800));
@@ -790,16 +782,14 @@ impl Drop for HungMount {
 /// from the thread's memory; plain tsnap's footer counts them.
 #[test]
 fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
-    if !is_root() {
-        eprintln!("skipped: needs root to mount a FUSE file system");
+    if !util::require(is_root(), "needs root to mount a FUSE file system") {
         return;
     }
-    if foreign_arch() {
-        eprintln!("skipped: the syscall numbers are this machine's");
+    if !util::applies(!foreign_arch(), "the syscall numbers are this machine's") {
         return;
     }
     let Some((hung, opening, syncing)) = HungMount::start(3, 2) else {
-        eprintln!("skipped: no FUSE here (fuse3, libfuse3-dev, /dev/fuse)");
+        util::require(false, "no FUSE here (fuse3, libfuse3-dev, /dev/fuse)");
         return;
     };
     let pid = hung.client.id().to_string();
@@ -883,8 +873,7 @@ fn threads_hung_on_a_fuse_mount_are_waiting_on_fs() {
 /// opens by paths relative to its working directory).
 #[test]
 fn a_path_read_from_memory_is_escaped() {
-    if foreign_arch() {
-        eprintln!("skipped: the syscall numbers are this machine's");
+    if !util::applies(!foreign_arch(), "the syscall numbers are this machine's") {
         return;
     }
     let dir = crate::util::TempDir::new("path");

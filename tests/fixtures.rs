@@ -26,8 +26,10 @@ pub fn check(name: &str, case: &str, args: &[&str], syscalls: bool) {
     } else {
         "x86_64"
     };
-    if syscalls && tsnap_arch() != arch {
-        eprintln!("{name}/{case}: skipped, syscall numbers of {arch}");
+    if !crate::util::applies(
+        !syscalls || tsnap_arch() == arch,
+        &format!("{name}/{case}: syscall numbers of {arch}"),
+    ) {
         return;
     }
     let dir = fixture(name);

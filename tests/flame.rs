@@ -2,7 +2,7 @@
 //! against a process whose threads' stacks are known (tests/flame/stacks.c), read back by
 //! real consumers: inferno draws the folded lines, headless Chromium runs the page.
 
-use crate::util::{Run, TempDir, build_c, cpu_turn, holds, is_root, run};
+use crate::util::{self, Run, TempDir, build_c, cpu_turn, holds, is_root, run};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -157,7 +157,10 @@ fn folded_stacks_count_every_sample_and_inferno_draws_them() {
     }
 
     let Some(inferno) = tool("inferno-flamegraph") else {
-        eprintln!("skipped: inferno-flamegraph is not installed (cargo install inferno)");
+        util::require(
+            false,
+            "inferno-flamegraph is not installed (cargo install inferno)",
+        );
         return;
     };
     let mut child = Command::new(inferno)
@@ -188,7 +191,10 @@ fn flame_page_runs_in_chromium_with_a_hostile_name() {
     let broken = dir.0.join("broken.html");
     std::fs::write(&broken, "<script>throw new Error('x')</script>").unwrap();
     let Some((_, console)) = chromium(&broken) else {
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        util::require(
+            false,
+            "chromium is not installed (apt-get install chromium)",
+        );
         return;
     };
     assert!(!console.is_empty(), "a thrown error is not seen");
@@ -294,7 +300,10 @@ fn report_diff_shows_what_grew_and_shrank() {
     ])
     .ok();
     let Some((dom, console)) = chromium(&page) else {
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        util::require(
+            false,
+            "chromium is not installed (apt-get install chromium)",
+        );
         return;
     };
     assert!(console.is_empty(), "console: {console:?}");

@@ -3,7 +3,7 @@
 //! unix socket whose name forges lines of the socket table. Each reproduced as the attacker
 //! does it, tsnap run as root beside it.
 
-use crate::util::{TempDir, build_c, is_root, run};
+use crate::util::{self, TempDir, build_c, is_root, run};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -14,9 +14,10 @@ const FORGED_POD: &str = "6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60";
 
 /// tests/forged/cgroup.c built static, to run alone in a container.
 fn forger() -> Option<PathBuf> {
-    build_c("tests/forged/cgroup.c", "cgroup-forger", &["-static"])
-        .map_err(|e| eprintln!("skipped: gcc cannot build a static program ({e})"))
-        .ok()
+    util::required(
+        build_c("tests/forged/cgroup.c", "cgroup-forger", &["-static"]),
+        "gcc cannot build a static program",
+    )
 }
 
 /// A podman container (runc) running the forger from a root holding nothing else; removed
@@ -140,11 +141,10 @@ fn podman() -> bool {
             .status()
             .is_ok_and(|s| s.success())
     };
-    let ready = is_root() && works("podman") && works("runc");
-    if !ready {
-        eprintln!("skipped: needs root, podman and runc");
-    }
-    ready
+    util::require(
+        is_root() && works("podman") && works("runc"),
+        "needs root, podman and runc",
+    )
 }
 
 /// The cgroup v2 mount: the unified hierarchy of a hybrid host, or /sys/fs/cgroup.
@@ -171,11 +171,13 @@ fn containers_that_write_their_cgroup_do_not_pass_for_another() {
     }
     let Some(bin) = forger() else { return };
     let Some(v2) = v2_mount() else {
-        eprintln!("skipped: no cgroup v2 mount");
+        util::require(false, "no cgroup v2 mount");
         return;
     };
-    if !Path::new("/sys/fs/cgroup/systemd").is_dir() {
-        eprintln!("skipped: no name=systemd hierarchy (a cgroup v2 host)");
+    if !util::require(
+        Path::new("/sys/fs/cgroup/systemd").is_dir(),
+        "no name=systemd hierarchy (a cgroup v2 host)",
+    ) {
         return;
     }
     let mut made = Cgroups(Vec::new());
@@ -287,9 +289,10 @@ fn containers_that_write_their_cgroup_do_not_pass_for_another() {
 fn socket_forger() -> Option<&'static Path> {
     static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
-        build_c("tests/forged/netns.c", "netns-forger", &[])
-            .map_err(|e| eprintln!("skipped: gcc cannot build the forger ({e})"))
-            .ok()
+        util::required(
+            build_c("tests/forged/netns.c", "netns-forger", &[]),
+            "gcc cannot build the forger",
+        )
     })
     .as_deref()
 }
@@ -337,8 +340,7 @@ fn start_socket_forger(bin: &Path, args: &[&str]) -> (Kill, u64, u64, u64) {
 /// in the table of that thread's namespace.
 #[test]
 fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a network namespace");
+    if !util::require(is_root(), "needs root to make a network namespace") {
         return;
     }
     let Some(bin) = socket_forger() else { return };

@@ -3,15 +3,11 @@
 //! names; bidi controls and invisible characters never reach a terminal (a real
 //! pseudo-terminal) or a pipe as they are.
 
-use crate::live::hostile_threads;
-use crate::util::run;
+use crate::columns::hostile_threads;
+use crate::util::{self, own_pid, run};
 use crate::width::on_terminal;
 use serde_json::Value;
 use std::process::Command;
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// Reads a CSV file of `tid,comm` with Python's csv module and with DuckDB (as
 /// scripts/sql/duckdb/csv.sql does), undoes the escapes as the README says, and prints
@@ -55,8 +51,7 @@ fn hostile_names_come_back_from_csv_through_python_and_duckdb() {
         .args(["-c", "import duckdb"])
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("skipped: python3 cannot import duckdb (.ci/run installs it)");
+    if !util::require(ok, "python3 cannot import duckdb (.ci/run installs it)") {
         return;
     }
     let names: [&[u8]; 10] = [

@@ -13,7 +13,10 @@ fn syscall_tables_are_regenerated_identically() {
     {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("skipped: no python3 to run scripts/gen-syscalls ({e})");
+            util::require(
+                false,
+                &format!("no python3 to run scripts/gen-syscalls ({e})"),
+            );
             return;
         }
     };

@@ -119,8 +119,7 @@ fn comm_by_prefix_pattern_and_argv0_and_near_names_on_a_miss() {
 
 #[test]
 fn user_by_name_and_uid() {
-    if !is_root() {
-        eprintln!("skipped: needs root to start a process as nobody");
+    if !util::require(is_root(), "needs root to start a process as nobody") {
         return;
     }
     let dir = TempDir::new("habits-user");
@@ -165,8 +164,7 @@ fn user_by_name_and_uid() {
 
 #[test]
 fn container_and_pod_by_host_name() {
-    if let Some(why) = container_unsupported() {
-        eprintln!("skipped: {why}");
+    if !container_supported() {
         return;
     }
     let dir = TempDir::new("habits-container");
@@ -273,15 +271,16 @@ fn container_and_pod_by_host_name() {
     assert!(short.stderr.contains("crictl ps"), "{}", short.stderr);
 }
 
-/// Why the container test cannot run here: it needs root, podman and a static C build.
-fn container_unsupported() -> Option<&'static str> {
-    if !is_root() {
-        return Some("needs root for podman's containers");
-    }
-    match podman().arg("--version").output() {
-        Ok(o) if o.status.success() => None,
-        _ => Some("podman (and runc) are not installed"),
-    }
+/// Whether the container test can run here: it needs root and podman.
+fn container_supported() -> bool {
+    util::require(is_root(), "needs root for podman's containers")
+        && util::require(
+            podman()
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "podman (and runc) are not installed",
+        )
 }
 
 /// Names this process's thread with `name` (as `comm` shows it) and parks it until the
@@ -740,9 +739,12 @@ fn every_command_writes_json_the_schema_accepts() {
     }
     let refs: Vec<(&str, &str)> = texts.iter().map(|(w, t)| (*w, t.as_str())).collect();
     match schema_errors(&refs) {
-        None => eprintln!(
-            "skipped the schema check: python3 has no jsonschema (pip install jsonschema)"
-        ),
+        None => {
+            util::require(
+                false,
+                "the schema check: python3 has no jsonschema (pip install jsonschema)",
+            );
+        }
         Some(errors) => assert!(errors.is_empty(), "{errors}"),
     }
 }

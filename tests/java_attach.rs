@@ -10,7 +10,7 @@
 
 use crate::java::{Jvm, jstack};
 use crate::unprivileged::run_as_nobody;
-use crate::util::{Run, foreign_arch, holds, is_root, run};
+use crate::util::{self, Run, foreign_arch, holds, is_root, run};
 use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -378,8 +378,10 @@ const AS_NOBODY: [&str; 5] = [
 
 #[test]
 fn a_jvm_user_dumps_its_own_jvm() {
-    if !is_root() {
-        eprintln!("skipped: needs root to run the JVM and tsnap as uid 65534");
+    if !util::require(
+        is_root(),
+        "needs root to run the JVM and tsnap as uid 65534",
+    ) {
         return;
     }
     let Some(mut jvm) = Jvm::launch(&AS_NOBODY, &[], false) else {
@@ -403,8 +405,7 @@ fn a_jvm_user_dumps_its_own_jvm() {
 
 #[test]
 fn root_dumps_another_users_jvm_as_that_user() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    if !util::require(is_root(), "needs root") {
         return;
     }
     let Some(mut jvm) = Jvm::launch(&AS_NOBODY, &[], false) else {
@@ -426,8 +427,7 @@ fn root_dumps_another_users_jvm_as_that_user() {
 
 #[test]
 fn a_jvm_in_a_pid_namespace_of_its_own() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a pid namespace");
+    if !util::require(is_root(), "needs root to make a pid namespace") {
         return;
     }
     // The JVM is pid 1 in its namespace, its nids are its namespace's thread ids: tsnap

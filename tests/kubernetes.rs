@@ -151,29 +151,27 @@ pub fn unique(what: &str) -> String {
     format!("tsnap-part8-{}-{what}", std::process::id())
 }
 
-/// Why the container tests cannot run here, if they cannot: they need root, podman, and the
-/// static binary of this machine's architecture (an image FROM scratch has no libc).
-pub fn unsupported() -> Option<String> {
-    if !util::is_root() {
-        return Some("needs root for podman's containers".into());
-    }
-    if util::foreign_arch() {
-        return Some("the binary under test is for another architecture".into());
-    }
-    let Some(bin) = std::env::var_os("TSNAP_BIN") else {
-        return Some(
-            "needs the static binary (TSNAP_BIN): scripts/test runs these in its second pass"
-                .into(),
-        );
+/// Whether the container tests can run here: they need root, podman, and the static binary
+/// of this machine's architecture (an image FROM scratch has no libc), which `scripts/test`
+/// tests in its second pass.
+pub fn supported() -> bool {
+    let static_bin = std::env::var_os("TSNAP_BIN")
+        .and_then(|bin| std::fs::read(bin).ok())
+        .is_some_and(|elf| is_static(&elf));
+    let podman_runs = || {
+        podman()
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
     };
-    match std::fs::read(&bin) {
-        Ok(elf) if is_static(&elf) => {}
-        _ => return Some(format!("{} is not a static binary", bin.to_string_lossy())),
-    }
-    match podman().arg("--version").output() {
-        Ok(o) if o.status.success() => None,
-        _ => Some("podman (and runc) are not installed".into()),
-    }
+    util::applies(
+        !util::foreign_arch(),
+        "the binary under test is for another architecture",
+    ) && util::applies(
+        static_bin,
+        "needs the static binary (TSNAP_BIN): scripts/test runs these in its second pass",
+    ) && util::require(util::is_root(), "needs root for podman's containers")
+        && util::require(podman_runs(), "podman (and runc) are not installed")
 }
 
 /// A 64-bit ELF executable with no program interpreter.
@@ -670,22 +668,25 @@ pub fn readme_table() -> (Vec<String>, Vec<Vec<String>>) {
 
 #[test]
 fn each_way_into_a_pod_reads_what_the_readme_table_says() {
-    if let Some(why) = unsupported() {
-        eprintln!("skipped: {why}");
+    if !supported() {
         return;
     }
-    if Command::new("jlink").arg("--version").output().is_err() {
-        eprintln!("skipped: no jlink (a JDK) to make the target's Java runtime");
+    if !util::require(
+        Command::new("jlink").arg("--version").output().is_ok(),
+        "no jlink (a JDK) to make the target's Java runtime",
+    ) {
         return;
     }
     // Yama's ptrace_scope 1 or more denies syscall to a process's own user: the README's table
     // is for a kernel without that restriction, as Debian's is by default.
     let yama = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope").unwrap_or_default();
-    if !matches!(yama.trim(), "" | "0") {
-        eprintln!(
-            "skipped: kernel.yama.ptrace_scope={}, and the README's table is for 0",
+    if !util::require(
+        matches!(yama.trim(), "" | "0"),
+        &format!(
+            "kernel.yama.ptrace_scope={}, and the README's table is for 0",
             yama.trim()
-        );
+        ),
+    ) {
         return;
     }
     let _turn = util::cpu_turn();

@@ -1,11 +1,13 @@
 //! Memory a tenant can make tsnap use: the kernel memory of the procfs files kept open
 //! across passes, charged to tsnap's memory cgroup (a 15,000-thread tenant, tsnap in a
-//! 64 MiB cgroup of its own, and in the tenant's), and huge command lines (`-G cmdline`).
+//! 64 MiB cgroup of its own, and in the tenant's), and huge command lines (`-G cmdline`); and
+//! memory that must not grow over long runs of sample at 1000 Hz and watch every 10 ms.
 
-use crate::util::{build_c, is_root, run_wrapped};
+use crate::util::{build_c, is_root, run_wrapped, tsnap};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 const MIB: u64 = 1 << 20;
 
@@ -225,7 +227,10 @@ fn tenant_program() -> Result<PathBuf, String> {
 fn fifteen_thousand_threads_in_a_64_mib_cgroup() {
     let bin = match tenant_program() {
         Ok(bin) => bin,
-        Err(e) => return eprintln!("skipped: {e}"),
+        Err(e) => {
+            crate::util::require(false, &e);
+            return;
+        }
     };
     let _cpu = crate::util::cpu_turn();
     for (i, args) in commands("0").iter().enumerate() {
@@ -237,7 +242,10 @@ fn fifteen_thousand_threads_in_a_64_mib_cgroup() {
         for run in ["cold", "warm"] {
             let cgroup = match MemCgroup::new(&format!("own{i}{run}")) {
                 Ok(c) => c,
-                Err(e) => return eprintln!("skipped: {e}"),
+                Err(e) => {
+                    crate::util::require(false, &e);
+                    return;
+                }
             };
             cgroup.set_limit(64 * MIB);
             if run == "warm" {
@@ -279,13 +287,19 @@ fn fifteen_thousand_threads_in_a_64_mib_cgroup() {
 fn fifteen_thousand_threads_in_the_tenants_cgroup() {
     let bin = match tenant_program() {
         Ok(bin) => bin,
-        Err(e) => return eprintln!("skipped: {e}"),
+        Err(e) => {
+            crate::util::require(false, &e);
+            return;
+        }
     };
     let _cpu = crate::util::cpu_turn();
     for (i, args) in commands("0").iter().enumerate() {
         let cgroup = match MemCgroup::new(&format!("shared{i}")) {
             Ok(c) => c,
-            Err(e) => return eprintln!("skipped: {e}"),
+            Err(e) => {
+                crate::util::require(false, &e);
+                return;
+            }
         };
         let mut tenant = Tenant::start(&bin, 15_000, Some(&cgroup));
         assert!(tenant.threads >= 15_000, "{} threads", tenant.threads);
@@ -416,4 +430,69 @@ fn six_mib_command_lines() {
     for rss in [watch_rss, sample_rss] {
         assert!(rss < 16 * 1024, "peak RSS {rss} KiB");
     }
+}
+
+/// A process with a few threads that do nothing (this test binary run again), for runs that
+/// must see the same threads throughout.
+#[test]
+#[ignore = "the steady process of the long-run tests"]
+fn steady_process() {
+    if std::env::var_os("TSNAP_STEADY").is_none() {
+        return;
+    }
+    for _ in 0..4 {
+        std::thread::spawn(|| std::thread::sleep(Duration::from_secs(3600)));
+    }
+    println!("ready");
+    std::io::Write::flush(&mut std::io::stdout()).unwrap();
+    let _ = std::io::Read::read(&mut std::io::stdin(), &mut [0u8; 1]);
+}
+
+/// `VmRSS` of a process, in kB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs tsnap with `args` for 20 seconds and checks that its memory after 5 seconds and at
+/// the end differ by at most one page.
+fn memory_stays_flat(args: &[&str]) {
+    let _cpu = crate::util::cpu_turn();
+    let target = crate::util::SelfProcess::start("memory::steady_process", "TSNAP_STEADY", "1");
+    let pid = target.pid().to_string();
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["-a", "-p", &pid, "-d", "20"]);
+    let mut child = tsnap()
+        .args(&full)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    let early = rss_kb(child.id());
+    std::thread::sleep(Duration::from_millis(14_500));
+    let late = rss_kb(child.id());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{args:?}: {status}");
+    assert!(early > 0, "{args:?}: no VmRSS read");
+    assert!(
+        late <= early + 4,
+        "{args:?}: VmRSS grew from {early} kB after 5 s to {late} kB after 19.5 s"
+    );
+    drop(target);
+}
+
+#[test]
+fn sample_at_1000_hz_keeps_its_memory() {
+    memory_stays_flat(&["sample", "--hz", "1000"]);
+}
+
+#[test]
+fn watch_every_10_ms_keeps_its_memory() {
+    memory_stays_flat(&["watch", "-i", "0.01"]);
 }

@@ -4,7 +4,7 @@
 //! like tsnap's but not its own; who can read a capture; and a tenant flooding the capture
 //! under `--max-mb` with threads in D while another container's rows must still be written.
 
-use crate::util::{self, TempDir, build_c, holds, is_root};
+use crate::util::{self, TempDir, build_c, holds, is_root, own_pid};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -73,14 +73,9 @@ fn tsnap_utc(args: &[&str]) -> util::Run {
     )
 }
 
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
-
 #[test]
 fn a_link_planted_in_the_output_dir_is_not_followed_by_root() {
-    if !is_root() {
-        eprintln!("skipped: needs root (the attack is on a root watch)");
+    if !util::require(is_root(), "needs root (the attack is on a root watch)") {
         return;
     }
     let tmp = TempDir::new("planted");
@@ -151,8 +146,7 @@ fn a_link_planted_in_the_output_dir_is_not_followed_by_root() {
 
 #[test]
 fn a_directory_anyone_can_write_without_the_sticky_bit_is_refused_as_root() {
-    if !is_root() {
-        eprintln!("skipped: needs root (only root refuses such a directory)");
+    if !util::require(is_root(), "needs root (only root refuses such a directory)") {
         return;
     }
     let tmp = TempDir::new("open");
@@ -231,8 +225,7 @@ fn a_directory_anyone_can_write_without_the_sticky_bit_is_refused_as_root() {
 
 #[test]
 fn save_through_a_planted_link_is_refused() {
-    if !is_root() {
-        eprintln!("skipped: needs root (the attack is on a root tsnap)");
+    if !util::require(is_root(), "needs root (the attack is on a root tsnap)") {
         return;
     }
     let tmp = TempDir::new("save");
@@ -340,8 +333,7 @@ fn a_fifo_under_the_next_name_does_not_hold_watch() {
 
 #[test]
 fn a_capture_is_private_unless_mode_says_otherwise() {
-    if !is_root() {
-        eprintln!("skipped: needs root to read the capture as another user");
+    if !util::require(is_root(), "needs root to read the capture as another user") {
         return;
     }
     let tmp = TempDir::new("modes");
@@ -398,8 +390,7 @@ fn a_capture_is_private_unless_mode_says_otherwise() {
 
 #[test]
 fn retention_deletes_only_its_own_regular_files() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make files of another user");
+    if !util::require(is_root(), "needs root to make files of another user") {
         return;
     }
     let tmp = TempDir::new("retention");
@@ -528,7 +519,7 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
     let bin = match build_c("tests/output_files/dflood.c", "dflood", &[]) {
         Ok(bin) => bin,
         Err(e) => {
-            eprintln!("skipped: gcc cannot build the flood ({e})");
+            util::require(false, &format!("gcc cannot build the flood ({e})"));
             return;
         }
     };
@@ -544,7 +535,10 @@ fn a_tenant_flooding_d_threads_cannot_blind_the_capture() {
         ContainerCgroup::create(&roots, &name, &tenant_id),
         ContainerCgroup::create(&roots, &name, &other_id),
     ) else {
-        eprintln!("skipped: cannot make cgroups under {}", roots[0].display());
+        util::require(
+            false,
+            &format!("cannot make cgroups under {}", roots[0].display()),
+        );
         return;
     };
     let _turn = util::cpu_turn();

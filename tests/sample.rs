@@ -1,14 +1,11 @@
-//! sample, watch and report against live threads in this process.
+//! sample against live threads in this process: its counts and groups, SIGINT and SIGHUP
+//! ending it with its report, too few file descriptors, and a running thread's stack.
 
-use crate::util::{TempDir, foreign_arch, run, tsnap};
+use crate::util::{self, foreign_arch, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 fn groups(rows: &[Value]) -> Vec<&Value> {
     rows.iter().filter(|r| r["type"] == "group").collect()
@@ -149,212 +146,6 @@ fn sigint_ends_sampling_with_the_report() {
 }
 
 #[test]
-fn saved_samples_report_the_same_rows() {
-    let _w = Workload::start("save", &[Kind::Spinner, Kind::PipeReader, Kind::Sleeper]);
-    let dir = TempDir::new("save");
-    let file = dir.0.join("samples.jsonl");
-    let file = file.to_str().unwrap();
-    let group = "comm,state,syscall,filename";
-    let sampled = run(&[
-        "sample",
-        "-a",
-        "-d",
-        "1",
-        "-p",
-        &own_pid(),
-        "-g",
-        group,
-        "--save",
-        file,
-        "-f",
-        "json",
-    ])
-    .ok();
-    let reported = run(&["report", file, "-g", group, "-f", "json"]).ok();
-    let rows = |out: &str| -> Vec<String> {
-        out.lines()
-            .filter(|l| l.contains(r#""type":"group""#))
-            .map(str::to_string)
-            .collect()
-    };
-    assert!(!rows(&sampled.stdout).is_empty());
-    assert_eq!(rows(&sampled.stdout), rows(&reported.stdout));
-    // Another grouping of the same file, and a column that was not saved.
-    let by_state = run(&["report", file, "-g", "state", "-f", "csv"]).ok();
-    assert!(by_state.stdout.starts_with("samples,avg_threads,state\n"));
-    let missing = run(&["report", file, "-g", "cmdline"]);
-    assert_eq!(missing.status, 2);
-    assert!(
-        missing.stderr.contains("has no column 'cmdline'"),
-        "{}",
-        missing.stderr
-    );
-
-    // A writer killed mid-line leaves a truncated last line: skipped with a warning.
-    let mut data = std::fs::read(file).unwrap();
-    data.extend_from_slice(br#"{"type":"row","pass":99,"comm":"cut"#);
-    std::fs::write(file, &data).unwrap();
-    let truncated = run(&["report", file, "-g", group, "-f", "json"]).ok();
-    assert_eq!(rows(&truncated.stdout), rows(&sampled.stdout));
-    assert!(truncated.stderr.contains("skipped the truncated last line"));
-    // Anything else malformed is an error naming the line.
-    let text = String::from_utf8(data).unwrap();
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.insert(2, "not json");
-    std::fs::write(file, lines.join("\n")).unwrap();
-    let bad = run(&["report", file]);
-    assert_eq!(bad.status, 2);
-    assert!(
-        bad.stderr.contains("line 3 is not a saved row"),
-        "{}",
-        bad.stderr
-    );
-}
-
-#[test]
-fn watch_takes_timestamped_snapshots() {
-    let _w = Workload::start("watch", &[Kind::Spinner]);
-    let out = run(&[
-        "watch",
-        "-i",
-        "0.2",
-        "-d",
-        "1",
-        "-a",
-        "-p",
-        &own_pid(),
-        "-f",
-        "json",
-        "-o",
-        "tid,comm,state",
-    ])
-    .ok();
-    let rows = out.json();
-    let mut times: Vec<&str> = rows.iter().map(|r| r["time"].as_str().unwrap()).collect();
-    times.dedup();
-    assert!(
-        (4..=5).contains(&times.len()),
-        "{} snapshots: {times:?}",
-        times.len()
-    );
-    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
-    // 2026-11-25T22:07:44.172+00:00
-    let t = times[0].as_bytes();
-    assert_eq!((t.len(), t[10], t[19]), (29, b'T', b'.'), "{}", times[0]);
-    assert!(
-        matches!(t[23], b'+' | b'-') && t[26] == b':',
-        "{}",
-        times[0]
-    );
-
-    let table = run(&[
-        "watch",
-        "-i",
-        "0.2",
-        "-d",
-        "0.4",
-        "-p",
-        &own_pid(),
-        "-o",
-        "tid,comm",
-    ])
-    .ok();
-    assert_eq!(
-        table.stdout.matches("time ").count(),
-        2,
-        "a header per snapshot:\n{}",
-        table.stdout
-    );
-    assert!(
-        table.stdout.contains("\n\nthreads: "),
-        "a blank line between snapshots, each headed by its tally"
-    );
-    let csv = run(&[
-        "watch",
-        "-i",
-        "0.2",
-        "-d",
-        "0.4",
-        "-p",
-        &own_pid(),
-        "-o",
-        "tid,comm",
-        "-f",
-        "csv",
-    ])
-    .ok();
-    assert_eq!(
-        csv.stdout
-            .matches("time,host,container,pod,tid,comm")
-            .count(),
-        1,
-        "{}",
-        csv.stdout
-    );
-}
-
-#[test]
-fn watch_output_dir_appends_hourly_files() {
-    let _w = Workload::start("hourly", &[Kind::Spinner]);
-    let dir = TempDir::new("hourly");
-    let out_dir = dir.0.join("capture");
-    let args = [
-        "watch",
-        "-i",
-        "0.2",
-        "-d",
-        "0.4",
-        "-p",
-        &own_pid(),
-        "-o",
-        "tid,comm",
-        "--output-dir",
-        out_dir.to_str().unwrap(),
-    ];
-    run(&args).ok();
-    run(&args).ok();
-    let files: Vec<_> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert!(!files.is_empty() && files.len() <= 2, "{files:?}");
-    let mut rows = 0;
-    for f in &files {
-        let name = f.file_name().unwrap().to_str().unwrap().to_string();
-        // tsnap-2026-11-25.22.csv
-        assert!(
-            name.starts_with("tsnap-") && name.ends_with(".csv") && name.len() == 23,
-            "{name}"
-        );
-        let text = std::fs::read_to_string(f).unwrap();
-        assert_eq!(
-            text.matches("time,host,container,pod,tid,comm\n").count(),
-            1,
-            "one header: {text}"
-        );
-        assert!(text.starts_with("time,host,container,pod,tid,comm\n"));
-        rows += text.lines().filter(|l| l.contains("hourly-spin")).count();
-    }
-    assert_eq!(rows, 4, "two snapshots a run, appended");
-}
-
-#[test]
-fn sigterm_ends_watch_with_complete_lines() {
-    let _w = Workload::start("term", &[Kind::Spinner]);
-    let child = tsnap()
-        .args(["watch", "-i", "0.2", "-a", "-p", &own_pid(), "-f", "json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(900));
-    // SAFETY: kill sends a signal to the child we started.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let out = crate::util::finish(child.wait_with_output().unwrap()).ok();
-    assert!(out.stdout.ends_with('\n'));
-    assert!(out.json().len() >= 3);
-}
-
-#[test]
 fn too_few_file_descriptors_still_sample_and_say_so() {
     use std::os::unix::process::CommandExt;
     let _w = Workload::start("fds", &[Kind::PipeReader, Kind::Sleeper, Kind::FutexWaiter]);
@@ -383,90 +174,6 @@ fn too_few_file_descriptors_still_sample_and_say_so() {
         "{}",
         out.stdout
     );
-}
-
-#[test]
-fn a_full_disk_ends_with_a_clear_error_and_keeps_what_was_written() {
-    let save = run(&[
-        "sample",
-        "-a",
-        "-d",
-        "0.3",
-        "-p",
-        &own_pid(),
-        "--save",
-        "/dev/full",
-    ]);
-    // A device is not a file of tsnap's: refused before a byte is written.
-    assert_eq!(save.status, 1, "{}", save.stderr);
-    assert!(
-        save.stderr
-            .contains("refusing to write to /dev/full: not a regular file of tsnap's user"),
-        "{}",
-        save.stderr
-    );
-
-    if !crate::util::is_root() {
-        eprintln!("skipped the full file system: mounting a small tmpfs needs root");
-        return;
-    }
-    let dir = TempDir::new("full");
-    let mnt = dir.0.join("mnt");
-    std::fs::create_dir(&mnt).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args([
-            "-t",
-            "tmpfs",
-            "-o",
-            "size=16k",
-            "tsnap-test",
-            mnt.to_str().unwrap(),
-        ])
-        .status();
-    if !mounted.is_ok_and(|s| s.success()) {
-        eprintln!("skipped the full file system: cannot mount a tmpfs here");
-        return;
-    }
-    let _w = Workload::start("full", &[Kind::PipeReader, Kind::Sleeper]);
-    let out = run(&[
-        "watch",
-        "-i",
-        "0.05",
-        "-d",
-        "30",
-        "-a",
-        "-p",
-        &own_pid(),
-        "--output-dir",
-        mnt.to_str().unwrap(),
-    ]);
-    let files: Vec<_> = std::fs::read_dir(&mnt)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    let text = std::fs::read_to_string(&files[0]).unwrap();
-    let _ = std::process::Command::new("umount").arg(&mnt).status();
-    assert_eq!(out.status, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("ENOSPC"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("what was written before is kept"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        text.len() > 8000,
-        "the file grew until the disk was full: {}",
-        text.len()
-    );
-    let fields = text.lines().next().unwrap().split(',').count();
-    let complete: Vec<&str> = text
-        .split_inclusive('\n')
-        .filter(|l| l.ends_with('\n'))
-        .collect();
-    assert!(complete.len() > 20);
-    for line in &complete[1..] {
-        assert!(line.split(',').count() >= fields, "{line}");
-    }
 }
 
 /// Threads of this process that run a few hundred µs and sleep as long, over and over, until
@@ -534,8 +241,10 @@ fn no_stale_stack(out: &crate::util::Run, running: &mut usize, stacked: &mut usi
 
 #[test]
 fn a_running_thread_shows_no_kernel_stack_in_any_command() {
-    if !crate::util::is_root() {
-        eprintln!("skipped: needs CAP_SYS_ADMIN to read kernel stacks");
+    if !util::require(
+        crate::util::is_root(),
+        "needs CAP_SYS_ADMIN to read kernel stacks",
+    ) {
         return;
     }
     let _f = Flippers::start(4);
@@ -563,4 +272,45 @@ fn a_running_thread_shows_no_kernel_stack_in_any_command() {
         no_stale_stack(&run(args).ok(), &mut running, &mut stacked);
         assert!(stacked > 0, "{args:?}: no stack at all");
     }
+}
+
+/// Sends `signal` to a running tsnap after `after`, and returns its output.
+fn signalled(args: &[&str], signal: i32, after: Duration) -> (crate::util::Run, Duration) {
+    let child = tsnap()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let start = Instant::now();
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let out = crate::util::finish(child.wait_with_output().unwrap());
+    (out, start.elapsed())
+}
+
+#[test]
+fn sighup_ends_sample_with_its_report() {
+    let w = Workload::start("hup", &[Kind::PipeReader]);
+    let pid = std::process::id().to_string();
+    let (out, took) = signalled(
+        &["sample", "-a", "-p", &pid, "-d", "60"],
+        libc::SIGHUP,
+        Duration::from_millis(800),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("hup-pipe"), "{}", out.stdout);
+    assert!(out.stdout.contains("interrupted: "), "{}", out.stdout);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    drop(w);
+    // SIGPIPE from kill is ignored: the run goes on to its end.
+    let (out, _) = signalled(
+        &["sample", "-a", "-p", &pid, "-d", "1"],
+        libc::SIGPIPE,
+        Duration::from_millis(300),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("interrupted"), "{}", out.stdout);
 }

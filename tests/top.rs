@@ -3,7 +3,7 @@
 //! after it quits (on `q`, on SIGTERM) the pane must show the shell's screen again and the
 //! terminal be in cooked mode, as `stty -a` run right after it says.
 
-use crate::util::{TempDir, binary, run};
+use crate::util::{self, TempDir, binary, run};
 use crate::workload::{Kind, Workload};
 use std::path::Path;
 use std::process::Command;
@@ -109,9 +109,7 @@ fn top_in_pane(tag: &str, dir: &Path) -> Option<Pane> {
         pid = std::process::id(),
     );
     let pane = Pane::start(tag, &script);
-    if pane.is_none() {
-        eprintln!("skipped: tmux cannot start a session here");
-    }
+    crate::util::require(pane.is_some(), "tmux cannot start a session here");
     pane
 }
 
@@ -171,7 +169,9 @@ fn top_draws_resorts_filters_and_quits_on_q() {
         tids.len() > 3 && tids.windows(2).all(|w| w[0] < w[1]),
         "{screen}"
     );
-    assert_eq!(tids[0], u64::from(std::process::id()), "{screen}");
+    // The main thread's tid is the pid, the lowest unless tids wrapped around pid_max (the
+    // churn tests in this process make thousands of threads), which puts lower ones first.
+    assert!(tids[0] <= u64::from(std::process::id()), "{screen}");
 
     // A filter: only the threads whose name starts with it.
     pane.keys(&["/", "toq-pi", "Enter"]);
@@ -257,7 +257,7 @@ fn watch_on_a_terminal_shows_the_time_of_day_and_leaves_out_what_every_row_share
         args.join(" ")
     );
     let Some(pane) = Pane::start("watch", &script) else {
-        eprintln!("skipped: tmux cannot start a session here");
+        util::require(false, "tmux cannot start a session here");
         return;
     };
     pane.wait_for("watch's end", |s| s.contains("watch-ended"));

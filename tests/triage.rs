@@ -1,14 +1,10 @@
 //! Which threads matter: the tally of states against /proc, `--top` and `--sort`, and
 //! `dump --collapse`, on live threads.
 
-use crate::util::{SelfProcess, foreign_arch, run};
+use crate::util::{SelfProcess, foreign_arch, own_pid, run};
 use crate::workload::{Kind, Workload};
 use std::collections::BTreeMap;
 use std::io::Read;
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// A process of its own whose threads stay as they are (this test binary's come and go):
 /// threads in several states for the tally, or ten readers of pipes for the collapse test.

@@ -8,12 +8,12 @@ use std::path::Path;
 
 /// Runs tsnap as uid/gid 65534, from a copy of the binary any user can execute.
 pub fn run_as_nobody(args: &[&str]) -> Option<Run> {
-    if !is_root() {
-        eprintln!("skipped: needs root to switch to uid 65534");
-        return None;
-    }
-    if !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("skipped: setpriv is not installed");
+    if !util::require(is_root(), "needs root to switch to uid 65534")
+        || !util::require(
+            Path::new("/usr/bin/setpriv").exists(),
+            "setpriv is not installed",
+        )
+    {
         return None;
     }
     let dir = util::TempDir::new("nobody");
@@ -79,8 +79,10 @@ fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
 
 #[test]
 fn refuses_to_run_set_user_id() {
-    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("skipped: needs root and setpriv to run a set-user-ID copy as another user");
+    if !util::require(
+        is_root() && Path::new("/usr/bin/setpriv").exists(),
+        "needs root and setpriv to run a set-user-ID copy as another user",
+    ) {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -111,8 +113,10 @@ fn refuses_to_run_set_user_id() {
 
 #[test]
 fn hidepid_mount_hides_other_users_and_says_so() {
-    if !is_root() || !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("skipped: needs root to mount a procfs and setpriv to switch users");
+    if !util::require(
+        is_root() && Path::new("/usr/bin/setpriv").exists(),
+        "needs root to mount a procfs and setpriv to switch users",
+    ) {
         return;
     }
     let dir = util::TempDir::new("hidepid");
@@ -128,8 +132,10 @@ fn hidepid_mount_hides_other_users_and_says_so() {
             mnt.to_str().unwrap(),
         ])
         .status();
-    if !mounted.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: cannot mount a procfs here");
+    if !util::require(
+        mounted.is_ok_and(|s| s.success()),
+        "cannot mount a procfs here",
+    ) {
         return;
     }
     let mut theirs = std::process::Command::new("setpriv")

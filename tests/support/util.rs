@@ -6,7 +6,7 @@
 //! this machine's kernel are skipped when that is not this machine's architecture.
 
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
@@ -190,6 +190,34 @@ pub fn require(met: bool, why: &str) -> bool {
     false
 }
 
+/// Whether this test belongs to this run at all: false for a test of this machine's syscall
+/// table when tsnap is another architecture's binary under qemu, or of the static binary in
+/// `scripts/test`'s first pass (it runs in the second). That is a fact of the run, not a
+/// missing prerequisite: the test says so (`not in this run: WHY`) and returns, strict or not.
+pub fn applies(met: bool, why: &str) -> bool {
+    if !met {
+        eprintln!("not in this run: {why}");
+    }
+    met
+}
+
+/// The value of `result`, or `None` after [`require`] said why it is missing (`why: error`).
+#[track_caller]
+pub fn required<T, E: std::fmt::Display>(result: Result<T, E>, why: &str) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            require(false, &format!("{why}: {e}"));
+            None
+        }
+    }
+}
+
+/// This test process's pid, as tsnap's `-p` takes it.
+pub fn own_pid() -> String {
+    std::process::id().to_string()
+}
+
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
@@ -277,4 +305,22 @@ impl Drop for SelfProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The tids of JSON rows.
+pub fn tids(rows: &[Value]) -> BTreeSet<u64> {
+    rows.iter().filter_map(|r| r["tid"].as_u64()).collect()
+}
+
+/// Whether python3 can import `modules`; says which are missing when not.
+pub fn python_has(modules: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require(
+        ok,
+        &format!("python3 cannot import {modules} (.ci/run installs them)"),
+    )
 }

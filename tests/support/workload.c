@@ -1,8 +1,8 @@
-/* A container's workload for tests/fleet.rs, built static so that it runs alone in an image
- * FROM scratch: PIPES threads named "pipe-reader" blocked in read(2) on a pipe nobody writes,
- * SLEEPERS threads named "sleeper" in nanosleep, and with "spin" one thread named "spinner" on
- * a CPU. Prints "ready" once every thread is named, then waits for its standard input to
- * close.
+/* A container's workload for the container tests (tests/support/containers.rs), built static
+ * so that it runs alone in an image FROM scratch: PIPES threads named "pipe-reader" blocked in
+ * read(2) on a pipe nobody writes, SLEEPERS threads named "sleeper" in nanosleep, and with
+ * "spin" one thread named "spinner" on a CPU. Prints "ready" once every thread is named, then
+ * waits for its standard input to close.
  *
  * Usage: workload PIPES SLEEPERS [spin] */
 #define _GNU_SOURCE

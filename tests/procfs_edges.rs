@@ -2,17 +2,24 @@
 //! numbers out of the table, fds closed or out of range, `*at` calls on the working
 //! directory, files a kernel does not provide, copies that are not quite procfs.
 
-use crate::util::{TempDir, foreign_arch, run};
-use std::path::Path;
+use crate::support::fakeproc::{self, FakeProc};
+use crate::util::{foreign_arch, run};
 
-/// A stat line for thread `tid` named `comm` in `state`.
+/// A stat line for thread `tid` named `comm` in `state`, of a process of three threads.
 fn stat_line(tid: u32, comm: &str, state: char) -> String {
-    format!(
-        "{tid} ({comm}) {state} 1 {tid} {tid} 0 -1 4194560 10 0 2 0 5 3 0 0 20 0 3 0 1000 1000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
-    )
+    fakeproc::stat_line(tid, comm, state, 3)
 }
 
-struct Tree(TempDir);
+/// A fake /proc with the threads of these cases.
+struct Tree(FakeProc);
+
+impl std::ops::Deref for Tree {
+    type Target = FakeProc;
+
+    fn deref(&self) -> &FakeProc {
+        &self.0
+    }
+}
 
 impl Tree {
     fn new() -> Tree {
@@ -22,19 +29,7 @@ impl Tree {
     }
 
     fn without_uptime() -> Tree {
-        Tree(TempDir::new("proc"))
-    }
-
-    fn file(&self, path: &str, content: &str) {
-        let p = self.0.0.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-
-    fn link(&self, path: &str, target: &str) {
-        let p = self.0.0.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::os::unix::fs::symlink(target, p).unwrap();
+        Tree(FakeProc::new("proc"))
     }
 
     /// Thread `tid` of process 500 with the given syscall file (and no stack file).
@@ -45,22 +40,18 @@ impl Tree {
     /// Thread `tid` of process `pid`, in state D, with the given syscall file.
     fn thread_of(&self, pid: u32, tid: u32, comm: &str, syscall: &str) {
         let dir = format!("{pid}/task/{tid}");
-        self.file(&format!("{dir}/stat"), &stat_line(tid, comm, 'D'));
+        self.file(&format!("{dir}/stat"), stat_line(tid, comm, 'D'));
         self.file(&format!("{dir}/schedstat"), "1000000 0 1\n");
         self.file(&format!("{dir}/syscall"), syscall);
         self.file(&format!("{dir}/wchan"), "some_wait");
         self.file(&format!("{dir}/io"), "rchar: 0\n");
-    }
-
-    fn path(&self) -> &Path {
-        &self.0.0
     }
 }
 
 #[test]
 fn syscall_and_filename_edge_cases() {
     let t = Tree::new();
-    t.file("500/stat", &stat_line(500, "proc", 'S'));
+    t.file("500/stat", stat_line(500, "proc", 'S'));
     t.file("500/comm", "proc\n");
     t.thread(
         500,
@@ -130,8 +121,8 @@ fn syscall_and_filename_edge_cases() {
 #[test]
 fn threads_whose_files_vanish_are_dropped_silently() {
     let t = Tree::new();
-    t.file("600/stat", &stat_line(600, "proc", 'R'));
-    t.file("600/task/600/stat", &stat_line(600, "alive", 'R'));
+    t.file("600/stat", stat_line(600, "proc", 'R'));
+    t.file("600/task/600/stat", stat_line(600, "alive", 'R'));
     // Listed, but with no files: it exited between the listing and the read.
     std::fs::create_dir_all(t.path().join("600/task/601")).unwrap();
     let out = run(&[
@@ -150,7 +141,7 @@ fn threads_whose_files_vanish_are_dropped_silently() {
 #[test]
 fn a_stack_larger_than_the_buffer_and_fds_above_65535() {
     let t = Tree::new();
-    t.file("500/stat", &stat_line(500, "proc", 'S'));
+    t.file("500/stat", stat_line(500, "proc", 'S'));
     // 400 frames: about 16 KiB, four times the buffer a read starts with.
     let frames: String = (0..400)
         .map(|i| format!("[<0>] deep_function_number_{i}+0x1c/0x40\n"))
@@ -189,7 +180,7 @@ fn a_copied_tree_self_process_dirs_without_task_and_threads_without_stat() {
     let t = Tree::new();
     // In a copy, `self` named the process that was copied, not tsnap: it is shown.
     t.link("self", "500");
-    t.file("500/stat", &stat_line(500, "copied-self", 'S'));
+    t.file("500/stat", stat_line(500, "copied-self", 'S'));
     t.thread(500, "copied-self", "running\n");
     // A thread with its status but no stat is told about, not dropped without a word.
     t.file(
@@ -197,7 +188,7 @@ fn a_copied_tree_self_process_dirs_without_task_and_threads_without_stat() {
         "Name:\tno-stat\nState:\tS (sleeping)\n",
     );
     // A process directory without task/ is read as one thread: the process itself.
-    t.file("600/stat", &stat_line(600, "no-task-dir", 'R'));
+    t.file("600/stat", stat_line(600, "no-task-dir", 'R'));
     t.file("600/status", "Name:\tno-task-dir\nState:\tR (running)\n");
     let out = run(&[
         "--proc",
@@ -226,7 +217,7 @@ fn a_copied_tree_self_process_dirs_without_task_and_threads_without_stat() {
 #[test]
 fn without_uptime_the_footer_says_why_pcpu_is_missing() {
     let t = Tree::without_uptime();
-    t.file("500/stat", &stat_line(500, "proc", 'R'));
+    t.file("500/stat", stat_line(500, "proc", 'R'));
     t.thread(500, "busy", "running\n");
     let path = t.path().to_str().unwrap();
     let out = run(&[
@@ -262,9 +253,9 @@ fn without_uptime_the_footer_says_why_pcpu_is_missing() {
 #[test]
 fn dump_json_has_null_for_an_unreadable_comm_and_cmdline() {
     let t = Tree::new();
-    t.file("500/stat", &stat_line(500, "proc", 'S'));
+    t.file("500/stat", stat_line(500, "proc", 'S'));
     t.thread(500, "unnamed", "running\n");
-    t.file("700/stat", &stat_line(700, "named", 'S'));
+    t.file("700/stat", stat_line(700, "named", 'S'));
     t.file("700/comm", "named\n");
     t.file("700/cmdline", "prog\0--flag\0");
     t.thread_of(700, 700, "named", "running\n");
