@@ -16,16 +16,18 @@ pub mod findings;
 pub mod histogram;
 pub mod java;
 pub mod output;
-pub mod parse;
 pub mod problems;
 pub mod procfs;
 pub mod row;
 pub mod save;
 pub mod select;
 pub mod signals;
-pub mod syscalls;
 pub mod tally;
 pub mod target;
+
+/// The parsers and syscall tables live in their own crate (`crates/tsnap-parse`); they keep
+/// their paths here.
+pub use tsnap_parse::{self as parse, syscalls};
 
 use cli::{Action, Command};
 use error::Error;

@@ -3,7 +3,7 @@
 //! state agrees with the full parse.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::stat;
+use tsnap_parse::stat;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(s) = stat::parse(data) {

@@ -2,7 +2,7 @@
 //! `status` files: field lookups never panic, whatever the bytes.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::status;
+use tsnap_parse::status;
 
 fuzz_target!(|data: &[u8]| {
     for key in [

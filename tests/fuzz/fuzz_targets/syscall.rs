@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tsnap::columns;
-use tsnap::parse::syscall;
+use tsnap_parse::syscall;
 use tsnap::row::Syscall;
 
 fuzz_target!(|data: &[u8]| {
@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
     columns::syscall_name(value, &mut out);
     if let Syscall::Call { nr, args } = value {
-        let _ = tsnap::syscalls::fd_argument(nr, args[0]);
+        let _ = tsnap_parse::syscalls::fd_argument(nr, args[0]);
     }
 });

@@ -8,6 +8,12 @@
 //! and allocate nothing; those of whole documents read once (a thread dump, a zone file) build
 //! vectors. Every parser accepts any bytes: malformed input gives `None` (or skips the bad
 //! part), never a panic, so a hostile or truncated file cannot crash tsnap.
+//!
+//! A crate of its own, with no dependencies and no `unsafe`, so that the fuzz targets build
+//! only this and the compiler, not review, keeps it free of IO; `syscalls` beside the parsers
+//! names the calls the `syscall` file shows. tsnap re-exports it as `tsnap::parse`.
+
+#![forbid(unsafe_code)]
 
 pub mod cgroup;
 pub mod diag;
@@ -22,6 +28,7 @@ pub mod stack;
 pub mod stat;
 pub mod status;
 pub mod syscall;
+pub mod syscalls;
 pub mod time;
 pub mod tzif;
 

@@ -223,7 +223,7 @@ mod tests {
         ($file:literal) => {
             include_bytes!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/jstack/",
+                "/../../tests/fixtures/jstack/",
                 $file
             ))
         };
