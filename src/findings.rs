@@ -231,10 +231,6 @@ impl Findings {
         self.found.sort_unstable_by_key(|f| (f.kind, f.pid, f.tid));
     }
 
-    pub fn found(&self) -> &[Finding] {
-        &self.found
-    }
-
     /// Writes the findings: `findings:` and a line each (`findings: none`) for a table or
     /// CSV (whose caller puts them on stderr), a `{"type":"finding",...}` line each for JSON.
     pub fn write(&self, format: Format, out: &mut Vec<u8>) {

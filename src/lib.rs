@@ -5,25 +5,25 @@
 //! that the fuzz targets and tests can reach the parsers directly.
 
 pub mod aggregate;
-pub mod cgroup;
+mod cgroup;
 pub mod cli;
 pub mod clock;
 pub mod collect;
 pub mod columns;
-pub mod commands;
-pub mod error;
-pub mod findings;
-pub mod histogram;
-pub mod java;
+mod commands;
+mod error;
+mod findings;
+mod histogram;
+mod java;
 pub mod output;
-pub mod problems;
+mod problems;
 pub mod procfs;
 pub mod row;
-pub mod save;
+mod save;
 pub mod select;
 pub mod signals;
-pub mod tally;
-pub mod target;
+mod tally;
+mod target;
 
 /// The parsers and syscall tables live in their own crate (`crates/tsnap-parse`); they keep
 /// their paths here.
