@@ -142,7 +142,8 @@ fn footer_offset(footer: &[u8]) -> Option<i32> {
             .map(|&b| if b == b':' { b' ' } else { b })
             .collect::<Vec<u8>>(),
     ) {
-        secs += i32::try_from(dec_u64(part)?).ok()? * scale;
+        let part = i32::try_from(dec_u64(part)?).ok()?.checked_mul(scale)?;
+        secs = secs.checked_add(part)?;
         scale /= 60;
     }
     // POSIX offsets are west-positive: UTC+1 is written -1.
@@ -161,6 +162,9 @@ mod tests {
         assert_eq!(footer_offset(b"\n<-03>3\n"), Some(-3 * 3600));
         assert_eq!(footer_offset(b"\nCET-1CEST,M3.5.0,M10.5.0/3\n"), None);
         assert_eq!(footer_offset(b"garbage"), None);
+        // Found by the fuzz target: offsets whose hours fit an i32 but whose seconds do not.
+        assert_eq!(footer_offset(b"\nX499750284\n"), None);
+        assert_eq!(footer_offset(b"\nX-596523:59:59\n"), None);
     }
 
     #[test]

@@ -10,4 +10,5 @@ fuzz_target!(|data: &[u8]| {
         assert!(s.comm.len() < data.len());
         assert_eq!(stat::state(data), Some(s.state));
     }
+    let _ = stat::num_threads(data);
 });

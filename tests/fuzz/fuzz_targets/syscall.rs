@@ -3,8 +3,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use tsnap::columns;
-use tsnap_parse::syscall;
 use tsnap::row::Syscall;
+use tsnap_parse::syscall;
 
 fuzz_target!(|data: &[u8]| {
     let value = syscall::parse(data).map_or(Syscall::Unknown, Syscall::from);
