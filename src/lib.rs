@@ -4,6 +4,8 @@
 //! The binary (`src/main.rs`) is a thin shell over this library; the library form exists so
 //! that the fuzz targets and tests can reach the parsers directly.
 
+#![deny(unsafe_code)]
+
 pub mod aggregate;
 mod cgroup;
 pub mod cli;
@@ -22,6 +24,8 @@ pub mod row;
 mod save;
 pub mod select;
 pub mod signals;
+#[allow(unsafe_code)]
+mod sys;
 mod tally;
 mod target;
 
