@@ -70,6 +70,7 @@ fn churn_thread(n: u64, seen: &Mutex<HashSet<i32>>, reused: &AtomicU64) {
     // SAFETY: gettid has no preconditions; PR_SET_NAME reads a NUL-terminated string.
     let tid = unsafe { libc::gettid() };
     let name = std::ffi::CString::new(format!("c{tid}")).unwrap();
+    // SAFETY: as above.
     unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
     if !seen.lock().unwrap().insert(tid) {
         reused.fetch_add(1, Ordering::Relaxed);

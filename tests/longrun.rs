@@ -366,6 +366,7 @@ fn short_lived_process() {
                         // NUL-terminated string.
                         let tid = unsafe { libc::gettid() };
                         let name = std::ffi::CString::new(format!("c{tid}")).unwrap();
+                        // SAFETY: as above.
                         unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
                         let start = now();
                         let until = Instant::now() + Duration::from_millis(40 + (n * 37) % 100);

@@ -141,7 +141,20 @@ impl CgroupWindow {
             return;
         }
         let w = window.as_ref();
+        Self::cpu_line(out, group, end, w, path);
+        Self::memory_line(out, group, end, path);
+        Self::pressure_line(out, group, end, w, path);
+    }
 
+    /// The block's line of CPU: the limit, and over the window the cores used and the
+    /// periods throttled.
+    fn cpu_line(
+        out: &mut Vec<u8>,
+        group: &Group,
+        end: &Reading,
+        w: Option<&Window<'_>>,
+        path: &[u8],
+    ) {
         let start = out.len();
         label(out, b"cpu", group.path_of(group.sources.cpu), path);
         let mark = out.len();
@@ -193,7 +206,10 @@ impl CgroupWindow {
             }
         }
         end_line(out, start, mark);
+    }
 
+    /// The block's line of memory: in use, the limit, OOM kills.
+    fn memory_line(out: &mut Vec<u8>, group: &Group, end: &Reading, path: &[u8]) {
         let start = out.len();
         label(out, b"memory", group.path_of(group.sources.memory), path);
         let mark = out.len();
@@ -228,7 +244,16 @@ impl CgroupWindow {
             push_int(out, kills);
         }
         end_line(out, start, mark);
+    }
 
+    /// The block's line of pressure: PSI's avg10, and over the window the time stalled.
+    fn pressure_line(
+        out: &mut Vec<u8>,
+        group: &Group,
+        end: &Reading,
+        w: Option<&Window<'_>>,
+        path: &[u8],
+    ) {
         let start = out.len();
         let v2 = group.sources.v2.then_some(Hierarchy::V2);
         label(out, b"pressure", group.path_of(v2), path);
