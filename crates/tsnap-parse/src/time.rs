@@ -18,7 +18,8 @@ pub fn seconds_ns(s: &[u8]) -> Option<u64> {
     let mut ns = whole.checked_mul(1_000_000_000)?;
     let mut scale = 100_000_000;
     for &d in frac {
-        ns += u64::from(d.checked_sub(b'0').filter(|d| *d <= 9)?) * scale;
+        let digit = u64::from(d.checked_sub(b'0').filter(|d| *d <= 9)?);
+        ns = ns.checked_add(digit * scale)?;
         scale /= 10;
     }
     Some(ns)
@@ -81,7 +82,10 @@ mod tests {
             " 1",
             "0.0000000001",
         ];
-        for text in bad.into_iter().chain(["99999999999999999999"]) {
+        // The last found by the fuzz target: whole seconds that fit, with a fraction that
+        // does not.
+        let big = ["99999999999999999999", "18446744073.709551616"];
+        for text in bad.into_iter().chain(big) {
             assert_eq!(seconds_ns(text.as_bytes()), None, "{text}");
         }
         for (text, want) in [
