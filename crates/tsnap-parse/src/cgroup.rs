@@ -10,11 +10,15 @@ use super::{dec_u64, trim_end, words};
 pub struct Membership<'a> {
     /// The cgroup v2 path (the `0::PATH` line).
     pub v2: Option<&'a [u8]>,
+    /// The v1 `cpu` controller's path.
     pub cpu: Option<&'a [u8]>,
+    /// The v1 `cpuacct` controller's path (often mounted with `cpu`).
     pub cpuacct: Option<&'a [u8]>,
+    /// The v1 `memory` controller's path.
     pub memory: Option<&'a [u8]>,
 }
 
+/// Parses `/proc/PID/cgroup`: the v2 path and those of the v1 controllers tsnap reads.
 pub fn membership(buf: &[u8]) -> Membership<'_> {
     let mut m = Membership::default();
     for line in buf.split(|&b| b == b'\n') {
@@ -65,10 +69,13 @@ impl<'a> Membership<'a> {
 /// A CPU limit: `cpu.max` on v2, `cpu.cfs_quota_us` and `cpu.cfs_period_us` on v1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quota {
+    /// No limit (`max`, or a quota of -1).
     Unlimited,
     /// `quota_us` of CPU time in every `period_us`: quota / period cores.
     Cores {
+        /// CPU time allowed in every period, in microseconds.
         quota_us: u64,
+        /// The period, in microseconds.
         period_us: u64,
     },
 }
@@ -103,7 +110,9 @@ fn cores(quota_us: u64, period_us: u64) -> Option<Quota> {
 /// A memory limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
+    /// No limit (`max`, or v1's page-rounded largest value).
     Unlimited,
+    /// At most this many bytes.
     Bytes(u64),
 }
 
@@ -280,6 +289,7 @@ fn trust(controllers: &[u8]) -> Option<u8> {
 /// the hierarchy a container cannot write (v1's memory, cpu or cpuacct, else v2).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Identity<'a> {
+    /// The container id, as written in the path.
     pub container: Option<&'a [u8]>,
     /// As written in the path: the systemd driver has `_` for `-` (see [`uid_text`]).
     pub pod: Option<&'a [u8]>,
@@ -289,6 +299,7 @@ pub struct Identity<'a> {
     pub disputed: bool,
 }
 
+/// The container and pod of `/proc/PID/cgroup`, from the hierarchies a container cannot write.
 pub fn identity(buf: &[u8]) -> Identity<'_> {
     let ids = |path| (container_id(path), pod_uid(path));
     let trusted = hierarchies(buf)

@@ -37,10 +37,15 @@ const UDIAG_SHOW_NAME: u32 = 1;
 /// The attribute that holds the name.
 const UNIX_DIAG_NAME: u16 = 0;
 
+/// Address family of unix sockets.
 pub const AF_UNIX: u8 = 1;
+/// Address family of IPv4 sockets.
 pub const AF_INET: u8 = 2;
+/// Address family of IPv6 sockets.
 pub const AF_INET6: u8 = 10;
+/// Protocol number of TCP.
 pub const IPPROTO_TCP: u8 = 6;
+/// Protocol number of UDP.
 pub const IPPROTO_UDP: u8 = 17;
 
 /// The request for every socket of `family` (`AF_INET`, `AF_INET6`) and `protocol`
@@ -74,6 +79,7 @@ pub fn unix_request(seq: u32) -> [u8; HEADER + UNIX_REQUEST] {
 /// One message of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Message<'a> {
+    /// An inet socket, as a line of the text table would give it.
     Socket(Inet),
     /// A unix socket; its name as bound (an abstract one starts with a NUL: see
     /// [`unix_name`]).

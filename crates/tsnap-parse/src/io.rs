@@ -7,9 +7,11 @@ use super::status;
 pub struct Io {
     /// Through read and write calls of any kind (sockets, pipes, the page cache).
     pub rchar: u64,
+    /// Written through write calls of any kind.
     pub wchar: u64,
     /// Fetched from and sent to storage.
     pub read_bytes: u64,
+    /// Sent to storage.
     pub write_bytes: u64,
 }
 

@@ -8,7 +8,9 @@ use super::Span;
 /// A value of a flat object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number's text, as written.
     Number(Span),

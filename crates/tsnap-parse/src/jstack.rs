@@ -22,12 +22,14 @@
 pub struct Dump<'a> {
     /// Lines before the first thread: the time, `Full thread dump ...`, the SMR info.
     pub header: Vec<&'a [u8]>,
+    /// The thread entries, in the dump's order.
     pub threads: Vec<Thread<'a>>,
     /// Lines after the threads that belong to none: `JNI global refs`, the deadlock report.
     pub trailer: Vec<&'a [u8]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One thread's entry: its header line's fields, and its lines after it.
 pub struct Thread<'a> {
     /// The Java name, in full.
     pub name: &'a [u8],
@@ -35,8 +37,11 @@ pub struct Thread<'a> {
     pub fields: &'a [u8],
     /// `#N`: the Java thread number (threads of the VM itself have none).
     pub number: Option<u64>,
+    /// `daemon` in the header line.
     pub daemon: bool,
+    /// `prio=N`: the Java priority.
     pub prio: Option<i64>,
+    /// `os_prio=N`: the OS thread's priority.
     pub os_prio: Option<i64>,
     /// The OS thread id in the JVM's pid namespace.
     pub nid: Option<u64>,
@@ -55,7 +60,12 @@ pub enum Line<'a> {
     Frame(&'a [u8]),
     /// `- KIND <OBJECT> (a CLASS)`: `locked`, `waiting on`, `waiting to lock`, `parking to
     /// wait for`, ...; `object` is the text from `<` on.
-    Lock { kind: &'a [u8], object: &'a [u8] },
+    Lock {
+        /// `locked`, `waiting on`, ...
+        kind: &'a [u8],
+        /// From `<` to the end of the line.
+        object: &'a [u8],
+    },
     /// Any other line, as printed.
     Other(&'a [u8]),
 }

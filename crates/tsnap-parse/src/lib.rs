@@ -14,6 +14,7 @@
 //! names the calls the `syscall` file shows. tsnap re-exports it as `tsnap::parse`.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod cgroup;
 pub mod diag;
@@ -52,6 +53,7 @@ impl Span {
         }
     }
 
+    /// The offsets it covers, to index the buffer with.
     pub fn range(self) -> std::ops::Range<usize> {
         let start = self.start as usize;
         start..start + self.len as usize

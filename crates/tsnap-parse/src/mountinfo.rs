@@ -9,8 +9,11 @@ pub struct Mount<'a> {
     /// The directory of the filesystem that is mounted (for cgroup mounts, a cgroup path
     /// relative to the reader's cgroup namespace root).
     pub root: &'a [u8],
+    /// Where it is mounted, as the process whose file it is sees it.
     pub point: &'a [u8],
+    /// The filesystem type (`proc`, `cgroup2`, ...).
     pub fstype: &'a [u8],
+    /// Options of the filesystem itself (`rw,hidepid=2`, a v1 cgroup's controllers).
     pub super_options: &'a [u8],
 }
 

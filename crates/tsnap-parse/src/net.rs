@@ -17,7 +17,9 @@ use super::{dec_u64, words};
 pub struct Addr {
     /// The first 4 bytes for IPv4.
     pub ip: [u8; 16],
+    /// IPv6 (`ip` holds 16 bytes), else IPv4.
     pub v6: bool,
+    /// The port, 0 for none.
     pub port: u16,
 }
 
@@ -32,13 +34,15 @@ impl Addr {
 /// A line of `tcp`, `tcp6`, `udp` or `udp6`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Inet {
+    /// This end.
     pub local: Addr,
+    /// The peer's end (unset when not connected).
     pub remote: Addr,
     /// The kernel's TCP state number (UDP uses 1 when connected, 7 when not).
     pub state: u8,
-    /// Bytes queued to send and received but not read (for a listener: nothing to send, and
-    /// the connections waiting to be accepted).
+    /// Bytes queued to send (for a listener: nothing).
     pub tx_queue: u32,
+    /// Bytes received but not read (a listener's connections waiting to be accepted).
     pub rx_queue: u32,
     /// 0 for a connection in TIME_WAIT or being set up, which no file holds.
     pub inode: u64,
@@ -126,6 +130,7 @@ fn hex(digits: &[u8]) -> Option<u64> {
 /// A line of `unix`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unix<'a> {
+    /// The socket's inode, as `socket:[INODE]` fd links name it.
     pub inode: u64,
     /// `SOCK_STREAM` 1, `SOCK_DGRAM` 2, `SOCK_SEQPACKET` 5.
     pub kind: u16,

@@ -4,11 +4,15 @@
 use super::{dec_u64, words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A thread's time on a CPU and waiting for one.
 pub struct Schedstat {
+    /// Nanoseconds run on a CPU.
     pub run_ns: u64,
+    /// Nanoseconds waited in a run queue.
     pub wait_ns: u64,
 }
 
+/// Parses the two times of `schedstat`; `None` unless both are numbers.
 pub fn parse(buf: &[u8]) -> Option<Schedstat> {
     let mut w = words(buf);
     Some(Schedstat {

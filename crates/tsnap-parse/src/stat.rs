@@ -16,15 +16,23 @@ pub struct Stat<'a> {
     pub comm: &'a [u8],
     /// One-letter state: R S D T t X Z P I (older kernels also W K x).
     pub state: u8,
+    /// The parent's pid.
     pub ppid: u32,
+    /// A kernel thread (`PF_KTHREAD` in the flags).
     pub kernel_thread: bool,
+    /// Minor page faults (no IO).
     pub minflt: u64,
+    /// Major page faults (read from storage).
     pub majflt: u64,
-    /// User and system time in clock ticks.
+    /// User time in clock ticks.
     pub utime: u64,
+    /// System time in clock ticks.
     pub stime: u64,
+    /// The kernel's priority (20 + nice for ordinary threads).
     pub priority: i64,
+    /// The nice value, -20 to 19.
     pub nice: i64,
+    /// Threads of the process.
     pub num_threads: u64,
     /// Start time in clock ticks after boot.
     pub starttime: u64,

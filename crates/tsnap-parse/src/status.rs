@@ -22,7 +22,9 @@ pub struct Task {
     pub uid: Option<u32>,
     /// The thread id in its innermost pid namespace (the last of `NSpid`'s; Linux 4.1+).
     pub nspid: Option<u64>,
+    /// Voluntary context switches: the thread blocked.
     pub voluntary: Option<u64>,
+    /// Involuntary context switches: the thread was preempted.
     pub involuntary: Option<u64>,
 }
 

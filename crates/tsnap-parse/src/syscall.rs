@@ -9,11 +9,20 @@ use super::{dec_i64, hex_u64, words};
 /// What the file's one line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line {
+    /// On a CPU in user space: in no system call.
     Running,
+    /// In the kernel, but not in a system call (`-1`).
     Outside,
-    Call { nr: u64, args: [u64; 6] },
+    /// In system call `nr`, with its six arguments.
+    Call {
+        /// The system call's number, of the target's architecture.
+        nr: u64,
+        /// Its arguments, as the kernel passed them.
+        args: [u64; 6],
+    },
 }
 
+/// Parses the file's one line; `None` when it has none of the three shapes.
 pub fn parse(buf: &[u8]) -> Option<Line> {
     let mut w = words(buf);
     let first = w.next()?;

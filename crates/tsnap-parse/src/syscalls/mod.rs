@@ -22,6 +22,7 @@ static TABLE: [Entry; 0] = [];
 /// What the first argument of a system call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arg0 {
+    /// Anything else (or no argument).
     None,
     /// An open file descriptor.
     Fd,
@@ -36,10 +37,12 @@ pub enum Arg0 {
 pub struct Entry {
     /// Empty for numbers the kernel does not assign.
     pub name: &'static str,
+    /// What its first argument is.
     pub arg0: Arg0,
 }
 
 impl Entry {
+    /// A row (the generated tables are made of these).
     pub const fn new(name: &'static str, arg0: Arg0) -> Self {
         Self { name, arg0 }
     }
