@@ -2,7 +2,8 @@
 //! that needs no root and nothing else installed.
 //!
 //! The binary (`src/main.rs`) is a thin shell over this library; the library form exists so
-//! that the fuzz targets and tests can reach the parsers directly.
+//! that the tests and fuzz targets can reach what they check. Only those modules are public:
+//! the rest is private, so that the compiler reports what nothing uses.
 
 #![deny(unsafe_code)]
 
