@@ -307,10 +307,6 @@ impl Findings {
             .sort_by_key(|f| (f.kind, f.pid, f.tids.first().copied()));
     }
 
-    pub fn found(&self) -> &[Finding] {
-        &self.found
-    }
-
     /// Writes the findings: `findings:` and a line each (`findings: none`) for a table or
     /// CSV (whose caller puts them on stderr), a `{"type":"finding",...}` line each for JSON.
     /// A run too short to judge gets `findings: not judged: ...` instead (JSON: a

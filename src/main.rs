@@ -1,5 +1,7 @@
 //! The tsnap command: runs the library and maps its errors to an exit status.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

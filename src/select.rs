@@ -282,23 +282,8 @@ const ARGV0_BYTES: usize = 4096;
 
 /// The first `max` bytes (at most) of the file `path`, in `buf`; empty if it cannot be read.
 fn read_start(root: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>, max: usize) {
-    buf.clear();
-    buf.reserve(max);
-    let Ok(fd) = procfs::open_file(root, path.as_cstr()) else {
-        return;
-    };
-    while buf.len() < max {
-        let left = max - buf.len();
-        let room = &mut buf.spare_capacity_mut()[..left];
-        match rustix::io::read(&fd, room) {
-            Ok((filled, _)) if !filled.is_empty() => {
-                let n = filled.len();
-                // SAFETY: read initialised the first `n` bytes of the spare capacity.
-                unsafe { buf.set_len(buf.len() + n) };
-            }
-            Err(io::Errno::INTR) => {}
-            _ => return,
-        }
+    if procfs::read_capped(root, path, buf, max).is_err() {
+        buf.clear();
     }
 }
 

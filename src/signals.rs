@@ -5,23 +5,7 @@
 //! calls: a call that blocks (on a file a target serves, say) returns EINTR and the command
 //! ends, instead of going back to wait.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-static STOP: AtomicBool = AtomicBool::new(false);
-static RESIZED: AtomicBool = AtomicBool::new(false);
-
-unsafe extern "C" {
-    /// libc's `signal(2)`, from the C library std links (musl or glibc); rustix offers no
-    /// safe way to install a handler.
-    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-    /// libc's `siginterrupt(3)`: with `flag` 1, the handler of `signum` no longer has
-    /// SA_RESTART, which `signal` sets.
-    fn siginterrupt(signum: i32, flag: i32) -> i32;
-}
-
-extern "C" fn on_signal(_: i32) {
-    STOP.store(true, Ordering::Relaxed);
-}
+use crate::sys;
 
 /// Installs the handler for SIGINT, SIGTERM and SIGHUP.
 ///
@@ -29,38 +13,23 @@ extern "C" fn on_signal(_: i32) {
 /// the next write, which ends tsnap quietly with status 0, and `kill -PIPE` does nothing.
 pub fn install() {
     use rustix::process::Signal;
-    for sig in [Signal::INT, Signal::TERM, Signal::HUP] {
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-        unsafe {
-            signal(sig.as_raw(), on_signal);
-            siginterrupt(sig.as_raw(), 1);
-        }
-    }
-}
-
-extern "C" fn on_resize(_: i32) {
-    RESIZED.store(true, Ordering::Relaxed);
+    sys::catch(&[Signal::INT, Signal::TERM, Signal::HUP]);
 }
 
 /// For `top`: notes SIGWINCH (the terminal changed size), which also interrupts the wait for
 /// a key, so that the screen is drawn again at the new size at once.
 pub fn watch_resize() {
-    let sig = rustix::process::Signal::WINCH.as_raw();
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        signal(sig, on_resize);
-        siginterrupt(sig, 1);
-    }
+    sys::catch_resize();
 }
 
 /// Whether the terminal changed size since the last call.
 pub fn resized() -> bool {
-    RESIZED.swap(false, Ordering::Relaxed)
+    sys::take_resized()
 }
 
 /// Whether SIGINT, SIGTERM or SIGHUP has arrived.
 pub fn stopped() -> bool {
-    STOP.load(Ordering::Relaxed)
+    sys::caught()
 }
 
 /// Sleeps until CLOCK_MONOTONIC reaches `deadline_ns`, or a signal arrives.

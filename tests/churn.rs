@@ -70,6 +70,7 @@ fn churn_thread(n: u64, seen: &Mutex<HashSet<i32>>, reused: &AtomicU64) {
     // SAFETY: gettid has no preconditions; PR_SET_NAME reads a NUL-terminated string.
     let tid = unsafe { libc::gettid() };
     let name = std::ffi::CString::new(format!("c{tid}")).unwrap();
+    // SAFETY: as above.
     unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
     if !seen.lock().unwrap().insert(tid) {
         reused.fetch_add(1, Ordering::Relaxed);
@@ -218,6 +219,7 @@ fn short_lived_process() {
                         // NUL-terminated string.
                         let tid = unsafe { libc::gettid() };
                         let name = std::ffi::CString::new(format!("c{tid}")).unwrap();
+                        // SAFETY: as above.
                         unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
                         let start = now();
                         let until = Instant::now() + Duration::from_millis(40 + (n * 37) % 100);

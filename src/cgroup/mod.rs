@@ -10,8 +10,6 @@
 mod locate;
 mod render;
 
-pub use render::Throttling;
-
 use crate::parse::cgroup::{self as parse, Limit, Membership, Pressure, Quota};
 use crate::procfs;
 use crate::row::Row;

@@ -108,6 +108,10 @@ enum Print {
     Version,
 }
 
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "switches of the command line, each its own"
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Args {
     pub command: Command,
@@ -256,9 +260,8 @@ fn help_topic(p: &mut lexopt::Parser) -> Result<Action, Error> {
     Ok(Action::Print(help_text(command)))
 }
 
-/// Checks the options against the command and fills in the defaults.
-fn check(g: Given) -> Result<Args, Error> {
-    let command = g.command.unwrap_or(Command::Snap);
+/// Refuses options that do not apply to the command, or to each other.
+fn refuse(command: Command, g: &Given) -> Result<(), Error> {
     let name = command.name();
     if let Some(bad) = g.seen.iter().find(|o| o.commands & command.bit() == 0) {
         return Err(Error::Usage(format!(
@@ -346,6 +349,13 @@ fn check(g: Given) -> Result<Args, Error> {
     if g.only.is_some() && g.group.is_some() {
         return Err(Error::Usage("give -o or -g, not both".to_string()));
     }
+    Ok(())
+}
+
+/// Checks the options against the command and fills in the defaults.
+fn check(g: Given) -> Result<Args, Error> {
+    let command = g.command.unwrap_or(Command::Snap);
+    refuse(command, &g)?;
     let base = match command {
         Command::Sample | Command::Report => g.group.unwrap_or_else(|| DEFAULT_GROUP.to_vec()),
         // top shows its own columns.

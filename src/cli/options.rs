@@ -48,6 +48,10 @@ impl Opt {
 }
 
 /// Options as given, before they are checked against the command.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "switches of the command line, each its own"
+)]
 #[derive(Default)]
 pub struct Given {
     pub command: Option<Command>,

@@ -24,6 +24,10 @@ enum Lead {
 
 /// Writes sets of rows in one format, each row led by a time when asked: a table goes through
 /// a [`Grid`] for its column widths, CSV and JSON are streamed out in chunks.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "four independent switches of one writer: time led, tally first, the left-out line said, headers"
+)]
 pub struct RowWriter {
     columns: Vec<Column>,
     format: Format,

@@ -13,6 +13,7 @@
 use crate::clock::monotonic_ns;
 use crate::error::errno_name;
 use crate::output::{escape, write_all};
+use crate::sys;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::fs::{self, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -165,33 +166,11 @@ pub fn connect(
     }
 }
 
-unsafe extern "C" {
-    /// libc's `getsockopt(2)`. rustix's `socket_peercred` cannot stand for a peer whose pid
-    /// is 0 (one in a pid namespace the caller cannot see), which is the case to tell apart.
-    fn getsockopt(fd: i32, level: i32, name: i32, value: *mut u8, len: *mut u32) -> i32;
-}
-
 /// The pid of the process that listens on the connected socket, in tsnap's pid namespace
 /// (`SO_PEERCRED`); `None` when it is in a namespace tsnap cannot see, or unknown.
 pub fn peer_pid(socket: &OwnedFd) -> Option<u32> {
-    // SOL_SOCKET and SO_PEERCRED, the same on x86_64 and aarch64; struct ucred is pid, uid,
-    // gid as three 32-bit ints.
-    const SOL_SOCKET: i32 = 1;
-    const SO_PEERCRED: i32 = 17;
-    let mut cred = [0u8; 12];
-    let mut len = cred.len() as u32;
-    // SAFETY: the kernel writes at most `len` bytes into `cred` and the new length into `len`.
-    let done = unsafe {
-        getsockopt(
-            socket.as_raw_fd(),
-            SOL_SOCKET,
-            SO_PEERCRED,
-            cred.as_mut_ptr(),
-            &mut len,
-        )
-    };
-    let pid = i32::from_ne_bytes([cred[0], cred[1], cred[2], cred[3]]);
-    (done == 0 && len as usize == cred.len() && pid > 0).then_some(pid as u32)
+    let pid = sys::peer_pid(socket.as_fd())?;
+    (pid > 0).then_some(pid as u32)
 }
 
 /// Takes up to `want` bytes from `budget`: how many it got.
@@ -242,14 +221,9 @@ pub fn thread_dump(
                 MAX_REPLY >> 20
             ));
         }
-        match rustix::io::read(&socket, &mut reply.spare_capacity_mut()[..held.min(room)]) {
-            Ok(([], _)) => break Ok(()),
-            Ok((read, _)) => {
-                let n = read.len();
-                held -= n;
-                // SAFETY: read initialised the first `n` bytes of the spare capacity.
-                unsafe { reply.set_len(reply.len() + n) };
-            }
+        match sys::read_spare(socket.as_fd(), &mut reply, held.min(room)) {
+            Ok(0) => break Ok(()),
+            Ok(n) => held -= n,
             Err(Errno::AGAIN | Errno::INTR) => break Err(late()),
             Err(e) => break Err(format!("cannot read the answer: {}", errno_name(e))),
         }

@@ -2,10 +2,10 @@
 //! rendered cells, escaping, and the buffered stdout writer.
 
 pub mod escape;
-pub mod files;
-pub mod fit;
+pub(crate) mod files;
+pub(crate) mod fit;
 pub mod json;
-pub mod number;
+pub(crate) mod number;
 
 use crate::error::{Error, errno_name};
 use rustix::fd::OwnedFd;

@@ -8,6 +8,7 @@ mod path;
 pub use mount::Mount;
 pub use path::RelPath;
 
+use rustix::buffer::spare_capacity;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags, RawDir, SeekFrom};
 use rustix::io::{self, Errno};
@@ -63,10 +64,7 @@ fn fill(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<()> {
         }
         let room = buf.capacity() - buf.len();
         let offset = buf.len() as u64;
-        let (filled, _) = rustix::io::pread(fd, buf.spare_capacity_mut(), offset)?;
-        let n = filled.len();
-        // SAFETY: pread initialised the first `n` bytes of the spare capacity.
-        unsafe { buf.set_len(buf.len() + n) };
+        let n = rustix::io::pread(fd, spare_capacity(buf), offset)?;
         if n < room {
             return Ok(());
         }
@@ -88,10 +86,7 @@ pub fn read_capped(
     while buf.len() < cap {
         let room = cap - buf.len();
         let offset = buf.len() as u64;
-        let (filled, _) = rustix::io::pread(&fd, &mut buf.spare_capacity_mut()[..room], offset)?;
-        let n = filled.len();
-        // SAFETY: pread initialised the first `n` bytes of the spare capacity.
-        unsafe { buf.set_len(buf.len() + n) };
+        let n = crate::sys::pread_spare(fd.as_fd(), buf, room, offset)?;
         if n < room {
             break;
         }
@@ -136,13 +131,9 @@ pub fn read_to_end(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io
         if buf.capacity() - buf.len() < 4096 {
             buf.reserve(buf.capacity().max(16 * 1024));
         }
-        let (filled, _) = rustix::io::read(&fd, buf.spare_capacity_mut())?;
-        let n = filled.len();
-        if n == 0 {
+        if rustix::io::read(&fd, spare_capacity(buf))? == 0 {
             return Ok(());
         }
-        // SAFETY: read initialised the first `n` bytes of the spare capacity.
-        unsafe { buf.set_len(buf.len() + n) };
     }
 }
 
@@ -155,14 +146,10 @@ pub fn read_link(dir: BorrowedFd<'_>, path: &RelPath, buf: &mut Vec<u8>) -> io::
             buf.reserve(256);
         }
         let room = buf.capacity();
-        let (target, _) =
-            rustix::fs::readlinkat_raw(dir, path.as_cstr(), buf.spare_capacity_mut())?;
-        let n = target.len();
-        if n < room {
-            // SAFETY: readlinkat initialised the first `n` bytes.
-            unsafe { buf.set_len(n) };
+        if rustix::fs::readlinkat_raw(dir, path.as_cstr(), spare_capacity(buf))? < room {
             return Ok(());
         }
+        buf.clear();
         buf.reserve(room * 2);
     }
 }

@@ -110,14 +110,9 @@ pub fn read_regular(
         if buf.capacity() == buf.len() {
             buf.reserve(4096);
         }
-        let room = (cap + 1 - buf.len()).min(buf.capacity() - buf.len());
-        let (read, _) = rustix::io::read(&fd, &mut buf.spare_capacity_mut()[..room])?;
-        let n = read.len();
-        if n == 0 {
+        if crate::sys::read_spare(fd.as_fd(), buf, cap + 1 - buf.len())? == 0 {
             return Ok(());
         }
-        // SAFETY: read initialised the first `n` bytes of the spare capacity.
-        unsafe { buf.set_len(buf.len() + n) };
     }
 }
 

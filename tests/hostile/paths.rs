@@ -78,8 +78,8 @@ fn a_passwd_link_shows_no_host_file_and_no_device() {
     std::fs::create_dir_all(root.path("dev")).unwrap();
     // The container's own /dev/zero, a real device: read, it never ends.
     let dev = std::ffi::CString::new(root.path("dev/zero").as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: mknod with a valid path.
     assert_eq!(
+        // SAFETY: mknod with a valid path.
         unsafe { libc::mknod(dev.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 5)) },
         0
     );

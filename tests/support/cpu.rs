@@ -149,8 +149,8 @@ pub fn lifetime(pid: u32, tid: u64) -> (u64, f64) {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `now` is a valid timespec for clock_gettime to write.
     assert_eq!(
+        // SAFETY: `now` is a valid timespec for clock_gettime to write.
         unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut now) },
         0
     );

@@ -3,7 +3,7 @@
 //! cpu.stat and memory.events, PSI) and `/etc/passwd`: never a panic, whatever the bytes.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::{cgroup, passwd};
+use tsnap_parse::{cgroup, passwd};
 
 fuzz_target!(|data: &[u8]| {
     let membership = cgroup::membership(data);

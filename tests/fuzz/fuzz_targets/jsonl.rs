@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tsnap::output::json::JsonLine;
-use tsnap::parse::jsonl::{self, Value};
+use tsnap_parse::jsonl::{self, Value};
 
 fuzz_target!(|data: &[u8]| {
     let mut text = Vec::new();

@@ -3,7 +3,7 @@
 //! starts with a quote, and its name is a piece of that line.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::jstack;
+use tsnap_parse::jstack;
 
 fuzz_target!(|data: &[u8]| {
     let dump = jstack::parse(data);

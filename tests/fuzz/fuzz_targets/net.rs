@@ -5,7 +5,7 @@
 //! written as the text table would, without a NUL.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::{diag, io, net};
+use tsnap_parse::{diag, io, net};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(s) = net::inet_line(data) {

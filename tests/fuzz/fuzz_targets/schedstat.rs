@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = tsnap::parse::schedstat::parse(data);
+    let _ = tsnap_parse::schedstat::parse(data);
 });

@@ -2,7 +2,7 @@
 //! `stack` files: frames are pieces of the input, and never empty.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::stack;
+use tsnap_parse::stack;
 
 fuzz_target!(|data: &[u8]| {
     for frame in stack::frames(data) {

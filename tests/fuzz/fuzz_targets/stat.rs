@@ -3,11 +3,12 @@
 //! state agrees with the full parse.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::stat;
+use tsnap_parse::stat;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(s) = stat::parse(data) {
         assert!(s.comm.len() < data.len());
         assert_eq!(stat::state(data), Some(s.state));
     }
+    let _ = stat::num_threads(data);
 });

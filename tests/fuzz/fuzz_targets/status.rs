@@ -1,8 +1,8 @@
 #![no_main]
-//! `status` files: field lookups never panic, whatever the bytes.
+//! `status` files: field lookups and a thread's fields never panic, whatever the bytes.
 
 use libfuzzer_sys::fuzz_target;
-use tsnap::parse::status;
+use tsnap_parse::status;
 
 fuzz_target!(|data: &[u8]| {
     for key in [
@@ -16,4 +16,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = status::field(data, key);
         let _ = status::number(data, key);
     }
+    let _ = status::task(data);
 });

@@ -3,14 +3,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use tsnap::columns;
-use tsnap::parse::syscall;
 use tsnap::row::Syscall;
+use tsnap_parse::syscall;
 
 fuzz_target!(|data: &[u8]| {
     let value = syscall::parse(data).map_or(Syscall::Unknown, Syscall::from);
     let mut out = Vec::new();
     columns::syscall_name(value, &mut out);
     if let Syscall::Call { nr, args } = value {
-        let _ = tsnap::syscalls::fd_argument(nr, args[0]);
+        let _ = tsnap_parse::syscalls::fd_argument(nr, args[0]);
     }
 });
