@@ -181,8 +181,15 @@ impl Target {
                 }
             }
         };
+        self.check_listener(&connection)?;
+        // The version first, on a connection of its own, to know how to ask for the dump.
+        let version = attach::version(connection, deadline, &late).ok();
+        let request = attach::dump_request(version.as_deref());
+        let connection = attach::connect(tmp.as_fd(), &socket, deadline, &late)?
+            .ok_or("its attach listener stopped listening")?;
         let verified = self.check_listener(&connection)?;
-        let dump = attach::thread_dump(connection, deadline, &late, budget)?;
+        let mut dump = attach::thread_dump(connection, request, deadline, &late, budget)?;
+        parse::jstack::join_surrogates(&mut dump);
         Ok(Answer { dump, verified })
     }
 
