@@ -32,7 +32,7 @@ const THREAD_DUMP: &[u8] = b"1\0threaddump\0\0\0\0";
 /// ended by a NUL. A JVM that streams writes the dump into the socket from inside the
 /// safepoint, so the JVM stays stopped for as long as the reader takes to read it; buffered,
 /// it stops only while it prints into memory.
-const THREAD_DUMP_BUFFERED: &[u8] = b"2\024\0threaddump streaming=0\0\0";
+const THREAD_DUMP_BUFFERED: &[u8] = b"2\x0024\x00threaddump streaming=0\x00\x00";
 
 /// `getversion` with `options`: JDK 24 on answer `2 streaming` (the protocol version, then
 /// what it may be asked); older JVMs answer an error, and get [`THREAD_DUMP`].
