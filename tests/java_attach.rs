@@ -697,7 +697,7 @@ fn a_spinning_virtual_threads_carrier_shows_its_frames() {
         .next()
         .unwrap();
     assert!(entry.starts_with("\"ForkJoinPool-"), "{entry}");
-    holds(entry, &format!("\n    java: #"));
+    holds(entry, "\n    java: #");
     holds(entry, &format!(" [{tid}] "));
     holds(entry, "\n        Mounted virtual thread #");
     holds(entry, "\n        at VirtualSpin.spin(AttachCases.java:");
