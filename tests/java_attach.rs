@@ -703,3 +703,71 @@ fn a_spinning_virtual_threads_carrier_shows_its_frames() {
     holds(entry, "\n        at VirtualSpin.spin(AttachCases.java:");
     no_thread_dump_printed(jvm.exit());
 }
+
+/// The totals (ns) of the thread-dump safepoints (`PrintThreads`) in a `-Xlog:safepoint` log.
+fn thread_dump_pauses(log: &Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.contains("Safepoint \"PrintThreads\""))
+        .filter_map(|l| l.split("Total: ").nth(1)?.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// Runs `ask` and returns the pause of the thread-dump safepoint it caused, once the JVM
+/// has logged it.
+fn pause_of(log: &Path, ask: impl FnOnce()) -> u64 {
+    let before = thread_dump_pauses(log).len();
+    ask();
+    for _ in 0..200 {
+        let pauses = thread_dump_pauses(log);
+        if pauses.len() > before {
+            return pauses[before];
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no thread-dump safepoint logged in {}", log.display());
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+#[test]
+fn on_jdk_25_the_pause_is_that_of_a_buffered_dump() {
+    // JDK 25 streams a thread dump from inside its safepoint unless asked to buffer it: the
+    // JVM stays stopped while the client reads. tsnap asks it to buffer, as jcmd does when
+    // told to, so its pause is about jcmd's, where streaming is several times longer.
+    let Some(java) = jdk25() else { return };
+    let logs = TempDir::new("safepoint");
+    let log = logs.0.join("safepoint.log");
+    let logging = format!("-Xlog:safepoint:file={}", log.display());
+    let cases = ["sleepers=1000"];
+    let Some(mut jvm) = Cases::start(&java, &[&logging], &[], &cases, true) else {
+        return;
+    };
+    let pid = jvm.pid().to_string();
+    let jcmd = java.with_file_name("jcmd");
+    let buffered = "-J-Djdk.attach.allowStreamingOutput=false";
+    let (mut tsnap, mut jcmd_buffered) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        tsnap.push(pause_of(&log, || {
+            let out = run(&["dump", "--java", "-p", &pid, "-i", "0"]).ok();
+            assert!(out.stdout.contains("\n    java: #"), "{}", out.stderr);
+        }));
+        jcmd_buffered.push(pause_of(&log, || {
+            let out = Command::new(&jcmd)
+                .args([buffered, &pid, "Thread.print"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }));
+    }
+    let (tsnap, jcmd_buffered) = (median(tsnap), median(jcmd_buffered));
+    eprintln!("pause per dump, 1,000 threads: tsnap {tsnap} ns, jcmd buffered {jcmd_buffered} ns");
+    assert!(
+        tsnap < 2 * jcmd_buffered,
+        "tsnap's dump stopped the JVM {tsnap} ns, a buffered one {jcmd_buffered} ns"
+    );
+    no_thread_dump_printed(jvm.exit());
+}
