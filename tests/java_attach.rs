@@ -771,3 +771,138 @@ fn on_jdk_25_the_pause_is_that_of_a_buffered_dump() {
     );
     no_thread_dump_printed(jvm.exit());
 }
+
+/// The names of the threads of process `pid`.
+fn thread_names(pid: u32) -> Vec<String> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    let comm = |t: std::fs::DirEntry| std::fs::read_to_string(t.path().join("comm")).ok();
+    tasks
+        .filter_map(|t| comm(t.ok()?))
+        .map(|c| c.trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn top_asks_only_the_jvms_of_the_hottest_threads() {
+    // Two JVMs under a name of their own (a link to java), so that -C picks these two and no
+    // other test's. The calm one is stopped: none of its threads takes any CPU, so the five
+    // hottest threads are the spinning one's (ties keep the pid order, and it started
+    // first), and the calm one must not be asked: no signal, no listener.
+    let dir = TempDir::new("top");
+    let name = format!("jtop{}", std::process::id() % 100_000);
+    let link = dir.0.join(&name);
+    let java = Command::new("sh")
+        .args(["-c", "readlink -f \"$(command -v java)\""])
+        .output();
+    let java = java.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if !require(
+        java.as_ref().is_ok_and(|j| !j.is_empty()),
+        "needs java (JDK 17)",
+    ) {
+        return;
+    }
+    std::os::unix::fs::symlink(java.unwrap(), &link).unwrap();
+    let Some(mut hot) = Cases::start(&link, &[], &[], &["spinner", "sleepers=4"], true) else {
+        return;
+    };
+    let Some(mut calm) = Cases::start(&link, &[], &[], &["sleepers=4"], false) else {
+        return;
+    };
+    send(calm.pid(), libc::SIGSTOP);
+    let out = run(&[
+        "dump",
+        "--top",
+        "5",
+        "--java",
+        "-C",
+        &name,
+        "--java-timeout",
+        "2",
+    ]);
+    send(calm.pid(), libc::SIGCONT);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let (hot_pid, calm_pid) = (hot.pid(), calm.pid());
+    assert!(
+        !out.stderr.contains("no Java thread dump"),
+        "{}",
+        out.stderr
+    );
+    let entries = entries(&out.stdout);
+    assert_eq!(entries.len(), 5, "{}", out.stdout);
+    let spinner = entries.get("hot-spinner").expect("the spinner is shown");
+    holds(spinner, "\n    java: #");
+    // Only the JVMs of the threads shown are asked, and their threads get the Java view.
+    let shown_pids: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Thread dump of pid ")?.split(' ').next())
+        .collect();
+    if hot_pid < calm_pid {
+        assert_eq!(shown_pids, [hot_pid.to_string()], "{}", out.stdout);
+        assert!(
+            !thread_names(calm_pid)
+                .iter()
+                .any(|n| n == "Attach Listener"),
+            "the calm JVM was asked"
+        );
+        let socket = format!("/proc/{calm_pid}/root/tmp/.java_pid{calm_pid}");
+        assert!(!Path::new(&socket).exists(), "the calm JVM listens");
+    }
+    no_thread_dump_printed(hot.exit());
+    no_thread_dump_printed(calm.exit());
+    // The CPU turn too.
+    drop((hot, calm));
+
+    // Without --top, the two are listed with their CPU, threads and main class, and neither
+    // is asked.
+    let Some(mut hot) = Cases::start(&link, &[], &[], &["spinner"], true) else {
+        return;
+    };
+    let Some(mut calm) = Cases::start(&link, &[], &[], &["sleepers=4"], false) else {
+        return;
+    };
+    let out = run(&["dump", "--java", "-C", &name]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    holds(
+        &out.stderr,
+        "      pid   cpu% threads container    main class or jar",
+    );
+    let lines: Vec<&str> = out.stderr.lines().skip(2).take(2).collect();
+    // The hot one first; each line ready to be run.
+    for (line, jvm) in lines.iter().zip([&hot, &calm]) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields[0], jvm.pid().to_string(), "{}", out.stderr);
+        assert_eq!(fields[3..5], ["-", "AttachCases"], "{line}");
+        assert!(
+            line.ends_with(&format!("tsnap dump --java -p {}", jvm.pid())),
+            "{line}"
+        );
+    }
+    let threads = |line: &str| {
+        line.split_whitespace()
+            .nth(2)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let cpu = |line: &str| {
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert!(
+        cpu(lines[0]) > 20.0 && cpu(lines[1]) < 5.0,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        threads(lines[1]),
+        thread_names(calm.pid()).len(),
+        "{}",
+        out.stderr
+    );
+    no_thread_dump_printed(hot.exit());
+    no_thread_dump_printed(calm.exit());
+}
