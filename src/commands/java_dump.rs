@@ -53,8 +53,12 @@ pub fn candidates(collector: &Collector, rows: &Rows) -> Error {
     let mut listed: Vec<(f64, String)> = Vec::new();
     for p in collector.processes() {
         let threads = rows.rows.iter().filter(|r| r.pid == p.pid);
-        let (cpu, count) =
-            threads.fold((0.0, 0), |(cpu, n), r| (cpu + r.pcpu.unwrap_or(0.0), n + 1));
+        // No CPU without a window (`-i 0`): `-`.
+        let (cpu, count) = threads.fold((None, 0), |(cpu, n), r| {
+            let sum = r.pcpu.map(|c| cpu.unwrap_or(0.0) + c).or(cpu);
+            (sum, n + 1)
+        });
+        let shown = cpu.map_or("-".to_string(), |c: f64| format!("{c:.1}"));
         let container = p.container.map_or("-".into(), |c| {
             let chars = columns::Column::Container.table_chars(c).unwrap_or(c.len());
             escape::display(&c[..c.len().min(chars)])
@@ -70,10 +74,10 @@ pub fn candidates(collector: &Collector, rows: &Rows) -> Error {
                 .collect();
         }
         let line = format!(
-            "\n  {:>7} {cpu:>6.1} {count:>7} {container:<12} {main:<40} tsnap dump --java -p {}",
+            "\n  {:>7} {shown:>6} {count:>7} {container:<12} {main:<40} tsnap dump --java -p {}",
             p.pid, p.pid
         );
-        listed.push((cpu, line));
+        listed.push((cpu.unwrap_or(-1.0), line));
     }
     listed.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut text = format!(
