@@ -684,9 +684,21 @@ fn a_spinning_virtual_threads_carrier_shows_its_frames() {
     // Its JIT compilers done with the spinning loop.
     std::thread::sleep(std::time::Duration::from_millis(700));
     let pid = jvm.pid().to_string();
-    let out = run(&["dump", "--top", "1", "--java", "-p", &pid, "-i", "1"]).ok();
-    let entry = out.stdout.split("\n\n").find(|e| e.starts_with('"'));
-    let entry = entry.unwrap_or_else(|| panic!("no thread entry in:\n{}", out.stdout));
+    // On a loaded machine a compiler thread may still be the hottest over a window: the
+    // carrier, spinning all the time, is within three.
+    let first_entry = |out: &Run| {
+        let entry = out.stdout.split("\n\n").find(|e| e.starts_with('"'));
+        entry.map(str::to_string).unwrap_or_default()
+    };
+    let mut entry = String::new();
+    for _ in 0..3 {
+        let out = run(&["dump", "--top", "1", "--java", "-p", &pid, "-i", "1"]).ok();
+        entry = first_entry(&out);
+        if entry.starts_with("\"ForkJoinPool-") {
+            break;
+        }
+    }
+    let entry = entry.as_str();
     // The carrier's first line, then the JVM's line for it with its OS tid and no nid, and
     // the frames of the virtual thread mounted on it.
     let tid = entry
