@@ -909,10 +909,11 @@ fn top_asks_only_the_jvms_of_the_hottest_threads() {
         "{}",
         out.stderr
     );
-    assert_eq!(
-        threads(lines[1]),
-        thread_names(calm.pid()).len(),
-        "{}",
+    // HotSpot starts and stops compiler threads as it needs them: about the same count.
+    let now = thread_names(calm.pid()).len();
+    assert!(
+        threads(lines[1]).abs_diff(now) <= 3,
+        "{now} threads: {}",
         out.stderr
     );
     no_thread_dump_printed(hot.exit());
