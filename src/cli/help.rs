@@ -85,8 +85,12 @@ its first line,
 The JVM's header comes first and its deadlock report, if any, last. A JVM whose
 attach listener is not running yet gets one SIGQUIT, which makes HotSpot start
 it; tsnap refuses to signal a process that does not catch SIGQUIT (a JVM run
-with -Xrs: SIGQUIT would kill it) or is not a HotSpot JVM. If the listener does
-not come up in time, tsnap says so and prints the dump without the Java view.
+with -Xrs: SIGQUIT would kill it), whose options turn attach off
+(-XX:+DisableAttachMechanism) or that is not a HotSpot JVM. If the listener
+does not come up in time, tsnap says so and prints the dump without the Java
+view. Several JVMs are asked only when named (-p, --container, --pod), or with
+--top N, which asks those of the N hottest threads; else tsnap lists them and
+asks none.
 ",
         more: "",
     },

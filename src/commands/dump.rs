@@ -54,20 +54,24 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         cgroups.start();
         collector.pass(Pass::Baseline, &mut rows);
     }
-    let jvms = match args.java {
-        Some(timeout) => {
-            if !collector.mount().is_procfs() {
-                return Err(Error::BadInput(format!(
-                    "--java needs the real procfs: {} is not one, and the root and working \
-                     directory links of a copy could lead anywhere",
-                    args.proc_root.display()
-                )));
-            }
-            java_dump::one_unless_named(&collector, &args.selection)?;
-            java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
+    // With --top, the JVMs asked are those of the threads shown, known after the pass; and
+    // several JVMs not named are listed once the pass has their CPU, and none is asked.
+    let (mut jvms, mut refuse) = (Vec::new(), false);
+    if let Some(timeout) = args.java {
+        if !collector.mount().is_procfs() {
+            return Err(Error::BadInput(format!(
+                "--java needs the real procfs: {} is not one, and the root and working \
+                 directory links of a copy could lead anywhere",
+                args.proc_root.display()
+            )));
         }
-        None => Vec::new(),
-    };
+        refuse = !java_dump::may_ask_all(&collector, &args.selection);
+        if args.top.is_none() && !refuse {
+            jvms = java_dump::fetch(collector.mount().fd(), collector.pids(), timeout);
+        }
+    }
+    let top_java = args.java.filter(|_| args.top.is_some());
+    refuse &= top_java.is_none();
     if window {
         let spent = (clock::monotonic_ns() - started) as f64 / 1e9;
         sleep((args.interval - spent).max(0.0));
@@ -82,12 +86,21 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             "the selected processes exited meanwhile: nothing left to show".to_string(),
         ));
     }
+    if refuse {
+        return Err(java_dump::candidates(&collector, &rows));
+    }
     cgroups.track(collector.cgroups());
     cgroups.finish();
     let (now, _) = clock::now();
 
     // The threads shown, in order: each process's in that order, under its header.
     let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
+    if let Some(timeout) = top_java {
+        let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        jvms = java_dump::fetch(collector.mount().fd(), owners.into_iter(), timeout);
+    }
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;
@@ -106,6 +119,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             continue;
         }
         let java = Merged::of(&jvms, threads, &rows);
+        let java = java.map(|j| match top_java {
+            Some(_) => j.without_unclaimed(),
+            None => j,
+        });
         let process = Process {
             cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
             java: java.as_ref(),

@@ -10,6 +10,7 @@ use crate::java::{Answer, Target};
 use crate::output::json::JsonLine;
 use crate::output::number::push_hex;
 use crate::output::{escape, warn};
+use crate::parse::environ;
 use crate::parse::jstack::{self, Dump, Line, Part};
 use crate::row::{Row, Rows};
 use crate::select::{self, Selection};
@@ -25,15 +26,15 @@ pub struct Jvm {
     answer: Option<Answer>,
 }
 
-/// The most of a command line a refusal shows: a JVM's may hold a classpath of pages.
-const COMMAND_CHARS: usize = 160;
+/// The most characters of a main class or jar a refusal shows.
+const MAIN_CHARS: usize = 40;
 
-/// Refuses, before any process is checked or signalled, to ask more than one process unless
-/// they were named one by one (`-p`, `--container`, `--pod`): `-C java` on a node matches
-/// every JVM of every pod, and `-r` every descendant, which are not named by the `-p` they
-/// descend from. The refusal lists them, to name the one meant.
-pub fn one_unless_named(collector: &Collector, selection: &Selection) -> Result<(), Error> {
-    let count = collector.process_count();
+/// Whether `dump --java` may ask every selected process: more than one only if they were
+/// named one by one (`-p`, `--container`, `--pod`). `-C java` on a node matches every JVM
+/// of every pod, and `-r` every descendant, which are not named by the `-p` they descend
+/// from. When it may not, [`candidates`] lists them, to name the one meant, before any is
+/// checked or signalled.
+pub fn may_ask_all(collector: &Collector, selection: &Selection) -> bool {
     let root = collector.mount().fd();
     let by_pid: Vec<u32> = (selection.pids.iter())
         .filter_map(|&id| select::thread_group_of(root, id))
@@ -41,34 +42,54 @@ pub fn one_unless_named(collector: &Collector, selection: &Selection) -> Result<
     let in_named_place = !selection.containers.is_empty() || !selection.pods.is_empty();
     let named =
         selection.named() && (in_named_place || collector.pids().all(|pid| by_pid.contains(&pid)));
-    if named || count < 2 {
-        return Ok(());
-    }
-    let mut text = format!(
-        "dump --java asks one JVM unless the processes are named by -p, --container or --pod \
-         (not by -C, --cgroup or -r), and {count} processes matched; name the one to ask:\n      pid container    pod                                  command"
-    );
+    named || collector.process_count() < 2
+}
+
+/// The refusal of [`may_ask_all`]: the selected processes, hottest first, each with its CPU
+/// and threads over the window (from `rows`), what it runs (its main class, jar or module),
+/// its container, and the command that asks it alone.
+pub fn candidates(collector: &Collector, rows: &Rows) -> Error {
+    let count = collector.process_count();
+    let mut listed: Vec<(f64, String)> = Vec::new();
     for p in collector.processes() {
+        let threads = rows.rows.iter().filter(|r| r.pid == p.pid);
+        // No CPU without a window (`-i 0`): `-`.
+        let (cpu, count) = threads.fold((None, 0), |(cpu, n), r| {
+            let sum = r.pcpu.map(|c| cpu.unwrap_or(0.0) + c).or(cpu);
+            (sum, n + 1)
+        });
+        let shown = cpu.map_or("-".to_string(), |c: f64| format!("{c:.1}"));
         let container = p.container.map_or("-".into(), |c| {
             let chars = columns::Column::Container.table_chars(c).unwrap_or(c.len());
             escape::display(&c[..c.len().min(chars)])
         });
-        let pod = p.pod.map_or("-".into(), escape::display);
-        let command = p.cmdline.filter(|c| !c.is_empty());
-        let mut command = command.map_or("-".into(), escape::display);
-        if command.chars().count() > COMMAND_CHARS {
-            command = command
+        let words = p.cmdline.unwrap_or_default().split(|&b| b == b' ');
+        let main = environ::launcher_args(words).1.filter(|m| !m.is_empty());
+        let mut main = main.map_or("-".into(), escape::display);
+        if main.chars().count() > MAIN_CHARS {
+            main = main
                 .chars()
-                .take(COMMAND_CHARS)
+                .take(MAIN_CHARS - 3)
                 .chain("...".chars())
                 .collect();
         }
-        text.push_str(&format!(
-            "\n  {:>7} {container:<12} {pod:<36} {command}",
-            p.pid
-        ));
+        let line = format!(
+            "\n  {:>7} {shown:>6} {count:>7} {container:<12} {main:<40} tsnap dump --java -p {}",
+            p.pid, p.pid
+        );
+        listed.push((cpu.unwrap_or(-1.0), line));
     }
-    Err(Error::Usage(text))
+    listed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut text = format!(
+        "dump --java asks one JVM unless the processes are named by -p, --container or --pod \
+         (not by -C, --cgroup or -r) or --top N picks the JVMs of the N hottest threads, and \
+         {count} processes matched; name the one to ask:\n      pid   cpu% threads container    \
+         main class or jar                        ask it alone"
+    );
+    for (_, line) in listed {
+        text.push_str(&line);
+    }
+    Error::Usage(text)
 }
 
 /// How long after the deadline tsnap waits for a JVM's thread to give up by itself: every
@@ -212,6 +233,14 @@ impl<'a> Merged<'a> {
             agree += usize::from(common >= comm.len().min(7));
         }
         paired > 0 && agree * 2 >= named
+    }
+
+    /// Leaves out the entries no thread row claimed: with `--top`, the threads shown are
+    /// the hottest, and the JVM was asked after /proc was read, so its Attach Listener
+    /// thread may be one of those.
+    pub fn without_unclaimed(mut self) -> Merged<'a> {
+        self.unclaimed.clear();
+        self
     }
 
     /// The dump's entry for the `i`th thread row.

@@ -28,6 +28,34 @@ use std::time::Duration;
 /// heap at a safepoint, a pause that grows with the heap.
 const THREAD_DUMP: &[u8] = b"1\0threaddump\0\0\0\0";
 
+/// The same in version 2 of the protocol (JDK 24 on), asked not to stream: `2`, the size of
+/// the rest in decimal, then the command with its options and one empty argument, each
+/// ended by a NUL. A JVM that streams writes the dump into the socket from inside the
+/// safepoint, so the JVM stays stopped for as long as the reader takes to read it; buffered,
+/// it stops only while it prints into memory.
+const THREAD_DUMP_BUFFERED: &[u8] = b"2\x0024\x00threaddump streaming=0\x00\x00";
+
+/// `getversion` with `options`: JDK 24 on answer `2 streaming` (the protocol version, then
+/// what it may be asked); older JVMs answer an error, and get [`THREAD_DUMP`].
+const GET_VERSION: &[u8] = b"1\0getversion\0options\0\0\0";
+
+/// The most of the answer to `getversion` that is read.
+const VERSION_REPLY: usize = 256;
+
+/// The thread dump request for a JVM that answered `getversion` with `reply` (its status
+/// line and what follows), or failed to: the buffered one where the JVM would stream.
+pub fn dump_request(reply: Option<&[u8]>) -> &'static [u8] {
+    let mut lines = reply.unwrap_or_default().split(|&b| b == b'\n');
+    let ok = lines.next().and_then(crate::parse::dec_i64) == Some(0);
+    let mut words = crate::parse::words(lines.next().unwrap_or_default());
+    let version = words.next().and_then(crate::parse::dec_u64);
+    let streams = words.any(|w| w == b"streaming");
+    match ok && version.is_some_and(|v| v >= 2) && streams {
+        true => THREAD_DUMP_BUFFERED,
+        false => THREAD_DUMP,
+    }
+}
+
 /// The most of the answers tsnap reads in one command, all JVMs together: a dump of 10,000
 /// threads with deep stacks is about 20 MiB, and peers that send without end must not take
 /// tsnap's memory with them.
@@ -183,22 +211,58 @@ fn take(budget: &AtomicUsize, want: usize) -> usize {
     got
 }
 
-/// Asks for a thread dump and reads it, until `deadline`, at most [`MAX_THREADS`] entries
-/// and what is left of `budget` (bytes, shared by the JVMs of a command, [`MAX_REPLY`] in
-/// all). The buffer doubles as it fills and is read into only as far as the budget allows,
-/// so an answer costs at most twice its size however it ends.
+/// Sends `request` on `socket`, until `deadline`.
+fn send(
+    socket: &OwnedFd,
+    request: &[u8],
+    deadline: u64,
+    late: &dyn Fn() -> String,
+) -> Result<(), String> {
+    set_socket_timeout(socket, Timeout::Send, Some(left(deadline, late)?))
+        .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
+    write_all(socket.as_fd(), request).map_err(|e| match e {
+        Errno::AGAIN => late(),
+        e => format!("cannot send the request: {}", errno_name(e)),
+    })
+}
+
+/// Asks the JVM for its attach protocol version on `socket` (a connection of its own: the
+/// listener answers one request a connection) and reads at most [`VERSION_REPLY`] bytes of
+/// the answer, until `deadline`.
+pub fn version(
+    socket: OwnedFd,
+    deadline: u64,
+    late: &dyn Fn() -> String,
+) -> Result<Vec<u8>, String> {
+    send(&socket, GET_VERSION, deadline, late)?;
+    let mut reply = vec![0; VERSION_REPLY];
+    let mut len = 0;
+    while len < reply.len() {
+        set_socket_timeout(&socket, Timeout::Recv, Some(left(deadline, late)?))
+            .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
+        match rustix::io::read(&socket, &mut reply[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(Errno::AGAIN | Errno::INTR) => return Err(late()),
+            Err(e) => return Err(format!("cannot read the answer: {}", errno_name(e))),
+        }
+    }
+    reply.truncate(len);
+    Ok(reply)
+}
+
+/// Sends `request` (see [`dump_request`]) and reads the thread dump, until `deadline`, at
+/// most [`MAX_THREADS`] entries and what is left of `budget` (bytes, shared by the JVMs of a
+/// command, [`MAX_REPLY`] in all). The buffer doubles as it fills and is read into only as
+/// far as the budget allows, so an answer costs at most twice its size however it ends.
 pub fn thread_dump(
     socket: OwnedFd,
+    request: &[u8],
     deadline: u64,
     late: &dyn Fn() -> String,
     budget: &AtomicUsize,
 ) -> Result<Vec<u8>, String> {
-    set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
-        .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
-    write_all(socket.as_fd(), THREAD_DUMP).map_err(|e| match e {
-        Errno::AGAIN => late(),
-        e => format!("cannot send the request: {}", errno_name(e)),
-    })?;
+    send(&socket, request, deadline, late)?;
     let mut reply = Vec::new();
     // The bytes taken from the budget and not read yet.
     let mut held = 0;
@@ -262,5 +326,26 @@ pub fn thread_dump(
                 escape::display(crate::parse::trim_end(shown))
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffered_only_where_the_jvm_streams() {
+        // JDK 25, and JDK 24 without options; JDK 17 and 21; no answer.
+        assert_eq!(dump_request(Some(b"0\n2 streaming")), THREAD_DUMP_BUFFERED);
+        assert_eq!(dump_request(Some(b"0\n2")), THREAD_DUMP);
+        assert_eq!(
+            dump_request(Some(b"-1\nOperation getversion not recognized!")),
+            THREAD_DUMP
+        );
+        assert_eq!(dump_request(Some(b"1\n2 streaming")), THREAD_DUMP);
+        assert_eq!(dump_request(None), THREAD_DUMP);
+        // The size field counts the bytes after it.
+        let rest = THREAD_DUMP_BUFFERED.splitn(3, |&b| b == 0).nth(2).unwrap();
+        assert_eq!(rest.len(), 24);
     }
 }

@@ -98,6 +98,7 @@ impl Target {
             .ok_or_else(|| format!("{who}: its stat cannot be read"))?
             .starttime;
         hotspot(&dir, &who)?;
+        attach_enabled(&dir, &who)?;
         let mounts = Mounts::read(dir.as_fd())
             .map_err(|e| format!("{who}: cannot read its mountinfo: {}", errno_name(e)))?;
         let root = root::open_magic_dir(dir.as_fd(), c"root")
@@ -181,8 +182,15 @@ impl Target {
                 }
             }
         };
+        self.check_listener(&connection)?;
+        // The version first, on a connection of its own, to know how to ask for the dump.
+        let version = attach::version(connection, deadline, &late).ok();
+        let request = attach::dump_request(version.as_deref());
+        let connection = attach::connect(tmp.as_fd(), &socket, deadline, &late)?
+            .ok_or("its attach listener stopped listening")?;
         let verified = self.check_listener(&connection)?;
-        let dump = attach::thread_dump(connection, deadline, &late, budget)?;
+        let mut dump = attach::thread_dump(connection, request, deadline, &late, budget)?;
+        parse::jstack::join_surrogates(&mut dump);
         Ok(Answer { dump, verified })
     }
 
@@ -286,6 +294,30 @@ fn hotspot(dir: &OwnedFd, who: &str) -> Result<(), String> {
         Err(format!(
             "{who} is not a HotSpot JVM (no libjvm.so in its maps): not signalling it"
         ))
+    }
+}
+
+/// The most of a JVM's command line and environment read to find its options.
+const OPTIONS_CAP: usize = 1 << 20;
+
+/// Refuses a JVM started with `-XX:+DisableAttachMechanism` (see
+/// [`parse::environ::attach_disabled`]): it never starts its listener, so SIGQUIT would only
+/// make it print a thread dump into the application's output.
+fn attach_enabled(dir: &OwnedFd, who: &str) -> Result<(), String> {
+    let (mut cmdline, mut environ) = (Vec::new(), Vec::new());
+    let mut path = RelPath::new();
+    path.push(b"cmdline");
+    procfs::read_capped(dir.as_fd(), &path, &mut cmdline, OPTIONS_CAP)
+        .map_err(|e| format!("{who}: cannot read its command line: {}", errno_name(e)))?;
+    path.clear().push(b"environ");
+    procfs::read_capped(dir.as_fd(), &path, &mut environ, OPTIONS_CAP)
+        .map_err(|e| format!("{who}: cannot read its environment: {}", errno_name(e)))?;
+    match parse::environ::attach_disabled(&cmdline, &environ) {
+        true => Err(format!(
+            "{who} was started with -XX:+DisableAttachMechanism: it cannot be asked, and \
+             SIGQUIT would make it print a thread dump on its own output; not signalling it"
+        )),
+        false => Ok(()),
     }
 }
 

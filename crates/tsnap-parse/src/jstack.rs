@@ -93,8 +93,11 @@ pub struct Thread<'a> {
     pub prio: Option<i64>,
     /// `os_prio=N`: the OS thread's priority.
     pub os_prio: Option<i64>,
-    /// The OS thread id in the JVM's pid namespace.
+    /// The OS thread id in the JVM's pid namespace: `nid=`, or where that is missing,
+    /// `[OS-TID]`.
     pub nid: Option<u64>,
+    /// `[OS-TID]`, JDK 20 on.
+    pub os_tid: Option<u64>,
     /// What the JVM says the thread does: `runnable`, `waiting on condition`, ...
     pub status: &'a [u8],
     /// The lines after the header line, blank lines included.
@@ -146,6 +149,47 @@ impl<'a> Thread<'a> {
             _ => None,
         })
     }
+}
+
+/// Joins the surrogate pairs of `text` into UTF-8, in place. HotSpot writes a character
+/// beyond U+FFFF (an emoji in a thread name) in modified UTF-8: each half of its UTF-16
+/// surrogate pair encoded on its own as three bytes (`\xed\xa0\xbd\xed\xb8\x80` for U+1F600),
+/// which is no UTF-8 and would be shown escaped. A pair becomes the character's four bytes;
+/// a half without its other half is left as it is, to be shown escaped.
+pub fn join_surrogates(text: &mut Vec<u8>) {
+    // The 10 bits a surrogate half of three bytes carries, if `b` starts with one in `first`
+    // (its second byte: 0xa0..=0xaf for a high half, 0xb0..=0xbf for a low one).
+    fn half(b: &[u8], first: std::ops::RangeInclusive<u8>) -> Option<u32> {
+        match *b {
+            [0xed, b1, b2, ..] if first.contains(&b1) && b2 & 0xc0 == 0x80 => {
+                Some(u32::from(b1 & 0x0f) << 6 | u32::from(b2 & 0x3f))
+            }
+            _ => None,
+        }
+    }
+    let (mut read, mut write) = (0, 0);
+    while read < text.len() {
+        let pair = half(&text[read..], 0xa0..=0xaf)
+            .and_then(|high| Some((high, half(&text[read + 3..], 0xb0..=0xbf)?)));
+        match pair {
+            Some((high, low)) => {
+                let c = 0x10000 + (high << 10 | low);
+                let bytes = [
+                    0xf0 | (c >> 18) as u8,
+                    0x80 | (c >> 12 & 0x3f) as u8,
+                    0x80 | (c >> 6 & 0x3f) as u8,
+                    0x80 | (c & 0x3f) as u8,
+                ];
+                text[write..write + 4].copy_from_slice(&bytes);
+                (read, write) = (read + 6, write + 4);
+            }
+            None => {
+                text[write] = text[read];
+                (read, write) = (read + 1, write + 1);
+            }
+        }
+    }
+    text.truncate(write);
 }
 
 /// Parses a whole dump.
@@ -229,6 +273,7 @@ fn header(line: &[u8]) -> Option<Thread<'_>> {
         prio: None,
         os_prio: None,
         nid: None,
+        os_tid: None,
         status: b"",
         body: Part::default(),
     };
@@ -242,6 +287,11 @@ fn header(line: &[u8]) -> Option<Thread<'_>> {
         pos += len + 1;
         if let Some(n) = word.strip_prefix(b"#") {
             thread.number = super::dec_u64(n);
+        } else if let Some(n) = word.strip_prefix(b"[").and_then(|w| w.strip_suffix(b"]"))
+            && thread.os_tid.is_none()
+            && let Some(tid) = super::dec_u64(n)
+        {
+            thread.os_tid = Some(tid);
         } else if word == b"daemon" {
             thread.daemon = true;
         } else if let Some(p) = word.strip_prefix(b"prio=") {
@@ -257,6 +307,9 @@ fn header(line: &[u8]) -> Option<Thread<'_>> {
             break;
         }
     }
+    // A carrier thread with a virtual thread mounted has no `nid=` (JDK 20 on), but its
+    // `[OS-TID]`, the same number.
+    thread.nid = thread.nid.or(thread.os_tid);
     thread.nid?;
     // The status runs to the end, but for the stack address `[0x...]` of Java threads.
     let status = fields.get(pos..).unwrap_or_default().trim_ascii();
@@ -594,5 +647,70 @@ mod tests {
         assert_eq!(all(&d.header).len(), 2);
         assert_eq!(all(&d.header)[1], b"z");
         assert_eq!(d.header.cut(), 2);
+    }
+
+    #[test]
+    fn carrier_without_nid_is_paired_by_its_os_tid() {
+        // JDK 25: a carrier with a virtual thread mounted has `[OS-TID]` and no `nid=`.
+        let text = b"\"ForkJoinPool-1-worker-1\" #22 [5416] daemon prio=5 os_prio=0 cpu=1424.97ms elapsed=5.88s tid=0x00007f1ca016de20  [0x00007f1ca4e77000]\n   Carrying virtual thread #21\n\tat jdk.internal.vm.Continuation.run(java.base@25.0.2/Unknown Source)\n   Mounted virtual thread #21\n\tat VirtualSpin.spin(AttachCases.java:73)\n\n\"main\" #3 [32280] prio=5 os_prio=0 tid=0x1 nid=32281 runnable  [0x2]\n";
+        let d = parse(text);
+        assert_eq!(d.threads.len(), 2);
+        let carrier = &d.threads[0];
+        assert_eq!((carrier.nid, carrier.os_tid), (Some(5416), Some(5416)));
+        assert_eq!(carrier.status, b"");
+        assert_eq!(
+            frames(carrier),
+            [
+                &b"jdk.internal.vm.Continuation.run(java.base@25.0.2/Unknown Source)"[..],
+                b"VirtualSpin.spin(AttachCases.java:73)"
+            ]
+        );
+        // Where both are printed, nid= is taken.
+        assert_eq!(
+            (d.threads[1].nid, d.threads[1].os_tid),
+            (Some(32281), Some(32280))
+        );
+        // Neither: no thread header.
+        assert!(
+            parse(b"\"x\" #1 [0x12] tid=0x1 runnable\n")
+                .threads
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn surrogate_pairs_become_utf8_and_halves_stay() {
+        let join = |b: &[u8]| {
+            let mut v = b.to_vec();
+            join_surrogates(&mut v);
+            v
+        };
+        // U+1F600 as HotSpot writes it, and as UTF-8.
+        assert_eq!(
+            join(b"\"emoji-\xed\xa0\xbd\xed\xb8\x80-x\" nid=1"),
+            "\"emoji-\u{1F600}-x\" nid=1".as_bytes()
+        );
+        // U+10000 and U+10FFFF, the ends of the range; two pairs in a row.
+        assert_eq!(join(b"\xed\xa0\x80\xed\xb0\x80"), "\u{10000}".as_bytes());
+        assert_eq!(
+            join(b"\xed\xaf\xbf\xed\xbf\xbf\xed\xa0\xbd\xed\xb8\x80"),
+            "\u{10FFFF}\u{1F600}".as_bytes()
+        );
+        // Unpaired halves, a low half first, a pair cut at the end: unchanged.
+        for odd in [
+            &b"a\xed\xa0\xbdb"[..],
+            b"\xed\xb8\x80\xed\xa0\xbd",
+            b"\xed\xa0\xbd\xed\xb8",
+            b"\xed\xa0\xbd\xed\xa0\xbd",
+            b"\xed\xa0",
+            b"",
+        ] {
+            assert_eq!(join(odd), odd);
+        }
+        // Real UTF-8 is left alone.
+        assert_eq!(
+            join("\u{1F600} \u{e9}".as_bytes()),
+            "\u{1F600} \u{e9}".as_bytes()
+        );
     }
 }
