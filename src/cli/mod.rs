@@ -142,6 +142,8 @@ pub struct Args {
     pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
+    /// sample and watch `--java`: the percent of the time the JVM may be stopped for dumps.
+    pub java_budget: f64,
     /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
     pub sort: Vec<SortKey>,
     pub top: Option<usize>,
@@ -320,6 +322,9 @@ fn check(g: Given) -> Result<Args, Error> {
     if g.java_timeout.is_some() && !g.java {
         return Err(Error::Usage("--java-timeout goes with --java".to_string()));
     }
+    if g.java_budget.is_some() && !g.java {
+        return Err(Error::Usage("--java-budget goes with --java".to_string()));
+    }
     if g.java_timeout == Some(0.0) {
         return Err(Error::Usage(
             "--java-timeout: the JVM needs more than 0 seconds".to_string(),
@@ -339,6 +344,26 @@ fn check(g: Given) -> Result<Args, Error> {
         if !columns.contains(&c) {
             columns.push(c);
         }
+    }
+    // Over time, --java adds the Java columns (sample groups by them); they come from --java.
+    if g.java && matches!(command, Command::Sample | Command::Watch) {
+        let java: &[Column] = match command {
+            Command::Sample => &[Column::Jstate, Column::Jframes],
+            _ => &[Column::Jstate, Column::Jframes, Column::Jage],
+        };
+        for &c in java {
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+    }
+    let sorted = g.sort.iter().flatten().map(|k| k.column);
+    let java_column = columns.iter().copied().chain(sorted).find(|c| c.is_java());
+    if let Some(c) = java_column.filter(|_| !g.java && command != Command::Report) {
+        return Err(Error::Usage(format!(
+            "{} comes from the JVM's thread dumps: it needs --java (sample, watch)",
+            c.name()
+        )));
     }
     let (interval, duration) = match command {
         Command::Watch | Command::Top => (g.interval.unwrap_or(1.0), g.duration),
@@ -374,6 +399,7 @@ fn check(g: Given) -> Result<Args, Error> {
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
+        java_budget: g.java_budget.unwrap_or(1.0),
         sort: match g.sort {
             Some(keys) => keys,
             None => g

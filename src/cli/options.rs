@@ -78,6 +78,8 @@ pub struct Given {
     pub sys_root: Option<PathBuf>,
     pub java: bool,
     pub java_timeout: Option<f64>,
+    /// `--java-budget`: percent of the time the JVM may be stopped for dumps.
+    pub java_budget: Option<f64>,
     pub sort: Option<Vec<SortKey>>,
     pub top: Option<usize>,
     pub collapse: bool,
@@ -510,8 +512,16 @@ pub static OPTIONS: &[Opt] = &[
         short: None,
         long: "java",
         value: "",
-        commands: DUMP,
-        help: &[(EVERY, "merge in each JVM's own thread dump (HotSpot only)")],
+        commands: DUMP | SAMPLE | WATCH,
+        help: &[
+            (DUMP, "merge in each JVM's own thread dump (HotSpot only)"),
+            (
+                SAMPLE | WATCH,
+                "each thread's Java state and frames from its\n\
+                 JVM's thread dumps, paced by --java-budget\n\
+                 (HotSpot only)",
+            ),
+        ],
         set: |g, _| {
             g.java = true;
             Ok(())
@@ -521,10 +531,25 @@ pub static OPTIONS: &[Opt] = &[
         short: None,
         long: "java-timeout",
         value: "TIME",
-        commands: DUMP,
+        commands: DUMP | SAMPLE | WATCH,
         help: &[(EVERY, "how long to wait for the JVM, default 5")],
         set: |g, v| {
             g.java_timeout = Some(v.seconds()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "java-budget",
+        value: "PCT",
+        commands: SAMPLE | WATCH,
+        help: &[(
+            EVERY,
+            "--java stops the JVM at most this percent of\n\
+             the time, default 1 (a dump a second at most)",
+        )],
+        set: |g, v| {
+            g.java_budget = Some(v.percent()?);
             Ok(())
         },
     },
@@ -696,6 +721,15 @@ impl OptionValue {
         match text.parse::<u32>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(self.error(&format!("'{text}' is not a whole number from 1 up"))),
+        }
+    }
+
+    /// A percent above 0 and at most 100.
+    fn percent(&self) -> Result<f64, Error> {
+        let text = self.text()?;
+        match text.trim_end_matches('%').parse::<f64>() {
+            Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
+            _ => Err(self.error(&format!("'{text}' is not a percent above 0, at most 100"))),
         }
     }
 

@@ -3,6 +3,7 @@
 //! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
 //! one late, and slots missed meanwhile are counted, never made up.
 
+use super::java_time::JavaOverTime;
 use super::{print_problems, relist, start_passes, table_width, write_cgroups};
 use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
@@ -86,6 +87,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut rows = Rows::default();
     let mut time = Vec::new();
 
+    let mut java = (args.java)
+        .map(|timeout| JavaOverTime::start(&collector, args, timeout))
+        .transpose()?;
     let mut findings = Findings::start(&mut collector);
     let period = 1_000_000_000 / u64::from(args.hz);
     let duration = (args.duration.unwrap_or(5.0) * 1e9) as u64;
@@ -129,6 +133,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             break;
         }
         collector.pass(Pass::Full, &mut rows);
+        if let Some(java) = &mut java {
+            java.annotate(&mut rows);
+        }
         aggregate.add_rows(&rows);
         if let Some(tree) = &mut tree {
             tree.add_rows(&rows, args.exact);
@@ -161,6 +168,15 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         signals::sleep_until(begin + duration);
     }
     summary.wall_ns = monotonic_ns() - begin;
+    if let Some(java) = &mut java {
+        java.stop();
+    }
+    // The Java dumps' cost, and the monitor most waited on, after the findings.
+    let mut java_text = Vec::new();
+    if let Some(java) = &java {
+        java.footer(&mut java_text, summary.wall_ns);
+        java_text.extend(java.monitor_line().unwrap_or_default());
+    }
     cgroups.finish();
     findings.finish(&mut collector, &cgroups);
     if signals::stopped() {
@@ -188,6 +204,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             let mut text = Vec::new();
             footer(&mut text, &mut summary, &collector);
             findings.write(Format::Csv, &mut text);
+            text.extend_from_slice(&java_text);
             crate::output::stderr(&text);
         }
         Format::Table => {
@@ -202,6 +219,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
                 out.buf.push(b'\n');
             }
             findings.write(Format::Table, &mut out.buf);
+            out.buf.extend_from_slice(&java_text);
         }
         Format::Csv => {
             grid.write(Format::Csv, !args.no_headers, &mut out.buf);
@@ -211,6 +229,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             write_cgroups(&cgroups, &rows.rows, Format::Csv, out);
             text.clear();
             findings.write(Format::Csv, &mut text);
+            text.extend_from_slice(&java_text);
             crate::output::stderr(&text);
         }
         Format::Json => {

@@ -1,0 +1,343 @@
+//! `sample --java` and `watch --java`: Java over time. Each JVM is checked once and asked
+//! from a thread of its own for the whole run, which paces its dumps by a pause budget: a
+//! HotSpot thread dump stops the JVM at a safepoint, so after a dump that took T (from the
+//! request to the end of the reply: a stand-in for the pause, which it contains) the next
+//! waits T / budget, and at least a second. The first dump's time, which includes starting
+//! the attach listener, does not count.
+//!
+//! The passes go on at their own rate: each row of a thread gets the Java state and frames of
+//! that thread's entry in its JVM's latest dump, paired by nid, and the dump's age: carried
+//! forward until the next dump replaces them.
+
+use super::java_dump;
+use crate::aggregate::star_digits;
+use crate::clock::monotonic_ns;
+use crate::collect::Collector;
+use crate::columns;
+use crate::error::Error;
+use crate::java::attach::MAX_REPLY;
+use crate::java::{Answer, Target};
+use crate::output::escape;
+use crate::output::number::push_int;
+use crate::output::warn;
+use crate::parse::jframe;
+use crate::parse::jstack::{self, Line};
+use crate::row::{Row, Rows};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Dumps are never closer than this, whatever the budget.
+const MIN_GAP_NS: u64 = 1_000_000_000;
+
+/// The most frames of a thread kept (the innermost): deep recursion prints thousands.
+const MAX_FRAMES: usize = 64;
+
+/// The JVMs of a run, and what their dumps said of the monitors threads waited for.
+pub struct JavaOverTime {
+    jvms: Vec<Jvm>,
+    /// Bytes of answers, shared by the JVMs: a dump's are given back once it is parsed.
+    budget: Arc<AtomicUsize>,
+    /// Samples carrying Java frames, by pool (comm, digits masked); and the BLOCKED ones by
+    /// pool, top frame and monitor.
+    pools: HashMap<Vec<u8>, u64>,
+    blocked: HashMap<Wait, u64>,
+    timeout: Duration,
+}
+
+/// A pool, the top frame and the monitor its threads were BLOCKED on.
+type Wait = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+struct Jvm {
+    pid: u32,
+    who: String,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+    view: Option<View>,
+}
+
+/// What a JVM's thread hands over.
+#[derive(Default)]
+struct Shared {
+    fresh: Mutex<Option<(Answer, u64)>>,
+    stop: AtomicBool,
+    dumps: AtomicU64,
+    /// The dumps' summed time (request to end of reply), in ns.
+    dump_ns: AtomicU64,
+}
+
+/// A JVM's latest dump, reduced to what rows carry, sorted by nid.
+struct View {
+    /// When its reply ended (CLOCK_MONOTONIC ns).
+    at: u64,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    nid: u64,
+    state: Box<[u8]>,
+    /// Short frames, innermost first, one a line.
+    stack: Box<[u8]>,
+    /// The monitor it waits to lock (`<0x...> (a CLASS)`), if BLOCKED on one.
+    monitor: Box<[u8]>,
+}
+
+impl JavaOverTime {
+    /// Checks the selected processes (reading /proc only), then starts asking each JVM.
+    pub fn start(
+        collector: &Collector,
+        args: &crate::cli::Args,
+        timeout: Duration,
+    ) -> Result<JavaOverTime, Error> {
+        if !collector.mount().is_procfs() {
+            return Err(Error::BadInput(format!(
+                "--java needs the real procfs: {} is not one, and the root and working \
+                 directory links of a copy could lead anywhere",
+                args.proc_root.display()
+            )));
+        }
+        java_dump::one_unless_named(collector, &args.selection)?;
+        let root = collector.mount().fd();
+        let targets: Vec<Target> = collector
+            .pids()
+            .filter_map(|pid| {
+                Target::check(root, pid)
+                    .inspect_err(|why| warn(&format!("{why}; showing what /proc shows")))
+                    .ok()
+            })
+            .collect();
+        let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
+        let share = args.java_budget / 100.0;
+        let mut jvms = Vec::new();
+        for target in targets {
+            let shared = Arc::new(Shared::default());
+            let (pid, who) = (target.pid, target.who.clone());
+            let (s, b) = (shared.clone(), budget.clone());
+            let thread = std::thread::Builder::new()
+                .stack_size(256 << 10)
+                .spawn(move || pace(target, &s, &b, timeout, share));
+            match thread {
+                Ok(t) => jvms.push(Jvm {
+                    pid,
+                    who,
+                    shared,
+                    thread: Some(t),
+                    view: None,
+                }),
+                Err(e) => warn(&format!(
+                    "{who}: no Java thread dumps: cannot start a thread to ask it: {e}"
+                )),
+            }
+        }
+        Ok(JavaOverTime {
+            jvms,
+            budget,
+            pools: HashMap::new(),
+            blocked: HashMap::new(),
+            timeout,
+        })
+    }
+
+    /// Gives each row of a thread its JVM's latest dump knows the Java columns' values.
+    pub fn annotate(&mut self, rows: &mut Rows) {
+        for jvm in &mut self.jvms {
+            let fresh = jvm.shared.fresh.lock().ok().and_then(|mut f| f.take());
+            if let Some((answer, at)) = fresh {
+                jvm.take(answer, at, rows, &self.budget);
+            }
+        }
+        let now = monotonic_ns();
+        let mut pool = Vec::new();
+        for i in 0..rows.rows.len() {
+            let row = rows.rows[i];
+            let Some(view) = self.jvms.iter().find(|j| j.pid == row.pid) else {
+                continue;
+            };
+            let Some(view) = &view.view else { continue };
+            let nid = columns::nid(&row);
+            let Ok(at) = view.entries.binary_search_by_key(&nid, |e| e.nid) else {
+                continue;
+            };
+            let e = &view.entries[at];
+            let jstate = rows.push_text(&e.state);
+            let jstack = rows.push_text(&e.stack);
+            let r = &mut rows.rows[i];
+            r.jstate = Some(jstate);
+            r.jstack = Some(jstack);
+            r.java_age_ms = Some(now.saturating_sub(view.at) / 1_000_000);
+            pool.clear();
+            star_digits(&mut pool, rows.text(row.comm));
+            *self.pools.entry(pool.clone()).or_default() += 1;
+            if !e.monitor.is_empty() {
+                let top = e.stack.split(|&b| b == b'\n').next().unwrap_or_default();
+                let key = (pool.clone(), top.to_vec(), e.monitor.to_vec());
+                *self.blocked.entry(key).or_default() += 1;
+            }
+        }
+    }
+
+    /// The monitor most waited on: `80% of the Java samples of worker-* BLOCKED at
+    /// Work.doGet:19 on <0x...> (a java.lang.Object)`, when a fifth of a pool's samples were.
+    pub fn monitor_line(&self) -> Option<Vec<u8>> {
+        let ((pool, top, monitor), &n) = self.blocked.iter().max_by_key(|(k, n)| (**n, *k))?;
+        let all = *self.pools.get(pool)?;
+        if n * 5 < all || n < 5 {
+            return None;
+        }
+        let mut out = b"java: ".to_vec();
+        push_int(&mut out, n * 100 / all);
+        out.extend_from_slice(b"% of the Java samples of ");
+        escape::text(&mut out, pool);
+        out.extend_from_slice(b" (");
+        push_int(&mut out, n);
+        out.extend_from_slice(b" of ");
+        push_int(&mut out, all);
+        out.extend_from_slice(b") BLOCKED at ");
+        escape::text(&mut out, top);
+        out.extend_from_slice(b" on ");
+        escape::text(&mut out, monitor);
+        out.push(b'\n');
+        Some(out)
+    }
+
+    /// `java: N dumps of pid P (NAME), T ms in all (P% of the run), carried forward ...`.
+    pub fn footer(&self, out: &mut Vec<u8>, wall_ns: u64) {
+        for jvm in &self.jvms {
+            let dumps = jvm.shared.dumps.load(Ordering::Acquire);
+            let ns = jvm.shared.dump_ns.load(Ordering::Acquire);
+            out.extend_from_slice(b"java: ");
+            push_int(out, dumps);
+            out.extend_from_slice(b" thread dumps of ");
+            out.extend_from_slice(jvm.who.as_bytes());
+            out.extend_from_slice(b", ");
+            crate::output::number::push_fixed(out, ns, 1_000_000, 1);
+            out.extend_from_slice(b" ms in all (");
+            crate::output::number::push_fixed(out, ns * 100, wall_ns.max(1), 2);
+            out.extend_from_slice(
+                b"% of the run, request to reply: the JVM's pause is within it); each sample \
+                  carries its thread's latest dump forward (jage)\n",
+            );
+        }
+    }
+
+    /// Stops asking: waits for a dump under way, as long as its deadline allows.
+    pub fn stop(&mut self) {
+        for jvm in &self.jvms {
+            jvm.shared.stop.store(true, Ordering::Release);
+        }
+        let until = monotonic_ns() + self.timeout.as_nanos() as u64;
+        for jvm in &mut self.jvms {
+            while jvm.thread.as_ref().is_some_and(|t| !t.is_finished()) && monotonic_ns() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if jvm.thread.as_ref().is_some_and(|t| t.is_finished()) {
+                jvm.thread.take().map(JoinHandle::join);
+            }
+        }
+    }
+}
+
+impl Jvm {
+    /// Makes `answer` the JVM's view, if it is this process's dump; gives its bytes back.
+    fn take(&mut self, answer: Answer, at: u64, rows: &Rows, budget: &AtomicUsize) {
+        let threads: Vec<Row> = rows
+            .rows
+            .iter()
+            .filter(|r| r.pid == self.pid)
+            .copied()
+            .collect();
+        if answer.verified || java_dump::is_dump_of(&answer.dump, &threads, rows) {
+            self.view = Some(view(&answer.dump, at));
+        } else if !threads.is_empty() {
+            warn(&format!(
+                "{}: a Java thread dump is not this process's: its threads' ids and names are \
+                 not those /proc shows (a /tmp shared with another JVM?); not using it",
+                self.who
+            ));
+        }
+        budget.fetch_add(answer.dump.len(), Ordering::AcqRel);
+    }
+}
+
+/// What rows carry of a dump.
+fn view(text: &[u8], at: u64) -> View {
+    let dump = jstack::parse(text);
+    let mut entries: Vec<Entry> = Vec::with_capacity(dump.threads.len());
+    let mut stack = Vec::new();
+    for t in &dump.threads {
+        let Some(nid) = t.nid else { continue };
+        let (mut state, mut monitor, mut frames) = (&b""[..], &b""[..], 0);
+        stack.clear();
+        for line in t.lines() {
+            match line {
+                Line::State(s) => state = s,
+                Line::Frame(f) if frames < MAX_FRAMES => {
+                    if frames > 0 {
+                        stack.push(b'\n');
+                    }
+                    jframe::push_short(&mut stack, f);
+                    frames += 1;
+                }
+                Line::Lock { kind, object } if kind == b"waiting to lock" && frames == 1 => {
+                    monitor = object;
+                }
+                _ => {}
+            }
+        }
+        if state.is_empty() && stack.is_empty() {
+            continue;
+        }
+        entries.push(Entry {
+            nid,
+            state: state.into(),
+            stack: stack.as_slice().into(),
+            monitor: monitor.into(),
+        });
+    }
+    entries.sort_unstable_by_key(|e| e.nid);
+    entries.dedup_by_key(|e| e.nid);
+    View { at, entries }
+}
+
+/// A JVM's thread for the run: a dump, then a wait of its time over the budget's `share`
+/// (at least [`MIN_GAP_NS`]), until stopped or a dump fails.
+fn pace(target: Target, shared: &Shared, budget: &AtomicUsize, timeout: Duration, share: f64) {
+    let mut first = true;
+    while !shared.stop.load(Ordering::Acquire) {
+        let start = monotonic_ns();
+        let deadline = start.saturating_add(timeout.as_nanos() as u64);
+        let answer = match target.thread_dump(deadline, timeout, budget) {
+            Ok(a) => a,
+            Err(e) => {
+                warn(&format!(
+                    "{}: no more Java thread dumps: {e}; showing what /proc shows",
+                    target.who
+                ));
+                return;
+            }
+        };
+        let end = monotonic_ns();
+        let took = end - start;
+        shared.dumps.fetch_add(1, Ordering::AcqRel);
+        shared.dump_ns.fetch_add(took, Ordering::AcqRel);
+        let old = shared
+            .fresh
+            .lock()
+            .ok()
+            .and_then(|mut f| f.replace((answer, end)));
+        if let Some((old, _)) = old {
+            budget.fetch_add(old.dump.len(), Ordering::AcqRel);
+        }
+        let gap = match first {
+            true => MIN_GAP_NS,
+            false => ((took as f64 / share) as u64).max(MIN_GAP_NS),
+        };
+        first = false;
+        while monotonic_ns() < start + gap && !shared.stop.load(Ordering::Acquire) {
+            let left = (start + gap).saturating_sub(monotonic_ns());
+            std::thread::sleep(Duration::from_nanos(left.min(50_000_000)));
+        }
+    }
+}
