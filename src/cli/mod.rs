@@ -593,6 +593,17 @@ mod tests {
         assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));
         assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
         assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
+        let j = args("sample -p 1 --java --java-budget 2.5");
+        assert_eq!(j.java_budget, 2.5);
+        assert!(j.columns.ends_with(&[Column::Jstate, Column::Jframes]));
+        assert!(args("watch -p 1 --java").columns.ends_with(&[Column::Jage]));
+        assert!(usage("sample -p 1 --java-budget 2").contains("goes with --java"));
+        assert!(usage("sample -p 1 --java --java-budget 0").contains("above 0"));
+        assert!(usage("sample -p 1 -G jframes").contains("needs --java"));
+        assert_eq!(
+            args("report f -G jframes").columns.last(),
+            Some(&Column::Jframes)
+        );
         assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
     }
 
