@@ -207,6 +207,7 @@ EXAMPLES
     tsnap sample -d 30s -G syscall,filename   what active threads do for 30 s, psn-style
     tsnap -a -C java -G endpoint  which server each thread of the JVM waits for
     tsnap dump --java --top 5 -C java   the five hottest threads with their Java frames
+    tsnap sample --java -p 1234 -a -d 30s   30 s by Java state and frames (1% pause budget)
 ",
     );
     out
