@@ -2,8 +2,9 @@
 //! from a thread of its own for the whole run, which paces its dumps by a pause budget: a
 //! HotSpot thread dump stops the JVM at a safepoint, so after a dump that took T (from the
 //! request to the end of the reply: a stand-in for the pause, which it contains) the next
-//! waits T / budget, and at least a second. The first dump's time, which includes starting
-//! the attach listener, does not count.
+//! waits T / budget, and at least a second (the first dump's T includes starting the attach
+//! listener: it counts too, so the budget errs on the JVM's side). Over any stretch of the run
+//! that ends at a dump's request, the dumps took at most the budget's share of it.
 //!
 //! The passes go on at their own rate: each row of a thread gets the Java state and frames of
 //! that thread's entry in its JVM's latest dump, paired by nid, and the dump's age: carried
@@ -304,7 +305,6 @@ fn view(text: &[u8], at: u64) -> View {
 /// A JVM's thread for the run: a dump, then a wait of its time over the budget's `share`
 /// (at least [`MIN_GAP_NS`]), until stopped or a dump fails.
 fn pace(target: Target, shared: &Shared, budget: &AtomicUsize, timeout: Duration, share: f64) {
-    let mut first = true;
     while !shared.stop.load(Ordering::Acquire) {
         let start = monotonic_ns();
         let deadline = start.saturating_add(timeout.as_nanos() as u64);
@@ -330,11 +330,7 @@ fn pace(target: Target, shared: &Shared, budget: &AtomicUsize, timeout: Duration
         if let Some((old, _)) = old {
             budget.fetch_add(old.dump.len(), Ordering::AcqRel);
         }
-        let gap = match first {
-            true => MIN_GAP_NS,
-            false => ((took as f64 / share) as u64).max(MIN_GAP_NS),
-        };
-        first = false;
+        let gap = ((took as f64 / share) as u64).max(MIN_GAP_NS);
         while monotonic_ns() < start + gap && !shared.stop.load(Ordering::Acquire) {
             let left = (start + gap).saturating_sub(monotonic_ns());
             std::thread::sleep(Duration::from_nanos(left.min(50_000_000)));
