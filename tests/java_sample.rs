@@ -189,19 +189,20 @@ fn report_slices_and_draws_saved_java_frames() {
     let saved = saved.to_str().unwrap();
     let pid = jvm.pid();
     let run1 = run(&[
-        "sample", "--java", "-p", &pid, "-d", "3", "-a", "--save", saved,
+        "sample", "--java", "-p", &pid, "-d", "3", "-a", "--save", saved, "-f", "json",
     ]);
     assert_eq!(run1.status, 0, "{}", run1.stderr);
-    // The monitor the blocked threads wait for, by the Java frames.
+    // The monitor the blocked threads wait for, by the Java frames, and the dumps' cost.
+    let summary = run1.json().into_iter().find(|l| l["type"] == "summary");
+    let summary = summary.expect("a summary line");
+    let monitor = summary["java_monitor"].as_str().unwrap_or_default();
     assert!(
-        run1.stdout
-            .contains("java: 100% of the Java samples of blocked-* ")
-            && run1
-                .stdout
-                .contains(" BLOCKED at HotMethod.waitForMonitor:"),
-        "{}",
-        run1.stdout
+        monitor.starts_with("100% of the Java samples of blocked-* (")
+            && monitor.contains(" BLOCKED at HotMethod.waitForMonitor:")
+            && monitor.ends_with("(a java.lang.Object)"),
+        "{summary}"
     );
+    assert!(summary["java_dumps"].as_u64().unwrap() >= 1, "{summary}");
     let report = run(&["report", saved, "-G", "jframes", "-f", "json"]);
     assert_eq!(report.status, 0, "{}", report.stderr);
     let groups = report.json();

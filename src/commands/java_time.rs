@@ -19,12 +19,12 @@ use crate::error::Error;
 use crate::java::attach::MAX_REPLY;
 use crate::java::{Answer, Target};
 use crate::output::escape;
+use crate::output::json::JsonLine;
 use crate::output::number::push_int;
 use crate::output::warn;
 use crate::parse::jframe;
 use crate::parse::jstack::{self, Line};
 use crate::row::{Row, Rows};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -36,15 +36,28 @@ const MIN_GAP_NS: u64 = 1_000_000_000;
 /// The most frames of a thread kept (the innermost): deep recursion prints thousands.
 const MAX_FRAMES: usize = 64;
 
+/// The most pools, and the most monitors waited on, counted for the finding: a JVM may make
+/// up any number of them.
+const MAX_KEYS: usize = 256;
+
+/// Adds one to `key`'s count, if it is counted or there is room for it.
+fn count<K: PartialEq>(counts: &mut Vec<(K, u64)>, key: K) {
+    match counts.iter().position(|(k, _)| *k == key) {
+        Some(i) => counts[i].1 += 1,
+        None if counts.len() < MAX_KEYS => counts.push((key, 1)),
+        None => {}
+    }
+}
+
 /// The JVMs of a run, and what their dumps said of the monitors threads waited for.
 pub struct JavaOverTime {
     jvms: Vec<Jvm>,
     /// Bytes of answers, shared by the JVMs: a dump's are given back once it is parsed.
     budget: Arc<AtomicUsize>,
     /// Samples carrying Java frames, by pool (comm, digits masked); and the BLOCKED ones by
-    /// pool, top frame and monitor.
-    pools: HashMap<Vec<u8>, u64>,
-    blocked: HashMap<Wait, u64>,
+    /// pool, top frame and monitor: each at most [`MAX_KEYS`] keys, the first seen.
+    pools: Vec<(Vec<u8>, u64)>,
+    blocked: Vec<(Wait, u64)>,
     timeout: Duration,
 }
 
@@ -135,8 +148,8 @@ impl JavaOverTime {
         Ok(JavaOverTime {
             jvms,
             budget,
-            pools: HashMap::new(),
-            blocked: HashMap::new(),
+            pools: Vec::new(),
+            blocked: Vec::new(),
             timeout,
         })
     }
@@ -170,20 +183,20 @@ impl JavaOverTime {
             r.java_age_ms = Some(now.saturating_sub(view.at) / 1_000_000);
             pool.clear();
             star_digits(&mut pool, rows.text(row.comm));
-            *self.pools.entry(pool.clone()).or_default() += 1;
             if !e.monitor.is_empty() {
                 let top = e.stack.split(|&b| b == b'\n').next().unwrap_or_default();
                 let key = (pool.clone(), top.to_vec(), e.monitor.to_vec());
-                *self.blocked.entry(key).or_default() += 1;
+                count(&mut self.blocked, key);
             }
+            count(&mut self.pools, std::mem::take(&mut pool));
         }
     }
 
     /// The monitor most waited on: `80% of the Java samples of worker-* BLOCKED at
     /// Work.doGet:19 on <0x...> (a java.lang.Object)`, when a fifth of a pool's samples were.
     pub fn monitor_line(&self) -> Option<Vec<u8>> {
-        let ((pool, top, monitor), &n) = self.blocked.iter().max_by_key(|(k, n)| (**n, *k))?;
-        let all = *self.pools.get(pool)?;
+        let ((pool, top, monitor), n) = self.blocked.iter().max_by_key(|(k, n)| (*n, k))?;
+        let (n, all) = (*n, self.pools.iter().find(|(p, _)| p == pool)?.1);
         if n * 5 < all || n < 5 {
             return None;
         }
@@ -221,6 +234,27 @@ impl JavaOverTime {
                   carries its thread's latest dump forward (jage)\n",
             );
         }
+    }
+
+    /// The same in sample's JSON summary: `java_dumps`, `java_dump_ms` (of every JVM) and
+    /// `java_monitor` (the line's text, or null).
+    pub fn write_json(&self, line: &mut JsonLine<'_>) {
+        let sum = |f: fn(&Shared) -> &AtomicU64| -> u64 {
+            let each = self
+                .jvms
+                .iter()
+                .map(|j| f(&j.shared).load(Ordering::Acquire));
+            each.sum()
+        };
+        line.number("java_dumps", sum(|s| &s.dumps))
+            .number("java_dump_ms", sum(|s| &s.dump_ns) / 1_000_000);
+        match self.monitor_line() {
+            Some(text) => {
+                let text = text.strip_prefix(b"java: ").unwrap_or(&text);
+                line.text("java_monitor", text.strip_suffix(b"\n").unwrap_or(text))
+            }
+            None => line.null("java_monitor"),
+        };
     }
 
     /// Stops asking: waits for a dump under way, as long as its deadline allows.
@@ -335,5 +369,89 @@ fn pace(target: Target, shared: &Shared, budget: &AtomicUsize, timeout: Duration
             let left = (start + gap).saturating_sub(monotonic_ns());
             std::thread::sleep(Duration::from_nanos(left.min(50_000_000)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DUMP: &[u8] = b"2026-12-07 05:00:00\nFull thread dump OpenJDK 64-Bit Server VM:\n\n\
+\"blocked-1\" #14 daemon prio=5 os_prio=0 cpu=0.1ms elapsed=9s tid=0x1 nid=0x2a waiting for monitor entry  [0x7f]\n\
+   java.lang.Thread.State: BLOCKED (on object monitor)\n\
+\tat Work.doGet(Work.java:19)\n\
+\t- waiting to lock <0x00000000c0ffee00> (a java.lang.Object)\n\
+\tat Work.service(Work.java:40)\n\n\
+\"holder\" #13 daemon prio=5 os_prio=0 tid=0x2 nid=0x29 waiting on condition  [0x7e]\n\
+   java.lang.Thread.State: TIMED_WAITING (sleeping)\n\
+\tat java.lang.Thread.sleep(java.base@17.0.15/Native Method)\n\
+\tat Work.hold(Work.java:7)\n\
+\t- locked <0x00000000c0ffee00> (a java.lang.Object)\n\n\
+\"VM Thread\" os_prio=0 tid=0x3 nid=0x20 runnable\n\n\
+\"no-nid\" #2 prio=5 tid=0x4 runnable\n   java.lang.Thread.State: RUNNABLE\n\n";
+
+    #[test]
+    fn a_dump_becomes_short_entries_by_nid() {
+        let v = view(DUMP, 7);
+        let nids: Vec<u64> = v.entries.iter().map(|e| e.nid).collect();
+        // The VM's own thread has neither state nor frames; a thread without nid pairs none.
+        assert_eq!(nids, [0x29, 0x2a]);
+        let holder = &v.entries[0];
+        assert_eq!(&*holder.state, b"TIMED_WAITING (sleeping)");
+        assert_eq!(&*holder.stack, b"java.lang.Thread.sleep\nWork.hold:7");
+        assert!(holder.monitor.is_empty());
+        let blocked = &v.entries[1];
+        assert_eq!(&*blocked.stack, b"Work.doGet:19\nWork.service:40");
+        assert_eq!(
+            &*blocked.monitor,
+            b"<0x00000000c0ffee00> (a java.lang.Object)"
+        );
+    }
+
+    #[test]
+    fn deep_stacks_keep_their_innermost_frames() {
+        let mut dump = b"\"deep\" #1 prio=5 tid=0x1 nid=0x5 runnable\n".to_vec();
+        for i in 0..1000 {
+            dump.extend_from_slice(format!("\tat R.f(R.java:{i})\n").as_bytes());
+        }
+        let v = view(&dump, 0);
+        let frames: Vec<&[u8]> = v.entries[0].stack.split(|&b| b == b'\n').collect();
+        assert_eq!(frames.len(), MAX_FRAMES);
+        assert_eq!(frames[0], b"R.f:0");
+    }
+
+    #[test]
+    fn the_monitor_most_waited_on_needs_a_fifth_of_a_pool() {
+        let mut j = JavaOverTime {
+            jvms: Vec::new(),
+            budget: Arc::new(AtomicUsize::new(0)),
+            pools: Vec::new(),
+            blocked: Vec::new(),
+            timeout: Duration::from_secs(1),
+        };
+        let wait = || {
+            (
+                b"worker-*".to_vec(),
+                b"Work.doGet:19".to_vec(),
+                b"<0x1> (a X)".to_vec(),
+            )
+        };
+        for _ in 0..4 {
+            count(&mut j.blocked, wait());
+        }
+        j.pools.push((b"worker-*".to_vec(), 10));
+        assert_eq!(j.monitor_line(), None, "fewer than 5 samples");
+        count(&mut j.blocked, wait());
+        let line = String::from_utf8(j.monitor_line().unwrap()).unwrap();
+        assert_eq!(
+            line,
+            "java: 50% of the Java samples of worker-* (5 of 10) BLOCKED at Work.doGet:19 on <0x1> (a X)\n"
+        );
+        j.pools[0].1 = 26;
+        assert_eq!(j.monitor_line(), None, "under a fifth");
+        for i in 0..MAX_KEYS + 5 {
+            count(&mut j.pools, vec![i as u8, 1]);
+        }
+        assert_eq!(j.pools.len(), MAX_KEYS);
     }
 }

@@ -236,7 +236,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
             grid.write(Format::Json, true, &mut out.buf);
             write_cgroups(&cgroups, &rows.rows, Format::Json, out);
             findings.write(Format::Json, &mut out.buf);
-            summary_json(&mut out.buf, &mut summary, &collector);
+            summary_json(&mut out.buf, &mut summary, &collector, java.as_ref());
         }
     }
     out.flush()?;
@@ -318,7 +318,12 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     }
 }
 
-fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
+fn summary_json(
+    out: &mut Vec<u8>,
+    s: &mut Summary,
+    c: &crate::collect::Collector,
+    java: Option<&JavaOverTime>,
+) {
     let mut line = JsonLine::new(out);
     line.text("type", b"summary")
         .number("passes", s.passes)
@@ -344,5 +349,8 @@ fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collecto
         Some(Error::Fatal(why)) => line.text("cut_short", why.as_bytes()),
         _ => line.null("cut_short"),
     };
+    if let Some(java) = java {
+        java.write_json(&mut line);
+    }
     line.end();
 }
