@@ -359,7 +359,8 @@ fn check(g: Given) -> Result<Args, Error> {
     }
     let sorted = g.sort.iter().flatten().map(|k| k.column);
     let java_column = columns.iter().copied().chain(sorted).find(|c| c.is_java());
-    if let Some(c) = java_column.filter(|_| !g.java && command != Command::Report) {
+    let over_time = g.java && matches!(command, Command::Sample | Command::Watch);
+    if let Some(c) = java_column.filter(|_| !over_time && command != Command::Report) {
         return Err(Error::Usage(format!(
             "{} comes from the JVM's thread dumps: it needs --java (sample, watch)",
             c.name()
@@ -600,6 +601,7 @@ mod tests {
         assert!(usage("sample -p 1 --java-budget 2").contains("goes with --java"));
         assert!(usage("sample -p 1 --java --java-budget 0").contains("above 0"));
         assert!(usage("sample -p 1 -G jframes").contains("needs --java"));
+        assert!(usage("-p 1 -o pid,jstate").contains("needs --java (sample, watch)"));
         assert_eq!(
             args("report f -G jframes").columns.last(),
             Some(&Column::Jframes)

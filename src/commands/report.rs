@@ -76,7 +76,9 @@ pub fn capture_command(column: Column) -> String {
         Column::Throttled => "watch",
         _ => "sample",
     };
-    format!("tsnap {command} -G {}", column.name())
+    // The Java columns come from --java.
+    let java = if column.is_java() { " --java" } else { "" };
+    format!("tsnap {command}{java} -G {}", column.name())
 }
 
 fn slurp(path: &Path) -> Result<Vec<u8>, Error> {
