@@ -167,7 +167,8 @@ fn watch_java_rows_carry_frames_with_their_age() {
             "{r}"
         );
         assert_eq!(r["jstate"], "RUNNABLE");
-        assert!(r["jage"].as_u64().unwrap() < 3_000, "{r}");
+        // No older than the 3 s run (and a pass's lateness).
+        assert!(r["jage"].as_u64().unwrap() < 3_500, "{r}");
     }
     // Carried forward: the same dump seen older in a later snapshot.
     let ages: Vec<u64> = carried

@@ -36,6 +36,11 @@ const MIN_GAP_NS: u64 = 1_000_000_000;
 /// The most frames of a thread kept (the innermost): deep recursion prints thousands.
 const MAX_FRAMES: usize = 64;
 
+/// The most bytes of a state, a frame or a monitor kept: a row carries them every pass, and
+/// a JVM may print lines of any length (real ones are under 40, 200 and 80).
+const MAX_STATE: usize = 64;
+const MAX_FRAME: usize = 512;
+
 /// The most pools, and the most monitors waited on, counted for the finding: a JVM may make
 /// up any number of them.
 const MAX_KEYS: usize = 256;
@@ -307,16 +312,18 @@ fn view(text: &[u8], at: u64) -> View {
         stack.clear();
         for line in t.lines() {
             match line {
-                Line::State(s) => state = s,
+                Line::State(s) => state = &s[..s.len().min(MAX_STATE)],
                 Line::Frame(f) if frames < MAX_FRAMES => {
                     if frames > 0 {
                         stack.push(b'\n');
                     }
+                    let at = stack.len();
                     jframe::push_short(&mut stack, f);
+                    stack.truncate(at + MAX_FRAME);
                     frames += 1;
                 }
                 Line::Lock { kind, object } if kind == b"waiting to lock" && frames == 1 => {
-                    monitor = object;
+                    monitor = &object[..object.len().min(MAX_FRAME)];
                 }
                 _ => {}
             }
@@ -418,6 +425,20 @@ mod tests {
         let frames: Vec<&[u8]> = v.entries[0].stack.split(|&b| b == b'\n').collect();
         assert_eq!(frames.len(), MAX_FRAMES);
         assert_eq!(frames[0], b"R.f:0");
+    }
+
+    #[test]
+    fn long_lines_are_cut() {
+        let mut dump =
+            b"\"long\" #1 prio=5 tid=0x1 nid=0x5 runnable\n   java.lang.Thread.State: ".to_vec();
+        dump.extend(std::iter::repeat_n(b'S', 10_000));
+        dump.extend_from_slice(b"\n\tat ");
+        dump.extend(std::iter::repeat_n(b'F', 10_000));
+        dump.extend_from_slice(b"(F.java:1)\n\tat G.g(G.java:2)\n");
+        let v = view(&dump, 0);
+        assert_eq!(v.entries[0].state.len(), MAX_STATE);
+        let frames: Vec<&[u8]> = v.entries[0].stack.split(|&b| b == b'\n').collect();
+        assert_eq!((frames[0].len(), frames[1]), (MAX_FRAME, &b"G.g:2"[..]));
     }
 
     #[test]
