@@ -144,8 +144,21 @@ fn sample_java_puts_the_hot_method_on_top_within_the_pause_budget() {
 fn watch_java_rows_carry_frames_with_their_age() {
     let Some(jvm) = Jvm::start() else { return };
     let pid = jvm.pid();
+    // A budget of 50%: a dump a second, the least gap there is.
     let run = run(&[
-        "watch", "--java", "-p", &pid, "-i", "0.5", "-d", "3", "-a", "-f", "json",
+        "watch",
+        "--java",
+        "--java-budget",
+        "50",
+        "-p",
+        &pid,
+        "-i",
+        "0.5",
+        "-d",
+        "4",
+        "-a",
+        "-f",
+        "json",
     ]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let rows: Vec<Value> = run
@@ -167,15 +180,18 @@ fn watch_java_rows_carry_frames_with_their_age() {
             "{r}"
         );
         assert_eq!(r["jstate"], "RUNNABLE");
-        // No older than the 3 s run (and a pass's lateness).
-        assert!(r["jage"].as_u64().unwrap() < 3_500, "{r}");
+        // No older than the gap between dumps (a second, or twice a slow first dump).
+        assert!(r["jage"].as_u64().unwrap() < 2_500, "{r}");
     }
-    // Carried forward: the same dump seen older in a later snapshot.
+    // Carried forward: the same dump seen older in a later snapshot, until the next one.
     let ages: Vec<u64> = carried
         .iter()
         .map(|r| r["jage"].as_u64().unwrap())
         .collect();
     assert!(ages.windows(2).any(|w| w[1] > w[0]), "{ages:?}");
+    assert!(ages.windows(2).any(|w| w[1] < w[0]), "{ages:?}");
+    let (dumps, _, _) = jvm.dump_pauses();
+    assert!((2..=5).contains(&dumps), "{dumps} dumps in 4 s");
     for r in of("blocked-0").iter().filter(|r| r["jage"].is_u64()) {
         assert_eq!(r["jstate"], "BLOCKED (on object monitor)", "{r}");
     }
