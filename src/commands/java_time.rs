@@ -87,15 +87,24 @@ struct Shared {
     dump_ns: AtomicU64,
 }
 
-/// A JVM's latest dump, reduced to what rows carry, sorted by nid.
+/// A JVM's latest dump, reduced to what rows carry.
 struct View {
     /// When its reply ended (CLOCK_MONOTONIC ns).
     at: u64,
     entries: Vec<Entry>,
+    /// Each nid and its entry, sorted (as [`java_dump::Merged`] pairs them).
+    by_nid: Vec<(u64, usize)>,
+}
+
+impl View {
+    fn entry(&self, nid: u64) -> Option<&Entry> {
+        let at = self.by_nid.partition_point(|&(n, _)| n < nid);
+        let &(n, i) = self.by_nid.get(at)?;
+        (n == nid).then(|| &self.entries[i])
+    }
 }
 
 struct Entry {
-    nid: u64,
     state: Box<[u8]>,
     /// Short frames, innermost first, one a line.
     stack: Box<[u8]>,
@@ -175,11 +184,9 @@ impl JavaOverTime {
                 continue;
             };
             let Some(view) = &view.view else { continue };
-            let nid = columns::nid(&row);
-            let Ok(at) = view.entries.binary_search_by_key(&nid, |e| e.nid) else {
+            let Some(e) = view.entry(columns::nid(&row)) else {
                 continue;
             };
-            let e = &view.entries[at];
             let jstate = rows.push_text(&e.state);
             let jstack = rows.push_text(&e.stack);
             let r = &mut rows.rows[i];
@@ -305,6 +312,7 @@ impl Jvm {
 fn view(text: &[u8], at: u64) -> View {
     let dump = jstack::parse(text);
     let mut entries: Vec<Entry> = Vec::with_capacity(dump.threads.len());
+    let mut by_nid = Vec::with_capacity(dump.threads.len());
     let mut stack = Vec::new();
     for t in &dump.threads {
         let Some(nid) = t.nid else { continue };
@@ -331,16 +339,21 @@ fn view(text: &[u8], at: u64) -> View {
         if state.is_empty() && stack.is_empty() {
             continue;
         }
+        by_nid.push((nid, entries.len()));
         entries.push(Entry {
-            nid,
             state: state.into(),
             stack: stack.as_slice().into(),
             monitor: monitor.into(),
         });
     }
-    entries.sort_unstable_by_key(|e| e.nid);
-    entries.dedup_by_key(|e| e.nid);
-    View { at, entries }
+    // A nid listed twice pairs its first entry, as in `dump --java`.
+    by_nid.sort_unstable();
+    by_nid.dedup_by_key(|&mut (n, _)| n);
+    View {
+        at,
+        entries,
+        by_nid,
+    }
 }
 
 /// A JVM's thread for the run: a dump, then a wait of its time over the budget's `share`
@@ -400,14 +413,15 @@ mod tests {
     #[test]
     fn a_dump_becomes_short_entries_by_nid() {
         let v = view(DUMP, 7);
-        let nids: Vec<u64> = v.entries.iter().map(|e| e.nid).collect();
+        let nids: Vec<u64> = v.by_nid.iter().map(|e| e.0).collect();
         // The VM's own thread has neither state nor frames; a thread without nid pairs none.
         assert_eq!(nids, [0x29, 0x2a]);
-        let holder = &v.entries[0];
+        let holder = v.entry(0x29).unwrap();
         assert_eq!(&*holder.state, b"TIMED_WAITING (sleeping)");
         assert_eq!(&*holder.stack, b"java.lang.Thread.sleep\nWork.hold:7");
         assert!(holder.monitor.is_empty());
-        let blocked = &v.entries[1];
+        let blocked = v.entry(0x2a).unwrap();
+        assert!(v.entry(0x2b).is_none() && v.entry(0).is_none());
         assert_eq!(&*blocked.stack, b"Work.doGet:19\nWork.service:40");
         assert_eq!(
             &*blocked.monitor,
