@@ -288,6 +288,9 @@ impl JavaOverTime {
 
 impl Jvm {
     /// Makes `answer` the JVM's view, if it is this process's dump; gives its bytes back.
+    /// A dump tsnap could not tell the sender of is checked against the pass's rows of the
+    /// process: with none, it waits for the next pass (unless a newer dump came meanwhile);
+    /// when it is another process's, the JVM is asked no more.
     fn take(&mut self, answer: Answer, at: u64, rows: &Rows, budget: &AtomicUsize) {
         let threads: Vec<Row> = rows
             .rows
@@ -297,12 +300,20 @@ impl Jvm {
             .collect();
         if answer.verified || java_dump::is_dump_of(&answer.dump, &threads, rows) {
             self.view = Some(view(&answer.dump, at));
-        } else if !threads.is_empty() {
+        } else if threads.is_empty() {
+            if let Ok(mut fresh) = self.shared.fresh.lock()
+                && fresh.is_none()
+            {
+                *fresh = Some((answer, at));
+                return;
+            }
+        } else {
             warn(&format!(
                 "{}: a Java thread dump is not this process's: its threads' ids and names are \
-                 not those /proc shows (a /tmp shared with another JVM?); not using it",
+                 not those /proc shows (a /tmp shared with another JVM?); asking it no more",
                 self.who
             ));
+            self.shared.stop.store(true, Ordering::Release);
         }
         budget.fetch_add(answer.dump.len(), Ordering::AcqRel);
     }
