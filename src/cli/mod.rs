@@ -600,6 +600,12 @@ mod tests {
         assert!(args("watch -p 1 --java").columns.ends_with(&[Column::Jage]));
         assert!(usage("sample -p 1 --java-budget 2").contains("goes with --java"));
         assert!(usage("sample -p 1 --java --java-budget 0").contains("above 0"));
+        assert!(usage("sample -p 1 --java --java-budget 100.5").contains("at most 100"));
+        assert!(usage("sample -p 1 --java --java-budget 1e1").contains("not a percent"));
+        assert_eq!(
+            args("sample -p 1 --java --java-budget 0.25%").java_budget,
+            0.25
+        );
         assert!(usage("sample -p 1 -G jframes").contains("needs --java"));
         assert!(usage("-p 1 -o pid,jstate").contains("needs --java (sample, watch)"));
         assert_eq!(

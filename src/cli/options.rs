@@ -727,8 +727,14 @@ impl OptionValue {
     /// A percent above 0 and at most 100.
     fn percent(&self) -> Result<f64, Error> {
         let text = self.text()?;
-        match text.trim_end_matches('%').parse::<f64>() {
-            Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
+        // A decimal number, read as seconds are (to the billionth), without a float parser.
+        let number = text.strip_suffix('%').unwrap_or(text).as_bytes();
+        let decimal = !number.is_empty() && number.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+        match decimal
+            .then(|| crate::parse::time::duration_ns(number))
+            .flatten()
+        {
+            Some(n) if n > 0 && n <= 100_000_000_000 => Ok(n as f64 / 1e9),
             _ => Err(self.error(&format!("'{text}' is not a percent above 0, at most 100"))),
         }
     }
