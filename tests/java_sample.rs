@@ -101,6 +101,7 @@ impl Drop for Jvm {
 #[test]
 fn sample_java_puts_the_hot_method_on_top_within_the_pause_budget() {
     let Some(jvm) = Jvm::start() else { return };
+    let page = jvm.file("flame.html");
     let run = run(&[
         "sample",
         "--java",
@@ -110,8 +111,13 @@ fn sample_java_puts_the_hot_method_on_top_within_the_pause_budget() {
         "10",
         "-f",
         "folded",
+        "--flame",
+        page.to_str().unwrap(),
     ]);
     assert_eq!(run.status, 0, "{}", run.stderr);
+    // The picture has the Java frames too.
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("HotMethod.burn:") && html.contains("HotMethod.spin:"));
     // The heaviest stack: the hot thread, its innermost Java frame the hot method.
     let heaviest = run.stdout.lines().next().unwrap_or_default();
     let frames: Vec<&str> = heaviest.rsplit_once(' ').unwrap().0.split(';').collect();
@@ -240,5 +246,51 @@ fn report_slices_and_draws_saved_java_frames() {
         hot.is_some_and(|l| l.contains(";HotMethod.spin:") && l.contains(";HotMethod.burn:")),
         "{}",
         folded.stdout
+    );
+}
+
+#[test]
+fn sample_java_of_a_process_that_is_no_jvm_signals_nothing() {
+    let mut sleeper = Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("start sleep");
+    let pid = sleeper.id().to_string();
+    let run = run(&[
+        "sample", "--java", "-p", &pid, "-d", "1", "-a", "-f", "json",
+    ]);
+    // SIGQUIT would have killed it: sleep does not catch it.
+    let alive = sleeper.try_wait().unwrap().is_none();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(alive);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not a HotSpot JVM"),
+        "{}",
+        run.stderr
+    );
+    let groups: Vec<Value> = run
+        .json()
+        .into_iter()
+        .filter(|l| l["type"] == "group")
+        .collect();
+    assert!(
+        !groups.is_empty()
+            && groups
+                .iter()
+                .all(|g| g["jstate"].is_null() && g["jframes"].is_null())
+    );
+    let summary = run
+        .json()
+        .into_iter()
+        .find(|l| l["type"] == "summary")
+        .unwrap();
+    assert_eq!(
+        (
+            summary["java_dumps"].as_u64(),
+            summary["java_monitor"].is_null()
+        ),
+        (Some(0), true)
     );
 }
