@@ -124,6 +124,11 @@ pub struct Row {
     pub io_total: Option<Io>,
     /// Kernel stack frames, innermost first, one per line.
     pub kstack: Option<Span>,
+    /// `--java` over time: the thread's Java state and frames (innermost first, one a line,
+    /// shortened to `Class.method:LINE`) in its JVM's latest dump, and how old that dump is.
+    pub jstate: Option<Span>,
+    pub jstack: Option<Span>,
+    pub java_age_ms: Option<u64>,
 }
 
 /// The rows of one pass, the text they point into, and the states of every thread the pass

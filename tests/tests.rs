@@ -75,6 +75,7 @@ mod habits;
 mod hostile;
 mod java;
 mod java_attach;
+mod java_sample;
 mod kubernetes;
 mod limits;
 mod memory;

@@ -235,6 +235,8 @@ EXAMPLES
     tsnap -a -C java -G endpoint  which server each thread of the JVM waits for
     tsnap dump --java --top 5 -C java
                                   the five hottest threads, their Java frames
+    tsnap sample --java -p 1234 -a -d 30s
+                                  30 s by Java state and frames (1% pause)
 ",
     );
     fitted(out)

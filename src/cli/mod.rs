@@ -150,6 +150,8 @@ pub struct Args {
     pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
+    /// sample and watch `--java`: the percent of the time the JVM may be stopped for dumps.
+    pub java_budget: f64,
     /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
     pub sort: Vec<SortKey>,
     pub top: Option<usize>,
@@ -341,6 +343,9 @@ fn refuse(command: Command, g: &Given) -> Result<(), Error> {
     if g.java_timeout.is_some() && !g.java {
         return Err(Error::Usage("--java-timeout goes with --java".to_string()));
     }
+    if g.java_budget.is_some() && !g.java {
+        return Err(Error::Usage("--java-budget goes with --java".to_string()));
+    }
     if g.java_timeout == Some(0.0) {
         return Err(Error::Usage(
             "--java-timeout: the JVM needs more than 0 seconds".to_string(),
@@ -367,6 +372,27 @@ fn check(g: Given) -> Result<Args, Error> {
         if !columns.contains(&c) {
             columns.push(c);
         }
+    }
+    // Over time, --java adds the Java columns (sample groups by them); they come from --java.
+    if g.java && matches!(command, Command::Sample | Command::Watch) {
+        let java: &[Column] = match command {
+            Command::Sample => &[Column::Jstate, Column::Jframes],
+            _ => &[Column::Jstate, Column::Jframes, Column::Jage],
+        };
+        for &c in java {
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+    }
+    let sorted = g.sort.iter().flatten().map(|k| k.column);
+    let java_column = columns.iter().copied().chain(sorted).find(|c| c.is_java());
+    let over_time = g.java && matches!(command, Command::Sample | Command::Watch);
+    if let Some(c) = java_column.filter(|_| !over_time && command != Command::Report) {
+        return Err(Error::Usage(format!(
+            "{} comes from the JVM's thread dumps: it needs --java (sample, watch)",
+            c.name()
+        )));
     }
     let (interval, duration) = match command {
         Command::Watch | Command::Top => (g.interval.unwrap_or(1.0), g.duration),
@@ -402,6 +428,7 @@ fn check(g: Given) -> Result<Args, Error> {
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
+        java_budget: g.java_budget.unwrap_or(1.0),
         sort: match g.sort {
             Some(keys) => keys,
             None => g
@@ -595,6 +622,24 @@ mod tests {
         assert!(usage("columns --java-timeout 3").contains("does not apply to 'columns'"));
         assert!(usage("dump -p 1 --java-timeout 3").contains("goes with --java"));
         assert!(usage("dump -p 1 --java --java-timeout 0").contains("more than 0"));
+        let j = args("sample -p 1 --java --java-budget 2.5");
+        assert_eq!(j.java_budget, 2.5);
+        assert!(j.columns.ends_with(&[Column::Jstate, Column::Jframes]));
+        assert!(args("watch -p 1 --java").columns.ends_with(&[Column::Jage]));
+        assert!(usage("sample -p 1 --java-budget 2").contains("goes with --java"));
+        assert!(usage("sample -p 1 --java --java-budget 0").contains("above 0"));
+        assert!(usage("sample -p 1 --java --java-budget 100.5").contains("at most 100"));
+        assert!(usage("sample -p 1 --java --java-budget 1e1").contains("not a percent"));
+        assert_eq!(
+            args("sample -p 1 --java --java-budget 0.25%").java_budget,
+            0.25
+        );
+        assert!(usage("sample -p 1 -G jframes").contains("needs --java"));
+        assert!(usage("-p 1 -o pid,jstate").contains("needs --java (sample, watch)"));
+        assert_eq!(
+            args("report f -G jframes").columns.last(),
+            Some(&Column::Jframes)
+        );
         assert!(usage("dump -p 1 --java --java-timeout x").contains("not a number"));
     }
 

@@ -82,6 +82,8 @@ pub struct Given {
     pub sys_root: Option<PathBuf>,
     pub java: bool,
     pub java_timeout: Option<f64>,
+    /// `--java-budget`: percent of the time the JVM may be stopped for dumps.
+    pub java_budget: Option<f64>,
     pub sort: Option<Vec<SortKey>>,
     pub top: Option<usize>,
     pub collapse: bool,
@@ -514,8 +516,16 @@ pub static OPTIONS: &[Opt] = &[
         short: None,
         long: "java",
         value: "",
-        commands: DUMP,
-        help: &[(EVERY, "merge in each JVM's own thread dump (HotSpot only)")],
+        commands: DUMP | SAMPLE | WATCH,
+        help: &[
+            (DUMP, "merge in each JVM's own thread dump (HotSpot only)"),
+            (
+                SAMPLE | WATCH,
+                "each thread's Java state and frames from its\n\
+                 JVM's thread dumps, paced by --java-budget\n\
+                 (HotSpot only)",
+            ),
+        ],
         set: |g, _| {
             g.java = true;
             Ok(())
@@ -525,10 +535,25 @@ pub static OPTIONS: &[Opt] = &[
         short: None,
         long: "java-timeout",
         value: "TIME",
-        commands: DUMP,
+        commands: DUMP | SAMPLE | WATCH,
         help: &[(EVERY, "how long to wait for the JVM, default 5")],
         set: |g, v| {
             g.java_timeout = Some(v.seconds()?);
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "java-budget",
+        value: "PCT",
+        commands: SAMPLE | WATCH,
+        help: &[(
+            EVERY,
+            "--java stops the JVM at most this percent of\n\
+             the time, default 1 (a dump a second at most)",
+        )],
+        set: |g, v| {
+            g.java_budget = Some(v.percent()?);
             Ok(())
         },
     },
@@ -700,6 +725,21 @@ impl OptionValue {
         match text.parse::<u32>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(self.error(&format!("'{text}' is not a whole number from 1 up"))),
+        }
+    }
+
+    /// A percent above 0 and at most 100.
+    fn percent(&self) -> Result<f64, Error> {
+        let text = self.text()?;
+        // A decimal number, read as seconds are (to the billionth), without a float parser.
+        let number = text.strip_suffix('%').unwrap_or(text).as_bytes();
+        let decimal = !number.is_empty() && number.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+        match decimal
+            .then(|| crate::parse::time::duration_ns(number))
+            .flatten()
+        {
+            Some(n) if n > 0 && n <= 100_000_000_000 => Ok(n as f64 / 1e9),
+            _ => Err(self.error(&format!("'{text}' is not a percent above 0, at most 100"))),
         }
     }
 

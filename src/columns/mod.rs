@@ -52,6 +52,8 @@ impl Needs {
     pub const WCHAR: Needs = Needs(1 << 20);
     pub const RBYTES: Needs = Needs(1 << 21);
     pub const WBYTES: Needs = Needs(1 << 22);
+    /// The JVM's thread dumps (sample and watch `--java`), paired with threads by nid.
+    pub const JAVA: Needs = Needs(1 << 23);
     /// What is measured over a window, and so read in a baseline pass too.
     pub const WINDOWED: Needs = Needs::CPU
         .union(Needs::RUNQ)
@@ -112,6 +114,10 @@ pub enum Column {
     Filename,
     Endpoint,
     Kstack,
+    Jstate,
+    Jframes,
+    Jstack,
+    Jage,
 }
 
 /// What the catalogue says of a column.
@@ -458,7 +464,48 @@ pub static ALL: &[Info] = &[
         privilege: "CAP_SYS_ADMIN",
         meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out; none for a thread shown running (R or [running]), whose saved stack is stale",
     },
+    Info {
+        column: Column::Jstate,
+        name: "jstate",
+        numeric: false,
+        needs: JAVA,
+        source: JAVA_SOURCE,
+        privilege: JAVA_PRIVILEGE,
+        meaning: "Java state (java.lang.Thread.State: RUNNABLE, BLOCKED (on object monitor), WAITING (parking), ...) in the JVM's latest dump, carried forward until the next (see jage); sample and watch --java",
+    },
+    Info {
+        column: Column::Jframes,
+        name: "jframes",
+        numeric: false,
+        needs: JAVA,
+        source: JAVA_SOURCE,
+        privilege: JAVA_PRIVILEGE,
+        meaning: "the top 5 Java frames, innermost first, joined by <- (Work.doGet:19<-Work.service:40: class and method, then the line), from the JVM's latest dump, carried forward as jstate",
+    },
+    Info {
+        column: Column::Jstack,
+        name: "jstack",
+        numeric: false,
+        needs: JAVA,
+        source: JAVA_SOURCE,
+        privilege: JAVA_PRIVILEGE,
+        meaning: "the Java stack, outermost first, joined by -> (at most 64 frames, the innermost kept), as jframes: what flame graphs draw",
+    },
+    Info {
+        column: Column::Jage,
+        name: "jage",
+        numeric: true,
+        needs: JAVA,
+        source: JAVA_SOURCE,
+        privilege: JAVA_PRIVILEGE,
+        meaning: "milliseconds since the JVM's dump that jstate, jframes and jstack come from: they are carried forward from it until the next dump",
+    },
 ];
+
+/// The Java columns need the thread's id in its pid namespace (the dump's nid) too.
+const JAVA: Needs = Needs::JAVA.union(Needs::STATUS).union(Needs::NID);
+const JAVA_SOURCE: &str = "the JVM's thread dump (attach listener), paired by nid";
+const JAVA_PRIVILEGE: &str = "the JVM's user, or root (the attach socket takes no other)";
 
 /// `tsnap`'s default columns: the awk report's.
 pub const DEFAULT: &[Column] = &[
@@ -493,9 +540,11 @@ impl Column {
         match self {
             Column::Comm | Column::Pcomm => Cut::Name,
             Column::Cmdline | Column::User | Column::Pod | Column::Wchan => Cut::End,
+            // Java's state, and its top frames innermost first: their start matters.
+            Column::Jstate | Column::Jframes => Cut::End,
             Column::Exe | Column::Cgroup | Column::Filename => Cut::Start,
             Column::Endpoint => Cut::Endpoint,
-            Column::Kstack => Cut::Frames,
+            Column::Kstack | Column::Jstack => Cut::Frames,
             _ => Cut::Never,
         }
     }
@@ -515,6 +564,11 @@ impl Column {
             drop: rank.and_then(|r| u8::try_from(r).ok()),
             under: under.and_then(|r| u8::try_from(r).ok()),
         }
+    }
+
+    /// Whether it comes from the JVM's thread dumps (`--java`).
+    pub fn is_java(self) -> bool {
+        self.info().needs.any(Needs::JAVA)
     }
 
     /// How many characters of its value a table shows, where not all: a container id is

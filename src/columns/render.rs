@@ -75,6 +75,35 @@ pub fn render(column: Column, row: &Row, rows: &Rows, out: &mut Vec<u8>) -> Kind
             }
             None => Kind::Missing,
         },
+        Column::Jstate => text(row.jstate, out),
+        Column::Jframes => match row.jstack {
+            Some(s) => {
+                let frames = rows.text(s).split(|&b| b == b'\n').take(JFRAMES);
+                push_joined(out, frames, b"<-");
+                Kind::Text
+            }
+            None => Kind::Missing,
+        },
+        Column::Jstack => match row.jstack {
+            Some(s) => {
+                push_joined(out, rows.text(s).rsplit(|&b| b == b'\n'), b"->");
+                Kind::Text
+            }
+            None => Kind::Missing,
+        },
+        Column::Jage => number(out, row.java_age_ms),
+    }
+}
+
+/// How many frames `jframes` shows: the innermost.
+const JFRAMES: usize = 5;
+
+fn push_joined<'f>(out: &mut Vec<u8>, frames: impl Iterator<Item = &'f [u8]>, by: &[u8]) {
+    for (i, frame) in frames.filter(|f| !f.is_empty()).enumerate() {
+        if i > 0 {
+            out.extend_from_slice(by);
+        }
+        out.extend_from_slice(frame);
     }
 }
 

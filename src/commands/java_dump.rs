@@ -155,6 +155,12 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
     jvms
 }
 
+/// Whether `text`, a dump whose sender tsnap could not identify, is that of the process of
+/// `threads` (see [`Merged::is_of`]).
+pub fn is_dump_of(text: &[u8], threads: &[Row], rows: &Rows) -> bool {
+    Merged::new(text, threads).is_of(threads, rows)
+}
+
 /// One process's threads and its JVM's dump, paired by nid.
 pub struct Merged<'a> {
     dump: Dump<'a>,

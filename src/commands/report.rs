@@ -76,7 +76,9 @@ pub fn capture_command(column: Column) -> String {
         Column::Throttled => "watch",
         _ => "sample",
     };
-    format!("tsnap {command} -G {}", column.name())
+    // The Java columns come from --java.
+    let java = if column.is_java() { " --java" } else { "" };
+    format!("tsnap {command}{java} -G {}", column.name())
 }
 
 fn slurp(path: &Path) -> Result<Vec<u8>, Error> {
@@ -163,8 +165,17 @@ fn read(
                     let [pcomm, comm, state, syscall, kstack] = cell;
                     // Null where it could not be read; empty for a thread on a CPU.
                     kstacks += u64::from(matches!(field("kstack"), Some(Value::Text(_))));
-                    tree.stack()
-                        .thread(pcomm, comm, exact)
+                    // Java frames where the run had --java (jstack: root first, by ->).
+                    let jstack = match field("jstack") {
+                        Some(Value::Text(t)) => t.of(&text),
+                        _ => b"",
+                    };
+                    let mut stack = tree.stack();
+                    stack.thread(pcomm, comm, exact);
+                    for f in flame::saved_frames(jstack) {
+                        stack.frame(f);
+                    }
+                    stack
                         .kernel(
                             (!syscall.is_empty()).then_some(syscall),
                             flame::saved_frames(kstack),

@@ -3,6 +3,7 @@
 //! Passes are scheduled on absolute times (start + k/hz): a pass that overruns makes the next
 //! one late, and slots missed meanwhile are counted, never made up.
 
+use super::java_time::JavaOverTime;
 use super::{print_problems, relist, start_passes, table_width, write_cgroups};
 use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
@@ -18,6 +19,7 @@ use crate::output::json::JsonLine;
 use crate::output::number::{push_fixed, push_int};
 use crate::output::{Format, Out};
 use crate::row::Rows;
+use crate::save::Saver;
 use crate::signals;
 
 /// Processes that appear (and new matches of `-C`) are picked up at least this often; the
@@ -49,6 +51,22 @@ struct Summary {
 }
 
 impl Summary {
+    fn new(expected: u64) -> Summary {
+        Summary {
+            passes: 0,
+            expected,
+            missed: 0,
+            wall_ns: 0,
+            busy_ns: 0,
+            pass_us: Histogram::default(),
+            interrupted: false,
+            exits: Vec::with_capacity(EXITS_NAMED),
+            exits_total: 0,
+            all_gone: false,
+            cut_short: None,
+        }
+    }
+
     fn median_pass_us(&self) -> u32 {
         self.pass_us.median()
     }
@@ -64,165 +82,231 @@ impl Summary {
     }
 }
 
-pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
-    let pictures = args.folded || args.flame.is_some();
-    // Stacks need the process's name, the syscall and the kernel stack, grouped by or not.
-    let stacks = needs(&[Column::Pcomm, Column::Syscall, Column::Kstack]);
-    let also = match pictures {
-        true => Needs::CGROUP.union(stacks),
-        false => Needs::CGROUP,
-    };
-    let (mut collector, mut saver) = start_passes(args, also)?;
-    let mut page = args
-        .flame
-        .as_deref()
-        .map(|f| flame::html::create(f, args.mode))
-        .transpose()?;
-    let mut tree = pictures.then(Tree::default);
-    let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
-    cgroups.track(collector.cgroups());
-    cgroups.start();
-    let mut aggregate = Aggregate::new(args.columns.clone(), args.exact);
-    let mut rows = Rows::default();
-    let mut time = Vec::new();
+/// What a run keeps from its first pass to its report.
+struct Sampling {
+    collector: Collector,
+    saver: Option<Saver>,
+    /// `--flame`'s page, open before the first pass so that a bad path fails at once.
+    page: Option<Out>,
+    /// The stacks of `-f folded` and `--flame`.
+    tree: Option<Tree>,
+    cgroups: CgroupWindow,
+    aggregate: Aggregate,
+    /// The last pass's rows.
+    rows: Rows,
+    java: Option<JavaOverTime>,
+    findings: Findings,
+    summary: Summary,
+    /// The Java dumps' cost and the monitor most waited on, said after the findings.
+    java_text: Vec<u8>,
+    /// A pass's time for `--save`, its buffer kept.
+    time: Vec<u8>,
+}
 
-    let mut findings = Findings::start(&mut collector);
-    let period = 1_000_000_000 / u64::from(args.hz);
-    let duration = (args.duration.unwrap_or(5.0) * 1e9) as u64;
-    let expected = duration.div_ceil(period);
-    let begin = monotonic_ns();
-    let mut last_refresh = begin;
-    let mut summary = Summary {
-        passes: 0,
-        expected,
-        missed: 0,
-        wall_ns: 0,
-        busy_ns: 0,
-        pass_us: Histogram::default(),
-        interrupted: false,
-        exits: Vec::with_capacity(EXITS_NAMED),
-        exits_total: 0,
-        all_gone: false,
-        cut_short: None,
-    };
-    let mut slot = 0;
-    while slot < expected {
-        signals::sleep_until(begin + slot * period);
-        if signals::stopped() {
-            summary.interrupted = true;
-            break;
-        }
-        let t0 = monotonic_ns();
-        let refresh = t0 - last_refresh >= REFRESH_NS;
-        if refresh {
-            relist(&mut collector)?;
-            cgroups.track(collector.cgroups());
-            last_refresh = t0;
-        }
-        let pass_start = monotonic_ns();
-        if !refresh {
-            collector.relist_threads();
-        }
-        summary.note_exits(&mut collector);
-        if args.selection.fixed() && collector.process_count() == 0 {
-            summary.all_gone = true;
-            break;
-        }
-        collector.pass(Pass::Full, &mut rows);
-        aggregate.add_rows(&rows);
-        if let Some(tree) = &mut tree {
-            tree.add_rows(&rows, args.exact);
-        }
-        findings.add(&rows);
-        summary.passes += 1;
-        let pass_us = (monotonic_ns() - pass_start) / 1000;
-        summary
-            .pass_us
-            .add(u32::try_from(pass_us).unwrap_or(u32::MAX));
-        if let Some(saver) = &mut saver {
-            let (secs, nanos) = clock::now();
-            time.clear();
-            clock::push_iso8601(&mut time, secs, nanos);
-            if let Err(e) = saver.pass(summary.passes, &time, &rows) {
-                summary.cut_short = Some(e);
+pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
+    let mut run = Sampling::start(args)?;
+    run.passes(args)?;
+    run.finish();
+    run.write(args, out)?;
+    print_problems(&run.collector, "thread samples");
+    run.summary.cut_short.map_or(Ok(()), Err)
+}
+
+impl Sampling {
+    fn start(args: &Args) -> Result<Sampling, Error> {
+        let pictures = args.folded || args.flame.is_some();
+        // Stacks need the process's name, the syscall and the kernel stack, grouped by or not.
+        let stacks = needs(&[Column::Pcomm, Column::Syscall, Column::Kstack]);
+        let also = match pictures {
+            true => Needs::CGROUP.union(stacks),
+            false => Needs::CGROUP,
+        };
+        let (mut collector, saver) = start_passes(args, also)?;
+        let page = (args.flame.as_deref())
+            .map(|f| flame::html::create(f, args.mode))
+            .transpose()?;
+        let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
+        cgroups.track(collector.cgroups());
+        cgroups.start();
+        let java = (args.java)
+            .map(|timeout| JavaOverTime::start(&collector, args, timeout))
+            .transpose()?;
+        let findings = Findings::start(&mut collector);
+        let period = 1_000_000_000 / u64::from(args.hz);
+        let expected = duration_ns(args).div_ceil(period);
+        Ok(Sampling {
+            collector,
+            saver,
+            page,
+            tree: pictures.then(Tree::default),
+            cgroups,
+            aggregate: Aggregate::new(args.columns.clone(), args.exact),
+            rows: Rows::default(),
+            java,
+            findings,
+            summary: Summary::new(expected),
+            java_text: Vec::new(),
+            time: Vec::new(),
+        })
+    }
+
+    /// The passes, on their slots, until the run's end, a signal, every named process gone,
+    /// or a `--save` that cannot be written.
+    fn passes(&mut self, args: &Args) -> Result<(), Error> {
+        let period = 1_000_000_000 / u64::from(args.hz);
+        let expected = self.summary.expected;
+        let begin = monotonic_ns();
+        let mut last_refresh = begin;
+        let mut slot = 0;
+        while slot < expected {
+            signals::sleep_until(begin + slot * period);
+            if signals::stopped() {
+                self.summary.interrupted = true;
                 break;
             }
+            let t0 = monotonic_ns();
+            let refresh = t0 - last_refresh >= REFRESH_NS;
+            if refresh {
+                relist(&mut self.collector)?;
+                self.cgroups.track(self.collector.cgroups());
+                last_refresh = t0;
+            }
+            if !self.pass(args, refresh) {
+                break;
+            }
+            let t1 = monotonic_ns();
+            self.summary.busy_ns += t1 - t0;
+            // The next slot still ahead; those that went by during this pass are missed.
+            let next = ((t1 - begin) / period + 1).max(slot + 1);
+            self.summary.missed += next.min(expected) - (slot + 1);
+            slot = next;
         }
-        let t1 = monotonic_ns();
-        summary.busy_ns += t1 - t0;
-        // The next slot still ahead; those that went by during this pass are missed.
-        let next = ((t1 - begin) / period + 1).max(slot + 1);
-        summary.missed += next.min(expected) - (slot + 1);
-        slot = next;
-    }
-    // The last pass stands for the last slot: the run lasts what was asked, so that a
-    // `-d 1` is the second the findings need.
-    if !summary.interrupted && !summary.all_gone && summary.cut_short.is_none() {
-        signals::sleep_until(begin + duration);
-    }
-    summary.wall_ns = monotonic_ns() - begin;
-    cgroups.finish();
-    findings.finish(&mut collector, &cgroups);
-    if signals::stopped() {
-        summary.interrupted = true;
+        // The last pass stands for the last slot: the run lasts what was asked, so that a
+        // `-d 1` is the second the findings need.
+        let s = &self.summary;
+        if !s.interrupted && !s.all_gone && s.cut_short.is_none() {
+            signals::sleep_until(begin + duration_ns(args));
+        }
+        self.summary.wall_ns = monotonic_ns() - begin;
+        Ok(())
     }
 
-    if let (Some(tree), Some(page)) = (&tree, &mut page) {
-        let title = format!(
-            "tsnap sample: {} passes at {} Hz, {} thread samples",
-            summary.passes,
-            args.hz,
-            tree.samples(flame::NEW)
-        );
-        flame::html::write(tree, false, title.as_bytes(), page)?;
-    }
-    let mut grid = aggregate
-        .grid(summary.passes, args.format == Format::Table)
-        .fit(table_width(args));
-    match args.format {
-        _ if args.folded => {
-            if let Some(tree) = &tree {
-                flame::folded::write(tree, false, &mut out.buf);
-            }
-            // Standard output holds only the stacks, for the tools that read them.
-            let mut text = Vec::new();
-            footer(&mut text, &mut summary, &collector);
-            findings.write(Format::Csv, &mut text);
-            crate::output::stderr(&text);
+    /// One pass, counted everywhere it counts; false when sampling must stop.
+    fn pass(&mut self, args: &Args, refreshed: bool) -> bool {
+        let pass_start = monotonic_ns();
+        if !refreshed {
+            self.collector.relist_threads();
         }
-        Format::Table => {
-            title(&mut out.buf, args, &summary);
-            grid.write(Format::Table, !args.no_headers, &mut out.buf);
-            out.buf.push(b'\n');
-            footer(&mut out.buf, &mut summary, &collector);
-            out.buf.push(b'\n');
-            write_cgroups(&cgroups, &rows.rows, Format::Table, out);
-            // The blocks end with the blank line that parts them from what follows.
-            if !out.buf.ends_with(b"\n\n") {
+        self.summary.note_exits(&mut self.collector);
+        if args.selection.fixed() && self.collector.process_count() == 0 {
+            self.summary.all_gone = true;
+            return false;
+        }
+        let rows = &mut self.rows;
+        self.collector.pass(Pass::Full, rows);
+        if let Some(java) = &mut self.java {
+            java.annotate(rows);
+        }
+        self.aggregate.add_rows(rows);
+        if let Some(tree) = &mut self.tree {
+            tree.add_rows(rows, args.exact);
+        }
+        self.findings.add(rows);
+        self.summary.passes += 1;
+        let pass_us = (monotonic_ns() - pass_start) / 1000;
+        (self.summary.pass_us).add(u32::try_from(pass_us).unwrap_or(u32::MAX));
+        if let Some(saver) = &mut self.saver {
+            let (secs, nanos) = clock::now();
+            self.time.clear();
+            clock::push_iso8601(&mut self.time, secs, nanos);
+            if let Err(e) = saver.pass(self.summary.passes, &self.time, rows) {
+                self.summary.cut_short = Some(e);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Ends the run: the JVMs asked no more, the cgroups' window closed, the findings judged.
+    fn finish(&mut self) {
+        if let Some(java) = &mut self.java {
+            java.stop();
+            java.footer(&mut self.java_text, self.summary.wall_ns);
+            (self.java_text).extend(java.monitor_line().unwrap_or_default());
+        }
+        self.cgroups.finish();
+        self.findings.finish(&mut self.collector, &self.cgroups);
+        if signals::stopped() {
+            self.summary.interrupted = true;
+        }
+    }
+
+    /// The page, then the report in the format asked.
+    fn write(&mut self, args: &Args, out: &mut Out) -> Result<(), Error> {
+        if let (Some(tree), Some(page)) = (&self.tree, &mut self.page) {
+            let title = format!(
+                "tsnap sample: {} passes at {} Hz, {} thread samples",
+                self.summary.passes,
+                args.hz,
+                tree.samples(flame::NEW)
+            );
+            flame::html::write(tree, false, title.as_bytes(), page)?;
+        }
+        let mut grid = (self.aggregate)
+            .grid(self.summary.passes, args.format == Format::Table)
+            .fit(table_width(args));
+        let (summary, collector) = (&mut self.summary, &self.collector);
+        let (cgroups, rows) = (&self.cgroups, &self.rows.rows);
+        let mut text = Vec::new();
+        match args.format {
+            _ if args.folded => {
+                if let Some(tree) = &self.tree {
+                    flame::folded::write(tree, false, &mut out.buf);
+                }
+                // Standard output holds only the stacks, for the tools that read them.
+                footer(&mut text, summary, collector);
+                self.findings.write(Format::Csv, &mut text);
+                text.extend_from_slice(&self.java_text);
+                crate::output::stderr(&text);
+            }
+            Format::Table => {
+                title(&mut out.buf, args, summary);
+                grid.write(Format::Table, !args.no_headers, &mut out.buf);
                 out.buf.push(b'\n');
+                footer(&mut out.buf, summary, collector);
+                out.buf.push(b'\n');
+                write_cgroups(cgroups, rows, Format::Table, out);
+                // The blocks end with the blank line that parts them from what follows.
+                if !out.buf.ends_with(b"\n\n") {
+                    out.buf.push(b'\n');
+                }
+                self.findings.write(Format::Table, &mut out.buf);
+                out.buf.extend_from_slice(&self.java_text);
             }
-            findings.write(Format::Table, &mut out.buf);
+            Format::Csv => {
+                grid.write(Format::Csv, !args.no_headers, &mut out.buf);
+                footer(&mut text, summary, collector);
+                crate::output::stderr(&text);
+                write_cgroups(cgroups, rows, Format::Csv, out);
+                text.clear();
+                self.findings.write(Format::Csv, &mut text);
+                text.extend_from_slice(&self.java_text);
+                crate::output::stderr(&text);
+            }
+            Format::Json => {
+                grid.write(Format::Json, true, &mut out.buf);
+                write_cgroups(cgroups, rows, Format::Json, out);
+                self.findings.write(Format::Json, &mut out.buf);
+                summary_json(&mut out.buf, summary, collector, self.java.as_ref());
+            }
         }
-        Format::Csv => {
-            grid.write(Format::Csv, !args.no_headers, &mut out.buf);
-            let mut text = Vec::new();
-            footer(&mut text, &mut summary, &collector);
-            crate::output::stderr(&text);
-            write_cgroups(&cgroups, &rows.rows, Format::Csv, out);
-            text.clear();
-            findings.write(Format::Csv, &mut text);
-            crate::output::stderr(&text);
-        }
-        Format::Json => {
-            grid.write(Format::Json, true, &mut out.buf);
-            write_cgroups(&cgroups, &rows.rows, Format::Json, out);
-            findings.write(Format::Json, &mut out.buf);
-            summary_json(&mut out.buf, &mut summary, &collector);
-        }
+        out.flush()
     }
-    out.flush()?;
-    print_problems(&collector, "thread samples");
-    summary.cut_short.map_or(Ok(()), Err)
+}
+
+/// How long the run lasts, in ns: `-d`, 5 s by default.
+fn duration_ns(args: &Args) -> u64 {
+    (args.duration.unwrap_or(5.0) * 1e9) as u64
 }
 
 fn title(out: &mut Vec<u8>, args: &Args, s: &Summary) {
@@ -299,7 +383,12 @@ fn footer(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
     }
 }
 
-fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collector) {
+fn summary_json(
+    out: &mut Vec<u8>,
+    s: &mut Summary,
+    c: &crate::collect::Collector,
+    java: Option<&JavaOverTime>,
+) {
     let mut line = JsonLine::new(out);
     line.text("type", b"summary")
         .number("passes", s.passes)
@@ -325,5 +414,8 @@ fn summary_json(out: &mut Vec<u8>, s: &mut Summary, c: &crate::collect::Collecto
         Some(Error::Fatal(why)) => line.text("cut_short", why.as_bytes()),
         _ => line.null("cut_short"),
     };
+    if let Some(java) = java {
+        java.write_json(&mut line);
+    }
     line.end();
 }

@@ -2,6 +2,7 @@
 //! time, host, container and pod, to the terminal or (xcapture's `-o`) into hourly files.
 
 use super::hourly::Hourly;
+use super::java_time::JavaOverTime;
 use super::rows::RowWriter;
 use super::{Throttling, print_problems, relist_changed, start_passes, table_width};
 use crate::cli::Args;
@@ -41,6 +42,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     // The first snapshot's pcpu is measured over the first interval.
     collector.pass(Pass::Baseline, &mut rows);
     let mut throttling = Throttling::start(args, &args.columns, &collector);
+    let mut java = (args.java)
+        .map(|timeout| JavaOverTime::start(&collector, args, timeout))
+        .transpose()?;
     let mut pass = 0u64;
     let mut slot = 1u64;
     loop {
@@ -62,6 +66,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         collector.forget_sockets();
         collector.pass(Pass::Full, &mut rows);
         throttling.measure(&collector, &mut rows);
+        if let Some(java) = &mut java {
+            java.annotate(&mut rows);
+        }
         pass += 1;
         let (secs, nanos) = clock::now();
         time.clear();
@@ -89,6 +96,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
                 out.flush()?;
             }
         }
+    }
+    if let Some(java) = &mut java {
+        java.stop();
     }
     print_problems(&collector, "thread snapshots");
     Ok(())

@@ -96,8 +96,13 @@ impl Tree {
             syscall.clear();
             let known = syscall_name(row.syscall, &mut syscall) != Kind::Missing;
             let text = |s: Option<crate::parse::Span>| s.map_or(&b""[..], |s| rows.text(s));
-            self.stack()
-                .thread(text(row.pcomm), rows.text(row.comm), exact)
+            let mut stack = self.stack();
+            stack.thread(text(row.pcomm), rows.text(row.comm), exact);
+            // Java frames (`--java`), innermost first like kernel frames.
+            for f in row_frames(text(row.jstack)).filter(|f| !f.is_empty()) {
+                stack.frame(f);
+            }
+            stack
                 .kernel(known.then_some(&syscall[..]), row_frames(text(row.kstack)))
                 .count(NEW, row.state);
         }

@@ -20,6 +20,7 @@ pub mod cgroup;
 pub mod diag;
 pub mod environ;
 pub mod io;
+pub mod jframe;
 pub mod jsonl;
 pub mod jstack;
 pub mod mountinfo;
