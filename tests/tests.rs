@@ -16,6 +16,7 @@ mod habits;
 mod hostile;
 mod java;
 mod java_attach;
+mod java_locks;
 mod kubernetes;
 mod limits;
 mod live;

@@ -142,6 +142,8 @@ pub struct Args {
     pub sys_root: PathBuf,
     /// dump `--java`: merge in the JVM's own thread dump, waiting at most this long for it.
     pub java: Option<Duration>,
+    /// dump `--java-locks`: ask the JVM for its locked ownable synchronizers too (`-l`).
+    pub java_locks: bool,
     /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
     pub sort: Vec<SortKey>,
     pub top: Option<usize>,
@@ -374,6 +376,7 @@ fn check(g: Given) -> Result<Args, Error> {
         java: g
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
+        java_locks: g.java_locks,
         sort: match g.sort {
             Some(keys) => keys,
             None => g
@@ -472,6 +475,9 @@ mod tests {
         assert!(args("dump -p 9").all);
         assert_eq!(a.java, None);
         assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
+        let locks = args("dump -p 9 --java-locks");
+        assert!(locks.java_locks && locks.java == Some(Duration::from_secs(5)));
+        assert!(!args("dump -p 9 --java").java_locks);
         assert_eq!(
             args("dump -p 9 --java --java-timeout 0.25").java,
             Some(Duration::from_millis(250))

@@ -78,6 +78,7 @@ pub struct Given {
     pub sys_root: Option<PathBuf>,
     pub java: bool,
     pub java_timeout: Option<f64>,
+    pub java_locks: bool,
     pub sort: Option<Vec<SortKey>>,
     pub top: Option<usize>,
     pub collapse: bool,
@@ -514,6 +515,21 @@ pub static OPTIONS: &[Opt] = &[
         help: &[(EVERY, "merge in each JVM's own thread dump (HotSpot only)")],
         set: |g, _| {
             g.java = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "java-locks",
+        value: "",
+        commands: DUMP,
+        help: &[(
+            EVERY,
+            "--java with the holders of java.util.concurrent locks (jstack -l): a longer pause",
+        )],
+        set: |g, _| {
+            g.java = true;
+            g.java_locks = true;
             Ok(())
         },
     },

@@ -64,7 +64,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
                 )));
             }
             java_dump::one_unless_named(&collector, &args.selection)?;
-            java_dump::fetch(collector.mount().fd(), collector.pids(), timeout)
+            java_dump::fetch(
+                collector.mount().fd(),
+                collector.pids(),
+                timeout,
+                args.java_locks,
+            )
         }
         None => Vec::new(),
     };
@@ -233,6 +238,8 @@ fn write_text(
             o.maybe_flush()?;
         }
         java.write_trailer_text(&mut o.buf);
+        java.write_locks_text(&mut o.buf);
+        java.write_findings_text(&mut o.buf, p.leader.pid);
     }
     Ok(())
 }

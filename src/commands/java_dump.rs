@@ -6,9 +6,9 @@ use crate::collect::Collector;
 use crate::columns;
 use crate::error::Error;
 use crate::java::attach::MAX_REPLY;
-use crate::java::{Answer, Target};
+use crate::java::{Answer, Target, locks};
 use crate::output::json::JsonLine;
-use crate::output::number::push_hex;
+use crate::output::number::{push_hex, push_int};
 use crate::output::{escape, warn};
 use crate::parse::jstack::{self, Dump, Line, Part};
 use crate::row::{Row, Rows};
@@ -80,8 +80,13 @@ const GRACE_NS: u64 = 300_000_000;
 /// by one deadline, `timeout` from now, and from one budget of answer bytes. A process that
 /// is refused, and a JVM that does not answer, are told about on stderr and dumped without
 /// the Java view. A thread still inside a call into the JVM's files at the deadline is left
-/// behind, and the command goes on without it.
-pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Duration) -> Vec<Jvm> {
+/// behind, and the command goes on without it. `locks`: ask with `-l` (`--java-locks`).
+pub fn fetch(
+    root: BorrowedFd<'_>,
+    pids: impl Iterator<Item = u32>,
+    timeout: Duration,
+    locks: bool,
+) -> Vec<Jvm> {
     let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
     let targets: Vec<Target> = pids
         .filter_map(|pid| {
@@ -97,7 +102,7 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
         let (pid, who) = (target.pid, target.who.clone());
         let spawned = std::thread::Builder::new()
             .stack_size(256 << 10)
-            .spawn(move || target.thread_dump(deadline, timeout, &budget));
+            .spawn(move || target.thread_dump(deadline, timeout, &budget, locks));
         match spawned {
             Ok(thread) => asking.push((pid, who, thread)),
             Err(e) => warn(&format!(
@@ -229,19 +234,138 @@ impl<'a> Merged<'a> {
         write_lines(out, &self.dump.trailer);
     }
 
-    /// The JVM's header and trailer lines, as the process line's `java` object.
+    /// The JVM's header and trailer lines, as the process line's `java` object, with its
+    /// contended `locks` and its `findings` (the deadlocks the JVM reported).
     pub fn write_process_json(&self, line: &mut JsonLine<'_>) {
         let mut java = line.object("java");
         java.texts("header", self.dump.header.lines());
         java.texts("trailer", self.dump.trailer.lines());
         java.number("cut", self.dump.header.cut() + self.dump.trailer.cut());
+        let mut array = java.array("locks");
+        for lock in locks::contended(&self.dump) {
+            let mut object = array.object();
+            object.text("object", lock.object);
+            match lock.holder.map(|h| &self.dump.threads[h]) {
+                Some(h) => {
+                    let mut holder = object.object("holder");
+                    holder.text("name", h.name);
+                    holder.text_or_null("state", h.state());
+                    holder.text_or_null("frame", top_frame(h));
+                    holder.close();
+                }
+                None => {
+                    object.null("holder");
+                }
+            }
+            let names = lock.waiters.iter().map(|&w| self.dump.threads[w].name);
+            object.texts("waiters", names);
+            object.close();
+        }
+        array.close();
+        let mut array = java.array("findings");
+        for cycle in locks::deadlocks(&self.dump.trailer) {
+            let mut finding = array.object();
+            finding.text("kind", b"deadlock");
+            finding.texts("threads", cycle.iter().copied());
+            finding.close();
+        }
+        array.close();
         java.close();
+    }
+
+    /// The contended monitors and locks, after the threads: each with its holder (name,
+    /// state, top frame) and its waiters, the holders of the most waiters first.
+    pub fn write_locks_text(&self, out: &mut Vec<u8>) {
+        let locks = locks::contended(&self.dump);
+        if locks.is_empty() {
+            return;
+        }
+        out.extend_from_slice(b"Contended locks, the holders of the most waiters first:\n");
+        for lock in locks {
+            escape::dump_line(out, lock.object);
+            out.extend_from_slice(b": ");
+            push_int(out, lock.waiters.len());
+            out.extend_from_slice(b" waiting\n    held by ");
+            match lock.holder.map(|h| &self.dump.threads[h]) {
+                Some(h) => {
+                    out.push(b'"');
+                    escape::quoted(out, h.name);
+                    out.extend_from_slice(b"\" ");
+                    escape::dump_line(out, h.state().unwrap_or(b"-"));
+                    if let Some(frame) = top_frame(h) {
+                        out.extend_from_slice(b" at ");
+                        escape::dump_line(out, frame);
+                    }
+                }
+                None => out.extend_from_slice(
+                    b"a thread the dump does not name (the holder of a java.util.concurrent \
+                      lock is listed with --java-locks)",
+                ),
+            }
+            out.extend_from_slice(b"\n    waiting: ");
+            for (n, &w) in lock.waiters.iter().take(WAITERS).enumerate() {
+                if n > 0 {
+                    out.extend_from_slice(b", ");
+                }
+                out.push(b'"');
+                escape::quoted(out, self.dump.threads[w].name);
+                out.push(b'"');
+            }
+            if lock.waiters.len() > WAITERS {
+                out.extend_from_slice(b" and ");
+                push_int(out, lock.waiters.len() - WAITERS);
+                out.extend_from_slice(b" more");
+            }
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+    }
+
+    /// The findings line of the JVM's own deadlock report, if it made one: each cycle of
+    /// threads, each waiting for a lock the next one holds.
+    pub fn write_findings_text(&self, out: &mut Vec<u8>, pid: u32) {
+        let cycles = locks::deadlocks(&self.dump.trailer);
+        if cycles.is_empty() {
+            return;
+        }
+        out.extend_from_slice(b"findings:\n");
+        for cycle in cycles {
+            out.extend_from_slice(b"  deadlock: pid ");
+            push_int(out, pid);
+            out.extend_from_slice(b": ");
+            for (n, name) in cycle.iter().chain(cycle.first()).enumerate() {
+                match n {
+                    0 => {}
+                    1 => out.extend_from_slice(b" waits for a lock held by "),
+                    _ => out.extend_from_slice(b", which waits for a lock held by "),
+                }
+                out.push(b'"');
+                escape::quoted(out, name);
+                out.push(b'"');
+            }
+            out.extend_from_slice(
+                b" (the JVM's own deadlock report); next: these threads never go on by \
+                  themselves: their frames above say which locks they take in opposite order\n",
+            );
+        }
+        out.push(b'\n');
     }
 
     /// The entries of threads /proc did not show (gone since the JVM's dump), in its order.
     pub fn unclaimed(&self) -> impl Iterator<Item = &jstack::Thread<'a>> {
         self.unclaimed.iter().map(|&i| &self.dump.threads[i])
     }
+}
+
+/// Waiter names a lock's text lists before the rest are counted.
+const WAITERS: usize = 8;
+
+/// A thread's innermost Java frame.
+fn top_frame<'a>(t: &jstack::Thread<'a>) -> Option<&'a [u8]> {
+    t.lines().find_map(|l| match l {
+        Line::Frame(f) => Some(f),
+        _ => None,
+    })
 }
 
 /// The entry of a thread /proc did not show (gone since the JVM's dump).

@@ -27,6 +27,10 @@ use std::time::Duration;
 /// heap at a safepoint, a pause that grows with the heap.
 const THREAD_DUMP: &[u8] = b"1\0threaddump\0\0\0\0";
 
+/// `threaddump -l`, for `--java-locks`: what `jstack -l` asks for, the holders of
+/// java.util.concurrent locks with it, at the cost of that heap walk.
+const THREAD_DUMP_LOCKS: &[u8] = b"1\0threaddump\0-l\0\0\0";
+
 /// The most of the answers tsnap reads in one command, all JVMs together: a dump of 10,000
 /// threads with deep stacks is about 20 MiB, and peers that send without end must not take
 /// tsnap's memory with them.
@@ -206,17 +210,23 @@ fn take(budget: &AtomicUsize, want: usize) -> usize {
 
 /// Asks for a thread dump and reads it, until `deadline`, at most [`MAX_THREADS`] entries
 /// and what is left of `budget` (bytes, shared by the JVMs of a command, [`MAX_REPLY`] in
-/// all). The buffer doubles as it fills and is read into only as far as the budget allows,
+/// all); `locks`: with the locked ownable synchronizers (`-l`). The buffer doubles as it fills and is read into only as far as the budget allows,
 /// so an answer costs at most twice its size however it ends.
 pub fn thread_dump(
     socket: OwnedFd,
     deadline: u64,
     late: &dyn Fn() -> String,
     budget: &AtomicUsize,
+    locks: bool,
 ) -> Result<Vec<u8>, String> {
     set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
         .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
-    write_all(socket.as_fd(), THREAD_DUMP).map_err(|e| match e {
+    let request = if locks {
+        THREAD_DUMP_LOCKS
+    } else {
+        THREAD_DUMP
+    };
+    write_all(socket.as_fd(), request).map_err(|e| match e {
         Errno::AGAIN => late(),
         e => format!("cannot send the request: {}", errno_name(e)),
     })?;

@@ -16,6 +16,7 @@
 //! namespace, the dump's threads must be the target's (checked when it is merged).
 
 pub mod attach;
+pub mod locks;
 
 use crate::clock::monotonic_ns;
 use crate::error::errno_name;
@@ -130,13 +131,14 @@ impl Target {
     /// starting the listener with one SIGQUIT. Connecting, waiting for the listener, sending
     /// the request and reading the answer all end by `deadline` (CLOCK_MONOTONIC ns), which
     /// is `timeout` after the command asked its first JVM; the answer's bytes are taken from
-    /// `budget`, shared by every JVM of the command.
+    /// `budget`, shared by every JVM of the command; `locks`: with `-l` (`--java-locks`).
     #[inline(never)]
     pub fn thread_dump(
         &self,
         deadline: u64,
         timeout: Duration,
         budget: &AtomicUsize,
+        locks: bool,
     ) -> Result<Answer, String> {
         let late = || format!("the JVM did not answer within {}", duration_text(timeout));
         let _as = AsTarget::switch(&self.creds).map_err(|e| {
@@ -182,7 +184,7 @@ impl Target {
             }
         };
         let verified = self.check_listener(&connection)?;
-        let dump = attach::thread_dump(connection, deadline, &late, budget)?;
+        let dump = attach::thread_dump(connection, deadline, &late, budget, locks)?;
         Ok(Answer { dump, verified })
     }
 

@@ -1,0 +1,266 @@
+//! Who holds what others wait for, from a parsed HotSpot thread dump: the contended monitors
+//! and java.util.concurrent locks, each with its holder and its waiters, and the JVM's own
+//! deadlock report as cycles of thread names. Pure: it reads what [`jstack::parse`] kept.
+//!
+//! A monitor's holder is the thread with `- locked <ADDR>`, unless that thread also has
+//! `- waiting on <ADDR>` (inside `Object.wait()`, which released it: HotSpot still prints the
+//! `locked` line of the frame that entered it). A j.u.c. lock's holder is known only from the
+//! `Locked ownable synchronizers:` list that `-l` adds. Its waiters are the threads `waiting to
+//! lock` (or `waiting to re-lock in wait()`) a monitor, or `parking to wait for` a lock.
+//!
+//! [`jstack::parse`]: crate::parse::jstack::parse
+
+use crate::parse::jstack::{Dump, Line, Part};
+
+/// A contended monitor or lock.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Lock<'a> {
+    /// `<0x...> (a CLASS)`, as the first waiter's line prints it.
+    pub object: &'a [u8],
+    /// The holder's index in the dump's threads, if known.
+    pub holder: Option<usize>,
+    /// The waiters' indices, in the dump's order.
+    pub waiters: Vec<usize>,
+}
+
+/// The address inside `<...>` of a lock line's object.
+fn address(object: &[u8]) -> &[u8] {
+    let start = object.iter().position(|&b| b == b'<').map_or(0, |i| i + 1);
+    let end = (object[start..].iter().position(|&b| b == b'>')).map_or(object.len(), |i| start + i);
+    &object[start..end]
+}
+
+/// Whether the object of a parked thread is a lock (`ReentrantLock$NonfairSync`,
+/// `ReentrantReadWriteLock$FairSync`, ...) rather than a condition, a latch or a future, which
+/// nobody holds: an idle pool's workers all park on their queue's condition.
+fn is_lock_class(object: &[u8]) -> bool {
+    object.windows(4).any(|w| w == b"Lock")
+}
+
+/// The contended monitors and locks of `dump`: the holders of the most waiters first, each
+/// holder's locks by their waiters, then in the order of their first waiter. A parked
+/// thread's object is listed when its holder is known or it is a lock.
+pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
+    // (address, thread) of every lock held, and (address, thread, object) of every wait.
+    let mut held: Vec<(&[u8], usize)> = Vec::new();
+    let mut waits: Vec<(&[u8], usize, &[u8], bool)> = Vec::new();
+    for (i, t) in dump.threads.iter().enumerate() {
+        let mut released: Vec<&[u8]> = Vec::new();
+        let mut ownable = false;
+        let first_held = held.len();
+        for line in t.lines() {
+            match line {
+                Line::Lock { kind, object } => match kind {
+                    b"waiting to lock" | b"waiting to re-lock in wait()" => {
+                        waits.push((address(object), i, object, true))
+                    }
+                    b"parking to wait for" => waits.push((address(object), i, object, false)),
+                    b"waiting on" => released.push(address(object)),
+                    b"locked" => held.push((address(object), i)),
+                    _ => {}
+                },
+                Line::Other(b"Locked ownable synchronizers:") => ownable = true,
+                Line::Other(l) if ownable && l.starts_with(b"- <") => {
+                    held.push((address(l), i));
+                }
+                _ => {}
+            }
+        }
+        let mut n = first_held;
+        while n < held.len() {
+            if released.contains(&held[n].0) {
+                held.swap_remove(n);
+            } else {
+                n += 1;
+            }
+        }
+    }
+    held.sort_unstable();
+    let holder = |addr: &[u8]| {
+        let at = held.partition_point(|&(a, _)| a < addr);
+        held.get(at).filter(|&&(a, _)| a == addr).map(|&(_, t)| t)
+    };
+    let mut locks: Vec<(Lock<'a>, &[u8])> = Vec::new();
+    for &(addr, thread, object, monitor) in &waits {
+        if let Some((lock, _)) = locks.iter_mut().find(|(_, a)| *a == addr) {
+            lock.waiters.push(thread);
+            continue;
+        }
+        let by = holder(addr);
+        if monitor || by.is_some() || is_lock_class(object) {
+            let lock = Lock {
+                object,
+                holder: by.filter(|&h| h != thread),
+                waiters: vec![thread],
+            };
+            locks.push((lock, addr));
+        }
+    }
+    let mut locks: Vec<Lock<'a>> = locks.into_iter().map(|(l, _)| l).collect();
+    // Each holder's waiters, all its locks together; a lock of unknown holder on its own.
+    let total = |l: &Lock<'_>| match l.holder {
+        Some(h) => (locks.iter())
+            .filter(|o| o.holder == Some(h))
+            .map(|o| o.waiters.len())
+            .sum(),
+        None => l.waiters.len(),
+    };
+    let mut keyed: Vec<(usize, usize, usize, usize)> = locks
+        .iter()
+        .enumerate()
+        .map(|(n, l)| {
+            (
+                total(l),
+                l.holder.unwrap_or(usize::MAX - n),
+                l.waiters.len(),
+                n,
+            )
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|&(total, holder, waiters, n)| {
+        (
+            std::cmp::Reverse(total),
+            holder,
+            std::cmp::Reverse(waiters),
+            n,
+        )
+    });
+    let mut order: Vec<Option<Lock<'a>>> = locks.drain(..).map(Some).collect();
+    keyed
+        .iter()
+        .filter_map(|&(_, _, _, n)| order[n].take())
+        .collect()
+}
+
+/// The cycles of the JVM's deadlock report in `trailer` (`Found one Java-level deadlock:`
+/// then `"NAME":` for each thread, each waiting for a lock the next one holds), as the
+/// threads' names in that order.
+pub fn deadlocks<'a>(trailer: &Part<'a>) -> Vec<Vec<&'a [u8]>> {
+    let mut cycles: Vec<Vec<&'a [u8]>> = Vec::new();
+    let mut inside = false;
+    for line in trailer.lines() {
+        if line.starts_with(b"Found one Java-level deadlock") {
+            cycles.push(Vec::new());
+            inside = true;
+        } else if line.starts_with(b"Java stack information") {
+            inside = false;
+        } else if inside
+            && let Some(name) = line
+                .strip_prefix(b"\"")
+                .and_then(|l| l.strip_suffix(b"\":"))
+            && let Some(cycle) = cycles.last_mut()
+        {
+            cycle.push(name);
+        }
+    }
+    cycles.retain(|c| !c.is_empty());
+    cycles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::jstack::parse;
+
+    const DUMP: &[u8] = b"Full thread dump OpenJDK:
+
+\"holder\" #10 prio=5 os_prio=0 tid=0x1 nid=0x10 waiting on condition
+   java.lang.Thread.State: TIMED_WAITING (sleeping)
+\tat java.lang.Thread.sleep(Native Method)
+\tat Locks.hold(Locks.java:5)
+\t- locked <0x00000000aa> (a java.lang.Object)
+
+   Locked ownable synchronizers:
+\t- <0x00000000bb> (a java.util.concurrent.locks.ReentrantLock$NonfairSync)
+
+\"w1\" #11 prio=5 os_prio=0 tid=0x2 nid=0x11 waiting for monitor entry
+   java.lang.Thread.State: BLOCKED (on object monitor)
+\tat Locks.get(Locks.java:9)
+\t- waiting to lock <0x00000000aa> (a java.lang.Object)
+
+\"w2\" #12 prio=5 os_prio=0 tid=0x3 nid=0x12 waiting for monitor entry
+   java.lang.Thread.State: BLOCKED (on object monitor)
+\tat Locks.get(Locks.java:9)
+\t- waiting to lock <0x00000000aa> (a java.lang.Object)
+
+\"p1\" #13 prio=5 os_prio=0 tid=0x4 nid=0x13 waiting on condition
+   java.lang.Thread.State: WAITING (parking)
+\tat jdk.internal.misc.Unsafe.park(Native Method)
+\t- parking to wait for  <0x00000000bb> (a java.util.concurrent.locks.ReentrantLock$NonfairSync)
+
+\"idle\" #14 prio=5 os_prio=0 tid=0x5 nid=0x14 waiting on condition
+   java.lang.Thread.State: WAITING (parking)
+\tat jdk.internal.misc.Unsafe.park(Native Method)
+\t- parking to wait for  <0x00000000cc> (a java.util.concurrent.locks.AbstractQueuedSynchronizer$ConditionObject)
+
+\"waiter\" #15 prio=5 os_prio=0 tid=0x6 nid=0x15 in Object.wait()
+   java.lang.Thread.State: WAITING (on object monitor)
+\tat java.lang.Object.wait(Native Method)
+\t- waiting on <0x00000000dd> (a java.lang.Object)
+\tat Locks.wait(Locks.java:20)
+\t- locked <0x00000000dd> (a java.lang.Object)
+
+\"late\" #16 prio=5 os_prio=0 tid=0x7 nid=0x16 waiting for monitor entry
+   java.lang.Thread.State: BLOCKED (on object monitor)
+\t- waiting to lock <0x00000000dd> (a java.lang.Object)
+
+";
+
+    #[test]
+    fn holders_of_the_most_waiters_first_and_released_monitors_not_held() {
+        let d = parse(DUMP);
+        let locks = contended(&d);
+        let shown: Vec<(&[u8], Option<usize>, Vec<usize>)> = (locks.iter())
+            .map(|l| (address(l.object), l.holder, l.waiters.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (&b"0x00000000aa"[..], Some(0), vec![1, 2]),
+                (b"0x00000000bb", Some(0), vec![3]),
+                // Released by Object.wait(): nobody holds it.
+                (b"0x00000000dd", None, vec![6]),
+            ]
+        );
+    }
+
+    #[test]
+    fn parked_on_a_lock_of_unknown_holder_is_listed_a_condition_is_not() {
+        let text = String::from_utf8_lossy(DUMP).replace("Locked ownable", "Other");
+        let d = parse(text.as_bytes());
+        let locks = contended(&d);
+        assert!(
+            locks
+                .iter()
+                .any(|l| address(l.object) == b"0x00000000bb" && l.holder.is_none())
+        );
+        assert!(!locks.iter().any(|l| address(l.object) == b"0x00000000cc"));
+    }
+
+    #[test]
+    fn deadlock_report_cycles() {
+        let d = parse(include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/jstack/jdk8-deadlock.txt"
+        )));
+        let cycles = deadlocks(&d.trailer);
+        assert_eq!(cycles.len(), 1);
+        assert_eq!(cycles[0][0], b"pool-1-thread-4");
+        assert!(cycles[0].len() >= 2);
+    }
+
+    #[test]
+    fn any_bytes() {
+        for text in [
+            &b"- locked <"[..],
+            b"\"a\" nid=1 x\n- waiting to lock <\n",
+            b"<>",
+        ] {
+            let d = parse(text);
+            let _ = contended(&d);
+            let _ = deadlocks(&d.trailer);
+        }
+        assert_eq!(address(b"<0x1"), b"0x1");
+        assert_eq!(address(b"x"), b"x");
+    }
+}
