@@ -144,6 +144,8 @@ pub struct Args {
     pub java: Option<Duration>,
     /// dump `--java-locks`: ask the JVM for its locked ownable synchronizers too (`-l`).
     pub java_locks: bool,
+    /// dump `--virtual`: ask the JVM for its JSON thread dump too, for its virtual threads.
+    pub java_virtual: bool,
     /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
     pub sort: Vec<SortKey>,
     pub top: Option<usize>,
@@ -377,6 +379,7 @@ fn check(g: Given) -> Result<Args, Error> {
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
         java_locks: g.java_locks,
+        java_virtual: g.java_virtual,
         sort: match g.sort {
             Some(keys) => keys,
             None => g
@@ -478,6 +481,8 @@ mod tests {
         let locks = args("dump -p 9 --java-locks");
         assert!(locks.java_locks && locks.java == Some(Duration::from_secs(5)));
         assert!(!args("dump -p 9 --java").java_locks);
+        let v = args("dump -p 9 --virtual");
+        assert!(v.java_virtual && v.java.is_some() && !args("dump -p 9 --java").java_virtual);
         assert_eq!(
             args("dump -p 9 --java --java-timeout 0.25").java,
             Some(Duration::from_millis(250))

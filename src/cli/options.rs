@@ -79,6 +79,7 @@ pub struct Given {
     pub java: bool,
     pub java_timeout: Option<f64>,
     pub java_locks: bool,
+    pub java_virtual: bool,
     pub sort: Option<Vec<SortKey>>,
     pub top: Option<usize>,
     pub collapse: bool,
@@ -530,6 +531,21 @@ pub static OPTIONS: &[Opt] = &[
         set: |g, _| {
             g.java = true;
             g.java_locks = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "virtual",
+        value: "",
+        commands: DUMP,
+        help: &[(
+            EVERY,
+            "--java with the JVM's virtual threads, grouped (JDK 21+: its JSON thread dump)",
+        )],
+        set: |g, _| {
+            g.java = true;
+            g.java_virtual = true;
             Ok(())
         },
     },

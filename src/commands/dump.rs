@@ -5,6 +5,7 @@
 
 use super::collapse;
 use super::java_dump::{self, Merged};
+use super::java_virtual;
 use super::order::Order;
 use super::{print_problems, relist_after_wait, sleep, start};
 use crate::cgroup::CgroupWindow;
@@ -69,6 +70,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
                 collector.pids(),
                 timeout,
                 args.java_locks,
+                args.java_virtual,
             )
         }
         None => Vec::new(),
@@ -238,6 +240,9 @@ fn write_text(
             o.maybe_flush()?;
         }
         java.write_trailer_text(&mut o.buf);
+        if let Some(json) = java.json {
+            java_virtual::Virtual::of(json).write_text(&mut o.buf, java, shown.threads);
+        }
         java.write_locks_text(&mut o.buf);
         java.write_findings_text(&mut o.buf, p.leader.pid);
     }

@@ -6,6 +6,7 @@ use crate::collect::Collector;
 use crate::columns;
 use crate::error::Error;
 use crate::java::attach::MAX_REPLY;
+use crate::java::vthreads::Json;
 use crate::java::{Answer, Target, locks};
 use crate::output::json::JsonLine;
 use crate::output::number::{push_hex, push_int};
@@ -23,6 +24,8 @@ pub struct Jvm {
     pid: u32,
     who: String,
     answer: Option<Answer>,
+    /// Its JSON thread dump, with `--virtual`.
+    json: Option<Json>,
 }
 
 /// The most of a command line a refusal shows: a JVM's may hold a classpath of pages.
@@ -80,12 +83,14 @@ const GRACE_NS: u64 = 300_000_000;
 /// by one deadline, `timeout` from now, and from one budget of answer bytes. A process that
 /// is refused, and a JVM that does not answer, are told about on stderr and dumped without
 /// the Java view. A thread still inside a call into the JVM's files at the deadline is left
-/// behind, and the command goes on without it. `locks`: ask with `-l` (`--java-locks`).
+/// behind, and the command goes on without it. `locks`: ask with `-l` (`--java-locks`);
+/// `json`: ask for the JSON thread dump too (`--virtual`), after the thread dump.
 pub fn fetch(
     root: BorrowedFd<'_>,
     pids: impl Iterator<Item = u32>,
     timeout: Duration,
     locks: bool,
+    json: bool,
 ) -> Vec<Jvm> {
     let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
     let targets: Vec<Target> = pids
@@ -102,7 +107,11 @@ pub fn fetch(
         let (pid, who) = (target.pid, target.who.clone());
         let spawned = std::thread::Builder::new()
             .stack_size(256 << 10)
-            .spawn(move || target.thread_dump(deadline, timeout, &budget, locks));
+            .spawn(move || {
+                let answer = target.thread_dump(deadline, timeout, &budget, locks);
+                let json = (json && answer.is_ok()).then(|| target.json_dump(deadline, &budget));
+                (answer, json)
+            });
         match spawned {
             Ok(thread) => asking.push((pid, who, thread)),
             Err(e) => warn(&format!(
@@ -118,15 +127,22 @@ pub fn fetch(
     }
     let mut jvms = Vec::new();
     for (pid, who, thread) in asking {
-        let answer = match thread.is_finished() {
+        let (answer, json) = match thread.is_finished() {
             true => thread
                 .join()
-                .unwrap_or_else(|_| Err("its thread failed".to_string())),
-            false => Err(format!(
-                "a call into its files did not return within {}s",
-                timeout.as_secs_f64()
-            )),
+                .unwrap_or_else(|_| (Err("its thread failed".to_string()), None)),
+            false => (
+                Err(format!(
+                    "a call into its files did not return within {}s",
+                    timeout.as_secs_f64()
+                )),
+                None,
+            ),
         };
+        let json = json.and_then(|j| {
+            j.inspect_err(|e| warn(&format!("{who}: no virtual threads: {e}")))
+                .ok()
+        });
         let answer = answer
             .inspect_err(|e| {
                 warn(&format!(
@@ -134,7 +150,12 @@ pub fn fetch(
                 ))
             })
             .ok();
-        jvms.push(Jvm { pid, who, answer });
+        jvms.push(Jvm {
+            pid,
+            who,
+            answer,
+            json,
+        });
     }
     jvms
 }
@@ -146,6 +167,8 @@ pub struct Merged<'a> {
     by_row: Vec<Option<usize>>,
     /// Entries no thread row claimed, in the dump's order.
     unclaimed: Vec<usize>,
+    /// The JVM's JSON thread dump, with `--virtual`.
+    pub json: Option<&'a Json>,
 }
 
 impl<'a> Merged<'a> {
@@ -156,7 +179,8 @@ impl<'a> Merged<'a> {
         let pid = threads.first()?.pid;
         let jvm = jvms.iter().find(|j| j.pid == pid)?;
         let answer = jvm.answer.as_ref()?;
-        let merged = Merged::new(&answer.dump, threads);
+        let mut merged = Merged::new(&answer.dump, threads);
+        merged.json = jvm.json.as_ref();
         if !answer.verified && !merged.is_of(threads, rows) {
             warn(&format!(
                 "{}: the Java thread dump is not this process's: its threads' ids and names are \
@@ -195,6 +219,7 @@ impl<'a> Merged<'a> {
             dump,
             by_row,
             unclaimed,
+            json: None,
         }
     }
 
@@ -217,6 +242,16 @@ impl<'a> Merged<'a> {
             agree += usize::from(common >= comm.len().min(7));
         }
         paired > 0 && agree * 2 >= named
+    }
+
+    /// The entry of the thread whose Java thread id (`#N`) is `number`, and the index of its
+    /// row, if a row claimed it.
+    pub fn by_number(&self, number: u64) -> Option<(&jstack::Thread<'a>, Option<usize>)> {
+        let i = (self.dump.threads.iter()).position(|t| t.number == Some(number))?;
+        Some((
+            &self.dump.threads[i],
+            self.by_row.iter().position(|&r| r == Some(i)),
+        ))
     }
 
     /// The dump's entry for the `i`th thread row.
@@ -270,6 +305,9 @@ impl<'a> Merged<'a> {
             finding.close();
         }
         array.close();
+        if let Some(json) = self.json {
+            super::java_virtual::Virtual::of(json).write_json(&mut java, self);
+        }
         java.close();
     }
 

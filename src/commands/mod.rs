@@ -7,6 +7,7 @@ pub mod columns;
 pub mod dump;
 mod hourly;
 pub mod java_dump;
+pub mod java_virtual;
 mod order;
 pub mod report;
 mod rows;

@@ -199,7 +199,7 @@ pub fn peer_pid(socket: &OwnedFd) -> Option<u32> {
 }
 
 /// Takes up to `want` bytes from `budget`: how many it got.
-fn take(budget: &AtomicUsize, want: usize) -> usize {
+pub fn take(budget: &AtomicUsize, want: usize) -> usize {
     let mut got = 0;
     let _ = budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
         got = want.min(left);
@@ -210,8 +210,7 @@ fn take(budget: &AtomicUsize, want: usize) -> usize {
 
 /// Asks for a thread dump and reads it, until `deadline`, at most [`MAX_THREADS`] entries
 /// and what is left of `budget` (bytes, shared by the JVMs of a command, [`MAX_REPLY`] in
-/// all); `locks`: with the locked ownable synchronizers (`-l`). The buffer doubles as it fills and is read into only as far as the budget allows,
-/// so an answer costs at most twice its size however it ends.
+/// all); `locks`: with the locked ownable synchronizers (`-l`).
 pub fn thread_dump(
     socket: OwnedFd,
     deadline: u64,
@@ -219,13 +218,45 @@ pub fn thread_dump(
     budget: &AtomicUsize,
     locks: bool,
 ) -> Result<Vec<u8>, String> {
-    set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
-        .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
     let request = if locks {
         THREAD_DUMP_LOCKS
     } else {
         THREAD_DUMP
     };
+    let reply = ask(socket, request, deadline, late, budget)?;
+    let entries = reply
+        .split(|&b| b == b'\n')
+        .filter(|l| l.first() == Some(&b'"'));
+    let count = entries.count();
+    if count > MAX_THREADS {
+        return Err(format!(
+            "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
+        ));
+    }
+    // What the entries cost once parsed and paired, beyond the answer itself.
+    if count * ENTRY_COST > reply.len() + (8 << 20) {
+        return Err(format!(
+            "the JVM's answer lists {count} threads in {} bytes, which no JVM prints: \
+             not using it",
+            reply.len()
+        ));
+    }
+    Ok(reply)
+}
+
+/// Sends `request` (a whole request of the protocol) and reads the answer, until `deadline`
+/// and at most what is left of `budget`: the command's output when its status is `0`, else
+/// the error it answered. The buffer doubles as it fills and is read into only as far as the
+/// budget allows, so an answer costs at most twice its size however it ends.
+pub fn ask(
+    socket: OwnedFd,
+    request: &[u8],
+    deadline: u64,
+    late: &dyn Fn() -> String,
+    budget: &AtomicUsize,
+) -> Result<Vec<u8>, String> {
+    set_socket_timeout(&socket, Timeout::Send, Some(left(deadline, late)?))
+        .map_err(|e| format!("cannot set a timeout: {}", errno_name(e)))?;
     write_all(socket.as_fd(), request).map_err(|e| match e {
         Errno::AGAIN => late(),
         e => format!("cannot send the request: {}", errno_name(e)),
@@ -271,23 +302,6 @@ pub fn thread_dump(
     match newline.and_then(|n| crate::parse::dec_i64(&reply[..n])) {
         Some(0) => {
             reply.drain(..=newline.unwrap_or(0));
-            let entries = reply
-                .split(|&b| b == b'\n')
-                .filter(|l| l.first() == Some(&b'"'));
-            let count = entries.count();
-            if count > MAX_THREADS {
-                return Err(format!(
-                    "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
-                ));
-            }
-            // What the entries cost once parsed and paired, beyond the answer itself.
-            if count * ENTRY_COST > reply.len() + (8 << 20) {
-                return Err(format!(
-                    "the JVM's answer lists {count} threads in {} bytes, which no JVM prints: \
-                     not using it",
-                    reply.len()
-                ));
-            }
             Ok(reply)
         }
         _ if reply.is_empty() => Err("the JVM closed the connection without answering".into()),

@@ -17,6 +17,7 @@
 
 pub mod attach;
 pub mod locks;
+pub mod vthreads;
 
 use crate::clock::monotonic_ns;
 use crate::error::errno_name;
