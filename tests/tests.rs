@@ -17,6 +17,7 @@ mod hostile;
 mod java;
 mod java_attach;
 mod java_locks;
+mod java_virtual;
 mod kubernetes;
 mod limits;
 mod live;

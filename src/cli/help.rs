@@ -73,11 +73,14 @@ The JVM's header comes first and its deadlock report, if any, last; then each co
 monitor or lock with its holder and waiters, and a deadlock the JVM found as a finding.
 --java-locks asks with -l, as jstack -l does, to name the holders of java.util.concurrent
 locks: HotSpot walks the whole heap for them while the JVM is stopped (0.4 ms without, 380 to
-540 ms with it for 800 MiB of live heap, JDK 17). A JVM whose attach
-listener is not running yet gets one SIGQUIT, which makes HotSpot start it; tsnap refuses to
-signal a process that does not catch SIGQUIT (a JVM run with -Xrs: SIGQUIT would kill it) or
-is not a HotSpot JVM. If the listener does not come up in time, tsnap says so and prints the
-dump without the Java view.
+540 ms with it for 800 MiB of live heap, JDK 17). --virtual asks the JVM (JDK 21+) for its
+JSON thread dump too, into a file tsnap creates in its /tmp and removes, and shows its
+virtual threads grouped by state and stack, each mounted one with its carrier.
+
+A JVM whose attach listener is not running yet gets one SIGQUIT, which makes HotSpot start
+it; tsnap refuses to signal a process that does not catch SIGQUIT (a JVM run with -Xrs:
+SIGQUIT would kill it) or is not a HotSpot JVM. If the listener does not come up in time,
+tsnap says so and prints the dump without the Java view.
 ",
         more: "",
     },
