@@ -69,8 +69,8 @@ in by nid: each thread gets its full Java name and, under its first line,
         at java.Frame(...)                 (Java frames and locks, as the JVM printed them)
         - locked <0x...> (a ...)
 
-The JVM's header comes first and its deadlock report, if any, last; then each contended
-monitor or lock with its holder and waiters, and a deadlock the JVM found as a finding.
+The JVM's header comes first; after the threads, each contended monitor or lock with its
+holder and waiters, then the JVM's deadlock report, if any, and that deadlock as a finding.
 --java-locks asks with -l, as jstack -l does, to name the holders of java.util.concurrent
 locks: HotSpot walks the whole heap for them while the JVM is stopped (0.4 ms without, 380 to
 540 ms with it for 800 MiB of live heap, JDK 17). --virtual asks the JVM (JDK 21+) for its

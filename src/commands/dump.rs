@@ -239,11 +239,11 @@ fn write_text(
             java_dump::write_unclaimed_text(&mut o.buf, t);
             o.maybe_flush()?;
         }
-        java.write_trailer_text(&mut o.buf);
         if let Some(json) = java.json {
             java_virtual::Virtual::of(json).write_text(&mut o.buf, java, shown.threads);
         }
         java.write_locks_text(&mut o.buf);
+        java.write_trailer_text(&mut o.buf);
         java.write_findings_text(&mut o.buf, p.leader.pid);
     }
     Ok(())

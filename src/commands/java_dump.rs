@@ -360,11 +360,15 @@ impl<'a> Merged<'a> {
     }
 
     /// The findings line of the JVM's own deadlock report, if it made one: each cycle of
-    /// threads, each waiting for a lock the next one holds.
+    /// threads, each waiting for a lock the next one holds. After the trailer, which ends
+    /// with no blank line.
     pub fn write_findings_text(&self, out: &mut Vec<u8>, pid: u32) {
         let cycles = locks::deadlocks(&self.dump.trailer);
         if cycles.is_empty() {
             return;
+        }
+        if !out.ends_with(b"\n\n") {
+            out.push(b'\n');
         }
         out.extend_from_slice(b"findings:\n");
         for cycle in cycles {
