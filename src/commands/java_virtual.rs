@@ -20,6 +20,10 @@ const MAX_GROUPS: usize = 10_000;
 /// Carriers a group keeps, beyond which they are counted.
 const CARRIERS: usize = 8;
 
+/// Carriers all groups keep together: each is looked up among the thread dump's entries,
+/// and a JVM has about as many carriers as CPUs.
+const ALL_CARRIERS: usize = 256;
+
 /// Virtual threads alike: the same state and frames.
 struct Group<'a> {
     threads: usize,
@@ -45,7 +49,7 @@ impl<'a> Virtual<'a> {
     pub fn of(json: &'a Json) -> Virtual<'a> {
         let mut groups: Vec<Group<'a>> = Vec::new();
         let mut index: HashMap<(&[u8], &[u8]), usize> = HashMap::new();
-        let (mut threads, mut ungrouped) = (0, 0);
+        let (mut threads, mut ungrouped, mut carriers) = (0, 0, 0);
         let summary = vthreads::parse(&json.text, &mut |t| {
             if !t.virtual_ {
                 return;
@@ -73,8 +77,9 @@ impl<'a> Virtual<'a> {
             g.threads += 1;
             if let Some(c) = t.carrier {
                 g.mounted += 1;
-                if g.carriers.len() < CARRIERS {
+                if g.carriers.len() < CARRIERS && carriers < ALL_CARRIERS {
                     g.carriers.push(c);
+                    carriers += 1;
                 }
             }
         });

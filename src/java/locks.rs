@@ -11,6 +11,7 @@
 //! [`jstack::parse`]: crate::parse::jstack::parse
 
 use crate::parse::jstack::{Dump, Line, Part};
+use std::collections::HashMap;
 
 /// A contended monitor or lock.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,9 +67,10 @@ pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
                 _ => {}
             }
         }
+        released.sort_unstable();
         let mut n = first_held;
         while n < held.len() {
-            if released.contains(&held[n].0) {
+            if released.binary_search(&held[n].0).is_ok() {
                 held.swap_remove(n);
             } else {
                 n += 1;
@@ -80,30 +82,34 @@ pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
         let at = held.partition_point(|&(a, _)| a < addr);
         held.get(at).filter(|&&(a, _)| a == addr).map(|&(_, t)| t)
     };
-    let mut locks: Vec<(Lock<'a>, &[u8])> = Vec::new();
+    let mut locks: Vec<Lock<'a>> = Vec::new();
+    let mut by_address: HashMap<&[u8], usize> = HashMap::new();
     for &(addr, thread, object, monitor) in &waits {
-        if let Some((lock, _)) = locks.iter_mut().find(|(_, a)| *a == addr) {
-            lock.waiters.push(thread);
+        if let Some(&at) = by_address.get(addr) {
+            locks[at].waiters.push(thread);
             continue;
         }
         let by = holder(addr);
         if monitor || by.is_some() || is_lock_class(object) {
-            let lock = Lock {
+            by_address.insert(addr, locks.len());
+            locks.push(Lock {
                 object,
                 holder: by.filter(|&h| h != thread),
                 waiters: vec![thread],
-            };
-            locks.push((lock, addr));
+            });
         }
     }
-    let mut locks: Vec<Lock<'a>> = locks.into_iter().map(|(l, _)| l).collect();
     // Each holder's waiters, all its locks together; a lock of unknown holder on its own.
-    let total = |l: &Lock<'_>| match l.holder {
-        Some(h) => (locks.iter())
-            .filter(|o| o.holder == Some(h))
-            .map(|o| o.waiters.len())
-            .sum(),
-        None => l.waiters.len(),
+    let mut per_holder: HashMap<usize, usize> = HashMap::new();
+    for l in &locks {
+        if let Some(h) = l.holder {
+            *per_holder.entry(h).or_default() += l.waiters.len();
+        }
+    }
+    let total = |l: &Lock<'_>| {
+        l.holder.map_or(l.waiters.len(), |h| {
+            per_holder.get(&h).copied().unwrap_or(0)
+        })
     };
     let mut keyed: Vec<(usize, usize, usize, usize)> = locks
         .iter()
@@ -125,7 +131,7 @@ pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
             n,
         )
     });
-    let mut order: Vec<Option<Lock<'a>>> = locks.drain(..).map(Some).collect();
+    let mut order: Vec<Option<Lock<'a>>> = locks.into_iter().map(Some).collect();
     keyed
         .iter()
         .filter_map(|&(_, _, _, n)| order[n].take())
