@@ -13,6 +13,11 @@
 use crate::parse::jstack::{Dump, Line, Part};
 use std::collections::HashMap;
 
+/// The most lock lines read from a dump, held and waited for together: a JVM at tsnap's
+/// 100,000 threads has about that many, and each costs some tens of bytes here, so a forged
+/// answer of nothing but lock lines cannot cost more.
+const MAX_LOCK_LINES: usize = 200_000;
+
 /// A contended monitor or lock.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Lock<'a> {
@@ -50,6 +55,9 @@ pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
         let mut ownable = false;
         let first_held = held.len();
         for line in t.lines() {
+            if held.len() + waits.len() >= MAX_LOCK_LINES {
+                break;
+            }
             match line {
                 Line::Lock { kind, object } => match kind {
                     b"waiting to lock" | b"waiting to re-lock in wait()" => {
