@@ -51,7 +51,7 @@ impl<'a> Virtual<'a> {
         let mut index: HashMap<(&[u8], &[u8]), usize> = HashMap::new();
         let (mut threads, mut ungrouped, mut carriers) = (0, 0, 0);
         let summary = vthreads::parse(&json.text, &mut |t| {
-            if !t.virtual_ {
+            if !is_virtual(&t) {
                 return;
             }
             threads += 1;
@@ -240,6 +240,15 @@ impl<'a> Virtual<'a> {
     }
 }
 
+/// Whether a thread of the dump is virtual: it says so, or where the JDK does not write
+/// `virtual` (JDK 21), its bottom frame is the one every virtual thread starts in.
+fn is_virtual(t: &vthreads::Thread<'_>) -> bool {
+    t.virtual_
+        || vthreads::frames(t.stack)
+            .last()
+            .is_some_and(|f| f.starts_with(b"\"java.base/java.lang.VirtualThread.run("))
+}
+
 /// The frame a group is named by: the first that is not the JDK's own (`java.base/...`), as
 /// the code that parked or blocks; else the top one.
 fn shown_frame(stack: &[u8]) -> Option<&[u8]> {
@@ -299,13 +308,15 @@ mod tests {
                 {"tid":"1","name":"main","stack":["a"]},
                 {"tid":"2","virtual":true,"state":"WAITING","stack":["java.base/x","App.run"]},
                 {"tid":"3","virtual":true,"state":"RUNNABLE","stack":["App.spin"],"carrier":"9"},
-                {"tid":"4","virtual":true,"state":"WAITING","stack":["java.base/x","App.run"]}
+                {"tid":"4","virtual":true,"state":"WAITING","stack":["java.base/x","App.run"]},
+                {"tid":"5","stack":["App.x","java.base/java.lang.VirtualThread.run(Unknown Source)"]}
             ]}"#
             .to_vec(),
             size: 0,
         };
         let v = Virtual::of(&json);
-        assert_eq!(v.threads, 3);
+        // The last one by its bottom frame, as JDK 21 writes it.
+        assert_eq!(v.threads, 4);
         assert_eq!(v.groups[0].threads, 2);
         assert_eq!(shown_frame(v.groups[0].stack), Some(&b"\"App.run\""[..]));
         assert_eq!(v.groups[1].carriers, [9]);

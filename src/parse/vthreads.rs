@@ -10,10 +10,11 @@
 //! ```
 //!
 //! where `state` and `carrier` (the Java thread id of the platform thread a mounted virtual
-//! thread runs on) came with JDK 25, and numbers are written as strings. Any object in an
-//! array that is the value of a `threads` key is a thread: each is handed over as soon as it
-//! is read, so a dump cut short (at tsnap's size cap) gives every thread before the cut. The
-//! strings are kept as written, quotes and escapes included, for [`crate::parse::jsonl::unescape`].
+//! thread runs on) are written by JDKs after 21 (JDK 25 does), and numbers are written as
+//! strings. Any object in an array that is the value of a `threads` key is a thread: each is
+//! handed over as soon as it is read, so a dump cut short (at tsnap's size cap) gives every
+//! thread before the cut. The strings are kept as written, quotes and escapes included, for
+//! [`crate::parse::jsonl::unescape`].
 //! Nesting deeper than [`MAX_DEPTH`] ends the parse: no JVM nests that deep.
 
 /// The deepest nesting read.
@@ -25,7 +26,7 @@ pub struct Thread<'a> {
     pub tid: Option<u64>,
     pub name: &'a [u8],
     pub virtual_: bool,
-    /// `WAITING`, `RUNNABLE`, ...: empty before JDK 25.
+    /// `WAITING`, `RUNNABLE`, ...: empty where the JDK does not write it (JDK 21).
     pub state: &'a [u8],
     /// The stack array, brackets included: its frames through [`frames`].
     pub stack: &'a [u8],
