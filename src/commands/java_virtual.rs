@@ -11,7 +11,6 @@ use crate::output::json::JsonLine;
 use crate::output::number::{push_hex, push_int};
 use crate::parse::jsonl::unescape;
 use crate::parse::vthreads::{self, Summary};
-use std::collections::HashMap;
 
 /// The most groups kept: virtual threads beyond them are counted, not grouped. Each group
 /// costs some tens of bytes, so this bounds what a dump of all-different stacks costs.
@@ -48,17 +47,20 @@ pub struct Virtual<'a> {
 impl<'a> Virtual<'a> {
     pub fn of(json: &'a Json) -> Virtual<'a> {
         let mut groups: Vec<Group<'a>> = Vec::new();
-        let mut index: HashMap<(&[u8], &[u8]), usize> = HashMap::new();
+        // The groups' (state, stack, place in `groups`), sorted.
+        let mut index: Vec<(&[u8], &[u8], usize)> = Vec::new();
         let (mut threads, mut ungrouped, mut carriers) = (0, 0, 0);
         let summary = vthreads::parse(&json.text, &mut |t| {
             if !is_virtual(&t) {
                 return;
             }
             threads += 1;
-            let at = match index.get(&(t.state, t.stack)) {
-                Some(&at) => at,
-                None if groups.len() < MAX_GROUPS => {
-                    index.insert((t.state, t.stack), groups.len());
+            let found = index
+                .binary_search_by(|&(state, stack, _)| (state, stack).cmp(&(t.state, t.stack)));
+            let at = match found {
+                Ok(i) => index[i].2,
+                Err(i) if groups.len() < MAX_GROUPS => {
+                    index.insert(i, (t.state, t.stack, groups.len()));
                     groups.push(Group {
                         threads: 0,
                         state: t.state,
@@ -68,7 +70,7 @@ impl<'a> Virtual<'a> {
                     });
                     groups.len() - 1
                 }
-                None => {
+                Err(_) => {
                     ungrouped += 1;
                     return;
                 }

@@ -11,7 +11,6 @@
 //! [`jstack::parse`]: crate::parse::jstack::parse
 
 use crate::parse::jstack::{Dump, Line, Part};
-use std::collections::HashMap;
 
 /// The most lock lines read from a dump, held and waited for together: a JVM at tsnap's
 /// 100,000 threads has about that many, and each costs some tens of bytes here, so a forged
@@ -90,60 +89,43 @@ pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
         let at = held.partition_point(|&(a, _)| a < addr);
         held.get(at).filter(|&&(a, _)| a == addr).map(|&(_, t)| t)
     };
-    let mut locks: Vec<Lock<'a>> = Vec::new();
-    let mut by_address: HashMap<&[u8], usize> = HashMap::new();
-    for &(addr, thread, object, monitor) in &waits {
-        if let Some(&at) = by_address.get(addr) {
-            locks[at].waiters.push(thread);
-            continue;
-        }
+    // The waits by address, each address's in the dump's order.
+    let mut order: Vec<usize> = (0..waits.len()).collect();
+    order.sort_unstable_by(|&a, &b| waits[a].0.cmp(waits[b].0).then(a.cmp(&b)));
+    // Each lock, with its first waiter's place in the dump.
+    let mut locks: Vec<(Lock<'a>, usize)> = Vec::new();
+    for run in order.chunk_by(|&a, &b| waits[a].0 == waits[b].0) {
+        let (addr, first, object, _) = waits[run[0]];
         let by = holder(addr);
-        if monitor || by.is_some() || is_lock_class(object) {
-            by_address.insert(addr, locks.len());
-            locks.push(Lock {
+        if run.iter().any(|&w| waits[w].3) || by.is_some() || is_lock_class(object) {
+            let lock = Lock {
                 object,
-                holder: by.filter(|&h| h != thread),
-                waiters: vec![thread],
-            });
+                holder: by.filter(|&h| h != first),
+                waiters: run.iter().map(|&w| waits[w].1).collect(),
+            };
+            locks.push((lock, run[0]));
         }
     }
     // Each holder's waiters, all its locks together; a lock of unknown holder on its own.
-    let mut per_holder: HashMap<usize, usize> = HashMap::new();
-    for l in &locks {
-        if let Some(h) = l.holder {
-            *per_holder.entry(h).or_default() += l.waiters.len();
+    let mut per_holder = vec![0; dump.threads.len()];
+    for (l, _) in &locks {
+        if let Some(total) = l.holder.and_then(|h| per_holder.get_mut(h)) {
+            *total += l.waiters.len();
         }
     }
     let total = |l: &Lock<'_>| {
-        l.holder.map_or(l.waiters.len(), |h| {
-            per_holder.get(&h).copied().unwrap_or(0)
-        })
+        (l.holder.and_then(|h| per_holder.get(h).copied())).unwrap_or(l.waiters.len())
     };
-    let mut keyed: Vec<(usize, usize, usize, usize)> = locks
-        .iter()
-        .enumerate()
-        .map(|(n, l)| {
-            (
-                total(l),
-                l.holder.unwrap_or(usize::MAX - n),
-                l.waiters.len(),
-                n,
-            )
-        })
-        .collect();
-    keyed.sort_unstable_by_key(|&(total, holder, waiters, n)| {
+    locks.sort_by_key(|(l, first)| {
+        let holder = l.holder.unwrap_or(usize::MAX - first);
         (
-            std::cmp::Reverse(total),
+            std::cmp::Reverse(total(l)),
             holder,
-            std::cmp::Reverse(waiters),
-            n,
+            std::cmp::Reverse(l.waiters.len()),
+            *first,
         )
     });
-    let mut order: Vec<Option<Lock<'a>>> = locks.into_iter().map(Some).collect();
-    keyed
-        .iter()
-        .filter_map(|&(_, _, _, n)| order[n].take())
-        .collect()
+    locks.into_iter().map(|(l, _)| l).collect()
 }
 
 /// The cycles of the JVM's deadlock report in `trailer` (`Found one Java-level deadlock:`
