@@ -85,7 +85,15 @@ impl<'a> Virtual<'a> {
                 }
             }
         });
-        groups.sort_by_key(|g| std::cmp::Reverse(g.threads));
+        // The largest first, ties in the order they came: sorted as pairs, like the rest.
+        let mut order: Vec<(u64, usize)> = (groups.iter().enumerate())
+            .map(|(n, g)| (u64::MAX - g.threads as u64, n))
+            .collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<Group<'a>>> = groups.into_iter().map(Some).collect();
+        let groups = (order.iter())
+            .filter_map(|&(_, n)| slots.get_mut(n)?.take())
+            .collect();
         Virtual {
             groups,
             threads,

@@ -28,11 +28,11 @@ pub struct Lock<'a> {
     pub waiters: Vec<usize>,
 }
 
-/// The address inside `<...>` of a lock line's object.
-fn address(object: &[u8]) -> &[u8] {
-    let start = object.iter().position(|&b| b == b'<').map_or(0, |i| i + 1);
-    let end = (object[start..].iter().position(|&b| b == b'>')).map_or(object.len(), |i| start + i);
-    &object[start..end]
+/// The address inside `<0x...>` of a lock line's object.
+fn address(object: &[u8]) -> Option<u64> {
+    let start = object.iter().position(|&b| b == b'<')? + 1;
+    let end = start + object[start..].iter().position(|&b| b == b'>')?;
+    crate::parse::hex_u64(&object[start..end])
 }
 
 /// Whether the object of a parked thread is a lock (`ReentrantLock$NonfairSync`,
@@ -45,39 +45,49 @@ fn is_lock_class(object: &[u8]) -> bool {
 /// The contended monitors and locks of `dump`: the holders of the most waiters first, each
 /// holder's locks by their waiters, then in the order of their first waiter. A parked
 /// thread's object is listed when its holder is known or it is a lock.
+///
+/// Every sort here is of `(u64, usize)` pairs, by their order: one sort function in the
+/// binary for all of them (the thread dump's index by nid is one too).
 pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
-    // (address, thread) of every lock held, and (address, thread, object) of every wait.
-    let mut held: Vec<(&[u8], usize)> = Vec::new();
-    let mut waits: Vec<(&[u8], usize, &[u8], bool)> = Vec::new();
+    // (address, thread) of every lock held; (address, place in `waiting`) of every wait, and
+    // in `waiting`, its thread, object and whether it is a monitor's.
+    let mut held: Vec<(u64, usize)> = Vec::new();
+    let mut waits: Vec<(u64, usize)> = Vec::new();
+    let mut waiting: Vec<(usize, &[u8], bool)> = Vec::new();
     for (i, t) in dump.threads.iter().enumerate() {
-        let mut released: Vec<&[u8]> = Vec::new();
+        let mut released: Vec<(u64, usize)> = Vec::new();
         let mut ownable = false;
         let first_held = held.len();
         for line in t.lines() {
             if held.len() + waits.len() >= MAX_LOCK_LINES {
                 break;
             }
-            match line {
-                Line::Lock { kind, object } => match kind {
-                    b"waiting to lock" | b"waiting to re-lock in wait()" => {
-                        waits.push((address(object), i, object, true))
-                    }
-                    b"parking to wait for" => waits.push((address(object), i, object, false)),
-                    b"waiting on" => released.push(address(object)),
-                    b"locked" => held.push((address(object), i)),
-                    _ => {}
-                },
-                Line::Other(b"Locked ownable synchronizers:") => ownable = true,
-                Line::Other(l) if ownable && l.starts_with(b"- <") => {
-                    held.push((address(l), i));
+            let (object, what) = match line {
+                Line::Lock { kind, object } => (object, kind),
+                Line::Other(b"Locked ownable synchronizers:") => {
+                    ownable = true;
+                    continue;
                 }
+                Line::Other(l) if ownable && l.starts_with(b"- <") => (l, &b"locked"[..]),
+                _ => continue,
+            };
+            let Some(addr) = address(object) else {
+                continue;
+            };
+            match what {
+                b"waiting to lock" | b"waiting to re-lock in wait()" | b"parking to wait for" => {
+                    waits.push((addr, waiting.len()));
+                    waiting.push((i, object, what != b"parking to wait for"));
+                }
+                b"waiting on" => released.push((addr, 0)),
+                b"locked" => held.push((addr, i)),
                 _ => {}
             }
         }
         released.sort_unstable();
         let mut n = first_held;
         while n < held.len() {
-            if released.binary_search(&held[n].0).is_ok() {
+            if released.binary_search(&(held[n].0, 0)).is_ok() {
                 held.swap_remove(n);
             } else {
                 n += 1;
@@ -85,47 +95,54 @@ pub fn contended<'a>(dump: &Dump<'a>) -> Vec<Lock<'a>> {
         }
     }
     held.sort_unstable();
-    let holder = |addr: &[u8]| {
+    let holder = |addr: u64| {
         let at = held.partition_point(|&(a, _)| a < addr);
         held.get(at).filter(|&&(a, _)| a == addr).map(|&(_, t)| t)
     };
-    // The waits by address, each address's in the dump's order.
-    let mut order: Vec<usize> = (0..waits.len()).collect();
-    order.sort_unstable_by(|&a, &b| waits[a].0.cmp(waits[b].0).then(a.cmp(&b)));
-    // Each lock, with its first waiter's place in the dump.
-    let mut locks: Vec<(Lock<'a>, usize)> = Vec::new();
-    for run in order.chunk_by(|&a, &b| waits[a].0 == waits[b].0) {
-        let (addr, first, object, _) = waits[run[0]];
+    // By address, each address's waits in the dump's order.
+    waits.sort_unstable();
+    let mut locks: Vec<Lock<'a>> = Vec::new();
+    // Each lock's first wait, its place in `waiting`.
+    let mut firsts: Vec<usize> = Vec::new();
+    for run in waits.chunk_by(|a, b| a.0 == b.0) {
+        let (addr, first) = run[0];
+        let (thread, object, _) = waiting[first];
         let by = holder(addr);
-        if run.iter().any(|&w| waits[w].3) || by.is_some() || is_lock_class(object) {
-            let lock = Lock {
+        if run.iter().any(|&(_, w)| waiting[w].2) || by.is_some() || is_lock_class(object) {
+            locks.push(Lock {
                 object,
-                holder: by.filter(|&h| h != first),
-                waiters: run.iter().map(|&w| waits[w].1).collect(),
-            };
-            locks.push((lock, run[0]));
+                holder: by.filter(|&h| h != thread),
+                waiters: run.iter().map(|&(_, w)| waiting[w].0).collect(),
+            });
+            firsts.push(first);
         }
     }
     // Each holder's waiters, all its locks together; a lock of unknown holder on its own.
     let mut per_holder = vec![0; dump.threads.len()];
-    for (l, _) in &locks {
+    for l in &locks {
         if let Some(total) = l.holder.and_then(|h| per_holder.get_mut(h)) {
             *total += l.waiters.len();
         }
     }
-    let total = |l: &Lock<'_>| {
-        (l.holder.and_then(|h| per_holder.get(h).copied())).unwrap_or(l.waiters.len())
-    };
-    locks.sort_by_key(|(l, first)| {
-        let holder = l.holder.unwrap_or(usize::MAX - first);
-        (
-            std::cmp::Reverse(total(l)),
-            holder,
-            std::cmp::Reverse(l.waiters.len()),
-            *first,
-        )
-    });
-    locks.into_iter().map(|(l, _)| l).collect()
+    // The order as a pair: the holder's waiters (most first) and the holder (a lock of
+    // unknown holder as a holder of its own), then the lock's waiters (most first), its first
+    // wait's place and its own place: each below 2^18 (MAX_LOCK_LINES), counts below 2^28.
+    let mut keyed: Vec<(u64, usize)> = (locks.iter().zip(&firsts).enumerate())
+        .map(|(n, (l, &first))| {
+            let total =
+                (l.holder.and_then(|h| per_holder.get(h).copied())).unwrap_or(l.waiters.len());
+            let holder = l.holder.unwrap_or((1 << 31) | first) as u64 & 0xffff_ffff;
+            let most = |count: usize| 0xfff_ffff - (count as u64).min(0xfff_ffff);
+            let primary = (most(total) << 32) | holder;
+            let secondary = (most(l.waiters.len()) << 36) | ((first as u64) << 18) | n as u64;
+            (primary, secondary as usize)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut slots: Vec<Option<Lock<'a>>> = locks.into_iter().map(Some).collect();
+    (keyed.iter())
+        .filter_map(|&(_, key)| slots.get_mut(key & 0x3_ffff)?.take())
+        .collect()
 }
 
 /// The cycles of the JVM's deadlock report in `trailer` (`Found one Java-level deadlock:`
@@ -206,16 +223,16 @@ mod tests {
     fn holders_of_the_most_waiters_first_and_released_monitors_not_held() {
         let d = parse(DUMP);
         let locks = contended(&d);
-        let shown: Vec<(&[u8], Option<usize>, Vec<usize>)> = (locks.iter())
+        let shown: Vec<(Option<u64>, Option<usize>, Vec<usize>)> = (locks.iter())
             .map(|l| (address(l.object), l.holder, l.waiters.clone()))
             .collect();
         assert_eq!(
             shown,
             [
-                (&b"0x00000000aa"[..], Some(0), vec![1, 2]),
-                (b"0x00000000bb", Some(0), vec![3]),
+                (Some(0xaa), Some(0), vec![1, 2]),
+                (Some(0xbb), Some(0), vec![3]),
                 // Released by Object.wait(): nobody holds it.
-                (b"0x00000000dd", None, vec![6]),
+                (Some(0xdd), None, vec![6]),
             ]
         );
     }
@@ -228,9 +245,9 @@ mod tests {
         assert!(
             locks
                 .iter()
-                .any(|l| address(l.object) == b"0x00000000bb" && l.holder.is_none())
+                .any(|l| address(l.object) == Some(0xbb) && l.holder.is_none())
         );
-        assert!(!locks.iter().any(|l| address(l.object) == b"0x00000000cc"));
+        assert!(!locks.iter().any(|l| address(l.object) == Some(0xcc)));
     }
 
     #[test]
@@ -256,7 +273,8 @@ mod tests {
             let _ = contended(&d);
             let _ = deadlocks(&d.trailer);
         }
-        assert_eq!(address(b"<0x1"), b"0x1");
-        assert_eq!(address(b"x"), b"x");
+        assert_eq!(address(b"<0x1"), None);
+        assert_eq!(address(b"<0x1f> (a X)"), Some(0x1f));
+        assert_eq!(address(b"x"), None);
     }
 }

@@ -79,7 +79,8 @@ impl Target {
         let request =
             format!("1\0jcmd\0Thread.dump_to_file -overwrite -format=json /tmp/{name}\0\0\0");
         attach::ask(socket, request.as_bytes(), deadline, &late, budget).map_err(|e| {
-            if e.contains("Unknown diagnostic command") {
+            let unknown = b"Unknown diagnostic command";
+            if e.as_bytes().windows(unknown.len()).any(|w| w == unknown) {
                 "the JVM has no Thread.dump_to_file command (JDK 21 and later have it)".to_string()
             } else {
                 e
