@@ -82,10 +82,19 @@ its first line,
         at java.Frame(...)                 (Java frames and locks, as printed)
         - locked <0x...> (a ...)
 
-The JVM's header comes first and its deadlock report, if any, last. A JVM whose
-attach listener is not running yet gets one SIGQUIT, which makes HotSpot start
-it; tsnap refuses to signal a process that does not catch SIGQUIT (a JVM run
-with -Xrs: SIGQUIT would kill it), whose options turn attach off
+The JVM's header comes first; after the threads, each contended monitor or
+lock with its holder and waiters, then the JVM's deadlock report, if any, and
+that deadlock as a finding. --java-locks asks with -l, as jstack -l does, to
+name the holders of java.util.concurrent locks: HotSpot walks the whole heap
+for them while the JVM is stopped (0.4 ms without, 380 to 540 ms with it for
+800 MiB of live heap, JDK 17). --virtual asks the JVM (JDK 21+) for its JSON
+thread dump too, into a file tsnap creates in its /tmp and removes, and shows
+its virtual threads grouped by state and stack, each mounted one with its
+carrier.
+
+A JVM whose attach listener is not running yet gets one SIGQUIT, which makes
+HotSpot start it; tsnap refuses to signal a process that does not catch SIGQUIT
+(a JVM run with -Xrs: SIGQUIT would kill it), whose options turn attach off
 (-XX:+DisableAttachMechanism) or that is not a HotSpot JVM. If the listener
 does not come up in time, tsnap says so and prints the dump without the Java
 view. Several JVMs are asked only when named (-p, --container, --pod), or with

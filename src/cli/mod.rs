@@ -152,6 +152,10 @@ pub struct Args {
     pub java: Option<Duration>,
     /// sample and watch `--java`: the percent of the time the JVM may be stopped for dumps.
     pub java_budget: f64,
+    /// dump `--java-locks`: ask the JVM for its locked ownable synchronizers too (`-l`).
+    pub java_locks: bool,
+    /// dump `--virtual`: ask the JVM for its JSON thread dump too, for its virtual threads.
+    pub java_virtual: bool,
     /// The keys rows are ordered by (`--sort`, or pcpu for `--top`), and how many are kept.
     pub sort: Vec<SortKey>,
     pub top: Option<usize>,
@@ -429,6 +433,8 @@ fn check(g: Given) -> Result<Args, Error> {
             .java
             .then(|| Duration::from_millis((g.java_timeout.unwrap_or(5.0) * 1000.0) as u64)),
         java_budget: g.java_budget.unwrap_or(1.0),
+        java_locks: g.java_locks,
+        java_virtual: g.java_virtual,
         sort: match g.sort {
             Some(keys) => keys,
             None => g
@@ -527,6 +533,11 @@ mod tests {
         assert!(args("dump -p 9").all);
         assert_eq!(a.java, None);
         assert_eq!(args("dump -p 9 --java").java, Some(Duration::from_secs(5)));
+        let locks = args("dump -p 9 --java-locks");
+        assert!(locks.java_locks && locks.java == Some(Duration::from_secs(5)));
+        assert!(!args("dump -p 9 --java").java_locks);
+        let v = args("dump -p 9 --virtual");
+        assert!(v.java_virtual && v.java.is_some() && !args("dump -p 9 --java").java_virtual);
         assert_eq!(
             args("dump -p 9 --java --java-timeout 0.25").java,
             Some(Duration::from_millis(250))

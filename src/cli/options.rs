@@ -84,6 +84,8 @@ pub struct Given {
     pub java_timeout: Option<f64>,
     /// `--java-budget`: percent of the time the JVM may be stopped for dumps.
     pub java_budget: Option<f64>,
+    pub java_locks: bool,
+    pub java_virtual: bool,
     pub sort: Option<Vec<SortKey>>,
     pub top: Option<usize>,
     pub collapse: bool,
@@ -528,6 +530,36 @@ pub static OPTIONS: &[Opt] = &[
         ],
         set: |g, _| {
             g.java = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "java-locks",
+        value: "",
+        commands: DUMP,
+        help: &[(
+            EVERY,
+            "--java with the holders of java.util.concurrent locks (jstack -l): a longer pause",
+        )],
+        set: |g, _| {
+            g.java = true;
+            g.java_locks = true;
+            Ok(())
+        },
+    },
+    Opt {
+        short: None,
+        long: "virtual",
+        value: "",
+        commands: DUMP,
+        help: &[(
+            EVERY,
+            "--java with the JVM's virtual threads, grouped (JDK 21+: its JSON thread dump)",
+        )],
+        set: |g, _| {
+            g.java = true;
+            g.java_virtual = true;
             Ok(())
         },
     },

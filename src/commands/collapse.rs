@@ -79,8 +79,15 @@ fn alike(t: &Row, java: Option<&jstack::Thread<'_>>, rows: &Rows, key: &mut Vec<
     }
     if let Some(j) = java {
         part(key, j.state().unwrap_or_default());
-        for frame in frames(j) {
-            part(key, frame);
+        for line in frames_and_locks(j) {
+            match line {
+                Line::Frame(f) => part(key, f),
+                Line::Lock { kind, object } => {
+                    part(key, kind);
+                    part(key, object);
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -97,6 +104,13 @@ fn shared(column: Column, t: &Row, rows: &Rows, raw: &mut Vec<u8>, out: &mut Vec
         _ => out.extend_from_slice(raw),
     }
     kind
+}
+
+/// A thread's Java frames and lock lines (`- waiting to lock <0x...>`, `- locked <0x...>`,
+/// ...): a group keeps the locks, which link its waiters to their holder.
+fn frames_and_locks<'a>(j: &jstack::Thread<'a>) -> impl Iterator<Item = Line<'a>> {
+    j.lines()
+        .filter(|l| matches!(l, Line::Frame(_) | Line::Lock { .. }))
 }
 
 fn frames<'a>(j: &jstack::Thread<'a>) -> impl Iterator<Item = &'a [u8]> {
@@ -156,12 +170,21 @@ pub fn write_text(
             escape::dump_line(out, state);
             out.push(b'\n');
         }
-        if let Some(j) = jt {
-            for frame in frames(j) {
-                out.extend_from_slice(b"        at ");
-                escape::dump_line(out, frame);
-                out.push(b'\n');
+        for line in jt.into_iter().flat_map(frames_and_locks) {
+            match line {
+                Line::Frame(f) => {
+                    out.extend_from_slice(b"        at ");
+                    escape::dump_line(out, f);
+                }
+                Line::Lock { kind, object } => {
+                    out.extend_from_slice(b"        - ");
+                    escape::dump_line(out, kind);
+                    out.push(b' ');
+                    escape::dump_line(out, object);
+                }
+                _ => continue,
             }
+            out.push(b'\n');
         }
         for (label, column) in LINES {
             let kind = shared(column, t, rows, &mut cell, &mut value);
@@ -241,6 +264,24 @@ pub fn write_json(
                     let mut object = line.object("java");
                     object.text_or_null("state", j.state());
                     object.texts("frames", frames(j));
+                    let mut locks = object.array("locks");
+                    let mut frame = None::<usize>;
+                    for l in frames_and_locks(j) {
+                        match l {
+                            Line::Frame(_) => frame = Some(frame.map_or(0, |f| f + 1)),
+                            Line::Lock { kind, object } => {
+                                let mut lock = locks.object();
+                                lock.text("kind", kind).text("object", object);
+                                match frame {
+                                    Some(f) => lock.number("frame", f),
+                                    None => lock.null("frame"),
+                                };
+                                lock.close();
+                            }
+                            _ => {}
+                        }
+                    }
+                    locks.close();
                     object.close();
                 }
                 None => {

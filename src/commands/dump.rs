@@ -5,12 +5,13 @@
 
 use super::collapse;
 use super::java_dump::{self, Merged};
+use super::java_virtual;
 use super::order::Order;
 use super::{print_problems, relist_after_wait, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
-use crate::collect::{Options, Pass};
+use crate::collect::{Collector, Options, Pass};
 use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::output::json::JsonLine;
@@ -35,6 +36,17 @@ const NEEDS: Needs = Needs::CPU
     .union(Needs::STATUS)
     .union(Needs::NID);
 
+/// Asks the JVMs among `pids` for their dumps, as `args` say (locks, virtual threads).
+fn fetch(
+    args: &Args,
+    collector: &Collector,
+    pids: impl Iterator<Item = u32>,
+    timeout: std::time::Duration,
+) -> Vec<java_dump::Jvm> {
+    let root = collector.mount().fd();
+    java_dump::fetch(root, pids, timeout, args.java_locks, args.java_virtual)
+}
+
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let window = args.interval > 0.0;
     let mut collector = start(
@@ -58,16 +70,10 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     // several JVMs not named are listed once the pass has their CPU, and none is asked.
     let (mut jvms, mut refuse) = (Vec::new(), false);
     if let Some(timeout) = args.java {
-        if !collector.mount().is_procfs() {
-            return Err(Error::BadInput(format!(
-                "--java needs the real procfs: {} is not one, and the root and working \
-                 directory links of a copy could lead anywhere",
-                args.proc_root.display()
-            )));
-        }
+        java_dump::needs_procfs(&collector, &args.proc_root)?;
         refuse = !java_dump::may_ask_all(&collector, &args.selection);
         if args.top.is_none() && !refuse {
-            jvms = java_dump::fetch(collector.mount().fd(), collector.pids(), timeout);
+            jvms = fetch(args, &collector, collector.pids(), timeout);
         }
     }
     let top_java = args.java.filter(|_| args.top.is_some());
@@ -99,7 +105,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
         owners.sort_unstable();
         owners.dedup();
-        jvms = java_dump::fetch(collector.mount().fd(), owners.into_iter(), timeout);
+        jvms = fetch(args, &collector, owners.into_iter(), timeout);
     }
     let mut first = 0;
     while first < rows.rows.len() {
@@ -250,7 +256,12 @@ fn write_text(
             java_dump::write_unclaimed_text(&mut o.buf, t);
             o.maybe_flush()?;
         }
+        if let Some(json) = java.json {
+            java_virtual::Virtual::of(json).write_text(&mut o.buf, java, shown.threads);
+        }
+        java.write_locks_text(&mut o.buf);
         java.write_trailer_text(&mut o.buf);
+        java.write_findings_text(&mut o.buf, p.leader.pid);
     }
     Ok(())
 }

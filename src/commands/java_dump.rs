@@ -6,9 +6,10 @@ use crate::collect::Collector;
 use crate::columns;
 use crate::error::Error;
 use crate::java::attach::MAX_REPLY;
-use crate::java::{Answer, Target};
+use crate::java::vthreads::Json;
+use crate::java::{Answer, Target, locks};
 use crate::output::json::JsonLine;
-use crate::output::number::push_hex;
+use crate::output::number::{push_hex, push_int};
 use crate::output::{escape, warn};
 use crate::parse::environ;
 use crate::parse::jstack::{self, Dump, Line, Part};
@@ -24,6 +25,8 @@ pub struct Jvm {
     pid: u32,
     who: String,
     answer: Option<Answer>,
+    /// Its JSON thread dump, with `--virtual`.
+    json: Option<Json>,
 }
 
 /// The most characters of a main class or jar a refusal shows.
@@ -34,6 +37,19 @@ const MAIN_CHARS: usize = 40;
 /// of every pod, and `-r` every descendant, which are not named by the `-p` they descend
 /// from. When it may not, [`candidates`] lists them, to name the one meant, before any is
 /// checked or signalled.
+/// Refuses `--java` on a `--proc` that is not procfs (`proc_root`): the root and working
+/// directory links of a copy could lead anywhere.
+pub fn needs_procfs(collector: &Collector, proc_root: &std::path::Path) -> Result<(), Error> {
+    match collector.mount().is_procfs() {
+        true => Ok(()),
+        false => Err(Error::BadInput(format!(
+            "--java needs the real procfs: {} is not one, and the root and working directory \
+             links of a copy could lead anywhere",
+            proc_root.display()
+        ))),
+    }
+}
+
 pub fn may_ask_all(collector: &Collector, selection: &Selection) -> bool {
     let root = collector.mount().fd();
     let by_pid: Vec<u32> = (selection.pids.iter())
@@ -101,8 +117,15 @@ const GRACE_NS: u64 = 300_000_000;
 /// by one deadline, `timeout` from now, and from one budget of answer bytes. A process that
 /// is refused, and a JVM that does not answer, are told about on stderr and dumped without
 /// the Java view. A thread still inside a call into the JVM's files at the deadline is left
-/// behind, and the command goes on without it.
-pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Duration) -> Vec<Jvm> {
+/// behind, and the command goes on without it. `locks`: ask with `-l` (`--java-locks`);
+/// `json`: ask for the JSON thread dump too (`--virtual`), after the thread dump.
+pub fn fetch(
+    root: BorrowedFd<'_>,
+    pids: impl Iterator<Item = u32>,
+    timeout: Duration,
+    locks: bool,
+    json: bool,
+) -> Vec<Jvm> {
     let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
     let targets: Vec<Target> = pids
         .filter_map(|pid| {
@@ -118,7 +141,11 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
         let (pid, who) = (target.pid, target.who.clone());
         let spawned = std::thread::Builder::new()
             .stack_size(256 << 10)
-            .spawn(move || target.thread_dump(deadline, timeout, &budget));
+            .spawn(move || {
+                let answer = target.thread_dump(deadline, timeout, &budget, locks);
+                let json = (json && answer.is_ok()).then(|| target.json_dump(deadline, &budget));
+                (answer, json)
+            });
         match spawned {
             Ok(thread) => asking.push((pid, who, thread)),
             Err(e) => warn(&format!(
@@ -134,15 +161,22 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
     }
     let mut jvms = Vec::new();
     for (pid, who, thread) in asking {
-        let answer = match thread.is_finished() {
+        let (answer, json) = match thread.is_finished() {
             true => thread
                 .join()
-                .unwrap_or_else(|_| Err("its thread failed".to_string())),
-            false => Err(format!(
-                "a call into its files did not return within {}s",
-                timeout.as_secs_f64()
-            )),
+                .unwrap_or_else(|_| (Err("its thread failed".to_string()), None)),
+            false => (
+                Err(format!(
+                    "a call into its files did not return within {}s",
+                    timeout.as_secs_f64()
+                )),
+                None,
+            ),
         };
+        let json = json.and_then(|j| {
+            j.inspect_err(|e| warn(&format!("{who}: no virtual threads: {e}")))
+                .ok()
+        });
         let answer = answer
             .inspect_err(|e| {
                 warn(&format!(
@@ -150,7 +184,12 @@ pub fn fetch(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, timeout: Dur
                 ))
             })
             .ok();
-        jvms.push(Jvm { pid, who, answer });
+        jvms.push(Jvm {
+            pid,
+            who,
+            answer,
+            json,
+        });
     }
     jvms
 }
@@ -168,6 +207,8 @@ pub struct Merged<'a> {
     by_row: Vec<Option<usize>>,
     /// Entries no thread row claimed, in the dump's order.
     unclaimed: Vec<usize>,
+    /// The JVM's JSON thread dump, with `--virtual`.
+    pub json: Option<&'a Json>,
 }
 
 impl<'a> Merged<'a> {
@@ -178,7 +219,8 @@ impl<'a> Merged<'a> {
         let pid = threads.first()?.pid;
         let jvm = jvms.iter().find(|j| j.pid == pid)?;
         let answer = jvm.answer.as_ref()?;
-        let merged = Merged::new(&answer.dump, threads);
+        let mut merged = Merged::new(&answer.dump, threads);
+        merged.json = jvm.json.as_ref();
         if !answer.verified && !merged.is_of(threads, rows) {
             warn(&format!(
                 "{}: the Java thread dump is not this process's: its threads' ids and names are \
@@ -217,6 +259,7 @@ impl<'a> Merged<'a> {
             dump,
             by_row,
             unclaimed,
+            json: None,
         }
     }
 
@@ -249,6 +292,16 @@ impl<'a> Merged<'a> {
         self
     }
 
+    /// The entry of the thread whose Java thread id (`#N`) is `number`, and the index of its
+    /// row, if a row claimed it.
+    pub fn by_number(&self, number: u64) -> Option<(&jstack::Thread<'a>, Option<usize>)> {
+        let i = (self.dump.threads.iter()).position(|t| t.number == Some(number))?;
+        Some((
+            &self.dump.threads[i],
+            self.by_row.iter().position(|&r| r == Some(i)),
+        ))
+    }
+
     /// The dump's entry for the `i`th thread row.
     pub fn thread(&self, i: usize) -> Option<&jstack::Thread<'a>> {
         self.dump.threads.get((*self.by_row.get(i)?)?)
@@ -264,19 +317,145 @@ impl<'a> Merged<'a> {
         write_lines(out, &self.dump.trailer);
     }
 
-    /// The JVM's header and trailer lines, as the process line's `java` object.
+    /// The JVM's header and trailer lines, as the process line's `java` object, with its
+    /// contended `locks` and its `findings` (the deadlocks the JVM reported).
     pub fn write_process_json(&self, line: &mut JsonLine<'_>) {
         let mut java = line.object("java");
         java.texts("header", self.dump.header.lines());
         java.texts("trailer", self.dump.trailer.lines());
         java.number("cut", self.dump.header.cut() + self.dump.trailer.cut());
+        let mut array = java.array("locks");
+        for lock in locks::contended(&self.dump) {
+            let mut object = array.object();
+            object.text("object", lock.object);
+            match lock.holder.map(|h| &self.dump.threads[h]) {
+                Some(h) => {
+                    let mut holder = object.object("holder");
+                    holder.text("name", h.name);
+                    holder.text_or_null("state", h.state());
+                    holder.text_or_null("frame", top_frame(h));
+                    holder.close();
+                }
+                None => {
+                    object.null("holder");
+                }
+            }
+            let names = lock.waiters.iter().map(|&w| self.dump.threads[w].name);
+            object.texts("waiters", names);
+            object.close();
+        }
+        array.close();
+        let mut array = java.array("findings");
+        for cycle in locks::deadlocks(&self.dump.trailer) {
+            let mut finding = array.object();
+            finding.text("kind", b"deadlock");
+            finding.texts("threads", cycle.iter().copied());
+            finding.close();
+        }
+        array.close();
+        if let Some(json) = self.json {
+            super::java_virtual::Virtual::of(json).write_json(&mut java, self);
+        }
         java.close();
+    }
+
+    /// The contended monitors and locks, after the threads: each with its holder (name,
+    /// state, top frame) and its waiters, the holders of the most waiters first.
+    pub fn write_locks_text(&self, out: &mut Vec<u8>) {
+        let locks = locks::contended(&self.dump);
+        if locks.is_empty() {
+            return;
+        }
+        out.extend_from_slice(b"Contended locks, the holders of the most waiters first:\n");
+        for lock in locks {
+            escape::dump_line(out, lock.object);
+            out.extend_from_slice(b": ");
+            push_int(out, lock.waiters.len());
+            out.extend_from_slice(b" waiting\n    held by ");
+            match lock.holder.map(|h| &self.dump.threads[h]) {
+                Some(h) => {
+                    out.push(b'"');
+                    escape::quoted(out, h.name);
+                    out.extend_from_slice(b"\" ");
+                    escape::dump_line(out, h.state().unwrap_or(b"-"));
+                    if let Some(frame) = top_frame(h) {
+                        out.extend_from_slice(b" at ");
+                        escape::dump_line(out, frame);
+                    }
+                }
+                None => out.extend_from_slice(
+                    b"a thread the dump does not name (the holder of a java.util.concurrent \
+                      lock is listed with --java-locks)",
+                ),
+            }
+            out.extend_from_slice(b"\n    waiting: ");
+            for (n, &w) in lock.waiters.iter().take(WAITERS).enumerate() {
+                if n > 0 {
+                    out.extend_from_slice(b", ");
+                }
+                out.push(b'"');
+                escape::quoted(out, self.dump.threads[w].name);
+                out.push(b'"');
+            }
+            if lock.waiters.len() > WAITERS {
+                out.extend_from_slice(b" and ");
+                push_int(out, lock.waiters.len() - WAITERS);
+                out.extend_from_slice(b" more");
+            }
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+    }
+
+    /// The findings line of the JVM's own deadlock report, if it made one: each cycle of
+    /// threads, each waiting for a lock the next one holds. After the trailer, which ends
+    /// with no blank line.
+    pub fn write_findings_text(&self, out: &mut Vec<u8>, pid: u32) {
+        let cycles = locks::deadlocks(&self.dump.trailer);
+        if cycles.is_empty() {
+            return;
+        }
+        if !out.ends_with(b"\n\n") {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"findings:\n");
+        for cycle in cycles {
+            out.extend_from_slice(b"  deadlock: pid ");
+            push_int(out, pid);
+            out.extend_from_slice(b": ");
+            for (n, name) in cycle.iter().chain(cycle.first()).enumerate() {
+                match n {
+                    0 => {}
+                    1 => out.extend_from_slice(b" waits for a lock held by "),
+                    _ => out.extend_from_slice(b", which waits for a lock held by "),
+                }
+                out.push(b'"');
+                escape::quoted(out, name);
+                out.push(b'"');
+            }
+            out.extend_from_slice(
+                b" (the JVM's own deadlock report); next: these threads never go on by \
+                  themselves: their frames above say which locks they take in opposite order\n",
+            );
+        }
+        out.push(b'\n');
     }
 
     /// The entries of threads /proc did not show (gone since the JVM's dump), in its order.
     pub fn unclaimed(&self) -> impl Iterator<Item = &jstack::Thread<'a>> {
         self.unclaimed.iter().map(|&i| &self.dump.threads[i])
     }
+}
+
+/// Waiter names a lock's text lists before the rest are counted.
+const WAITERS: usize = 8;
+
+/// A thread's innermost Java frame.
+fn top_frame<'a>(t: &jstack::Thread<'a>) -> Option<&'a [u8]> {
+    t.lines().find_map(|l| match l {
+        Line::Frame(f) => Some(f),
+        _ => None,
+    })
 }
 
 /// The entry of a thread /proc did not show (gone since the JVM's dump).

@@ -119,13 +119,7 @@ impl JavaOverTime {
         args: &crate::cli::Args,
         timeout: Duration,
     ) -> Result<JavaOverTime, Error> {
-        if !collector.mount().is_procfs() {
-            return Err(Error::BadInput(format!(
-                "--java needs the real procfs: {} is not one, and the root and working \
-                 directory links of a copy could lead anywhere",
-                args.proc_root.display()
-            )));
-        }
+        java_dump::needs_procfs(collector, &args.proc_root)?;
         if !java_dump::may_ask_all(collector, &args.selection) {
             // No window yet: the list has no CPU figures.
             return Err(java_dump::candidates(
@@ -379,7 +373,7 @@ fn pace(target: Target, shared: &Shared, budget: &AtomicUsize, timeout: Duration
     while !shared.stop.load(Ordering::Acquire) {
         let start = monotonic_ns();
         let deadline = start.saturating_add(timeout.as_nanos() as u64);
-        let answer = match target.thread_dump(deadline, timeout, budget) {
+        let answer = match target.thread_dump(deadline, timeout, budget, false) {
             Ok(a) => a,
             Err(e) => {
                 warn(&format!(

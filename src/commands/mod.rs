@@ -8,6 +8,7 @@ pub mod dump;
 mod hourly;
 pub mod java_dump;
 mod java_time;
+pub mod java_virtual;
 mod order;
 pub mod report;
 mod rows;

@@ -35,6 +35,13 @@ const THREAD_DUMP: &[u8] = b"1\0threaddump\0\0\0\0";
 /// it stops only while it prints into memory.
 const THREAD_DUMP_BUFFERED: &[u8] = b"2\x0024\x00threaddump streaming=0\x00\x00";
 
+/// `threaddump -l`, for `--java-locks`: what `jstack -l` asks for, the holders of
+/// java.util.concurrent locks with it, at the cost of that heap walk.
+const THREAD_DUMP_LOCKS: &[u8] = b"1\0threaddump\0-l\0\0\0";
+
+/// The same in version 2, buffered, as `jstack -l` asks a JDK 25 told not to stream.
+const THREAD_DUMP_LOCKS_BUFFERED: &[u8] = b"2\x0026\x00threaddump streaming=0\x00-l\x00";
+
 /// `getversion` with `options`: JDK 24 on answer `2 streaming` (the protocol version, then
 /// what it may be asked); older JVMs answer an error, and get [`THREAD_DUMP`].
 const GET_VERSION: &[u8] = b"1\0getversion\0options\0\0\0";
@@ -43,16 +50,19 @@ const GET_VERSION: &[u8] = b"1\0getversion\0options\0\0\0";
 const VERSION_REPLY: usize = 256;
 
 /// The thread dump request for a JVM that answered `getversion` with `reply` (its status
-/// line and what follows), or failed to: the buffered one where the JVM would stream.
-pub fn dump_request(reply: Option<&[u8]>) -> &'static [u8] {
+/// line and what follows), or failed to: the buffered one where the JVM would stream;
+/// `locks`: with the locked ownable synchronizers (`-l`).
+pub fn dump_request(reply: Option<&[u8]>, locks: bool) -> &'static [u8] {
     let mut lines = reply.unwrap_or_default().split(|&b| b == b'\n');
     let ok = lines.next().and_then(crate::parse::dec_i64) == Some(0);
     let mut words = crate::parse::words(lines.next().unwrap_or_default());
     let version = words.next().and_then(crate::parse::dec_u64);
     let streams = words.any(|w| w == b"streaming");
-    match ok && version.is_some_and(|v| v >= 2) && streams {
-        true => THREAD_DUMP_BUFFERED,
-        false => THREAD_DUMP,
+    match (ok && version.is_some_and(|v| v >= 2) && streams, locks) {
+        (true, false) => THREAD_DUMP_BUFFERED,
+        (true, true) => THREAD_DUMP_LOCKS_BUFFERED,
+        (false, false) => THREAD_DUMP,
+        (false, true) => THREAD_DUMP_LOCKS,
     }
 }
 
@@ -202,7 +212,7 @@ pub fn peer_pid(socket: &OwnedFd) -> Option<u32> {
 }
 
 /// Takes up to `want` bytes from `budget`: how many it got.
-fn take(budget: &AtomicUsize, want: usize) -> usize {
+pub fn take(budget: &AtomicUsize, want: usize) -> usize {
     let mut got = 0;
     let _ = budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
         got = want.min(left);
@@ -253,9 +263,40 @@ pub fn version(
 
 /// Sends `request` (see [`dump_request`]) and reads the thread dump, until `deadline`, at
 /// most [`MAX_THREADS`] entries and what is left of `budget` (bytes, shared by the JVMs of a
-/// command, [`MAX_REPLY`] in all). The buffer doubles as it fills and is read into only as
-/// far as the budget allows, so an answer costs at most twice its size however it ends.
+/// command, [`MAX_REPLY`] in all), as [`ask`] reads.
 pub fn thread_dump(
+    socket: OwnedFd,
+    request: &[u8],
+    deadline: u64,
+    late: &dyn Fn() -> String,
+    budget: &AtomicUsize,
+) -> Result<Vec<u8>, String> {
+    let reply = ask(socket, request, deadline, late, budget)?;
+    let entries = reply
+        .split(|&b| b == b'\n')
+        .filter(|l| l.first() == Some(&b'"'));
+    let count = entries.count();
+    if count > MAX_THREADS {
+        return Err(format!(
+            "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
+        ));
+    }
+    // What the entries cost once parsed and paired, beyond the answer itself.
+    if count * ENTRY_COST > reply.len() + (8 << 20) {
+        return Err(format!(
+            "the JVM's answer lists {count} threads in {} bytes, which no JVM prints: \
+             not using it",
+            reply.len()
+        ));
+    }
+    Ok(reply)
+}
+
+/// Sends `request` (a whole request of the protocol) and reads the answer, until `deadline`
+/// and at most what is left of `budget`: the command's output when its status is `0`, else
+/// the error it answered. The buffer doubles as it fills and is read into only as far as the
+/// budget allows, so an answer costs at most twice its size however it ends.
+pub fn ask(
     socket: OwnedFd,
     request: &[u8],
     deadline: u64,
@@ -299,23 +340,6 @@ pub fn thread_dump(
     match newline.and_then(|n| crate::parse::dec_i64(&reply[..n])) {
         Some(0) => {
             reply.drain(..=newline.unwrap_or(0));
-            let entries = reply
-                .split(|&b| b == b'\n')
-                .filter(|l| l.first() == Some(&b'"'));
-            let count = entries.count();
-            if count > MAX_THREADS {
-                return Err(format!(
-                    "the JVM's answer lists more than {MAX_THREADS} threads: not using it"
-                ));
-            }
-            // What the entries cost once parsed and paired, beyond the answer itself.
-            if count * ENTRY_COST > reply.len() + (8 << 20) {
-                return Err(format!(
-                    "the JVM's answer lists {count} threads in {} bytes, which no JVM prints: \
-                     not using it",
-                    reply.len()
-                ));
-            }
             Ok(reply)
         }
         _ if reply.is_empty() => Err("the JVM closed the connection without answering".into()),
@@ -336,14 +360,23 @@ mod tests {
     #[test]
     fn buffered_only_where_the_jvm_streams() {
         // JDK 25, and JDK 24 without options; JDK 17 and 21; no answer.
-        assert_eq!(dump_request(Some(b"0\n2 streaming")), THREAD_DUMP_BUFFERED);
-        assert_eq!(dump_request(Some(b"0\n2")), THREAD_DUMP);
+        let ask = |reply: Option<&[u8]>| dump_request(reply, false);
+        assert_eq!(ask(Some(b"0\n2 streaming")), THREAD_DUMP_BUFFERED);
+        assert_eq!(ask(Some(b"0\n2")), THREAD_DUMP);
         assert_eq!(
-            dump_request(Some(b"-1\nOperation getversion not recognized!")),
+            ask(Some(b"-1\nOperation getversion not recognized!")),
             THREAD_DUMP
         );
-        assert_eq!(dump_request(Some(b"1\n2 streaming")), THREAD_DUMP);
-        assert_eq!(dump_request(None), THREAD_DUMP);
+        assert_eq!(ask(Some(b"1\n2 streaming")), THREAD_DUMP);
+        assert_eq!(ask(None), THREAD_DUMP);
+        let locks = Some(&b"0\n2 streaming"[..]);
+        assert_eq!(dump_request(locks, true), THREAD_DUMP_LOCKS_BUFFERED);
+        assert_eq!(dump_request(None, true), THREAD_DUMP_LOCKS);
+        let rest = THREAD_DUMP_LOCKS_BUFFERED
+            .splitn(3, |&b| b == 0)
+            .nth(2)
+            .unwrap();
+        assert_eq!(rest.len(), 26);
         // The size field counts the bytes after it.
         let rest = THREAD_DUMP_BUFFERED.splitn(3, |&b| b == 0).nth(2).unwrap();
         assert_eq!(rest.len(), 24);

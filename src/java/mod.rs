@@ -16,6 +16,8 @@
 //! namespace, the dump's threads must be the target's (checked when it is merged).
 
 pub mod attach;
+pub mod locks;
+pub mod vthreads;
 
 use crate::clock::monotonic_ns;
 use crate::error::errno_name;
@@ -131,13 +133,14 @@ impl Target {
     /// starting the listener with one SIGQUIT. Connecting, waiting for the listener, sending
     /// the request and reading the answer all end by `deadline` (CLOCK_MONOTONIC ns), which
     /// is `timeout` after the command asked its first JVM; the answer's bytes are taken from
-    /// `budget`, shared by every JVM of the command.
+    /// `budget`, shared by every JVM of the command; `locks`: with `-l` (`--java-locks`).
     #[inline(never)]
     pub fn thread_dump(
         &self,
         deadline: u64,
         timeout: Duration,
         budget: &AtomicUsize,
+        locks: bool,
     ) -> Result<Answer, String> {
         let late = || format!("the JVM did not answer within {}", duration_text(timeout));
         let _as = AsTarget::switch(&self.creds).map_err(|e| {
@@ -185,7 +188,7 @@ impl Target {
         self.check_listener(&connection)?;
         // The version first, on a connection of its own, to know how to ask for the dump.
         let version = attach::version(connection, deadline, &late).ok();
-        let request = attach::dump_request(version.as_deref());
+        let request = attach::dump_request(version.as_deref(), locks);
         let connection = attach::connect(tmp.as_fd(), &socket, deadline, &late)?
             .ok_or("its attach listener stopped listening")?;
         let verified = self.check_listener(&connection)?;

@@ -50,6 +50,13 @@ pub fn parse(line: &[u8], text: &mut Vec<u8>, fields: &mut Vec<(Span, Value)>) -
     (p.i == line.len()).then_some(())
 }
 
+/// Unescapes `quoted`, a JSON string with its quotes, into `text`; `None` if it is not one.
+pub fn unescape(quoted: &[u8], text: &mut Vec<u8>) -> Option<()> {
+    let mut p = Parser { s: quoted, i: 0 };
+    p.string(text)?;
+    (p.i == quoted.len()).then_some(())
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,

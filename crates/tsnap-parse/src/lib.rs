@@ -34,6 +34,7 @@ pub mod syscall;
 pub mod syscalls;
 pub mod time;
 pub mod tzif;
+pub mod vthreads;
 
 /// Where a piece of text lies in the buffer it was copied into: the rows' arena, or the text
 /// a saved line's strings are unescaped into. Offsets of four bytes keep a row small.
