@@ -2,8 +2,8 @@
 //! file, the privilege that file needs and the files the collector must read for it. How a
 //! value is written from a [`crate::row::Row`] is in [`render`].
 //!
-//! A new column is a variant of [`Column`], an entry of [`ALL`] at the same place, and an arm
-//! of [`render::render`].
+//! A new column is a variant of [`Column`], an entry of [`ALL`] at the same place (the facts
+//! it shares with most columns from [`PLAIN`]), and an arm of [`render::render`].
 
 mod endpoint;
 mod render;
@@ -128,7 +128,8 @@ pub struct Info {
     /// Who may read that file.
     pub privilege: Privilege,
     pub meaning: &'static str,
-    /// How a table cuts its cells to fit a terminal.
+    /// How a table cuts its cells to fit a terminal. When it leaves the column out or puts it
+    /// under its row is an order among columns: [`DROPPED_FIRST`], [`UNDER_THE_ROW_FIRST`].
     pub cut: Cut,
     /// How its cells are masked when rows are grouped (`sample`, `report`) without `--exact`.
     pub mask: Mask,
