@@ -4,7 +4,7 @@
 //! `sample` feeds it rendered rows pass by pass and `report` feeds it the values saved in a
 //! file, through the same key encoding and digit normalisation, so the two agree.
 
-use crate::columns::{self, Column};
+use crate::columns::{self, Column, Mask};
 use crate::output::number::{push_fixed, push_int};
 use crate::output::{Field, Grid, Kind};
 use crate::row::Rows;
@@ -180,9 +180,16 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Appends one cell to a group key: its kind, its length and its (normalised) bytes.
+/// Appends one cell to a group key: its kind, its length and its bytes, masked as the
+/// catalogue says ([`crate::columns::Info::mask`]) unless `exact`: digits are noise in thread
+/// and process names (`kworker/*:*`), file names (`socket:[*]`) and endpoints.
 fn push_cell(key: &mut Vec<u8>, column: Column, kind: Kind, value: &[u8], exact: bool) {
-    let masked = !exact && normalised(column);
+    let mask = if exact {
+        Mask::None
+    } else {
+        column.info().mask
+    };
+    let masked = mask != Mask::None;
     // Digits masked, a number (from a saved file) is text: `-*` is no JSON number.
     let kind = match kind {
         Kind::Number if masked => Kind::Text,
@@ -195,7 +202,7 @@ fn push_cell(key: &mut Vec<u8>, column: Column, kind: Kind, value: &[u8], exact:
     });
     let len_at = key.len();
     key.extend_from_slice(&[0; 4]);
-    if masked && column == Column::Endpoint {
+    if mask == Mask::Endpoint {
         mask_endpoint(key, value);
     } else if masked {
         star_digits(key, value);
@@ -225,15 +232,6 @@ fn cells(mut key: &[u8]) -> impl Iterator<Item = (Kind, &[u8])> {
 /// The values of a key's cells, to order groups by.
 fn values(key: &[u8]) -> impl Iterator<Item = &[u8]> {
     cells(key).map(|(_, v)| v)
-}
-
-/// The columns whose digits are noise when grouping: thread and process names
-/// (`kworker/*:*`), file names (`socket:[*]`) and endpoints.
-fn normalised(column: Column) -> bool {
-    matches!(
-        column,
-        Column::Comm | Column::Pcomm | Column::Filename | Column::Endpoint
-    )
 }
 
 /// Appends an endpoint's text with its digits masked as [`star_digits`] does, but for the

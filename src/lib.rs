@@ -61,7 +61,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
         Command::Watch => commands::watch::run(&args, &mut out),
         Command::Top => commands::top::run(&args, &mut out),
         Command::Report => commands::report::run(&args, &mut out),
-        Command::Columns => commands::columns::run(&mut out),
+        Command::Columns => commands::columns::run(&args, &mut out),
     }
 }
 

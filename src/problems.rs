@@ -1,7 +1,7 @@
 //! Files that could not be read: counted per column and reason while tsnap works, and told
 //! once at the end, one line each, with what would have allowed the read.
 
-use crate::columns::Column;
+use crate::columns::{Column, Privilege};
 use crate::error::errno_name;
 use rustix::io::Errno;
 
@@ -204,29 +204,32 @@ fn explain(subject: Subject, reason: Reason, p: &Privileges) -> String {
     }
 }
 
+/// Why a column's file was refused, from the privilege the catalogue says it needs and the
+/// privileges tsnap holds.
 fn denied(column: Column, p: &Privileges) -> String {
     let yama = p
         .yama_scope
         .map(|s| format!("; kernel.yama.ptrace_scope={s}"))
         .unwrap_or_default();
-    match column {
-        Column::Kstack if !p.sys_admin => "permission denied: needs CAP_SYS_ADMIN".to_string(),
-        Column::Syscall | Column::Kstack if !p.sys_ptrace => format!(
+    match column.info().privilege {
+        Privilege::SysAdmin if !p.sys_admin => {
+            "permission denied: needs CAP_SYS_ADMIN".to_string()
+        }
+        Privilege::PtraceAttach | Privilege::SysAdmin if !p.sys_ptrace => format!(
             "permission denied: needs ptrace access to the process (its user, or CAP_SYS_PTRACE){yama}"
         ),
-        Column::Syscall | Column::Kstack => format!(
+        Privilege::PtraceAttach | Privilege::SysAdmin => format!(
             "permission denied even with CAP_SYS_PTRACE: the process holds capabilities tsnap lacks, or a security module refuses{yama}"
         ),
-        Column::Filename
-        | Column::Exe
-        | Column::Endpoint
-        | Column::Rchar
-        | Column::Wchar
-        | Column::Rbytes
-        | Column::Wbytes => {
+        Privilege::PtraceRead | Privilege::PtraceAttachAndRead => {
             "permission denied: needs ptrace-read access to the process (its user, or CAP_SYS_PTRACE)".to_string()
         }
-        _ => "permission denied".to_string(),
+        Privilege::JvmUser => {
+            "permission denied: the JVM's attach socket answers only its user, or root".to_string()
+        }
+        Privilege::None | Privilege::NameNeedsPtraceRead | Privilege::ZeroWithoutPtraceRead => {
+            "permission denied".to_string()
+        }
     }
 }
 
@@ -270,5 +273,39 @@ mod tests {
                 "kstack: not readable for 2 of 3 threads (permission denied: needs CAP_SYS_ADMIN)",
             ]
         );
+    }
+
+    /// Every column a privilege is needed for says which when refused, whatever tsnap holds;
+    /// one anyone may read says no more than that it was refused.
+    #[test]
+    fn a_denial_names_the_privilege_the_catalogue_says() {
+        let none = Privileges::default();
+        let ptrace = Privileges {
+            sys_ptrace: true,
+            ..Privileges::default()
+        };
+        for info in crate::columns::ALL {
+            let said = denied(info.column, &none);
+            let needed = match info.privilege {
+                Privilege::None
+                | Privilege::NameNeedsPtraceRead
+                | Privilege::ZeroWithoutPtraceRead => None,
+                Privilege::PtraceRead | Privilege::PtraceAttachAndRead => Some("ptrace-read"),
+                Privilege::PtraceAttach => Some("ptrace access"),
+                Privilege::SysAdmin => Some("CAP_SYS_ADMIN"),
+                Privilege::JvmUser => Some("its user, or root"),
+            };
+            match needed {
+                Some(needed) => assert!(said.contains(needed), "{}: {said}", info.name),
+                None => assert_eq!(said, "permission denied", "{}", info.name),
+            }
+            let with_ptrace = denied(info.column, &ptrace);
+            if info.privilege == Privilege::PtraceAttach {
+                assert!(
+                    with_ptrace.contains("even with CAP_SYS_PTRACE"),
+                    "{with_ptrace}"
+                );
+            }
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! The command line: each bad input gives the documented status and a clear message.
 
 use crate::util::{TempDir, run, tsnap};
+use crate::workload::{Kind, Workload};
+use serde_json::Value;
+use std::collections::HashSet;
 use std::process::Stdio;
 
 #[track_caller]
@@ -89,6 +92,62 @@ fn help_version_and_columns() {
         );
     }
     assert!(columns.stdout.contains("CAP_SYS_ADMIN"));
+}
+
+/// `tsnap columns -f json` holds every column `tsnap columns` lists, in its order, and the
+/// JSON type it gives each is that of the values tsnap writes for it (an endpoint an object,
+/// a nid a string, a count a number), read from threads doing real work.
+#[test]
+fn columns_in_json_name_every_column_and_the_type_of_its_values() {
+    let table = run(&["columns"]).ok();
+    let listed: Vec<&str> = table
+        .stdout
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let catalogue = run(&["columns", "-f", "json"]).ok().json();
+    let names: Vec<&str> = catalogue
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, listed);
+    fails(
+        &["columns", "-f", "csv"],
+        2,
+        "columns writes a table or json, not csv",
+    );
+
+    let w = Workload::start("types", &[Kind::PeerReader, Kind::Spinner]);
+    let pid = std::process::id().to_string();
+    let all = names.join(",");
+    let out = run(&["-a", "-p", &pid, "-f", "json", "-i", "0.2", "-o", &all]).ok();
+    let rows = out.rows();
+    let mut typed = HashSet::new();
+    for row in &rows {
+        for c in &catalogue {
+            let name = c["name"].as_str().unwrap();
+            let kind = match &row[name] {
+                Value::Null => continue,
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Object(_) => "object",
+                other => panic!("{name}: {other}"),
+            };
+            assert_eq!(c["json"], kind, "{name} in {row}");
+            assert_eq!(c["numeric"], kind == "number", "{name}");
+            typed.insert(name);
+        }
+    }
+    let reader = rows
+        .iter()
+        .find(|r| r["tid"] == w.tid(Kind::PeerReader))
+        .unwrap_or_else(|| panic!("no reader in {}", out.stdout));
+    assert!(reader["endpoint"].is_object(), "{reader}");
+    for name in ["pid", "nid", "comm", "pcpu", "cputime", "syscall", "kstack"] {
+        assert!(typed.contains(name), "no {name} in {}", out.stdout);
+    }
 }
 
 #[test]

@@ -77,6 +77,65 @@ fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
     );
 }
 
+/// What the catalogue (`tsnap columns -f json`) says each column needs is what a user
+/// without it gets from a root process: a value where it says none, else null and a footer
+/// line naming what would have allowed the read (`filename` and `endpoint` follow the
+/// `syscall` refused, whose line says it).
+#[test]
+fn each_column_needs_the_privilege_the_catalogue_says() {
+    let catalogue = util::run(&["columns", "-f", "json"]).ok().json();
+    let names: Vec<&str> = catalogue
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let all = names.join(",");
+    let out = run_as_nobody(&["-a", "-p", &pid, "-f", "json", "-i", "0.3", "-o", &all]);
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    let Some(out) = out else {
+        return;
+    };
+    let out = out.ok();
+    let rows = out.rows();
+    assert_eq!(rows.len(), 1, "{}", out.stdout);
+    let row = &rows[0];
+    for c in &catalogue {
+        let name = c["name"].as_str().unwrap();
+        let value = &row[name];
+        let footer = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}: not readable for")));
+        let needed = match c["privilege"].as_str().unwrap() {
+            "none" | "none-name-ptrace-read" => {
+                // A process on the host is in no container and no pod.
+                if !["container", "pod"].contains(&name) {
+                    assert!(!value.is_null(), "{name} in {row}");
+                }
+                assert_eq!(footer, None, "{name}");
+                continue;
+            }
+            "ptrace-attach-read" => {
+                assert!(value.is_null(), "{name} in {row}");
+                continue;
+            }
+            "none-value-ptrace-read" => "no ptrace-read access",
+            "ptrace-read" => "needs ptrace-read access",
+            "ptrace-attach" => "needs ptrace access",
+            "sys-admin" => "needs CAP_SYS_ADMIN",
+            other => panic!("{name}: privilege {other}"),
+        };
+        assert!(value.is_null(), "{name} in {row}");
+        let footer = footer.unwrap_or_else(|| panic!("no line for {name}: {}", out.stderr));
+        assert!(footer.contains(needed), "{footer}");
+    }
+}
+
 #[test]
 fn refuses_to_run_set_user_id() {
     if !util::require(

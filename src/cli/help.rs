@@ -197,12 +197,16 @@ page colours frames that grew red and those that shrank blue.
     },
     Page {
         command: Command::Columns,
-        synopsis: "tsnap columns",
+        synopsis: "tsnap columns [-f json]",
         summary: "every column, its file and the privilege it needs",
         title: "every column: its name, what it means, the /proc file it comes\n\
                 from and the privilege that file needs",
-        usage: "tsnap columns",
-        about: "",
+        usage: "tsnap columns [-f json]",
+        about: "\
+With -f json, one object per column with every fact the catalogue holds: what it
+means, its file and privilege, whether it is numeric, its JSON type, how a table
+cuts it, leaves it out or puts it under its row, how grouping masks it.
+",
         more: "",
     },
 ];

@@ -756,4 +756,16 @@ mod tests {
         assert_eq!(Command::Snap.bit(), options::SNAP);
         assert_eq!(Command::Columns.bit(), options::COLUMNS);
     }
+
+    /// The kubectl plugin tells tsnap's command from its first argument: its list is ours.
+    #[test]
+    fn the_plugins_list_of_commands_is_tsnaps() {
+        let plugin = include_str!("../../scripts/kubectl-tsnap");
+        let listed = plugin
+            .lines()
+            .find_map(|l| l.strip_prefix("case ${1-} in "))
+            .and_then(|l| l.strip_suffix(") command=$1 ;; esac"))
+            .expect("no list of commands in kubectl-tsnap");
+        assert_eq!(listed, Command::ALL.map(Command::name).join("|"));
+    }
 }

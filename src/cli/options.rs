@@ -274,9 +274,10 @@ pub static OPTIONS: &[Opt] = &[
         short: Some('f'),
         long: "format",
         value: "FMT",
-        commands: SNAP | DUMP | SAMPLE | WATCH | REPORT,
+        commands: SNAP | DUMP | SAMPLE | WATCH | REPORT | COLUMNS,
         help: &[
             (DUMP, "text (default) or json (one object per line)"),
+            (COLUMNS, "table (default) or json (one object per column)"),
             (
                 SAMPLE | REPORT,
                 "table (default), csv, json (one object per\n\

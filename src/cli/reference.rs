@@ -271,7 +271,7 @@ fn md_column(out: &mut String, info: &Info) {
         "{}. From `{}`; needs {}.",
         md(info.meaning),
         info.source,
-        md(info.privilege)
+        md(info.privilege.text())
     );
     fill(out, &text, &first, "  ");
 }
@@ -491,7 +491,11 @@ pub fn man() -> String {
         out.push_str(".br\n");
         roff_fill(
             &mut out,
-            &roff(&format!("From {}; needs {}.", info.source, info.privilege)),
+            &roff(&format!(
+                "From {}; needs {}.",
+                info.source,
+                info.privilege.text()
+            )),
         );
     }
 

@@ -2,8 +2,8 @@
 //! file, the privilege that file needs and the files the collector must read for it. How a
 //! value is written from a [`crate::row::Row`] is in [`render`].
 //!
-//! A new column is a variant of [`Column`], an entry of [`ALL`] at the same place, and an arm
-//! of [`render::render`].
+//! A new column is a variant of [`Column`], an entry of [`ALL`] at the same place (the facts
+//! it shares with most columns from [`PLAIN`]), and an arm of [`render::render`].
 
 mod endpoint;
 mod render;
@@ -120,7 +120,8 @@ pub enum Column {
     Jage,
 }
 
-/// What the catalogue says of a column.
+/// What the catalogue says of a column: everything else about it (the problems' texts,
+/// `tsnap columns`, the kubectl plugin's lists, the generated reference) is derived from this.
 pub struct Info {
     pub column: Column,
     pub name: &'static str,
@@ -131,12 +132,135 @@ pub struct Info {
     /// The /proc file it comes from, for `tsnap columns`.
     pub source: &'static str,
     /// Who may read that file.
-    pub privilege: &'static str,
+    pub privilege: Privilege,
     pub meaning: &'static str,
+    /// How a table cuts its cells to fit a terminal. When it leaves the column out or puts it
+    /// under its row is an order among columns: [`DROPPED_FIRST`], [`UNDER_THE_ROW_FIRST`].
+    pub cut: Cut,
+    /// How its cells are masked when rows are grouped (`sample`, `report`) without `--exact`.
+    pub mask: Mask,
+    /// How many characters of its value a table shows, where not all.
+    pub table_chars: Option<usize>,
+    /// What its JSON value is, beyond [`Info::numeric`].
+    pub json: Json,
 }
 
-const ANYONE: &str = "none (anyone who can see the process)";
-const PTRACE_READ: &str = "ptrace-read access (same user, or CAP_SYS_PTRACE)";
+/// Who may read a column's file, from the least to the most privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privilege {
+    /// Anyone who can see the process.
+    None,
+    /// Anyone, but its name needs ptrace-read access (`user`: else the number).
+    NameNeedsPtraceRead,
+    /// Anyone, but the kernel says 0 without ptrace-read access (`wchan`).
+    ZeroWithoutPtraceRead,
+    /// Ptrace-read access: the same user, or CAP_SYS_PTRACE.
+    PtraceRead,
+    /// Ptrace-attach access: the same user and not blocked by Yama, or CAP_SYS_PTRACE.
+    PtraceAttach,
+    /// Ptrace-attach for `syscall`, ptrace-read for the fd it names.
+    PtraceAttachAndRead,
+    /// CAP_SYS_ADMIN (a kernel stack).
+    SysAdmin,
+    /// The JVM's user, or root: its attach socket answers no other (the Java columns).
+    JvmUser,
+}
+
+impl Privilege {
+    /// Its name in `tsnap columns -f json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Privilege::None => "none",
+            Privilege::NameNeedsPtraceRead => "none-name-ptrace-read",
+            Privilege::ZeroWithoutPtraceRead => "none-value-ptrace-read",
+            Privilege::PtraceRead => "ptrace-read",
+            Privilege::PtraceAttach => "ptrace-attach",
+            Privilege::PtraceAttachAndRead => "ptrace-attach-read",
+            Privilege::SysAdmin => "sys-admin",
+            Privilege::JvmUser => "jvm-user",
+        }
+    }
+
+    /// It said for people: `tsnap columns`, the reference.
+    pub fn text(self) -> &'static str {
+        match self {
+            Privilege::None => "none (anyone who can see the process)",
+            Privilege::NameNeedsPtraceRead => {
+                "none; the name needs ptrace-read access (else the number)"
+            }
+            Privilege::ZeroWithoutPtraceRead => "none, but it reads 0 without ptrace-read access",
+            Privilege::PtraceRead => "ptrace-read access (same user, or CAP_SYS_PTRACE)",
+            Privilege::PtraceAttach => {
+                "ptrace-attach access (same user and not blocked by Yama, or CAP_SYS_PTRACE)"
+            }
+            Privilege::PtraceAttachAndRead => "ptrace-attach for syscall, ptrace-read for fd/",
+            Privilege::SysAdmin => "CAP_SYS_ADMIN",
+            Privilege::JvmUser => "the JVM's user, or root (the attach socket takes no other)",
+        }
+    }
+}
+
+/// How a column's cells are masked when rows are grouped, so that threads of one pool
+/// (`worker-1`, `worker-2`) or calls on one kind of file fall in one group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mask {
+    /// Kept as they are.
+    None,
+    /// Each run of digits made `*`.
+    Digits,
+    /// Digits made `*` but for the port that names the service.
+    Endpoint,
+}
+
+impl Mask {
+    /// Its name in `tsnap columns -f json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Mask::None => "none",
+            Mask::Digits => "digits",
+            Mask::Endpoint => "endpoint",
+        }
+    }
+}
+
+/// A column's JSON value where not a number ([`Info::numeric`]) or a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Json {
+    /// A number when numeric, else a string.
+    Plain,
+    Object,
+}
+
+impl Info {
+    /// Its value's JSON type: `number`, `string` or `object`.
+    pub fn json_type(&self) -> &'static str {
+        match self.json {
+            Json::Object => "object",
+            Json::Plain if self.numeric => "number",
+            Json::Plain => "string",
+        }
+    }
+}
+
+const ANYONE: Privilege = Privilege::None;
+const PTRACE_READ: Privilege = Privilege::PtraceRead;
+
+/// The facts most columns share, as the base of each entry of [`ALL`]: text that is never
+/// cut or masked, shown whole, a number or a string in JSON. Its column and name are always
+/// given.
+const PLAIN: Info = Info {
+    column: Column::Pid,
+    name: "",
+    numeric: false,
+    needs: Needs::NONE,
+    source: "",
+    privilege: ANYONE,
+    meaning: "",
+    cut: Cut::Never,
+    mask: Mask::None,
+    table_chars: None,
+    json: Json::Plain,
+};
 
 /// Every column, in the order `tsnap columns` lists them (that of [`Column`]).
 pub static ALL: &[Info] = &[
@@ -148,6 +272,7 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID",
         privilege: ANYONE,
         meaning: "process id (thread group id)",
+        ..PLAIN
     },
     Info {
         column: Column::Tid,
@@ -157,6 +282,7 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/task/TID",
         privilege: ANYONE,
         meaning: "thread id, as top -H and ps -L show it",
+        ..PLAIN
     },
     Info {
         column: Column::Nid,
@@ -166,6 +292,7 @@ pub static ALL: &[Info] = &[
         source: "status (NSpid)",
         privilege: ANYONE,
         meaning: "thread id in its own (innermost) pid namespace in hex, as jstack prints nid=0x... wherever it runs (the tid before Linux 4.1)",
+        ..PLAIN
     },
     Info {
         column: Column::Nspid,
@@ -175,6 +302,7 @@ pub static ALL: &[Info] = &[
         source: "status (NSpid)",
         privilege: ANYONE,
         meaning: "thread id in its own (innermost) pid namespace: the tid a container sees",
+        ..PLAIN
     },
     Info {
         column: Column::Ppid,
@@ -184,6 +312,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "parent process id",
+        ..PLAIN
     },
     Info {
         column: Column::State,
@@ -193,6 +322,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "state letter: R running, S sleeping, D uninterruptible, T stopped, t traced, Z zombie, I idle",
+        ..PLAIN
     },
     Info {
         column: Column::Statedesc,
@@ -202,6 +332,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "the state spelled out, as psn shows it",
+        ..PLAIN
     },
     Info {
         column: Column::Comm,
@@ -211,6 +342,9 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "thread name (at most 15 bytes; the JVM names its threads)",
+        cut: Cut::Name,
+        mask: Mask::Digits,
+        ..PLAIN
     },
     Info {
         column: Column::Pcomm,
@@ -220,6 +354,9 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/comm",
         privilege: ANYONE,
         meaning: "process name (its main thread's name)",
+        cut: Cut::Name,
+        mask: Mask::Digits,
+        ..PLAIN
     },
     Info {
         column: Column::Cmdline,
@@ -229,6 +366,8 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cmdline",
         privilege: ANYONE,
         meaning: "process command line, arguments joined by spaces",
+        cut: Cut::End,
+        ..PLAIN
     },
     Info {
         column: Column::Exe,
@@ -238,6 +377,8 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/exe",
         privilege: PTRACE_READ,
         meaning: "path of the process executable",
+        cut: Cut::Start,
+        ..PLAIN
     },
     Info {
         column: Column::User,
@@ -245,8 +386,10 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: Needs::STATUS.union(Needs::USER),
         source: "status (Uid) + /proc/PID/root/etc/passwd",
-        privilege: "none; the name needs ptrace-read access (else the number)",
+        privilege: Privilege::NameNeedsPtraceRead,
         meaning: "user of the thread's real uid, named by the container's own /etc/passwd; the uid when it has no name",
+        cut: Cut::End,
+        ..PLAIN
     },
     Info {
         column: Column::Cgroup,
@@ -256,6 +399,8 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
         meaning: "cgroup of the process: the v2 path; on v1 the most specific of the cpu, cpuacct and memory paths",
+        cut: Cut::Start,
+        ..PLAIN
     },
     Info {
         column: Column::Container,
@@ -265,6 +410,8 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
         meaning: "container id from the cgroup path (docker, containerd, CRI-O, podman): 12 hex digits in tables, all 64 in CSV and JSON; ?ID where its cgroup hierarchies disagree",
+        table_chars: Some(12),
+        ..PLAIN
     },
     Info {
         column: Column::Pod,
@@ -274,6 +421,8 @@ pub static ALL: &[Info] = &[
         source: "/proc/PID/cgroup",
         privilege: ANYONE,
         meaning: "Kubernetes pod UID from the kubelet's cgroup path (systemd or cgroupfs driver)",
+        cut: Cut::End,
+        ..PLAIN
     },
     Info {
         column: Column::Throttled,
@@ -283,6 +432,7 @@ pub static ALL: &[Info] = &[
         source: "cgroup cpu.stat (nr_throttled, nr_periods)",
         privilege: ANYONE,
         meaning: "percent of the CPU quota periods of the -i window (watch: since the last snapshot) in which the process's cgroup was throttled, 0 without a limit; snap and watch only",
+        ..PLAIN
     },
     Info {
         column: Column::Pcpu,
@@ -292,6 +442,7 @@ pub static ALL: &[Info] = &[
         source: "schedstat (else stat)",
         privilege: ANYONE,
         meaning: "percent of one CPU used during the -i window (lifetime average with -i 0, as ps)",
+        ..PLAIN
     },
     Info {
         column: Column::Cputime,
@@ -301,6 +452,7 @@ pub static ALL: &[Info] = &[
         source: "schedstat (else stat)",
         privilege: ANYONE,
         meaning: "CPU time used since the thread started, in milliseconds (tables: 850ms, 12.3s, 3m24s, 5h02m, 2d03h)",
+        ..PLAIN
     },
     Info {
         column: Column::Runq,
@@ -310,6 +462,7 @@ pub static ALL: &[Info] = &[
         source: "schedstat",
         privilege: ANYONE,
         meaning: "percent of the -i window spent runnable but waiting for a CPU (lifetime with -i 0): CPU starvation or throttling",
+        ..PLAIN
     },
     Info {
         column: Column::Vcsw,
@@ -319,6 +472,7 @@ pub static ALL: &[Info] = &[
         source: "status",
         privilege: ANYONE,
         meaning: "voluntary context switches (the thread blocked) in the -i window; since it started with -i 0",
+        ..PLAIN
     },
     Info {
         column: Column::Ivcsw,
@@ -328,6 +482,7 @@ pub static ALL: &[Info] = &[
         source: "status",
         privilege: ANYONE,
         meaning: "involuntary context switches (the thread was preempted) in the -i window; since it started with -i 0",
+        ..PLAIN
     },
     Info {
         column: Column::Rchar,
@@ -337,6 +492,7 @@ pub static ALL: &[Info] = &[
         source: "io",
         privilege: PTRACE_READ,
         meaning: "bytes per second read through read calls (files, sockets, pipes) in the -i window; since the thread started with -i 0; tables in binary units (7.2G)",
+        ..PLAIN
     },
     Info {
         column: Column::Wchar,
@@ -346,6 +502,7 @@ pub static ALL: &[Info] = &[
         source: "io",
         privilege: PTRACE_READ,
         meaning: "bytes per second written through write calls (files, sockets, pipes) in the -i window; since the thread started with -i 0; tables in binary units",
+        ..PLAIN
     },
     Info {
         column: Column::Rbytes,
@@ -355,6 +512,7 @@ pub static ALL: &[Info] = &[
         source: "io (read_bytes)",
         privilege: PTRACE_READ,
         meaning: "bytes per second fetched from storage in the -i window (reads the page cache served are not counted); since the thread started with -i 0; tables in binary units",
+        ..PLAIN
     },
     Info {
         column: Column::Wbytes,
@@ -364,6 +522,7 @@ pub static ALL: &[Info] = &[
         source: "io (write_bytes)",
         privilege: PTRACE_READ,
         meaning: "bytes per second the thread caused to be written to storage in the -i window; since the thread started with -i 0; tables in binary units",
+        ..PLAIN
     },
     Info {
         column: Column::Minflt,
@@ -373,6 +532,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "minor page faults since the thread started",
+        ..PLAIN
     },
     Info {
         column: Column::Majflt,
@@ -382,6 +542,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "major page faults (that needed IO) since the thread started",
+        ..PLAIN
     },
     Info {
         column: Column::Prio,
@@ -391,6 +552,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "kernel scheduling priority",
+        ..PLAIN
     },
     Info {
         column: Column::Nice,
@@ -400,6 +562,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "nice value, -20 to 19",
+        ..PLAIN
     },
     Info {
         column: Column::Psr,
@@ -409,6 +572,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "CPU the thread last ran on",
+        ..PLAIN
     },
     Info {
         column: Column::Nlwp,
@@ -418,6 +582,7 @@ pub static ALL: &[Info] = &[
         source: "stat",
         privilege: ANYONE,
         meaning: "number of threads in the process",
+        ..PLAIN
     },
     Info {
         column: Column::Wchan,
@@ -425,8 +590,10 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: Needs::WCHAN,
         source: "wchan",
-        privilege: "none, but it reads 0 without ptrace-read access",
+        privilege: Privilege::ZeroWithoutPtraceRead,
         meaning: "kernel function the thread sleeps in (0 when it does not)",
+        cut: Cut::End,
+        ..PLAIN
     },
     Info {
         column: Column::Syscall,
@@ -434,8 +601,9 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: Needs::SYSCALL,
         source: "syscall",
-        privilege: "ptrace-attach access (same user and not blocked by Yama, or CAP_SYS_PTRACE)",
+        privilege: Privilege::PtraceAttach,
         meaning: "system call the thread is in: [running] in user space, [no_syscall] in the kernel outside one, [kernel_thread]",
+        ..PLAIN
     },
     Info {
         column: Column::Filename,
@@ -443,8 +611,11 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: Needs::SYSCALL.union(Needs::FD),
         source: "syscall + fd/N",
-        privilege: "ptrace-attach for syscall, ptrace-read for fd/",
+        privilege: Privilege::PtraceAttachAndRead,
         meaning: "file or socket behind the syscall's fd argument: a path, socket:[INODE], pipe:[INODE]; the path a path-taking call (openat, statx, ...) was given, (cwd) where it cannot be read",
+        cut: Cut::Start,
+        mask: Mask::Digits,
+        ..PLAIN
     },
     Info {
         column: Column::Endpoint,
@@ -452,8 +623,12 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: Needs::SYSCALL.union(Needs::FD).union(Needs::ENDPOINT),
         source: "syscall + fd/N + net/tcp, tcp6, udp, udp6, unix",
-        privilege: "ptrace-attach for syscall, ptrace-read for fd/",
+        privilege: Privilege::PtraceAttachAndRead,
         meaning: "the socket behind the syscall's fd argument, from the socket tables of the thread's network namespace: tcp 10.0.0.5:43512->10.0.3.7:5432 ESTABLISHED (rx=N tx=N when queued), tcp6 [::]:8080 LISTEN, udp 0.0.0.0:53, unix /run/app.sock",
+        cut: Cut::Endpoint,
+        mask: Mask::Endpoint,
+        json: Json::Object,
+        ..PLAIN
     },
     Info {
         column: Column::Kstack,
@@ -461,8 +636,10 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: Needs::STACK,
         source: "stack",
-        privilege: "CAP_SYS_ADMIN",
+        privilege: Privilege::SysAdmin,
         meaning: "kernel stack, outermost first, joined by ->, syscall entry frames left out; none for a thread shown running (R or [running]), whose saved stack is stale",
+        cut: Cut::Frames,
+        ..PLAIN
     },
     Info {
         column: Column::Jstate,
@@ -470,8 +647,9 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: JAVA,
         source: JAVA_SOURCE,
-        privilege: JAVA_PRIVILEGE,
+        privilege: Privilege::JvmUser,
         meaning: "Java state (java.lang.Thread.State: RUNNABLE, BLOCKED (on object monitor), WAITING (parking), ...) in the JVM's latest dump, carried forward until the next (see jage); sample and watch --java",
+        ..PLAIN
     },
     Info {
         column: Column::Jframes,
@@ -479,8 +657,9 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: JAVA,
         source: JAVA_SOURCE,
-        privilege: JAVA_PRIVILEGE,
+        privilege: Privilege::JvmUser,
         meaning: "the top 5 Java frames, innermost first, joined by <- (Work.doGet:19<-Work.service:40: class and method, then the line), from the JVM's latest dump, carried forward as jstate",
+        ..PLAIN
     },
     Info {
         column: Column::Jstack,
@@ -488,8 +667,9 @@ pub static ALL: &[Info] = &[
         numeric: false,
         needs: JAVA,
         source: JAVA_SOURCE,
-        privilege: JAVA_PRIVILEGE,
+        privilege: Privilege::JvmUser,
         meaning: "the Java stack, outermost first, joined by -> (at most 64 frames, the innermost kept), as jframes: what flame graphs draw",
+        ..PLAIN
     },
     Info {
         column: Column::Jage,
@@ -497,15 +677,15 @@ pub static ALL: &[Info] = &[
         numeric: true,
         needs: JAVA,
         source: JAVA_SOURCE,
-        privilege: JAVA_PRIVILEGE,
+        privilege: Privilege::JvmUser,
         meaning: "milliseconds since the JVM's dump that jstate, jframes and jstack come from: they are carried forward from it until the next dump",
+        ..PLAIN
     },
 ];
 
 /// The Java columns need the thread's id in its pid namespace (the dump's nid) too.
 const JAVA: Needs = Needs::JAVA.union(Needs::STATUS).union(Needs::NID);
 const JAVA_SOURCE: &str = "the JVM's thread dump (attach listener), paired by nid";
-const JAVA_PRIVILEGE: &str = "the JVM's user, or root (the attach socket takes no other)";
 
 /// `tsnap`'s default columns: the awk report's.
 pub const DEFAULT: &[Column] = &[
@@ -532,21 +712,12 @@ impl Column {
         self.info().name
     }
 
-    /// How a table cuts its cells to fit a terminal: numbers never; names after their 15
-    /// bytes; a command line, a user, a wchan, a pod at their end; a file, an executable and a
-    /// cgroup at their start (their end names them); an endpoint its local side first; a
-    /// kernel stack at its outer end.
+    /// How a table cuts its cells to fit a terminal ([`Info::cut`]): numbers never; names
+    /// after their 15 bytes; a command line, a user, a wchan, a pod at their end; a file, an
+    /// executable and a cgroup at their start (their end names them); an endpoint its local
+    /// side first; a kernel stack at its outer end.
     pub fn cut(self) -> Cut {
-        match self {
-            Column::Comm | Column::Pcomm => Cut::Name,
-            Column::Cmdline | Column::User | Column::Pod | Column::Wchan => Cut::End,
-            // Java's state, and its top frames innermost first: their start matters.
-            Column::Jstate | Column::Jframes => Cut::End,
-            Column::Exe | Column::Cgroup | Column::Filename => Cut::Start,
-            Column::Endpoint => Cut::Endpoint,
-            Column::Kstack | Column::Jstack => Cut::Frames,
-            _ => Cut::Never,
-        }
+        self.info().cut
     }
 
     /// The column as a table's field, among `shown`: how it is cut, when it is left out
@@ -571,11 +742,12 @@ impl Column {
         self.info().needs.any(Needs::JAVA)
     }
 
-    /// How many characters of its value a table shows, where not all: a container id is
-    /// known by its first 12 hex digits, as `docker ps` and `crictl ps` show it (after the
-    /// `?` of a disputed one).
+    /// How many characters of its value a table shows, where not all ([`Info::table_chars`]),
+    /// after the `?` of a disputed one: a container id is known by its first 12 hex digits,
+    /// as `docker ps` and `crictl ps` show it.
     pub fn table_chars(self, value: &[u8]) -> Option<usize> {
-        (self == Column::Container).then_some(12 + usize::from(value.starts_with(b"?")))
+        let chars = self.info().table_chars?;
+        Some(chars + usize::from(value.starts_with(b"?")))
     }
 
     /// Looks a column up by name; psn's `filenamesum` is accepted for `filename`.
@@ -647,5 +819,44 @@ mod tests {
         }
         assert_eq!(Column::by_name("filenamesum"), Some(Column::Filename));
         assert_eq!(Column::by_name("nope"), None);
+    }
+
+    /// The kubectl plugin asks for the baseline profile (no capability) when `-o` names only
+    /// columns that need no privilege: its list is the catalogue's.
+    #[test]
+    fn the_plugins_list_of_columns_that_need_no_privilege_is_the_catalogues() {
+        let plugin = include_str!("../../scripts/kubectl-tsnap");
+        let listed = plugin
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("pid|tid|"))
+            .and_then(|l| l.strip_suffix(") ;;"))
+            .expect("no list of columns in kubectl-tsnap");
+        let none: Vec<&str> = ALL
+            .iter()
+            .filter(|i| i.privilege == Privilege::None)
+            .map(|i| i.name)
+            .collect();
+        assert_eq!(listed, none.join("|"));
+    }
+
+    /// Each fact of an entry agrees with the others: a number is never cut or masked, a
+    /// table's lists name each column once per condition.
+    #[test]
+    fn the_facts_of_an_entry_agree() {
+        for info in ALL {
+            assert!(!info.name.is_empty() && !info.meaning.is_empty() && !info.source.is_empty());
+            if info.numeric {
+                assert_eq!(info.cut, Cut::Never, "{}", info.name);
+                assert_eq!(info.mask, Mask::None, "{}", info.name);
+                assert_eq!(info.json_type(), "number", "{}", info.name);
+            }
+            let under = UNDER_THE_ROW_FIRST.iter().filter(|&&c| c == info.column);
+            assert!(under.count() <= 1, "{}", info.name);
+            // What goes under its row is text a table may cut.
+            if UNDER_THE_ROW_FIRST.contains(&info.column) {
+                assert_ne!(info.cut, Cut::Never, "{}", info.name);
+            }
+        }
     }
 }
