@@ -23,6 +23,7 @@ mod longrun;
 mod memory;
 mod output_files;
 mod plugin;
+mod readme;
 mod release;
 mod sample;
 mod synthetic;
