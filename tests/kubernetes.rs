@@ -653,9 +653,9 @@ fn capabilities(mask: u64) -> String {
     }
 }
 
-/// The README's table of the ways in: its header, and each row's cells by its first.
+/// docs/kubernetes.md's table of the ways in: its header, and each row's cells by its first.
 pub fn readme_table() -> (Vec<String>, Vec<Vec<String>>) {
-    let readme = std::fs::read_to_string(Path::new(MANIFEST).join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(Path::new(MANIFEST).join("docs/kubernetes.md")).unwrap();
     let split = |l: &str| -> Vec<String> {
         l.trim()
             .trim_matches('|')
@@ -667,7 +667,11 @@ pub fn readme_table() -> (Vec<String>, Vec<Vec<String>>) {
         .lines()
         .skip_while(|l| !l.starts_with("| way in |"))
         .take_while(|l| l.starts_with('|'));
-    let header = split(lines.next().expect("no table of the ways in in README.md"));
+    let header = split(
+        lines
+            .next()
+            .expect("no table of the ways in in docs/kubernetes.md"),
+    );
     let rows = lines.skip(1).map(split).collect();
     (header, rows)
 }
@@ -767,9 +771,9 @@ fn each_way_into_a_pod_reads_what_the_readme_table_says() {
     readme_recipes_run(&ways, &tsnap.name, &target);
 }
 
-/// The README's first two code blocks: the ways into a pod and the node's view.
+/// The first two code blocks of docs/kubernetes.md: the ways into a pod and the node's view.
 fn readme_recipes() -> Vec<String> {
-    let readme = std::fs::read_to_string(Path::new(MANIFEST).join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(Path::new(MANIFEST).join("docs/kubernetes.md")).unwrap();
     let mut recipes = Vec::new();
     let (mut inside, mut blocks) = (false, 0);
     for line in readme.lines() {

@@ -86,6 +86,7 @@ mod plugin;
 mod pods;
 mod procfs_edges;
 mod queries;
+mod readme;
 mod release;
 mod report;
 mod sample;
