@@ -605,7 +605,13 @@ impl Judge<'_> {
         if !self.is_hot() {
             return None;
         }
-        let (cpu, wait) = (self.cpu()?, self.wait().unwrap_or(0));
+        let (mut cpu, mut wait) = (self.cpu()?, self.wait().unwrap_or(0));
+        // The kernel adds a wait in a run queue when it ends, whole: one begun before the
+        // first look can make the two more than the run. The split is then scaled to it.
+        if cpu + wait > self.wall {
+            cpu = (u128::from(cpu) * u128::from(self.wall) / u128::from(cpu + wait)) as u64;
+            wait = self.wall - cpu;
+        }
         let mut evidence = b"runnable ".to_vec();
         self.share(&mut evidence, cpu + wait);
         evidence.extend_from_slice(b": on a CPU ");

@@ -112,13 +112,7 @@ impl CgroupWindow {
         })
     }
 
-    /// Writes the block of group `g`: a line naming it, then one line each for cpu, memory
-    /// and pressure where anything of them could be read.
-    pub fn write_text(&self, g: usize, out: &mut Vec<u8>) {
-        self.write_text_fit(g, out, None);
-    }
-
-    /// As [`CgroupWindow::write_text`], its paths shortened in their middle to fit `width`
+    /// The block of cgroup `g` as text, its paths shortened in their middle to fit `width`
     /// columns, when given: the figures are never cut (a terminal wraps their lines).
     pub fn write_text_fit(&self, g: usize, out: &mut Vec<u8>, width: Option<usize>) {
         let Some((group, window, end)) = self.group(g) else {
@@ -599,7 +593,7 @@ mod tests {
     #[test]
     fn block_over_a_window() {
         let mut out = Vec::new();
-        window(true).write_text(0, &mut out);
+        window(true).write_text_fit(0, &mut out, None);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!(
@@ -610,7 +604,7 @@ mod tests {
             )
         );
         let mut out = Vec::new();
-        window(false).write_text(0, &mut out);
+        window(false).write_text_fit(0, &mut out, None);
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\n  cpu: limit 1.50 cores\n"), "{text}");
         assert!(
@@ -622,7 +616,7 @@ mod tests {
     #[test]
     fn a_path_is_shortened_in_its_middle_and_figures_stay() {
         let mut whole = Vec::new();
-        window(true).write_text(0, &mut whole);
+        window(true).write_text_fit(0, &mut whole, None);
         let mut fitted = Vec::new();
         window(true).write_text_fit(0, &mut fitted, Some(120));
         let (whole, fitted) = (
@@ -647,7 +641,7 @@ mod tests {
         let mut w = window(true);
         w.groups[0].file = b"0::/\n".to_vec();
         let mut out = Vec::new();
-        w.write_text(0, &mut out);
+        w.write_text_fit(0, &mut out, None);
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(
@@ -658,7 +652,7 @@ mod tests {
         assert!(!text.contains("  cpu:"), "{text}");
         w.cores = None;
         let mut out = Vec::new();
-        w.write_text(0, &mut out);
+        w.write_text_fit(0, &mut out, None);
         assert!(
             String::from_utf8(out)
                 .unwrap()

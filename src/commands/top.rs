@@ -19,15 +19,17 @@ use crate::collect::{Collector, Pass};
 use crate::columns::{self, Column, Needs};
 use crate::error::Error;
 use crate::findings::Findings;
-use crate::output::fit::push_cut;
+use crate::output::fit::{push_cut, wrap_text};
 use crate::output::number::push_int;
 use crate::output::{Field, Format, Grid, Out, escape, write_all};
 use crate::row::{Endpoint, Row, Rows};
 use crate::signals;
 use rustix::termios::{self, OptionalActions, SpecialCodeIndex, Termios};
 
-/// How long the findings on the screen were judged over.
+/// How long the findings on the screen were judged over, at least: and over at least
+/// [`FINDINGS_PASSES`] passes, the evidence `sample` needs (10 s at the default `-i 1`).
 const FINDINGS_NS: u64 = 5_000_000_000;
+const FINDINGS_PASSES: u32 = 10;
 
 /// The most cgroup blocks the screen shows.
 const CGROUP_BLOCKS: usize = 2;
@@ -171,6 +173,8 @@ struct Top {
     /// The findings of the last whole window, as written.
     found: Vec<u8>,
     window_start: u64,
+    /// The passes of the window so far.
+    window_passes: u32,
     time: Vec<u8>,
     grid: Grid,
 }
@@ -213,8 +217,9 @@ impl Top {
             rows,
             cgroups,
             findings: Findings::start(collector),
-            found: b"findings: (judged over the first 5 s)\n".to_vec(),
+            found: b"findings: (judged once 5 s and 10 passes are in)\n".to_vec(),
             window_start: monotonic_ns(),
+            window_passes: 0,
             time: Vec::new(),
             grid: Grid::new(fields),
         }
@@ -272,12 +277,16 @@ impl Top {
         self.cgroups.roll();
         self.cgroups.finish();
         self.findings.add(&self.rows);
-        if monotonic_ns() - self.window_start >= FINDINGS_NS {
+        self.window_passes += 1;
+        // A window is judged once it holds the evidence sample's findings need.
+        let long = monotonic_ns() - self.window_start >= FINDINGS_NS;
+        if long && self.window_passes >= FINDINGS_PASSES {
             self.findings.finish(collector, &self.cgroups);
             self.found.clear();
             self.findings.write(Format::Table, &mut self.found);
             self.findings = Findings::start(collector);
             self.window_start = monotonic_ns();
+            self.window_passes = 0;
         }
         self.stamp();
         Ok(())
@@ -356,7 +365,9 @@ impl Top {
     fn draw(&mut self, out: &mut Out) -> Result<(), Error> {
         let (width, height) = size();
         let mut head = Vec::new();
-        self.head(&mut head);
+        self.head(&mut head, width);
+        // Prose is wrapped, never cut: a sentence or a figure cut off is a wrong answer.
+        let head = wrap_text(&head, width);
         let head_lines = head.split(|&b| b == b'\n').count().min(height / 2);
         let mut table = Vec::new();
         self.table(&mut table, width, height.saturating_sub(head_lines + 3));
@@ -389,8 +400,9 @@ impl Top {
         out.flush()
     }
 
-    /// The title, the tally, the cgroup blocks and the findings.
-    fn head(&self, out: &mut Vec<u8>) {
+    /// The title, the tally, the cgroup blocks (their paths shortened to `width`) and the
+    /// findings.
+    fn head(&self, out: &mut Vec<u8>, width: usize) {
         out.extend_from_slice(b"tsnap top ");
         out.extend_from_slice(&self.time);
         out.extend_from_slice(b", by ");
@@ -412,7 +424,7 @@ impl Top {
         out.push(b'\n');
         let (groups, more) = self.cgroups.busiest(&self.rows.rows, CGROUP_BLOCKS);
         for g in groups {
-            self.cgroups.write_text(g, out);
+            self.cgroups.write_text_fit(g, out, Some(width));
         }
         if more > 0 {
             out.push(b'(');
