@@ -284,10 +284,13 @@ fn report_diff_shows_what_grew_and_shrank() {
             .filter(|(f, _)| f.iter().any(|f| f.contains("nanosleep")) == sleeping)
             .fold([0, 0], |a, (_, c)| [a[0] + c[0], a[1] + c[1]])
     };
+    // A sleeper just woken is R with no stack (a running thread's is stale), so a few of
+    // the new capture's samples may read as running: most must be in nanosleep.
     let spun = worker(false);
-    assert!(spun[0] > 0 && spun[1] == 0, "{spun:?}: {}", diff.stdout);
     let slept = worker(true);
-    assert!(slept[0] == 0 && slept[1] > 0, "{slept:?}: {}", diff.stdout);
+    let shown = format!("spun {spun:?}, slept {slept:?}: {}", diff.stdout);
+    assert!(spun[0] > 0 && slept[0] == 0, "{shown}");
+    assert!(slept[1] > 0 && spun[1] * 5 <= slept[1], "{shown}");
 
     let page = dir.0.join("diff.html");
     run(&[

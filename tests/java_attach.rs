@@ -740,11 +740,6 @@ fn pause_of(log: &Path, ask: impl FnOnce()) -> u64 {
     panic!("no thread-dump safepoint logged in {}", log.display());
 }
 
-fn median(mut v: Vec<u64>) -> u64 {
-    v.sort_unstable();
-    v[v.len() / 2]
-}
-
 #[test]
 fn on_jdk_25_the_pause_is_that_of_a_buffered_dump() {
     // JDK 25 streams a thread dump from inside its safepoint unless asked to buffer it: the
@@ -775,7 +770,9 @@ fn on_jdk_25_the_pause_is_that_of_a_buffered_dump() {
             assert!(out.status.success(), "{out:?}");
         }));
     }
-    let (tsnap, jcmd_buffered) = (median(tsnap), median(jcmd_buffered));
+    // The least of five: other work on the machine only ever lengthens a pause.
+    let least = |v: Vec<u64>| v.into_iter().min().unwrap_or(0);
+    let (tsnap, jcmd_buffered) = (least(tsnap), least(jcmd_buffered));
     eprintln!("pause per dump, 1,000 threads: tsnap {tsnap} ns, jcmd buffered {jcmd_buffered} ns");
     assert!(
         tsnap < 2 * jcmd_buffered,
