@@ -414,7 +414,9 @@ fn check(g: Given) -> Result<Args, Error> {
         diff: g.diff,
         interval,
         duration,
-        hz: g.hz.unwrap_or(20),
+        // With --java, 10 passes a second: the dumps come at most once a second, and over a
+        // JVM's hundreds of threads the OS passes are most of tsnap's cost.
+        hz: g.hz.unwrap_or(if g.java { 10 } else { 20 }),
         exact: g.exact,
         save: g.save,
         output_dir: g.output_dir,

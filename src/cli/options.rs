@@ -374,7 +374,10 @@ pub static OPTIONS: &[Opt] = &[
         long: "hz",
         value: "N",
         commands: SAMPLE,
-        help: &[(EVERY, "passes per second, 1 to 1000, default 20")],
+        help: &[(
+            EVERY,
+            "passes per second, 1 to 1000, default 20 (10 with --java)",
+        )],
         set: |g, v| {
             let text = v.text()?;
             match text.parse::<u32>() {
