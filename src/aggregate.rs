@@ -132,7 +132,7 @@ impl Aggregate {
                 key: &self.keys[g.start..g.end],
             })
             .collect();
-        groups.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut groups, |a, b| {
             b.samples
                 .cmp(&a.samples)
                 .then_with(|| values(a.key).cmp(values(b.key)))

@@ -303,8 +303,9 @@ impl Findings {
                 key: Vec::new(),
             });
         }
-        self.found
-            .sort_by_key(|f| (f.kind, f.pid, f.tids.first().copied()));
+        crate::sort::sort_by_key(&mut self.found, |f| {
+            (f.kind, f.pid, f.tids.first().copied())
+        });
     }
 
     /// Writes the findings: `findings:` and a line each (`findings: none`) for a table or
@@ -419,7 +420,9 @@ fn write_line(f: &Finding, out: &mut Vec<u8>) {
 /// Makes the findings of threads of one process with the same kind and key one, naming
 /// them all; the first thread's evidence stands for them.
 fn group(mut found: Vec<Finding>) -> Vec<Finding> {
-    found.sort_by(|a, b| (a.kind, a.pid, &a.key, &a.tids).cmp(&(b.kind, b.pid, &b.key, &b.tids)));
+    crate::sort::sort_by(&mut found, |a, b| {
+        (a.kind, a.pid, &a.key, &a.tids).cmp(&(b.kind, b.pid, &b.key, &b.tids))
+    });
     let mut grouped: Vec<Finding> = Vec::with_capacity(found.len());
     for f in found {
         match grouped.last_mut() {
@@ -435,7 +438,7 @@ fn group(mut found: Vec<Finding>) -> Vec<Finding> {
 /// The machine's finding when threads of at least two cgroups waited for a CPU a fifth of
 /// the run: their threads and cgroups, the load and the CPU pressure of the machine.
 fn saturated(waiting: &mut [(Vec<u8>, u32)], wall: u64, collector: &Collector) -> Option<Finding> {
-    waiting.sort_unstable();
+    crate::sort::sort(waiting);
     let mut paths: Vec<(&[u8], usize)> = Vec::new();
     for (path, _) in waiting.iter() {
         match paths.last_mut() {

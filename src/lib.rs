@@ -27,6 +27,7 @@ pub mod row;
 mod save;
 pub mod select;
 pub mod signals;
+mod sort;
 #[allow(unsafe_code)]
 mod sys;
 mod tally;

@@ -145,7 +145,7 @@ impl Problems {
         // In column order, whatever order the failures came in; a column's reasons in the
         // order they came.
         let mut counts: Vec<&Count> = self.counts.iter().collect();
-        counts.sort_by_key(|c| c.subject.rank());
+        crate::sort::sort_by_key(&mut counts, |c| c.subject.rank());
         counts
             .into_iter()
             .map(|c| {

@@ -152,7 +152,7 @@ impl Selector {
         if let Some(me) = self.own_pid {
             out.retain(|&p| p != me);
         }
-        out.sort_unstable();
+        crate::sort::sort(out);
         out.dedup();
         if self.selection.narrowed() {
             self.narrow(root, out);
@@ -303,7 +303,7 @@ pub fn names_now(root: BorrowedFd<'_>) -> Vec<String> {
             names.push(String::from_utf8_lossy(comm).into_owned());
         }
     }
-    names.sort_unstable();
+    crate::sort::sort(&mut names);
     names.dedup();
     names
 }

@@ -31,7 +31,7 @@ pub fn near<'a>(given: &str, names: &'a [String], most: usize) -> Vec<&'a str> {
         })
         .filter(|&(d, _)| d <= limit)
         .collect();
-    found.sort();
+    crate::sort::sort(&mut found);
     found.into_iter().take(most).map(|(_, n)| n).collect()
 }
 

@@ -192,9 +192,9 @@ impl Table {
 
     /// Sorts what was read for lookups; an inode listed twice is no one's.
     fn finish(&mut self) {
-        self.inet.sort_unstable_by_key(|s| s.inode);
-        self.listening.sort_unstable();
-        self.unix.sort_unstable_by_key(|u| u.inode);
+        crate::sort::sort_by_key(&mut self.inet, |s| s.inode);
+        crate::sort::sort(&mut self.listening);
+        crate::sort::sort_by_key(&mut self.unix, |u| u.inode);
         let unix = &mut self.unix;
         let mut i = 0;
         while i < unix.len() {

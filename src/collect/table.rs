@@ -327,7 +327,7 @@ impl Table {
                 self.budget.give_back(gone.open_files());
                 continue;
             }
-            self.tids.sort_unstable();
+            crate::sort::sort(&mut self.tids);
             let tids = &self.tids;
             self.budget
                 .retain(&mut proc.tasks, |t| tids.binary_search(&t.tid).is_ok());

@@ -46,7 +46,7 @@ fn groups(shown: &Shown<'_>, java: Option<&Merged<'_>>, rows: &Rows) -> Vec<Vec<
             (key, at)
         })
         .collect();
-    keyed.sort_unstable();
+    crate::sort::sort(&mut keyed);
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (n, (key, at)) in keyed.iter().enumerate() {
         match n.checked_sub(1).map(|p| &keyed[p].0) {
@@ -55,7 +55,7 @@ fn groups(shown: &Shown<'_>, java: Option<&Merged<'_>>, rows: &Rows) -> Vec<Vec<
         }
     }
     // Largest first, then in the order of their first thread.
-    groups.sort_unstable_by_key(|g| (std::cmp::Reverse(g.len()), g[0]));
+    crate::sort::sort_by_key(&mut groups, |g| (std::cmp::Reverse(g.len()), g[0]));
     for g in &mut groups {
         for at in g.iter_mut() {
             *at = shown.picked[*at];

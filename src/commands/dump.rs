@@ -103,7 +103,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
     if let Some(timeout) = top_java {
         let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
-        owners.sort_unstable();
+        crate::sort::sort(&mut owners);
         owners.dedup();
         jvms = fetch(args, &collector, owners.into_iter(), timeout);
     }

@@ -156,7 +156,9 @@ impl Hourly {
     fn make_room(&mut self, size: u64, max: u64, restart: bool) {
         let mut files = self.own_files();
         files.retain(|f| restart || f.name != self.name);
-        files.sort_by(|a, b| (a.name == self.name, &a.name).cmp(&(b.name == self.name, &b.name)));
+        crate::sort::sort_by(&mut files, |a, b| {
+            (a.name == self.name, &a.name).cmp(&(b.name == self.name, &b.name))
+        });
         for f in files {
             if self.used + size <= max {
                 break;

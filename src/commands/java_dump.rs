@@ -95,7 +95,7 @@ pub fn candidates(collector: &Collector, rows: &Rows) -> Error {
         );
         listed.push((cpu.unwrap_or(-1.0), line));
     }
-    listed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    crate::sort::sort_by(&mut listed, |a, b| b.0.total_cmp(&a.0));
     let mut text = format!(
         "dump --java asks one JVM unless the processes are named by -p, --container or --pod \
          (not by -C, --cgroup or -r) or --top N picks the JVMs of the N hottest threads, and \
@@ -240,7 +240,7 @@ impl<'a> Merged<'a> {
         let mut index: Vec<(u64, usize)> = (dump.threads.iter().enumerate())
             .filter_map(|(i, t)| Some((t.nid?, i)))
             .collect();
-        index.sort_unstable();
+        crate::sort::sort(&mut index);
         let mut claimed = vec![false; dump.threads.len()];
         let by_row = threads
             .iter()

@@ -358,7 +358,7 @@ fn view(text: &[u8], at: u64) -> View {
         });
     }
     // A nid listed twice pairs its first entry, as in `dump --java`.
-    by_nid.sort_unstable();
+    crate::sort::sort(&mut by_nid);
     by_nid.dedup_by_key(|&mut (n, _)| n);
     View {
         at,

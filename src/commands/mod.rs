@@ -204,7 +204,7 @@ fn resolve_pids(root: BorrowedFd<'_>, selection: &mut Selection, hint: &str) -> 
     if !missing.is_empty() {
         crate::output::warn(&format!("no such process: {missing_text}{hint}"));
     }
-    found.sort_unstable();
+    crate::sort::sort(&mut found);
     found.dedup();
     selection.pids = found;
     Ok(())

@@ -69,7 +69,7 @@ impl Order {
             }
             let (sort, keys, text) = (&self.sort, &self.keys, &self.text);
             let n = sort.len();
-            self.index.sort_unstable_by(|&a, &b| {
+            crate::sort::sort_by(&mut self.index, |&a, &b| {
                 sort.iter()
                     .enumerate()
                     .map(|(k, key)| compare(&keys[a * n + k], &keys[b * n + k], text, key))

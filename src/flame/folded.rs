@@ -23,7 +23,7 @@ pub fn write(tree: &Tree, diff: bool, out: &mut Vec<u8>) {
         tree.push_path(&mut key, u32::try_from(n).unwrap_or(u32::MAX));
         lines.push((key, n));
     }
-    lines.sort_unstable();
+    crate::sort::sort(&mut lines);
     for (key, n) in lines {
         let own = tree.nodes[n].own;
         out.extend_from_slice(&key[16..]);

@@ -481,7 +481,7 @@ impl Grid {
         let mut droppable: Vec<usize> = (0..natural.len())
             .filter(|&i| self.fields[i].drop.is_some() && !self.hidden[i])
             .collect();
-        droppable.sort_by_key(|&i| self.fields[i].drop);
+        crate::sort::sort_by_key(&mut droppable, |&i| self.fields[i].drop);
         for i in droppable {
             if line(&floored, &self.hidden) <= limit {
                 break;
@@ -491,7 +491,7 @@ impl Grid {
         let mut texts: Vec<usize> = (0..natural.len())
             .filter(|&i| self.fields[i].under.is_some() && !self.hidden[i])
             .collect();
-        texts.sort_by_key(|&i| self.fields[i].under);
+        crate::sort::sort_by_key(&mut texts, |&i| self.fields[i].under);
         for i in texts {
             if line(&floored, &self.hidden) <= limit {
                 break;
