@@ -7,7 +7,7 @@ use super::collapse;
 use super::java_dump::{self, Merged};
 use super::java_virtual;
 use super::order::Order;
-use super::{print_problems, relist_after_wait, sleep, start};
+use super::session::{print_problems, relist_after_wait, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;

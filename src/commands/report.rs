@@ -56,7 +56,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     let mut grid = aggregate
         .grid(passes, args.format == Format::Table)
-        .fit(super::table_width(args));
+        .fit(super::session::table_width(args));
     if args.format == Format::Table {
         out.buf.extend_from_slice(b"=== ");
         out.buf

@@ -4,9 +4,10 @@
 //! one late, and slots missed meanwhile are counted, never made up.
 
 use super::java_time::JavaOverTime;
-use super::{print_problems, relist, start_passes, table_width, write_cgroups};
+use super::session::{print_problems, relist, start_passes, table_width};
 use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
+use crate::cgroup::blocks::write_cgroups;
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::{Collector, Pass};

@@ -11,7 +11,7 @@
 //! is over the last interval, as the cgroup lines are.
 
 use super::order::Order;
-use super::{print_problems, relist_changed, start_passes};
+use super::session::{print_problems, relist_changed, start_passes};
 use crate::cgroup::CgroupWindow;
 use crate::cli::{Args, SortKey};
 use crate::clock::{self, monotonic_ns};

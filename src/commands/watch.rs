@@ -4,7 +4,7 @@
 use super::hourly::Hourly;
 use super::java_time::JavaOverTime;
 use super::rows::RowWriter;
-use super::{Throttling, print_problems, relist_changed, start_passes, table_width};
+use super::session::{Throttling, print_problems, relist_changed, start_passes, table_width};
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::Pass;
@@ -23,7 +23,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         (Some(_), Format::Table) => Format::Csv,
         (_, format) => format,
     };
-    let mut writer = RowWriter::identified(&args.columns, format, &super::host(args))
+    let mut writer = RowWriter::identified(&args.columns, format, &super::session::host(args))
         .shown(&args.sort, args.top)
         .headers(!args.no_headers)
         .tally(hourly.is_none() && format == Format::Table)
