@@ -2,13 +2,10 @@
 //! collector started, listed again, the footer of what could not be read) and rows as snap
 //! and watch write them.
 
-mod collapse;
 pub mod columns;
 pub mod dump;
 mod hourly;
-pub mod java_dump;
 mod java_time;
-pub mod java_virtual;
 mod order;
 pub mod report;
 mod rows;

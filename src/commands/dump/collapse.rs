@@ -4,8 +4,8 @@
 //! wchan and kernel stack, and with `--java` the same Java state and frames. The largest
 //! group comes first; a thread alike to no other is printed as its own entry.
 
-use super::dump::{Shown, write_thread_text};
-use super::java_dump::Merged;
+use super::java::Merged;
+use super::thread::{Shown, write_thread_text};
 use crate::aggregate::{mask_endpoint, star_digits};
 use crate::columns::{self, Column};
 use crate::error::Error;

@@ -3,7 +3,7 @@
 //! mounted one with its carrier joined to its OS thread through the carrier's entry in the
 //! thread dump (its `#N` is the carrier's Java thread id, its `nid` the OS thread's).
 
-use super::java_dump::Merged;
+use super::java::Merged;
 use crate::java::attach::MAX_REPLY;
 use crate::java::vthreads::Json;
 use crate::output::escape;
