@@ -10,6 +10,7 @@ mod order;
 pub mod report;
 mod rows;
 pub mod sample;
+mod schedule;
 pub mod session;
 pub mod snap;
 pub mod top;

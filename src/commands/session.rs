@@ -2,15 +2,12 @@
 //! the selection matched, listing again, the width of a table, and the footer of what could
 //! not be read.
 
-use crate::cgroup::CgroupWindow;
-use crate::cgroup::blocks::fill_throttled;
 use crate::cli::{Args, Command};
 use crate::collect::{Collector, Options};
-use crate::columns::{Column, Needs, needs as needs_of};
+use crate::columns::{Needs, needs as needs_of};
 use crate::error::{Error, errno_name};
 use crate::output::{Format, fit};
 use crate::procfs::Mount;
-use crate::row::Rows;
 use crate::save::Saver;
 use crate::select::{self, Selection};
 use rustix::fd::BorrowedFd;
@@ -268,33 +265,6 @@ fn nothing_matched(selection: &Selection) -> String {
         "the selected processes have exited".to_string()
     } else {
         "no process to look at in this procfs mount".to_string()
-    }
-}
-
-/// The `throttled` column over passes: the cgroups of the selected processes read at each
-/// pass, each pass's window starting at the last; nothing when the column is not asked for.
-pub struct Throttling(Option<CgroupWindow>);
-
-impl Throttling {
-    /// Takes the first reading, for `columns` that ask for it.
-    pub fn start(args: &Args, columns: &[Column], collector: &Collector) -> Throttling {
-        Throttling(columns.contains(&Column::Throttled).then(|| {
-            let mut cgroups = CgroupWindow::new(collector.mount().mountinfo(), &args.sys_root);
-            cgroups.track(collector.cgroups());
-            cgroups.start();
-            cgroups
-        }))
-    }
-
-    /// Reads the cgroups again and fills each row's `throttled` over the window since the
-    /// last reading.
-    pub fn measure(&mut self, collector: &Collector, rows: &mut Rows) {
-        if let Some(cgroups) = &mut self.0 {
-            cgroups.track(collector.cgroups());
-            cgroups.finish();
-            fill_throttled(cgroups, rows);
-            cgroups.roll();
-        }
     }
 }
 

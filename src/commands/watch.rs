@@ -4,7 +4,9 @@
 use super::hourly::Hourly;
 use super::java_time::JavaOverTime;
 use super::rows::RowWriter;
-use super::session::{Throttling, print_problems, relist_changed, start_passes, table_width};
+use super::schedule::Schedule;
+use super::schedule::Throttling;
+use super::session::{print_problems, relist_changed, start_passes, table_width};
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::Pass;
@@ -12,7 +14,6 @@ use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::{Format, Out};
 use crate::row::Rows;
-use crate::signals;
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut hourly = (args.output_dir.as_deref())
@@ -37,8 +38,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     let mut rows = Rows::default();
     let mut time = Vec::new();
     let period = (args.interval * 1e9) as u64;
-    let end = args.duration.map(|d| (d * 1e9) as u64);
-    let begin = monotonic_ns();
+    // The first slot is one interval in; a slot due after the duration is not made.
+    let end = args.duration.map(|d| (d * 1e9) as u64 / period + 1);
+    let mut schedule = Schedule::new(period, 1, end);
     // The first snapshot's pcpu is measured over the first interval.
     collector.pass(Pass::Baseline, &mut rows);
     let mut throttling = Throttling::start(args, &args.columns, &collector);
@@ -46,18 +48,9 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         .map(|timeout| JavaOverTime::start(&collector, args, timeout))
         .transpose()?;
     let mut pass = 0u64;
-    let mut slot = 1u64;
-    loop {
-        let due = slot * period;
-        if end.is_some_and(|end| due > end) {
-            break;
-        }
-        signals::sleep_until(begin + due);
-        if signals::stopped() {
-            break;
-        }
+    while schedule.wait() {
         // After an overrun, the next snapshot is the next slot still ahead.
-        slot = ((monotonic_ns() - begin) / period + 1).max(slot + 1);
+        schedule.advance(monotonic_ns());
         relist_changed(&mut collector)?;
         if args.selection.fixed() && collector.process_count() == 0 {
             crate::output::warn("every selected process has exited: nothing left to watch");
