@@ -53,6 +53,37 @@ fn fetch(
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
+    let mut taken = take(args)?;
+    let (now, _) = clock::now();
+
+    // The threads shown, in order: each process's in that order, under its header.
+    let shown = Order::new(&args.sort, args.top).of(&taken.rows).to_vec();
+    if let Some(timeout) = taken.top_java {
+        let rows = &taken.rows;
+        let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        taken.jvms = fetch(args, &taken.collector, owners.into_iter(), timeout);
+    }
+    write_processes(args, out, &taken, &shown, now)?;
+    out.flush()?;
+    print_problems(&taken.collector, "threads");
+    Ok(())
+}
+
+/// What a dump read: the threads, over the window if there is one, the cgroups over it, and
+/// the JVMs' dumps (with `--top`, asked for only once the threads shown are known).
+struct Taken {
+    collector: Collector,
+    cgroups: CgroupWindow,
+    rows: Rows,
+    jvms: Vec<java::Jvm>,
+    /// `--java`'s timeout, with `--top`.
+    top_java: Option<std::time::Duration>,
+}
+
+/// Reads the threads (and asks the JVMs), over `-i`'s window if there is one.
+fn take(args: &Args) -> Result<Taken, Error> {
     let window = args.interval > 0.0;
     let mut collector = start(
         &args.proc_root,
@@ -102,16 +133,30 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     cgroups.track(collector.cgroups());
     cgroups.finish();
-    let (now, _) = clock::now();
+    Ok(Taken {
+        collector,
+        cgroups,
+        rows,
+        jvms,
+        top_java,
+    })
+}
 
-    // The threads shown, in order: each process's in that order, under its header.
-    let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
-    if let Some(timeout) = top_java {
-        let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
-        owners.sort_unstable();
-        owners.dedup();
-        jvms = fetch(args, &collector, owners.into_iter(), timeout);
-    }
+/// Writes each process with threads `shown`: its header, then those threads.
+fn write_processes(
+    args: &Args,
+    out: &mut Out,
+    taken: &Taken,
+    shown: &[usize],
+    now: i64,
+) -> Result<(), Error> {
+    let Taken {
+        collector,
+        cgroups,
+        rows,
+        jvms,
+        top_java,
+    } = taken;
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;
@@ -129,13 +174,13 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         if picked.is_empty() {
             continue;
         }
-        let java = Merged::of(&jvms, threads, &rows);
+        let java = Merged::of(jvms, threads, rows);
         let java = java.map(|j| match top_java {
             Some(_) => j.without_unclaimed(),
             None => j,
         });
         let process = Process {
-            cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
+            cgroup: cgroups.group_of(pid).map(|g| (cgroups, g)),
             java: java.as_ref(),
             ..Process::of(threads, collector.mount())
         };
@@ -147,14 +192,12 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         match args.format {
             Format::Json => {
                 let asked = args.java.is_some();
-                write_json(out, &process, &shown, &rows, now, asked)?;
+                write_json(out, &process, &shown, rows, now, asked)?;
             }
-            _ => write_text(out, &process, &shown, &rows, now)?,
+            _ => write_text(out, &process, &shown, rows, now)?,
         }
         out.maybe_flush()?;
     }
-    out.flush()?;
-    print_problems(&collector, "threads");
     Ok(())
 }
 
