@@ -135,7 +135,7 @@ pub fn fetch(
         })
         .collect();
     let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
-    let mut asking = Vec::new();
+    let mut asking: Vec<Asking> = Vec::new();
     for target in targets {
         let budget = budget.clone();
         let (pid, who) = (target.pid, target.who.clone());
@@ -159,6 +159,20 @@ pub fn fetch(
     {
         std::thread::sleep(Duration::from_millis(10));
     }
+    answers(asking, timeout)
+}
+
+/// A JVM being asked: its pid, who it is, and the thread asking it for its thread dump (and
+/// its JSON thread dump).
+type Asking = (
+    u32,
+    String,
+    std::thread::JoinHandle<(Result<Answer, String>, Option<Result<Json, String>>)>,
+);
+
+/// The JVMs' answers, those of threads not finished by now as not answered within
+/// `timeout`; what did not come is told about on stderr.
+fn answers(asking: Vec<Asking>, timeout: Duration) -> Vec<Jvm> {
     let mut jvms = Vec::new();
     for (pid, who, thread) in asking {
         let (answer, json) = match thread.is_finished() {
