@@ -123,11 +123,7 @@ fn read(
                 ));
                 break;
             }
-            return Err(Error::BadInput(format!(
-                "{}: line {} is not a saved row (JSON object)",
-                path.display(),
-                i + 1
-            )));
+            return Err(bad_line(path, i, "not a saved row (JSON object)"));
         }
         let field = |name: &str| {
             fields
@@ -148,13 +144,7 @@ fn read(
                     kstacks += u64::from(add_stack(tree, *capture, field, &text, exact, at)?);
                 }
             }
-            _ => {
-                return Err(Error::BadInput(format!(
-                    "{}: line {} is neither a pass nor a row",
-                    path.display(),
-                    i + 1
-                )));
-            }
+            _ => return Err(bad_line(path, i, "neither a pass nor a row")),
         }
     }
     if stacks.is_some() && kstacks == 0 {
@@ -165,6 +155,11 @@ fn read(
         ));
     }
     Ok(passes)
+}
+
+/// Line `i` of `path` is `what` it should not be.
+fn bad_line(path: &Path, i: usize, what: &str) -> Error {
+    Error::BadInput(format!("{}: line {} is {what}", path.display(), i + 1))
 }
 
 /// Feeds a saved row's values of the aggregate's columns to it (`values` a buffer); the row

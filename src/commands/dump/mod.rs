@@ -239,17 +239,15 @@ impl<'r> Process<'r> {
     }
 }
 
-/// Writes one process's dump as text, flushing as it goes: a JVM may list many threads.
-fn write_text(
-    o: &mut Out,
+/// A process's header: the time, its pid, name, threads, age and command line, its threads
+/// by state, and the block of its cgroup.
+fn write_header_text(
+    out: &mut Vec<u8>,
     p: &Process<'_>,
-    shown: &Shown<'_>,
     rows: &Rows,
     now: i64,
-) -> Result<(), Error> {
-    let java = p.java;
-    let width = o.width();
-    let out = &mut o.buf;
+    width: Option<usize>,
+) {
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
     push_int(out, p.leader.pid);
@@ -278,6 +276,20 @@ fn write_text(
         cgroups.write_text_fit(g, out, width);
     }
     out.push(b'\n');
+}
+
+/// Writes one process's dump as text, flushing as it goes: a JVM may list many threads.
+fn write_text(
+    o: &mut Out,
+    p: &Process<'_>,
+    shown: &Shown<'_>,
+    rows: &Rows,
+    now: i64,
+) -> Result<(), Error> {
+    let java = p.java;
+    let width = o.width();
+    let out = &mut o.buf;
+    write_header_text(out, p, rows, now, width);
     if let Some(java) = java {
         java.write_header_text(out);
     }
