@@ -50,6 +50,12 @@ pub fn write_thread_text(
     if let Some(j) = java_thread {
         write_java_text(out, j);
     }
+    write_os_text(out, t, rows, cell);
+    out.push(b'\n');
+}
+
+/// The OS side of an entry: the syscall, file, socket and wchan, then the kernel stack.
+fn write_os_text(out: &mut Vec<u8>, t: &Row, rows: &Rows, cell: &mut Vec<u8>) {
     for (label, column) in [
         (&b"syscall"[..], Column::Syscall),
         (b"file", Column::Filename),
@@ -83,7 +89,6 @@ pub fn write_thread_text(
             out.push(b'\n');
         }
     }
-    out.push(b'\n');
 }
 
 /// The keys of a thread's JSON line after `type` and `pid`, and `java` last with `--java`:
