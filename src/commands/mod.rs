@@ -1,6 +1,6 @@
 //! The commands, one module each, and what they share: the session ([`session`]: the
-//! collector started, listed again, the footer of what could not be read) and rows as snap
-//! and watch write them.
+//! collector started, listed again, the footer of what could not be read), the passes over
+//! time ([`schedule`]), and rows as snap and watch write them.
 
 pub mod columns;
 pub mod dump;
