@@ -108,3 +108,33 @@ impl Throttling {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overrun_skips_to_the_next_slot_ahead_and_counts_those_missed() {
+        let mut s = Schedule::new(10, 0, Some(5));
+        let begin = s.begin();
+        s.advance(begin + 3);
+        assert_eq!((s.due(), s.missed), (begin + 10, 0));
+        // The pass of slot 1 ends at 35: slots 2 and 3 went by, the next is 4.
+        s.advance(begin + 35);
+        assert_eq!((s.due(), s.missed), (begin + 40, 2));
+        // Past the end: only the slots before it count as missed.
+        s.advance(begin + 100);
+        assert_eq!(s.missed, 2);
+        assert!(!s.wait(), "no slot is left");
+    }
+
+    #[test]
+    fn processes_are_listed_again_every_refresh_period() {
+        let mut s = Schedule::new(10, 1, None);
+        let begin = s.begin();
+        assert!(!s.refresh(begin + REFRESH_NS - 1));
+        assert!(s.refresh(begin + REFRESH_NS));
+        assert!(!s.refresh(begin + REFRESH_NS + 1));
+        assert!(s.refresh(begin + 2 * REFRESH_NS));
+    }
+}
