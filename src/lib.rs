@@ -52,7 +52,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Err
         }
         Action::Run(args) => args,
     };
-    if let Some(width) = commands::table_width(&args) {
+    if let Some(width) = commands::session::table_width(&args) {
         out.wrap_lines(width);
     }
     match args.command {

@@ -3,6 +3,8 @@
 
 use crate::columns::{Column, Privilege};
 use crate::error::errno_name;
+use crate::procfs::{self, RelPath};
+use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
 
 /// Why a value is missing.
@@ -231,6 +233,40 @@ fn denied(column: Column, p: &Privileges) -> String {
             "permission denied".to_string()
         }
     }
+}
+
+/// tsnap's own capabilities and Yama's setting, to explain denials.
+pub fn privileges(root: BorrowedFd<'_>) -> Privileges {
+    use rustix::thread::{CapabilitySet, capabilities};
+    let caps = capabilities(None)
+        .map(|c| c.effective)
+        .unwrap_or(CapabilitySet::empty());
+    let mut path = RelPath::new();
+    path.push(b"sys/kernel/yama/ptrace_scope");
+    let mut buf = Vec::new();
+    let yama_scope = procfs::read_file(root, &path, &mut buf)
+        .ok()
+        .and_then(|()| crate::parse::dec_u64(crate::parse::trim_end(&buf)))
+        .and_then(|n| u8::try_from(n).ok());
+    Privileges {
+        sys_admin: caps.contains(CapabilitySet::SYS_ADMIN),
+        sys_ptrace: caps.contains(CapabilitySet::SYS_PTRACE),
+        yama_scope,
+    }
+}
+
+/// Prints one line per column of `problems` that could not be read, on stderr, explained by
+/// the privileges seen through the procfs mount at `root`.
+pub fn print(problems: &Problems, root: BorrowedFd<'_>, noun: &str) {
+    if problems.is_empty() {
+        return;
+    }
+    let mut text = String::new();
+    for line in problems.lines(&privileges(root), noun) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    crate::output::stderr(text.as_bytes());
 }
 
 #[cfg(test)]

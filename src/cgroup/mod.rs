@@ -7,6 +7,7 @@
 //! its controller is enabled for the cgroup, else v1. A file that does not exist leaves its
 //! value out and never fails the run; all of them are readable by any user.
 
+pub mod blocks;
 mod locate;
 mod render;
 

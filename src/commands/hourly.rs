@@ -77,21 +77,7 @@ impl Hourly {
         rows: &Rows,
         time: &[u8],
     ) -> Result<(), Error> {
-        self.name.clear();
-        self.name.extend_from_slice(b"tsnap-");
-        clock::push_hour(&mut self.name, secs);
-        self.name.extend_from_slice(self.extension);
-        if self
-            .file
-            .as_ref()
-            .is_none_or(|(name, _)| *name != self.name)
-        {
-            self.file = None;
-            if let Some(hours) = self.keep_hours {
-                self.expire(secs - i64::from(hours) * 3600);
-            }
-            self.used = self.count();
-        }
+        self.hour(secs);
         // At most twice: the second time after the hour's own file was started again.
         let mut said = None;
         for again in [false, true] {
@@ -132,13 +118,7 @@ impl Hourly {
             if self.used + size > max {
                 // Files tsnap could not delete fill the budget.
                 out.buf.clear();
-                warn(&format!(
-                    "not written: the snapshot of {}, which would take tsnap's files in {} past \
-                     --max-mb {}",
-                    String::from_utf8_lossy(time),
-                    self.dir.path().display(),
-                    max >> 20
-                ));
+                self.not_written(time, max);
                 return Ok(());
             }
             if let Some(line) = &said {
@@ -149,6 +129,38 @@ impl Hourly {
             return Ok(());
         }
         Ok(())
+    }
+
+    /// Names the file of the hour of `secs`; when it is not the one open, closes that, and
+    /// deletes the files past `--keep-hours`.
+    fn hour(&mut self, secs: i64) {
+        self.name.clear();
+        self.name.extend_from_slice(b"tsnap-");
+        clock::push_hour(&mut self.name, secs);
+        self.name.extend_from_slice(self.extension);
+        if self
+            .file
+            .as_ref()
+            .is_none_or(|(name, _)| *name != self.name)
+        {
+            self.file = None;
+            if let Some(hours) = self.keep_hours {
+                self.expire(secs - i64::from(hours) * 3600);
+            }
+            self.used = self.count();
+        }
+    }
+
+    /// Says that the snapshot taken at `time` was not written: it would take tsnap's files
+    /// past `max` bytes.
+    fn not_written(&self, time: &[u8], max: u64) {
+        warn(&format!(
+            "not written: the snapshot of {}, which would take tsnap's files in {} past \
+             --max-mb {}",
+            String::from_utf8_lossy(time),
+            self.dir.path().display(),
+            max >> 20
+        ));
     }
 
     /// Deletes tsnap's oldest files until `size` more bytes fit under `max`: the hour being

@@ -10,7 +10,7 @@
 //! that thread's entry in its JVM's latest dump, paired by nid, and the dump's age: carried
 //! forward until the next dump replaces them.
 
-use super::java_dump;
+use super::dump::java as java_dump;
 use crate::aggregate::star_digits;
 use crate::clock::monotonic_ns;
 use crate::collect::Collector;

@@ -56,7 +56,7 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     }
     let mut grid = aggregate
         .grid(passes, args.format == Format::Table)
-        .fit(super::table_width(args));
+        .fit(super::session::table_width(args));
     if args.format == Format::Table {
         out.buf.extend_from_slice(b"=== ");
         out.buf
@@ -123,11 +123,7 @@ fn read(
                 ));
                 break;
             }
-            return Err(Error::BadInput(format!(
-                "{}: line {} is not a saved row (JSON object)",
-                path.display(),
-                i + 1
-            )));
+            return Err(bad_line(path, i, "not a saved row (JSON object)"));
         }
         let field = |name: &str| {
             fields
@@ -142,54 +138,13 @@ fn read(
         match kind {
             b"pass" => passes += 1,
             b"row" => {
-                values.clear();
-                for c in aggregate.columns() {
-                    let value = match field(c.name()) {
-                        Some(Value::Text(t)) => (Kind::Text, t),
-                        Some(Value::Number(n)) => (Kind::Number, n),
-                        Some(Value::Null | Value::Bool(_)) => (Kind::Missing, Span::default()),
-                        None => return Err(missing(path, i, *c)),
-                    };
-                    values.push(value);
-                }
-                aggregate.add_values(values.iter().map(|&(k, s)| (k, s.of(&text))));
+                add_values(aggregate, field, &text, &mut values, (path, i))?;
                 if let Some((tree, capture)) = &mut stacks {
-                    let mut cell = [b"".as_slice(); STACK.len()];
-                    for (c, cell) in STACK.iter().zip(&mut cell) {
-                        *cell = match field(c.name()) {
-                            Some(Value::Text(t)) => t.of(&text),
-                            Some(_) => b"",
-                            None => return Err(missing(path, i, *c)),
-                        };
-                    }
-                    let [pcomm, comm, state, syscall, kstack] = cell;
-                    // Null where it could not be read; empty for a thread on a CPU.
-                    kstacks += u64::from(matches!(field("kstack"), Some(Value::Text(_))));
-                    // Java frames where the run had --java (jstack: root first, by ->).
-                    let jstack = match field("jstack") {
-                        Some(Value::Text(t)) => t.of(&text),
-                        _ => b"",
-                    };
-                    let mut stack = tree.stack();
-                    stack.thread(pcomm, comm, exact);
-                    for f in flame::saved_frames(jstack) {
-                        stack.frame(f);
-                    }
-                    stack
-                        .kernel(
-                            (!syscall.is_empty()).then_some(syscall),
-                            flame::saved_frames(kstack),
-                        )
-                        .count(*capture, state.first().copied().unwrap_or(b'?'));
+                    let at = (path, i);
+                    kstacks += u64::from(add_stack(tree, *capture, field, &text, exact, at)?);
                 }
             }
-            _ => {
-                return Err(Error::BadInput(format!(
-                    "{}: line {} is neither a pass nor a row",
-                    path.display(),
-                    i + 1
-                )));
-            }
+            _ => return Err(bad_line(path, i, "neither a pass nor a row")),
         }
     }
     if stacks.is_some() && kstacks == 0 {
@@ -200,6 +155,74 @@ fn read(
         ));
     }
     Ok(passes)
+}
+
+/// Line `i` of `path` is `what` it should not be.
+fn bad_line(path: &Path, i: usize, what: &str) -> Error {
+    Error::BadInput(format!("{}: line {} is {what}", path.display(), i + 1))
+}
+
+/// Feeds a saved row's values of the aggregate's columns to it (`values` a buffer); the row
+/// is line `i` of `path`.
+fn add_values(
+    aggregate: &mut Aggregate,
+    field: impl Fn(&str) -> Option<Value>,
+    text: &[u8],
+    values: &mut Vec<(Kind, Span)>,
+    (path, i): (&Path, usize),
+) -> Result<(), Error> {
+    values.clear();
+    for c in aggregate.columns() {
+        let value = match field(c.name()) {
+            Some(Value::Text(t)) => (Kind::Text, t),
+            Some(Value::Number(n)) => (Kind::Number, n),
+            Some(Value::Null | Value::Bool(_)) => (Kind::Missing, Span::default()),
+            None => return Err(missing(path, i, *c)),
+        };
+        values.push(value);
+    }
+    aggregate.add_values(values.iter().map(|&(k, s)| (k, s.of(text))));
+    Ok(())
+}
+
+/// Adds a saved row's stack to `tree`, counted in `capture`; says whether the row held a
+/// kernel stack. The row is line `i` of `path`.
+fn add_stack(
+    tree: &mut Tree,
+    capture: usize,
+    field: impl Fn(&str) -> Option<Value>,
+    text: &[u8],
+    exact: bool,
+    (path, i): (&Path, usize),
+) -> Result<bool, Error> {
+    let mut cell = [b"".as_slice(); STACK.len()];
+    for (c, cell) in STACK.iter().zip(&mut cell) {
+        *cell = match field(c.name()) {
+            Some(Value::Text(t)) => t.of(text),
+            Some(_) => b"",
+            None => return Err(missing(path, i, *c)),
+        };
+    }
+    let [pcomm, comm, state, syscall, kstack] = cell;
+    // Null where it could not be read; empty for a thread on a CPU.
+    let kstack_read = matches!(field("kstack"), Some(Value::Text(_)));
+    // Java frames where the run had --java (jstack: root first, by ->).
+    let jstack = match field("jstack") {
+        Some(Value::Text(t)) => t.of(text),
+        _ => b"",
+    };
+    let mut stack = tree.stack();
+    stack.thread(pcomm, comm, exact);
+    for f in flame::saved_frames(jstack) {
+        stack.frame(f);
+    }
+    stack
+        .kernel(
+            (!syscall.is_empty()).then_some(syscall),
+            flame::saved_frames(kstack),
+        )
+        .count(capture, state.first().copied().unwrap_or(b'?'));
+    Ok(kstack_read)
 }
 
 /// A saved row without `column`: the run that saved it did not read it.

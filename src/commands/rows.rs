@@ -215,24 +215,7 @@ impl RowWriter {
             }
         };
         if self.tally {
-            match self.format {
-                Format::Table => {
-                    rows.tally.write_text(&mut out.buf);
-                    out.buf.push(b'\n');
-                }
-                Format::Csv => {
-                    let mut line = Vec::new();
-                    rows.tally.write_text(&mut line);
-                    line.push(b'\n');
-                    crate::output::stderr(&line);
-                }
-                Format::Json => {
-                    let mut line = JsonLine::new(&mut out.buf);
-                    line.text("type", b"summary");
-                    rows.tally.write_json(&mut line);
-                    line.end();
-                }
-            }
+            self.write_tally(rows, out);
         }
         let order = self.order.of(rows);
         if self.format == Format::Table {
@@ -257,6 +240,29 @@ impl RowWriter {
             }
         }
         Ok(())
+    }
+
+    /// The threads of `rows` by state, before them: on stderr for CSV, so that stdout stays
+    /// one table.
+    fn write_tally(&self, rows: &Rows, out: &mut Out) {
+        match self.format {
+            Format::Table => {
+                rows.tally.write_text(&mut out.buf);
+                out.buf.push(b'\n');
+            }
+            Format::Csv => {
+                let mut line = Vec::new();
+                rows.tally.write_text(&mut line);
+                line.push(b'\n');
+                crate::output::stderr(&line);
+            }
+            Format::Json => {
+                let mut line = JsonLine::new(&mut out.buf);
+                line.text("type", b"summary");
+                rows.tally.write_json(&mut line);
+                line.end();
+            }
+        }
     }
 
     /// Notes the values of the fields that may be left out in `rows`; writes the line naming

@@ -4,9 +4,11 @@
 //! one late, and slots missed meanwhile are counted, never made up.
 
 use super::java_time::JavaOverTime;
-use super::{print_problems, relist, start_passes, table_width, write_cgroups};
+use super::schedule::Schedule;
+use super::session::{print_problems, relist, start_passes, table_width};
 use crate::aggregate::Aggregate;
 use crate::cgroup::CgroupWindow;
+use crate::cgroup::blocks::write_cgroups;
 use crate::cli::Args;
 use crate::clock::{self, monotonic_ns};
 use crate::collect::{Collector, Pass};
@@ -21,10 +23,6 @@ use crate::output::{Format, Out};
 use crate::row::Rows;
 use crate::save::Saver;
 use crate::signals;
-
-/// Processes that appear (and new matches of `-C`) are picked up at least this often; the
-/// threads of the selected processes are listed again every pass.
-const REFRESH_NS: u64 = 500_000_000;
 
 /// The most processes the footer names as having exited; it counts the others.
 const EXITS_NAMED: usize = 16;
@@ -154,33 +152,27 @@ impl Sampling {
     /// or a `--save` that cannot be written.
     fn passes(&mut self, args: &Args) -> Result<(), Error> {
         let period = 1_000_000_000 / u64::from(args.hz);
-        let expected = self.summary.expected;
-        let begin = monotonic_ns();
-        let mut last_refresh = begin;
-        let mut slot = 0;
-        while slot < expected {
-            signals::sleep_until(begin + slot * period);
-            if signals::stopped() {
-                self.summary.interrupted = true;
+        let mut schedule = Schedule::new(period, 0, Some(self.summary.expected));
+        let begin = schedule.begin();
+        loop {
+            if !schedule.wait() {
+                self.summary.interrupted = signals::stopped();
                 break;
             }
             let t0 = monotonic_ns();
-            let refresh = t0 - last_refresh >= REFRESH_NS;
+            let refresh = schedule.refresh(t0);
             if refresh {
                 relist(&mut self.collector)?;
                 self.cgroups.track(self.collector.cgroups());
-                last_refresh = t0;
             }
             if !self.pass(args, refresh) {
                 break;
             }
             let t1 = monotonic_ns();
             self.summary.busy_ns += t1 - t0;
-            // The next slot still ahead; those that went by during this pass are missed.
-            let next = ((t1 - begin) / period + 1).max(slot + 1);
-            self.summary.missed += next.min(expected) - (slot + 1);
-            slot = next;
+            schedule.advance(t1);
         }
+        self.summary.missed = schedule.missed;
         // The last pass stands for the last slot: the run lasts what was asked, so that a
         // `-d 1` is the second the findings need.
         let s = &self.summary;

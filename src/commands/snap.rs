@@ -2,10 +2,9 @@
 //! them with `-a`, one row each, after a block for each cgroup they live in.
 
 use super::rows::RowWriter;
-use super::{
-    fill_throttled, print_problems, relist_after_wait, sleep, start, table_width, write_cgroups,
-};
+use super::session::{print_problems, relist_after_wait, sleep, start, table_width};
 use crate::cgroup::CgroupWindow;
+use crate::cgroup::blocks::{fill_throttled, write_cgroups};
 use crate::cli::Args;
 use crate::collect::Collector;
 use crate::collect::{Options, Pass};

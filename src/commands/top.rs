@@ -11,7 +11,8 @@
 //! is over the last interval, as the cgroup lines are.
 
 use super::order::Order;
-use super::{print_problems, relist_changed, start_passes};
+use super::schedule::Schedule;
+use super::session::{print_problems, relist_changed, start_passes};
 use crate::cgroup::CgroupWindow;
 use crate::cli::{Args, SortKey};
 use crate::clock::{self, monotonic_ns};
@@ -232,12 +233,11 @@ impl Top {
         screen: &Screen,
         out: &mut Out,
     ) -> Result<(), Error> {
-        let begin = monotonic_ns();
-        let mut slot = 1u64;
+        let mut schedule = Schedule::new(self.period, 1, None);
         self.stamp();
         self.draw(out)?;
         loop {
-            let due = begin + slot * self.period;
+            let due = schedule.due();
             while monotonic_ns() < due && !signals::stopped() {
                 if signals::resized() {
                     self.draw(out)?;
@@ -251,7 +251,7 @@ impl Top {
             if signals::stopped() {
                 return Ok(());
             }
-            slot = ((monotonic_ns() - begin) / self.period + 1).max(slot + 1);
+            schedule.advance(monotonic_ns());
             if self.paused {
                 continue;
             }

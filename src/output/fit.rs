@@ -13,6 +13,16 @@ pub fn terminal_width() -> Option<usize> {
     width_of(rustix::stdio::stdout())
 }
 
+/// The width the lines of a table (and the text around it) must fit: the terminal's, when
+/// standard output is one and the command writes a table or a text dump (`table`) without
+/// `--wide`.
+pub fn table_width(table: bool, wide: bool) -> Option<usize> {
+    match table && !wide {
+        true => terminal_width(),
+        false => None,
+    }
+}
+
 /// As [`terminal_width`], for standard error (errors, warnings, the footer of what could not
 /// be read).
 pub fn stderr_width() -> Option<usize> {

@@ -9,7 +9,7 @@ use crate::java::attach::MAX_REPLY;
 use crate::java::vthreads::Json;
 use crate::java::{Answer, Target, locks};
 use crate::output::json::JsonLine;
-use crate::output::number::{push_hex, push_int};
+use crate::output::number::push_int;
 use crate::output::{escape, warn};
 use crate::parse::environ;
 use crate::parse::jstack::{self, Dump, Line, Part};
@@ -135,7 +135,7 @@ pub fn fetch(
         })
         .collect();
     let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
-    let mut asking = Vec::new();
+    let mut asking: Vec<Asking> = Vec::new();
     for target in targets {
         let budget = budget.clone();
         let (pid, who) = (target.pid, target.who.clone());
@@ -159,6 +159,20 @@ pub fn fetch(
     {
         std::thread::sleep(Duration::from_millis(10));
     }
+    answers(asking, timeout)
+}
+
+/// A JVM being asked: its pid, who it is, and the thread asking it for its thread dump (and
+/// its JSON thread dump).
+type Asking = (
+    u32,
+    String,
+    std::thread::JoinHandle<(Result<Answer, String>, Option<Result<Json, String>>)>,
+);
+
+/// The JVMs' answers, those of threads not finished by now as not answered within
+/// `timeout`; what did not come is told about on stderr.
+fn answers(asking: Vec<Asking>, timeout: Duration) -> Vec<Jvm> {
     let mut jvms = Vec::new();
     for (pid, who, thread) in asking {
         let (answer, json) = match thread.is_finished() {
@@ -317,10 +331,9 @@ impl<'a> Merged<'a> {
         write_lines(out, &self.dump.trailer);
     }
 
-    /// The JVM's header and trailer lines, as the process line's `java` object, with its
+    /// The JVM's header and trailer lines, into the process line's `java` object, with its
     /// contended `locks` and its `findings` (the deadlocks the JVM reported).
-    pub fn write_process_json(&self, line: &mut JsonLine<'_>) {
-        let mut java = line.object("java");
+    pub fn write_process_json(&self, java: &mut JsonLine<'_>) {
         java.texts("header", self.dump.header.lines());
         java.texts("trailer", self.dump.trailer.lines());
         java.number("cut", self.dump.header.cut() + self.dump.trailer.cut());
@@ -353,10 +366,6 @@ impl<'a> Merged<'a> {
             finding.close();
         }
         array.close();
-        if let Some(json) = self.json {
-            super::java_virtual::Virtual::of(json).write_json(&mut java, self);
-        }
-        java.close();
     }
 
     /// The contended monitors and locks, after the threads: each with its holder (name,
@@ -458,36 +467,8 @@ fn top_frame<'a>(t: &jstack::Thread<'a>) -> Option<&'a [u8]> {
     })
 }
 
-/// The entry of a thread /proc did not show (gone since the JVM's dump).
-pub fn write_unclaimed_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
-    out.push(b'"');
-    escape::quoted(out, t.name);
-    out.extend_from_slice(b"\" nid=");
-    match t.nid {
-        Some(nid) => push_hex(out, nid),
-        None => out.push(b'-'),
-    }
-    out.extend_from_slice(b" (in the JVM's dump only)\n");
-    write_thread_text(out, t);
-    out.push(b'\n');
-}
-
-/// The Java side of an entry, under its first line: the JVM's own line for the thread after
-/// the name, then its lines (state, frames, locks) as it printed them, indented below.
-pub fn write_thread_text(out: &mut Vec<u8>, t: &jstack::Thread<'_>) {
-    out.extend_from_slice(b"    java: ");
-    escape::dump_line(out, t.fields);
-    out.push(b'\n');
-    for line in t.text_lines() {
-        out.extend_from_slice(b"        ");
-        escape::dump_line(out, line);
-        out.push(b'\n');
-    }
-    write_cut(out, t.cut(), b"        ");
-}
-
 /// The line that says how many lines of a part of the JVM's dump are not shown, if any.
-fn write_cut(out: &mut Vec<u8>, cut: usize, indent: &[u8]) {
+pub fn write_cut(out: &mut Vec<u8>, cut: usize, indent: &[u8]) {
     if cut > 0 {
         out.extend_from_slice(indent);
         out.extend_from_slice(
@@ -500,59 +481,6 @@ fn write_cut(out: &mut Vec<u8>, cut: usize, indent: &[u8]) {
             .as_bytes(),
         );
     }
-}
-
-/// The `java` object of a thread's JSON line: `null` for a thread the JVM did not list.
-pub fn write_thread_json(line: &mut JsonLine<'_>, t: Option<&jstack::Thread<'_>>) {
-    let Some(t) = t else {
-        line.null("java");
-        return;
-    };
-    let mut java = line.object("java");
-    java.text("name", t.name);
-    optional(&mut java, "number", t.number);
-    java.boolean("daemon", t.daemon);
-    optional(&mut java, "prio", t.prio);
-    optional(&mut java, "os_prio", t.os_prio);
-    optional(&mut java, "nid", t.nid);
-    java.text("status", t.status);
-    let mut state = None;
-    let mut frames = Vec::new();
-    let mut locks = Vec::new();
-    let mut other = Vec::new();
-    for line in t.lines() {
-        match line {
-            Line::State(s) => state = state.or(Some(s)),
-            Line::Frame(f) => frames.push(f),
-            // The frame a lock belongs to is the one printed just before it.
-            Line::Lock { kind, object } => locks.push((kind, object, frames.len().checked_sub(1))),
-            Line::Other(o) => other.push(o),
-        }
-    }
-    match state {
-        Some(s) => java.text("state", s),
-        None => java.null("state"),
-    };
-    java.texts("frames", frames.iter().copied());
-    let mut array = java.array("locks");
-    for (kind, object, frame) in locks {
-        let mut lock = array.object();
-        lock.text("kind", kind).text("object", object);
-        optional(&mut lock, "frame", frame);
-        lock.close();
-    }
-    array.close();
-    java.texts("other", other.iter().copied());
-    java.text("fields", t.fields);
-    java.number("cut", t.cut());
-    java.close();
-}
-
-fn optional(line: &mut JsonLine<'_>, key: &str, value: Option<impl itoa::Integer>) {
-    match value {
-        Some(v) => line.number(key, v),
-        None => line.null(key),
-    };
 }
 
 /// Lines as they are (escaped, tabs kept), then a blank line; nothing for none.

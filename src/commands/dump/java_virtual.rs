@@ -3,7 +3,7 @@
 //! mounted one with its carrier joined to its OS thread through the carrier's entry in the
 //! thread dump (its `#N` is the carrier's Java thread id, its `nid` the OS thread's).
 
-use super::java_dump::Merged;
+use super::java::Merged;
 use crate::java::attach::MAX_REPLY;
 use crate::java::vthreads::Json;
 use crate::output::escape;
@@ -127,29 +127,7 @@ impl<'a> Virtual<'a> {
             }
             out.push(b'\n');
             for &c in &g.carriers {
-                out.extend_from_slice(b"    mounted on ");
-                match java.by_number(c) {
-                    Some((t, row)) => {
-                        out.push(b'"');
-                        escape::quoted(out, t.name);
-                        out.push(b'"');
-                        if let Some(tid) = row.and_then(|r| rows.get(r)) {
-                            out.extend_from_slice(b" tid=");
-                            push_int(out, tid.tid);
-                        }
-                        out.extend_from_slice(b" nid=");
-                        match t.nid {
-                            Some(nid) => push_hex(out, nid),
-                            None => out.push(b'-'),
-                        }
-                    }
-                    None => {
-                        out.extend_from_slice(b"the thread #");
-                        push_int(out, c);
-                        out.extend_from_slice(b" (not in the thread dump)");
-                    }
-                }
-                out.push(b'\n');
+                write_carrier_text(out, c, java, rows);
             }
             if g.mounted > g.carriers.len() {
                 out.extend_from_slice(b"    and mounted on ");
@@ -248,6 +226,34 @@ impl<'a> Virtual<'a> {
         groups.close();
         object.close();
     }
+}
+
+/// The line of a carrier (its Java thread id `c`) a group's threads are mounted on: its
+/// entry in the thread dump, joined to its OS thread.
+fn write_carrier_text(out: &mut Vec<u8>, c: u64, java: &Merged<'_>, rows: &[crate::row::Row]) {
+    out.extend_from_slice(b"    mounted on ");
+    match java.by_number(c) {
+        Some((t, row)) => {
+            out.push(b'"');
+            escape::quoted(out, t.name);
+            out.push(b'"');
+            if let Some(tid) = row.and_then(|r| rows.get(r)) {
+                out.extend_from_slice(b" tid=");
+                push_int(out, tid.tid);
+            }
+            out.extend_from_slice(b" nid=");
+            match t.nid {
+                Some(nid) => push_hex(out, nid),
+                None => out.push(b'-'),
+            }
+        }
+        None => {
+            out.extend_from_slice(b"the thread #");
+            push_int(out, c);
+            out.extend_from_slice(b" (not in the thread dump)");
+        }
+    }
+    out.push(b'\n');
 }
 
 /// Whether a thread of the dump is virtual: it says so, or where the JDK does not write

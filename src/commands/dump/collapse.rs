@@ -4,8 +4,8 @@
 //! wchan and kernel stack, and with `--java` the same Java state and frames. The largest
 //! group comes first; a thread alike to no other is printed as its own entry.
 
-use super::dump::{Shown, write_thread_text};
-use super::java_dump::Merged;
+use super::java::Merged;
+use super::thread::{Shown, write_thread_text};
 use crate::aggregate::{mask_endpoint, star_digits};
 use crate::columns::{self, Column};
 use crate::error::Error;
@@ -142,50 +142,8 @@ pub fn write_text(
             continue;
         }
         let out = &mut o.buf;
-        push_int(out, group.len());
-        out.extend_from_slice(b" threads: ");
-        for (n, &i) in group.iter().take(NAMES).enumerate() {
-            if n > 0 {
-                out.extend_from_slice(b", ");
-            }
-            out.push(b'"');
-            escape::quoted(
-                out,
-                name(&shown.threads[i], java.and_then(|j| j.thread(i)), rows),
-            );
-            out.push(b'"');
-        }
-        if group.len() > NAMES {
-            out.extend_from_slice(b" and ");
-            push_int(out, group.len() - NAMES);
-            out.extend_from_slice(b" more");
-        }
-        out.extend_from_slice(b"\n    state: ");
-        out.push(t.state);
-        out.extend_from_slice(b" (");
-        out.extend_from_slice(columns::state_words(t.state).kernel.as_bytes());
-        out.extend_from_slice(b")\n");
-        if let Some(state) = jt.and_then(|j| j.state()) {
-            out.extend_from_slice(b"    java: ");
-            escape::dump_line(out, state);
-            out.push(b'\n');
-        }
-        for line in jt.into_iter().flat_map(frames_and_locks) {
-            match line {
-                Line::Frame(f) => {
-                    out.extend_from_slice(b"        at ");
-                    escape::dump_line(out, f);
-                }
-                Line::Lock { kind, object } => {
-                    out.extend_from_slice(b"        - ");
-                    escape::dump_line(out, kind);
-                    out.push(b' ');
-                    escape::dump_line(out, object);
-                }
-                _ => continue,
-            }
-            out.push(b'\n');
-        }
+        write_names(out, &group, shown, java, rows);
+        write_state(out, t, jt);
         for (label, column) in LINES {
             let kind = shared(column, t, rows, &mut cell, &mut value);
             let optional = matches!(column, Column::Filename | Column::Endpoint);
@@ -210,6 +168,65 @@ pub fn write_text(
         o.maybe_flush()?;
     }
     Ok(())
+}
+
+/// A group's first line: how many threads, the first [`NAMES`] of their names.
+fn write_names(
+    out: &mut Vec<u8>,
+    group: &[usize],
+    shown: &Shown<'_>,
+    java: Option<&Merged<'_>>,
+    rows: &Rows,
+) {
+    push_int(out, group.len());
+    out.extend_from_slice(b" threads: ");
+    for (n, &i) in group.iter().take(NAMES).enumerate() {
+        if n > 0 {
+            out.extend_from_slice(b", ");
+        }
+        out.push(b'"');
+        escape::quoted(
+            out,
+            name(&shown.threads[i], java.and_then(|j| j.thread(i)), rows),
+        );
+        out.push(b'"');
+    }
+    if group.len() > NAMES {
+        out.extend_from_slice(b" and ");
+        push_int(out, group.len() - NAMES);
+        out.extend_from_slice(b" more");
+    }
+}
+
+/// A group's state, then with `--java` its Java state, frames and locks (those of `t`, its
+/// first thread, as all alike).
+fn write_state(out: &mut Vec<u8>, t: &Row, jt: Option<&jstack::Thread<'_>>) {
+    out.extend_from_slice(b"\n    state: ");
+    out.push(t.state);
+    out.extend_from_slice(b" (");
+    out.extend_from_slice(columns::state_words(t.state).kernel.as_bytes());
+    out.extend_from_slice(b")\n");
+    if let Some(state) = jt.and_then(|j| j.state()) {
+        out.extend_from_slice(b"    java: ");
+        escape::dump_line(out, state);
+        out.push(b'\n');
+    }
+    for line in jt.into_iter().flat_map(frames_and_locks) {
+        match line {
+            Line::Frame(f) => {
+                out.extend_from_slice(b"        at ");
+                escape::dump_line(out, f);
+            }
+            Line::Lock { kind, object } => {
+                out.extend_from_slice(b"        - ");
+                escape::dump_line(out, kind);
+                out.push(b' ');
+                escape::dump_line(out, object);
+            }
+            _ => continue,
+        }
+        out.push(b'\n');
+    }
 }
 
 /// A thread's kernel frames, innermost first.
@@ -259,36 +276,42 @@ pub fn write_json(
         let kind = columns::render(Column::Kstack, t, rows, &mut cell);
         line.cell("kstack", kind, &cell);
         if asked {
-            match jt {
-                Some(j) => {
-                    let mut object = line.object("java");
-                    object.text_or_null("state", j.state());
-                    object.texts("frames", frames(j));
-                    let mut locks = object.array("locks");
-                    let mut frame = None::<usize>;
-                    for l in frames_and_locks(j) {
-                        match l {
-                            Line::Frame(_) => frame = Some(frame.map_or(0, |f| f + 1)),
-                            Line::Lock { kind, object } => {
-                                let mut lock = locks.object();
-                                lock.text("kind", kind).text("object", object);
-                                match frame {
-                                    Some(f) => lock.number("frame", f),
-                                    None => lock.null("frame"),
-                                };
-                                lock.close();
-                            }
-                            _ => {}
-                        }
-                    }
-                    locks.close();
-                    object.close();
-                }
-                None => {
-                    line.null("java");
-                }
-            }
+            write_java_json(&mut line, jt);
         }
         line.end();
+    }
+}
+
+/// A group's `java` object: the Java state, frames and locks of its first thread (`null`
+/// when the JVM did not list it).
+fn write_java_json(line: &mut JsonLine<'_>, jt: Option<&jstack::Thread<'_>>) {
+    match jt {
+        Some(j) => {
+            let mut object = line.object("java");
+            object.text_or_null("state", j.state());
+            object.texts("frames", frames(j));
+            let mut locks = object.array("locks");
+            let mut frame = None::<usize>;
+            for l in frames_and_locks(j) {
+                match l {
+                    Line::Frame(_) => frame = Some(frame.map_or(0, |f| f + 1)),
+                    Line::Lock { kind, object } => {
+                        let mut lock = locks.object();
+                        lock.text("kind", kind).text("object", object);
+                        match frame {
+                            Some(f) => lock.number("frame", f),
+                            None => lock.null("frame"),
+                        };
+                        lock.close();
+                    }
+                    _ => {}
+                }
+            }
+            locks.close();
+            object.close();
+        }
+        None => {
+            line.null("java");
+        }
     }
 }

@@ -1,26 +1,31 @@
 //! `tsnap dump`: every thread of the selected processes, as a jstack-like text dump (or JSON
 //! lines), to read on its own or join with jstack's by `nid`; with `--java`, joined with the
-//! JVM's own dump already (see [`java_dump`]). Each process is headed by what its cgroup
+//! JVM's own dump already (see [`java`]). Each process is headed by what its cgroup
 //! says.
 
-use super::collapse;
-use super::java_dump::{self, Merged};
-use super::java_virtual;
+mod collapse;
+pub mod java;
+mod java_virtual;
+mod thread;
+
 use super::order::Order;
-use super::{print_problems, relist_after_wait, sleep, start};
+use super::session::{print_problems, relist_after_wait, sleep, start};
 use crate::cgroup::CgroupWindow;
 use crate::cli::Args;
 use crate::clock;
 use crate::collect::{Collector, Options, Pass};
-use crate::columns::{self, Column, Needs};
+use crate::columns::Needs;
 use crate::error::Error;
 use crate::output::json::JsonLine;
-use crate::output::number::{push_hex, push_int, push_tenths};
-use crate::output::{Format, Kind, Out, escape};
-use crate::parse::jstack;
+use crate::output::number::push_int;
+use crate::output::{Format, Out, escape};
 use crate::procfs::Mount;
 use crate::row::{Row, Rows};
 use crate::tally::Tally;
+use java::Merged;
+use thread::{
+    Shown, write_thread_json, write_thread_text, write_unclaimed_json, write_unclaimed_text,
+};
 
 /// What a dump shows of each thread.
 const NEEDS: Needs = Needs::CPU
@@ -42,12 +47,43 @@ fn fetch(
     collector: &Collector,
     pids: impl Iterator<Item = u32>,
     timeout: std::time::Duration,
-) -> Vec<java_dump::Jvm> {
+) -> Vec<java::Jvm> {
     let root = collector.mount().fd();
-    java_dump::fetch(root, pids, timeout, args.java_locks, args.java_virtual)
+    java::fetch(root, pids, timeout, args.java_locks, args.java_virtual)
 }
 
 pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
+    let mut taken = take(args)?;
+    let (now, _) = clock::now();
+
+    // The threads shown, in order: each process's in that order, under its header.
+    let shown = Order::new(&args.sort, args.top).of(&taken.rows).to_vec();
+    if let Some(timeout) = taken.top_java {
+        let rows = &taken.rows;
+        let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
+        crate::sort::sort(&mut owners);
+        owners.dedup();
+        taken.jvms = fetch(args, &taken.collector, owners.into_iter(), timeout);
+    }
+    write_processes(args, out, &taken, &shown, now)?;
+    out.flush()?;
+    print_problems(&taken.collector, "threads");
+    Ok(())
+}
+
+/// What a dump read: the threads, over the window if there is one, the cgroups over it, and
+/// the JVMs' dumps (with `--top`, asked for only once the threads shown are known).
+struct Taken {
+    collector: Collector,
+    cgroups: CgroupWindow,
+    rows: Rows,
+    jvms: Vec<java::Jvm>,
+    /// `--java`'s timeout, with `--top`.
+    top_java: Option<std::time::Duration>,
+}
+
+/// Reads the threads (and asks the JVMs), over `-i`'s window if there is one.
+fn take(args: &Args) -> Result<Taken, Error> {
     let window = args.interval > 0.0;
     let mut collector = start(
         &args.proc_root,
@@ -70,8 +106,8 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
     // several JVMs not named are listed once the pass has their CPU, and none is asked.
     let (mut jvms, mut refuse) = (Vec::new(), false);
     if let Some(timeout) = args.java {
-        java_dump::needs_procfs(&collector, &args.proc_root)?;
-        refuse = !java_dump::may_ask_all(&collector, &args.selection);
+        java::needs_procfs(&collector, &args.proc_root)?;
+        refuse = !java::may_ask_all(&collector, &args.selection);
         if args.top.is_none() && !refuse {
             jvms = fetch(args, &collector, collector.pids(), timeout);
         }
@@ -93,20 +129,34 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         ));
     }
     if refuse {
-        return Err(java_dump::candidates(&collector, &rows));
+        return Err(java::candidates(&collector, &rows));
     }
     cgroups.track(collector.cgroups());
     cgroups.finish();
-    let (now, _) = clock::now();
+    Ok(Taken {
+        collector,
+        cgroups,
+        rows,
+        jvms,
+        top_java,
+    })
+}
 
-    // The threads shown, in order: each process's in that order, under its header.
-    let shown = Order::new(&args.sort, args.top).of(&rows).to_vec();
-    if let Some(timeout) = top_java {
-        let mut owners: Vec<u32> = shown.iter().map(|&i| rows.rows[i].pid).collect();
-        crate::sort::sort(&mut owners);
-        owners.dedup();
-        jvms = fetch(args, &collector, owners.into_iter(), timeout);
-    }
+/// Writes each process with threads `shown`: its header, then those threads.
+fn write_processes(
+    args: &Args,
+    out: &mut Out,
+    taken: &Taken,
+    shown: &[usize],
+    now: i64,
+) -> Result<(), Error> {
+    let Taken {
+        collector,
+        cgroups,
+        rows,
+        jvms,
+        top_java,
+    } = taken;
     let mut first = 0;
     while first < rows.rows.len() {
         let pid = rows.rows[first].pid;
@@ -124,13 +174,13 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         if picked.is_empty() {
             continue;
         }
-        let java = Merged::of(&jvms, threads, &rows);
+        let java = Merged::of(jvms, threads, rows);
         let java = java.map(|j| match top_java {
             Some(_) => j.without_unclaimed(),
             None => j,
         });
         let process = Process {
-            cgroup: cgroups.group_of(pid).map(|g| (&cgroups, g)),
+            cgroup: cgroups.group_of(pid).map(|g| (cgroups, g)),
             java: java.as_ref(),
             ..Process::of(threads, collector.mount())
         };
@@ -142,23 +192,13 @@ pub fn run(args: &Args, out: &mut Out) -> Result<(), Error> {
         match args.format {
             Format::Json => {
                 let asked = args.java.is_some();
-                write_json(out, &process, &shown, &rows, now, asked)?;
+                write_json(out, &process, &shown, rows, now, asked)?;
             }
-            _ => write_text(out, &process, &shown, &rows, now)?,
+            _ => write_text(out, &process, &shown, rows, now)?,
         }
         out.maybe_flush()?;
     }
-    out.flush()?;
-    print_problems(&collector, "threads");
     Ok(())
-}
-
-/// A process's threads, and those of them shown, in the order shown.
-pub struct Shown<'r> {
-    pub threads: &'r [Row],
-    /// Indices into `threads`.
-    pub picked: &'r [usize],
-    pub collapse: bool,
 }
 
 /// The header facts of one process, what its cgroup says and the JVM's view of it.
@@ -199,17 +239,15 @@ impl<'r> Process<'r> {
     }
 }
 
-/// Writes one process's dump as text, flushing as it goes: a JVM may list many threads.
-fn write_text(
-    o: &mut Out,
+/// A process's header: the time, its pid, name, threads, age and command line, its threads
+/// by state, and the block of its cgroup.
+fn write_header_text(
+    out: &mut Vec<u8>,
     p: &Process<'_>,
-    shown: &Shown<'_>,
     rows: &Rows,
     now: i64,
-) -> Result<(), Error> {
-    let java = p.java;
-    let width = o.width();
-    let out = &mut o.buf;
+    width: Option<usize>,
+) {
     clock::push_readable(out, now);
     out.extend_from_slice(b"\nThread dump of pid ");
     push_int(out, p.leader.pid);
@@ -238,6 +276,20 @@ fn write_text(
         cgroups.write_text_fit(g, out, width);
     }
     out.push(b'\n');
+}
+
+/// Writes one process's dump as text, flushing as it goes: a JVM may list many threads.
+fn write_text(
+    o: &mut Out,
+    p: &Process<'_>,
+    shown: &Shown<'_>,
+    rows: &Rows,
+    now: i64,
+) -> Result<(), Error> {
+    let java = p.java;
+    let width = o.width();
+    let out = &mut o.buf;
+    write_header_text(out, p, rows, now, width);
     if let Some(java) = java {
         java.write_header_text(out);
     }
@@ -253,7 +305,7 @@ fn write_text(
     }
     if let Some(java) = java {
         for t in java.unclaimed() {
-            java_dump::write_unclaimed_text(&mut o.buf, t);
+            write_unclaimed_text(&mut o.buf, t);
             o.maybe_flush()?;
         }
         if let Some(json) = java.json {
@@ -265,91 +317,6 @@ fn write_text(
     }
     Ok(())
 }
-
-/// One thread's entry: its first line, the JVM's view of it, then the OS view.
-pub fn write_thread_text(
-    out: &mut Vec<u8>,
-    t: &Row,
-    java_thread: Option<&jstack::Thread<'_>>,
-    rows: &Rows,
-    cell: &mut Vec<u8>,
-) {
-    out.push(b'"');
-    escape::quoted(out, java_thread.map_or(rows.text(t.comm), |j| j.name));
-    out.extend_from_slice(b"\" tid=");
-    push_int(out, t.tid);
-    out.extend_from_slice(b" nid=");
-    push_hex(out, columns::nid(t));
-    out.extend_from_slice(b" state=");
-    out.push(t.state);
-    out.extend_from_slice(b" (");
-    out.extend_from_slice(columns::state_words(t.state).kernel.as_bytes());
-    out.extend_from_slice(b") cpu=");
-    match t.pcpu {
-        Some(p) => push_tenths(out, p),
-        None => out.push(b'-'),
-    }
-    out.extend_from_slice(b"% cputime=");
-    match t.cputime_ns {
-        Some(ns) => push_int(out, ns / 1_000_000),
-        None => out.push(b'-'),
-    }
-    out.extend_from_slice(b"ms\n");
-    if let Some(j) = java_thread {
-        java_dump::write_thread_text(out, j);
-    }
-    for (label, column) in [
-        (&b"syscall"[..], Column::Syscall),
-        (b"file", Column::Filename),
-        (b"socket", Column::Endpoint),
-        (b"wchan", Column::Wchan),
-    ] {
-        cell.clear();
-        let kind = columns::render(column, t, rows, cell);
-        let optional = matches!(column, Column::Filename | Column::Endpoint);
-        if optional && (kind == Kind::Missing || cell.is_empty()) {
-            continue;
-        }
-        out.extend_from_slice(b"    ");
-        out.extend_from_slice(label);
-        out.extend_from_slice(b": ");
-        if kind == Kind::Missing {
-            out.push(b'-');
-        } else {
-            escape::text(out, cell);
-        }
-        out.push(b'\n');
-    }
-    if let Some(s) = t.kstack {
-        for frame in rows
-            .text(s)
-            .split(|&b| b == b'\n')
-            .filter(|f| !f.is_empty())
-        {
-            out.extend_from_slice(b"    at ");
-            escape::text(out, frame);
-            out.push(b'\n');
-        }
-    }
-    out.push(b'\n');
-}
-
-/// The keys of a thread's JSON line after `type` and `pid`, and `java` last with `--java`:
-/// columns, written as every command writes them (docs/schema/tsnap.schema.json).
-const JSON_COLUMNS: [Column; 12] = [
-    Column::Tid,
-    Column::Nid,
-    Column::Comm,
-    Column::State,
-    Column::Statedesc,
-    Column::Pcpu,
-    Column::Cputime,
-    Column::Syscall,
-    Column::Filename,
-    Column::Endpoint,
-    Column::Wchan,
-    Column::Kstack,
-];
 
 /// Writes one process's dump as JSON lines, flushing as it goes: a JVM may list many threads.
 fn write_json(
@@ -383,7 +350,14 @@ fn write_json(
         }
     }
     match java {
-        Some(java) => java.write_process_json(&mut line),
+        Some(java) => {
+            let mut object = line.object("java");
+            java.write_process_json(&mut object);
+            if let Some(json) = java.json {
+                java_virtual::Virtual::of(json).write_json(&mut object, java);
+            }
+            object.close();
+        }
         None if asked => {
             line.null("java");
         }
@@ -396,28 +370,12 @@ fn write_json(
     let mut cell = Vec::new();
     for &i in shown.picked.iter().filter(|_| !shown.collapse) {
         o.maybe_flush()?;
-        let t = &shown.threads[i];
-        let mut line = JsonLine::new(&mut o.buf);
-        line.text("type", b"thread").number("pid", t.pid);
-        for column in JSON_COLUMNS {
-            cell.clear();
-            let kind = columns::render_json(column, t, rows, &mut cell);
-            line.cell(column.name(), kind, &cell);
-        }
-        if asked {
-            java_dump::write_thread_json(&mut line, java.and_then(|j| j.thread(i)));
-        }
-        line.end();
+        let java_thread = asked.then(|| java.and_then(|j| j.thread(i)));
+        write_thread_json(&mut o.buf, &shown.threads[i], java_thread, rows, &mut cell);
     }
     for jt in java.iter().flat_map(|j| j.unclaimed()) {
         o.maybe_flush()?;
-        let mut line = JsonLine::new(&mut o.buf);
-        line.text("type", b"thread").number("pid", p.leader.pid);
-        for column in JSON_COLUMNS {
-            line.null(column.name());
-        }
-        java_dump::write_thread_json(&mut line, Some(jt));
-        line.end();
+        write_unclaimed_json(&mut o.buf, p.leader.pid, jt);
     }
     Ok(())
 }
