@@ -575,9 +575,24 @@ impl Judge<'_> {
         self.grown(self.seen.wait_ns, self.end.wait_ns)
     }
 
+    /// Its time on a CPU and waiting for one over the run. The kernel adds a wait in a run
+    /// queue when the wait ends, whole: one under way at the last look is not counted yet,
+    /// one begun before the first is counted in full. So the wait is at least what the
+    /// passes saw it runnable (R) less its CPU time, and the two at most the run.
+    fn runnable(&self) -> Option<(u64, u64)> {
+        let (cpu, mut wait) = (self.cpu()?, self.wait().unwrap_or(0));
+        let seen_r = self.wall * self.seen.running / self.passes.max(1);
+        wait = wait.max(seen_r.saturating_sub(cpu));
+        if cpu + wait > self.wall {
+            let on_cpu = u128::from(cpu) * u128::from(self.wall) / u128::from(cpu + wait);
+            return Some((on_cpu as u64, self.wall - on_cpu as u64));
+        }
+        Some((cpu, wait))
+    }
+
     /// Runnable (on a CPU or waiting for one) at least [`HOT_PERCENT`] of the run.
     fn is_hot(&self) -> bool {
-        let runnable = self.cpu().map(|cpu| cpu + self.wait().unwrap_or(0));
+        let runnable = self.runnable().map(|(cpu, wait)| cpu + wait);
         runnable.is_some_and(|r| r * 100 >= HOT_PERCENT * self.wall)
     }
 
@@ -608,13 +623,7 @@ impl Judge<'_> {
         if !self.is_hot() {
             return None;
         }
-        let (mut cpu, mut wait) = (self.cpu()?, self.wait().unwrap_or(0));
-        // The kernel adds a wait in a run queue when it ends, whole: one begun before the
-        // first look can make the two more than the run. The split is then scaled to it.
-        if cpu + wait > self.wall {
-            cpu = (u128::from(cpu) * u128::from(self.wall) / u128::from(cpu + wait)) as u64;
-            wait = self.wall - cpu;
-        }
+        let (cpu, wait) = self.runnable()?;
         let mut evidence = b"runnable ".to_vec();
         self.share(&mut evidence, cpu + wait);
         evidence.extend_from_slice(b": on a CPU ");
