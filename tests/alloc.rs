@@ -113,13 +113,21 @@ fn a_pass_allocates_nothing_once_warmed_up() {
         pass(&mut collector, &mut rows);
         collector.refresh().unwrap();
     }
-    let before = allocations();
-    for _ in 0..20 {
+    // The socket tables are the whole namespace's: a socket another test opens meanwhile can
+    // grow a buffer once. A window of passes with no allocation shows the steady state.
+    let mut made = u64::MAX;
+    for _ in 0..3 {
+        let before = allocations();
+        for _ in 0..20 {
+            pass(&mut collector, &mut rows);
+        }
+        collector.refresh().unwrap();
         pass(&mut collector, &mut rows);
+        made = made.min(allocations() - before);
+        if made == 0 {
+            break;
+        }
     }
-    collector.refresh().unwrap();
-    pass(&mut collector, &mut rows);
-    let made = allocations() - before;
     child.finish();
     assert!(
         rows.rows.len() >= 9,
