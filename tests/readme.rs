@@ -246,6 +246,11 @@ fn skeleton(text: &str, names: &[(&str, &str)]) -> (Vec<Shaped>, BTreeSet<String
         let columns = t.split(' ').count() >= 3
             && t.chars()
                 .all(|c| c.is_ascii_lowercase() || c == '_' || c == ' ');
+        // Whether a thread was on a CPU at that moment, so whether this footer line shows,
+        // is the moment's, not the README's.
+        if t.starts_with("kstack: not shown for") {
+            continue;
+        }
         if columns || !shaped.starts_with(' ') {
             headers.push((t.to_string(), whole));
         } else {
