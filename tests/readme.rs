@@ -197,11 +197,33 @@ fn shape(line: &str, names: &[(&str, &str)]) -> String {
 /// left out. Where either happens depends on the numbers before it, so such lines are
 /// compared by their starts.
 fn logical(text: &str) -> Vec<(String, bool)> {
-    let mut lines = Vec::new();
+    let mut lines: Vec<(String, bool)> = Vec::new();
     let mut continued = false;
+    let mut last = (0, 0);
     for line in text.lines() {
         let line = line.trim_end();
         let wraps = line.chars().count() >= WIDTH - 1 && !line.ends_with('…');
+        // tsnap wraps prose at words, its continuations indented two more: a line so
+        // indented whose first word would not have fitted after the line before is one.
+        let indent = line.len() - line.trim_start().len();
+        let word = line
+            .trim_start()
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .count();
+        let (last_len, last_indent) = last;
+        last = (line.chars().count(), indent);
+        if !continued
+            && indent == last_indent + 2
+            && last_len + 1 + word > WIDTH
+            && let Some(previous) = lines.last_mut()
+        {
+            previous.0.push(' ');
+            previous.0.push_str(line.trim_start());
+            continue;
+        }
         if !continued {
             let (text, whole) = match line.strip_suffix('…') {
                 Some(cut) => (cut, false),
