@@ -326,8 +326,10 @@ fn findings_and_cgroup_blocks_wrap_and_never_lose_a_figure() {
             "a cut other than a path's middle: {line}"
         );
     }
-    if cgroup.is_none() {
-        eprintln!("skipped: the throttled cgroup (needs root and a cpu controller)");
+    if !crate::util::require(
+        cgroup.is_some(),
+        "the throttled cgroup (needs root and a cpu controller)",
+    ) {
         return;
     }
     assert!(found.iter().any(|f| f.contains("throttled: ")), "{shown}");
@@ -372,8 +374,8 @@ fn findings_and_cgroup_blocks_wrap_and_never_lose_a_figure() {
 fn the_root_cgroup_says_it_is_the_machine() {
     // kthreadd lives in the root of every hierarchy.
     let cgroup = std::fs::read_to_string("/proc/2/cgroup").unwrap_or_default();
-    if cgroup.is_empty() || cgroup.lines().any(|l| !l.ends_with(":/")) {
-        eprintln!("skipped: pid 2 is not in the root cgroup here");
+    let in_root = !cgroup.is_empty() && cgroup.lines().all(|l| l.ends_with(":/"));
+    if !crate::util::require(in_root, "pid 2 is not in the root cgroup here") {
         return;
     }
     let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
