@@ -608,11 +608,28 @@ impl Stream {
             if self.keys.is_empty() {
                 out.push(b'{');
             }
+            // Each value is rendered in place, after its key: a number or plain text stays
+            // where it is, and only text that needs escaping is copied out and back.
             for (i, key) in self.keys.iter().enumerate() {
-                self.cell.clear();
-                let kind = render(i, &mut self.cell);
                 out.extend_from_slice(key);
-                json::write_value(out, kind, &self.cell);
+                let start = out.len();
+                match render(i, out) {
+                    Kind::Number | Kind::Json => {}
+                    Kind::Missing => {
+                        out.truncate(start);
+                        out.extend_from_slice(b"null");
+                    }
+                    Kind::Text if escape::json_plain(&out[start..]) => {
+                        out.insert(start, b'"');
+                        out.push(b'"');
+                    }
+                    Kind::Text => {
+                        self.cell.clear();
+                        self.cell.extend_from_slice(&out[start..]);
+                        out.truncate(start);
+                        escape::json(out, &self.cell);
+                    }
+                }
             }
             out.extend_from_slice(b"}\n");
         } else {
