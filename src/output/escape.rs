@@ -139,8 +139,9 @@ pub fn json(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
 }
 
-/// Whether [`json`] writes `text` as it is, between quotes: printable ASCII but `"` and `\\`.
-pub fn json_plain(text: &[u8]) -> bool {
+/// Whether `text` is written as it is (between quotes by [`json`]) by every escaping here:
+/// printable ASCII but `"` and `\\`.
+pub fn plain(text: &[u8]) -> bool {
     text.iter()
         .all(|&b| matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\')
 }
@@ -458,7 +459,7 @@ mod tests {
     }
 
     #[test]
-    fn plain_json_is_written_as_it_is() {
+    fn plain_text_is_written_as_it_is() {
         let inputs: [&[u8]; 9] = [
             b"",
             b"futex_wait_queue",
@@ -475,11 +476,12 @@ mod tests {
             json(&mut out, input);
             let quoted = [&b"\""[..], input, b"\""].concat();
             // Not plain may still come out as it is (UTF-8 beyond ASCII): the slow way.
-            if json_plain(input) {
+            if plain(input) {
                 assert_eq!(out, quoted, "{input:?}");
+                assert_eq!(display(input).as_bytes(), input, "{input:?}");
             }
         }
-        assert!(inputs[..3].iter().all(|i| json_plain(i)));
-        assert!(!inputs[3..].iter().any(|i| json_plain(i)));
+        assert!(inputs[..3].iter().all(|i| plain(i)));
+        assert!(!inputs[3..].iter().any(|i| plain(i)));
     }
 }
