@@ -624,7 +624,9 @@ impl Thread<'_> {
         };
         let span = rows.push_text(file);
         row.wchan = Some(span);
-        // A thread that moved between the two reads proves nothing either way.
+        // A different frame is a thread that moved between the two reads: it proves nothing.
+        // One that woke in between reads `0` too, which costs the rest of the run the file,
+        // never a wrong wchan.
         if let (Some(frame), None) = (innermost, agrees) {
             let file = rows.text(span);
             if file == rows.text(frame) {
