@@ -634,3 +634,118 @@ fn hostile_file_names_and_invalid_utf8_in_every_format() {
         );
     }
 }
+
+/// A thread blocked in select(2) on a pipe nobody writes until the returned waker runs.
+fn selecting_thread() -> (u64, impl FnOnce()) {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let (reader, mut writer) = std::io::pipe().expect("pipe");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        tx.send(util::gettid()).expect("send");
+        let fd = reader.as_raw_fd();
+        // SAFETY: an fd_set of zeroes is a valid, empty set.
+        let mut set: libc::fd_set = unsafe { std::mem::zeroed() };
+        // SAFETY: an open fd, below FD_SETSIZE in a test process.
+        unsafe { libc::FD_SET(fd, &mut set) };
+        let mut timeout = libc::timeval {
+            tv_sec: 120,
+            tv_usec: 0,
+        };
+        // SAFETY: the set and timeout are initialised and live for the call.
+        unsafe {
+            libc::select(
+                fd + 1,
+                &mut set,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut timeout,
+            )
+        };
+    });
+    let tid = rx.recv().expect("tid");
+    (tid, move || {
+        let _ = writer.write_all(b"x");
+        let _ = thread.join();
+    })
+}
+
+/// Where tsnap reads the kernel stack, it takes the wchan from its first frame outside the
+/// scheduler instead of reading `wchan`: on threads in several waits, that is what the
+/// kernel's `wchan` says, read by the test just before and after tsnap (a thread whose
+/// `wchan` moved between the two is looked at again).
+#[test]
+fn wchan_from_the_stack_is_the_kernels() {
+    if !util::require(util::is_root(), "needs root to read kernel stacks") {
+        return;
+    }
+    let w = Workload::start(
+        "wchanstk",
+        &[
+            Kind::FutexWaiter,
+            Kind::Sleeper,
+            Kind::PipeReader,
+            Kind::Poller,
+        ],
+    );
+    let (selecting, wake) = selecting_thread();
+    let mut waiting: Vec<(String, u64)> = [
+        Kind::FutexWaiter,
+        Kind::Sleeper,
+        Kind::PipeReader,
+        Kind::Poller,
+    ]
+    .iter()
+    .map(|&k| (format!("{k:?}"), w.tid(k)))
+    .collect();
+    waiting.push(("select".to_string(), selecting));
+    let kernel = |tid: u64| {
+        std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default()
+    };
+    let mut agreed = Vec::new();
+    for _ in 0..20 {
+        let before: Vec<String> = waiting.iter().map(|&(_, tid)| kernel(tid)).collect();
+        let out = run(&[
+            "-a",
+            "-p",
+            &own_pid(),
+            "-f",
+            "json",
+            "-o",
+            "tid,state,wchan,kstack",
+        ])
+        .ok();
+        let rows = out.json();
+        let rows = by_tid(&rows);
+        let mut again = Vec::new();
+        for ((what, tid), before) in waiting.into_iter().zip(before) {
+            let after = kernel(tid);
+            let row = rows
+                .get(&tid)
+                .unwrap_or_else(|| panic!("no row for {what}"));
+            if before != after || text(row, "state") != "S" {
+                again.push((what, tid));
+                continue;
+            }
+            assert!(
+                !matches!(after.as_str(), "" | "0"),
+                "{what}: wchan {after:?}"
+            );
+            assert!(
+                !text(row, "kstack").is_empty(),
+                "{what}: no kstack in {row}"
+            );
+            assert_eq!(text(row, "wchan"), after, "{what}: {row}");
+            agreed.push(what);
+        }
+        waiting = again;
+        if waiting.is_empty() {
+            break;
+        }
+    }
+    wake();
+    assert!(
+        waiting.is_empty(),
+        "never steady: {waiting:?} (agreed: {agreed:?})"
+    );
+}

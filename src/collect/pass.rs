@@ -158,11 +158,14 @@ impl Thread<'_> {
         if needs.has(Needs::SYSCALL) {
             self.read_syscall(&mut row, rows).ok()?;
         }
-        if needs.has(Needs::WCHAN) {
-            self.read_wchan(&mut row, rows).ok()?;
-        }
+        // The stack first: where it is read, its first frame outside the scheduler is the
+        // wchan, and the `wchan` file need not be read.
+        let mut innermost = None;
         if needs.has(Needs::STACK) {
-            self.read_stack(&mut row, rows).ok()?;
+            innermost = self.read_stack(&mut row, rows).ok()?;
+        }
+        if needs.has(Needs::WCHAN) {
+            self.read_wchan(innermost, &mut row, rows).ok()?;
         }
         if needs.has(Needs::IO) {
             self.read_io(&mut row).ok()?;
@@ -594,7 +597,15 @@ impl Thread<'_> {
         Ok(())
     }
 
-    fn read_wchan(&mut self, row: &mut Row, rows: &mut Rows) -> Result<(), Gone> {
+    /// The wchan: `innermost`, the stack's first frame outside the scheduler, which is what
+    /// the kernel's `wchan` reports, once one thread showed that this kernel's file agrees
+    /// (some kernels' `wchan` reads `0` for every thread); else the file.
+    fn read_wchan(
+        &mut self,
+        innermost: Option<Span>,
+        row: &mut Row,
+        rows: &mut Rows,
+    ) -> Result<(), Gone> {
         self.reader.problems.tried(Column::Wchan);
         if !self.may_read_fds() {
             self.reader
@@ -602,21 +613,41 @@ impl Thread<'_> {
                 .failed(Column::Wchan, Reason::NoPtraceRead);
             return Ok(());
         }
-        match self.read(File::Wchan) {
-            Ok(buf) => row.wchan = Some(rows.push_text(parse::trim_end(buf))),
+        let agrees = self.reader.wchan_in_stack;
+        if innermost.is_some() && agrees == Some(true) {
+            row.wchan = innermost;
+            return Ok(());
+        }
+        let file = match self.read(File::Wchan) {
+            Ok(buf) => parse::trim_end(buf),
             Err(e) => return self.missing(&[Column::Wchan], e),
+        };
+        let span = rows.push_text(file);
+        row.wchan = Some(span);
+        // A different frame is a thread that moved between the two reads: it proves nothing.
+        // One that woke in between reads `0` too, which costs the rest of the run the file,
+        // never a wrong wchan.
+        if let (Some(frame), None) = (innermost, agrees) {
+            let file = rows.text(span);
+            if file == rows.text(frame) {
+                self.reader.wchan_in_stack = Some(true);
+            } else if matches!(file, b"" | b"0") {
+                self.reader.wchan_in_stack = Some(false);
+            }
         }
         Ok(())
     }
 
     /// The kernel stack, but none for a thread the row shows running: the kernel saves a
-    /// thread's stack when it leaves a CPU, so a running thread's is stale.
-    fn read_stack(&mut self, row: &mut Row, rows: &mut Rows) -> Result<(), Gone> {
+    /// thread's stack when it leaves a CPU, so a running thread's is stale. Returns where its
+    /// innermost frame outside the scheduler is, the thread's wchan.
+    fn read_stack(&mut self, row: &mut Row, rows: &mut Rows) -> Result<Option<Span>, Gone> {
         self.reader.problems.tried(Column::Kstack);
         if row.state == b'R' || row.syscall == Syscall::Running {
             self.reader.problems.failed(Column::Kstack, Reason::Running);
-            return Ok(());
+            return Ok(None);
         }
+        let mut innermost = None;
         match self.read(File::Stack) {
             Ok(buf) => {
                 let start = rows.begin_text();
@@ -625,13 +656,17 @@ impl Thread<'_> {
                     if i > 0 {
                         arena.push(b'\n');
                     }
+                    let at = arena.len();
                     arena.extend_from_slice(frame);
+                    if innermost.is_none() && !stack::is_sched_frame(frame) {
+                        innermost = Some(Span::new(at, arena.len()));
+                    }
                 }
                 row.kstack = Some(rows.end_text(start));
             }
-            Err(e) => return self.missing(&[Column::Kstack], e),
+            Err(e) => return self.missing(&[Column::Kstack], e).map(|()| None),
         }
-        Ok(())
+        Ok(innermost)
     }
 
     /// Handles a failed read of the file of `columns`: the thread is gone (drop the row), or

@@ -45,6 +45,9 @@ pub struct Reader {
     pub problems: Problems,
     /// Why this kernel's `schedstat` cannot be read, once a read failed.
     pub schedstat_missing: Option<Reason>,
+    /// Whether this kernel's `wchan` is the first frame of the stack outside the scheduler
+    /// (so a stack read anyway gives it), once a thread showed it does or does not.
+    pub wchan_in_stack: Option<bool>,
 }
 
 impl Reader {

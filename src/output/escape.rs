@@ -139,6 +139,13 @@ pub fn json(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
 }
 
+/// Whether `text` is written as it is (between quotes by [`json`]) by every escaping here:
+/// printable ASCII but `"` and `\\`.
+pub fn plain(text: &[u8]) -> bool {
+    text.iter()
+        .all(|&b| matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\')
+}
+
 /// Appends a CSV field (RFC 4180): escaped as [`text`], and quoted when it holds a comma, a
 /// quote, or starts or ends with a space. A field starting with `=`, `+`, `-` or `@` has that
 /// byte written `\xHH`: spreadsheets run such a cell as a formula (`=1+2;cmd|x`), and the
@@ -449,5 +456,32 @@ mod tests {
     fn widths() {
         assert_eq!(width(b"abc"), 3);
         assert_eq!(width("żółw".as_bytes()), 4);
+    }
+
+    #[test]
+    fn plain_text_is_written_as_it_is() {
+        let inputs: [&[u8]; 9] = [
+            b"",
+            b"futex_wait_queue",
+            b"a b/c:[1]",
+            b"say \"hi\"",
+            b"back\\slash",
+            b"tab\there",
+            b"\x7f",
+            "\u{e9}t\u{e9}".as_bytes(),
+            b"\xff",
+        ];
+        for input in inputs {
+            let mut out = Vec::new();
+            json(&mut out, input);
+            let quoted = [&b"\""[..], input, b"\""].concat();
+            // Not plain may still come out as it is (UTF-8 beyond ASCII): the slow way.
+            if plain(input) {
+                assert_eq!(out, quoted, "{input:?}");
+                assert_eq!(display(input).as_bytes(), input, "{input:?}");
+            }
+        }
+        assert!(inputs[..3].iter().all(|i| plain(i)));
+        assert!(!inputs[3..].iter().any(|i| plain(i)));
     }
 }

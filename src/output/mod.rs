@@ -277,6 +277,8 @@ pub struct Grid {
     cells: Vec<Cell>,
     widths: Vec<usize>,
     scratch: Vec<u8>,
+    /// A cell cut to its column's width.
+    cut: Vec<u8>,
     /// The width a table's lines must fit in, when written to a terminal.
     fit: Option<usize>,
     /// Fields not in the last table's columns: written on their own line under each row
@@ -347,6 +349,7 @@ impl Grid {
     fn write_table(&mut self, header: bool, out: &mut Vec<u8>) {
         let mut widths = std::mem::take(&mut self.widths);
         let mut scratch = std::mem::take(&mut self.scratch);
+        let mut cut = std::mem::take(&mut self.cut);
         let n = self.fields.len();
         widths.clear();
         widths.extend(
@@ -357,10 +360,9 @@ impl Grid {
         let mut floors: Vec<usize> = self.fields.iter().map(|f| f.name.len()).collect();
         for row in self.rows() {
             for (i, cell) in row.iter().enumerate() {
-                scratch.clear();
-                self.table_cell(cell, &mut scratch);
-                widths[i] = widths[i].max(escape::width(&scratch));
-                floors[i] = floors[i].max(self.fields[i].cut.floor(&scratch));
+                let shown = self.table_cell(cell, &mut scratch);
+                widths[i] = widths[i].max(escape::width(shown));
+                floors[i] = floors[i].max(self.fields[i].cut.floor(shown));
             }
         }
         self.hidden.clear();
@@ -400,15 +402,15 @@ impl Grid {
                     if self.hidden[i] {
                         continue;
                     }
-                    scratch.clear();
-                    self.table_cell(cell, &mut scratch);
-                    let mut w = escape::width(&scratch);
+                    let mut shown = self.table_cell(cell, &mut scratch);
+                    let mut w = escape::width(shown);
                     if w > widths[i] {
-                        let text = std::mem::take(&mut scratch);
-                        f.cut.push(&mut scratch, &text, widths[i]);
-                        w = escape::width(&scratch);
+                        cut.clear();
+                        f.cut.push(&mut cut, shown, widths[i]);
+                        shown = &cut;
+                        w = escape::width(shown);
                     }
-                    pad(out, &scratch, w, widths[i], f.numeric, Some(i) == last, sep);
+                    pad(out, shown, w, widths[i], f.numeric, Some(i) == last, sep);
                 }
                 // An empty last cell leaves padding (and a bar) behind.
                 trim_end(out, self.bars);
@@ -436,6 +438,7 @@ impl Grid {
         self.note_hidden(out);
         self.widths = widths;
         self.scratch = scratch;
+        self.cut = cut;
     }
 
     /// Says, under the table, which columns were left out to fit, unless the last table
@@ -518,11 +521,19 @@ impl Grid {
         level(low, widths);
     }
 
-    fn table_cell(&self, cell: &Cell, out: &mut Vec<u8>) {
+    /// The cell as the table shows it: its own bytes where they need no escaping (most
+    /// do), else escaped into `scratch`.
+    fn table_cell<'a>(&'a self, cell: &Cell, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        let raw = self.raw(cell);
         match cell.kind {
-            Kind::Missing => out.push(b'-'),
-            Kind::Number => out.extend_from_slice(self.raw(cell)),
-            Kind::Text | Kind::Json => escape::text(out, self.raw(cell)),
+            Kind::Missing => b"-",
+            Kind::Number => raw,
+            Kind::Text | Kind::Json if escape::plain(raw) => raw,
+            Kind::Text | Kind::Json => {
+                scratch.clear();
+                escape::text(scratch, raw);
+                scratch
+            }
         }
     }
 
@@ -608,11 +619,28 @@ impl Stream {
             if self.keys.is_empty() {
                 out.push(b'{');
             }
+            // Each value is rendered in place, after its key: a number or plain text stays
+            // where it is, and only text that needs escaping is copied out and back.
             for (i, key) in self.keys.iter().enumerate() {
-                self.cell.clear();
-                let kind = render(i, &mut self.cell);
                 out.extend_from_slice(key);
-                json::write_value(out, kind, &self.cell);
+                let start = out.len();
+                match render(i, out) {
+                    Kind::Number | Kind::Json => {}
+                    Kind::Missing => {
+                        out.truncate(start);
+                        out.extend_from_slice(b"null");
+                    }
+                    Kind::Text if escape::plain(&out[start..]) => {
+                        out.insert(start, b'"');
+                        out.push(b'"');
+                    }
+                    Kind::Text => {
+                        self.cell.clear();
+                        self.cell.extend_from_slice(&out[start..]);
+                        out.truncate(start);
+                        escape::json(out, &self.cell);
+                    }
+                }
             }
             out.extend_from_slice(b"}\n");
         } else {

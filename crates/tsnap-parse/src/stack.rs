@@ -58,6 +58,41 @@ pub fn is_entry_frame(name: &[u8]) -> bool {
     )
 }
 
+/// Frames of the scheduler and of the sleeping primitives built on it (the kernel's `__sched`
+/// functions, which `in_sched_functions` recognises), which a stack of a sleeping thread may
+/// start with on kernels that do not leave them out. The kernel's `wchan` is the first frame
+/// that is not one of them, so a stack read anyway gives the `wchan` without reading it.
+/// Compiler suffixes such as `.constprop.0` are ignored.
+pub fn is_sched_frame(name: &[u8]) -> bool {
+    let base = name.split(|&b| b == b'.').next().unwrap_or(name);
+    let base = base.strip_prefix(b"__").unwrap_or(base);
+    let prefixes: [&[u8]; 12] = [
+        b"schedule",
+        b"io_schedule",
+        b"preempt_schedule",
+        b"wait_for_completion",
+        b"mutex_lock",
+        b"rt_mutex_slowlock",
+        b"rwsem_down_",
+        b"down",
+        b"bit_wait",
+        b"out_of_line_wait_on_bit",
+        b"wait_on_bit",
+        b"percpu_down_",
+    ];
+    prefixes.iter().any(|p| base.starts_with(p))
+        || matches!(
+            base,
+            b"cond_resched"
+                | b"_cond_resched"
+                | b"wait_for_common"
+                | b"wait_for_common_io"
+                | b"do_wait_for_common"
+                | b"do_nanosleep"
+                | b"usleep_range_state"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +158,34 @@ mod tests {
         assert!(names(b"").is_empty());
         assert!(names(b"\n\n[<0>]\n[<0>] \nno bracket\n]").is_empty());
         assert_eq!(names(b"[<0>] f\n[<0>] g+"), ["f", "g"]);
+    }
+
+    #[test]
+    fn scheduler_frames_are_not_the_wchan() {
+        for name in [
+            "__schedule",
+            "schedule",
+            "schedule_timeout",
+            "schedule_hrtimeout_range_clock",
+            "io_schedule",
+            "do_nanosleep",
+            "__mutex_lock.constprop.0",
+            "rwsem_down_read_slowpath",
+            "wait_for_completion_killable",
+            "__cond_resched",
+        ] {
+            assert!(is_sched_frame(name.as_bytes()), "{name}");
+        }
+        for name in [
+            "poll_schedule_timeout.constprop.0",
+            "futex_wait_queue",
+            "hrtimer_nanosleep",
+            "anon_pipe_read",
+            "ep_poll",
+            "do_wait",
+            "do_select",
+        ] {
+            assert!(!is_sched_frame(name.as_bytes()), "{name}");
+        }
     }
 }
