@@ -7,7 +7,9 @@
 //! left per call site is a few instructions. The lists sorted are small (threads, columns,
 //! findings), so the indirect call costs nothing that shows next to reading /proc.
 //!
-//! Stable, like `slice::sort`: elements that compare equal keep their order.
+//! Stable, like `slice::sort`: elements that compare equal keep their order. It allocates
+//! (the indices, and std's merge buffer), so the paths that run every pass, which must not
+//! allocate once warmed up, keep std's unstable sort in place.
 
 use std::cmp::Ordering;
 

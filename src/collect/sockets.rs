@@ -190,11 +190,12 @@ impl Table {
         self.inet.push(s);
     }
 
-    /// Sorts what was read for lookups; an inode listed twice is no one's.
+    /// Sorts what was read for lookups; an inode listed twice is no one's. It runs every
+    /// pass: std's unstable sort, in place, rather than [`crate::sort`], which allocates.
     fn finish(&mut self) {
-        crate::sort::sort_by_key(&mut self.inet, |s| s.inode);
-        crate::sort::sort(&mut self.listening);
-        crate::sort::sort_by_key(&mut self.unix, |u| u.inode);
+        self.inet.sort_unstable_by_key(|s| s.inode);
+        self.listening.sort_unstable();
+        self.unix.sort_unstable_by_key(|u| u.inode);
         let unix = &mut self.unix;
         let mut i = 0;
         while i < unix.len() {
