@@ -369,6 +369,14 @@ fn refused(out: &Run, why: &str) {
 #[test]
 fn anything_but_a_hotspot_jvm_is_refused() {
     let mut sleep = Command::new("sleep").arg("60").spawn().unwrap();
+    // A vfork parent runs on before the exec has renamed the child: wait for its name.
+    let comm = format!("/proc/{}/comm", sleep.id());
+    for _ in 0..200 {
+        if std::fs::read_to_string(&comm).is_ok_and(|c| c == "sleep\n") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let out = run(&["dump", "--java", "-p", &sleep.id().to_string()]);
     refused(&out, "(sleep) is not a HotSpot JVM");
     // It dies of the signal the test sends now, not of one tsnap sent.
