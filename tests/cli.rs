@@ -152,7 +152,12 @@ fn columns_in_json_name_every_column_and_the_type_of_its_values() {
         .iter()
         .find(|r| r["tid"] == w.tid(Kind::PeerReader))
         .unwrap_or_else(|| panic!("no reader in {}", out.stdout));
-    assert!(reader["endpoint"].is_object(), "{reader}");
+    // Under qemu for another architecture, this kernel's syscall numbers name other calls
+    // in tsnap's table, so no fd, and no endpoint, is found.
+    assert!(
+        reader["endpoint"].is_object() || crate::util::foreign_arch(),
+        "{reader}"
+    );
     for name in ["pid", "nid", "comm", "pcpu", "cputime", "syscall", "kstack"] {
         assert!(typed.contains(name), "no {name} in {}", out.stdout);
     }
