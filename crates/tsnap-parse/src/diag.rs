@@ -174,18 +174,10 @@ fn unix(m: &[u8]) -> Option<Unix<'_>> {
     }
     const TCP_ESTABLISHED: u8 = 1;
     let (kind, sk_state) = (m[1], m[2]);
-    let mut name: &[u8] = b"";
-    let mut rest = &m[UNIX_MESSAGE..];
-    while rest.len() >= 4 {
-        let len = usize::from(u16::from_ne_bytes([rest[0], rest[1]]));
-        if len < 4 || len > rest.len() {
-            break;
-        }
-        if u16::from_ne_bytes([rest[2], rest[3]]) == UNIX_DIAG_NAME {
-            name = &rest[4..len];
-        }
-        rest = rest.get(len.next_multiple_of(4)..).unwrap_or_default();
-    }
+    let name = attributes(&m[UNIX_MESSAGE..])
+        .filter(|&(kind, _)| kind == UNIX_DIAG_NAME)
+        .last()
+        .map_or(&b""[..], |(_, value)| value);
     Some(Unix {
         inode: u64::from(u32::from_ne_bytes(word(m, 4))),
         kind: u16::from(kind),
@@ -205,22 +197,26 @@ pub fn unix_name(name: &[u8], out: &mut Vec<u8>) {
 }
 
 /// `bytes_received` of the `tcp_info` among `attributes`, when there and long enough.
-fn received(mut attributes: &[u8]) -> Option<u64> {
-    while attributes.len() >= 4 {
-        let len = usize::from(u16::from_ne_bytes([attributes[0], attributes[1]]));
-        let kind = u16::from_ne_bytes([attributes[2], attributes[3]]);
-        let value = attributes.get(4..len)?;
-        if kind == INET_DIAG_INFO {
-            let at = value.get(BYTES_RECEIVED..BYTES_RECEIVED + 8)?;
-            let mut word = [0u8; 8];
-            word.copy_from_slice(at);
-            return Some(u64::from_ne_bytes(word));
+fn received(attrs: &[u8]) -> Option<u64> {
+    let (_, info) = attributes(attrs).find(|&(kind, _)| kind == INET_DIAG_INFO)?;
+    let at = info.get(BYTES_RECEIVED..BYTES_RECEIVED + 8)?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(at);
+    Some(u64::from_ne_bytes(word))
+}
+
+/// The attributes (`rtattr`) of a message: each one's type and value, up to the first whose
+/// length is cut short or less than its own header.
+fn attributes(mut rest: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let len = usize::from(u16::from_ne_bytes([*rest.first()?, *rest.get(1)?]));
+        if len < 4 || len > rest.len() {
+            return None;
         }
-        attributes = attributes
-            .get(len.next_multiple_of(4)..)
-            .unwrap_or_default();
-    }
-    None
+        let attribute = (u16::from_ne_bytes([rest[2], rest[3]]), &rest[4..len]);
+        rest = rest.get(len.next_multiple_of(4)..).unwrap_or_default();
+        Some(attribute)
+    })
 }
 
 /// The four bytes at `at` (the caller checked the length).
