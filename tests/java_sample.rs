@@ -178,11 +178,10 @@ fn watch_java_rows_carry_frames_with_their_age() {
     let carried: Vec<&&Value> = hot.iter().filter(|r| r["jage"].is_u64()).collect();
     assert!(carried.len() >= 4, "{}", run.stdout);
     for r in &carried {
+        // In burn, or in the loop of spin that calls it, as the dump caught it.
+        let top = r["jframes"].as_str().unwrap();
         assert!(
-            r["jframes"]
-                .as_str()
-                .unwrap()
-                .starts_with("HotMethod.burn:"),
+            top.starts_with("HotMethod.burn:") || top.starts_with("HotMethod.spin:"),
             "{r}"
         );
         assert_eq!(r["jstate"], "RUNNABLE");
