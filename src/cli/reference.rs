@@ -24,6 +24,7 @@ enum Block<'a> {
 }
 
 /// `text` as blocks: a blank line ends one, and so does a change between margin and indent.
+/// Kept lines lose the indent they all share.
 fn blocks(text: &str) -> Vec<Block<'_>> {
     let mut out = Vec::new();
     let mut blank = true;
@@ -43,6 +44,18 @@ fn blocks(text: &str) -> Vec<Block<'_>> {
             (_, _, false) => out.push(Block::Paragraph(line.trim().to_string())),
         }
         blank = false;
+    }
+    for block in &mut out {
+        if let Block::Lines(lines) = block {
+            let margin = lines
+                .iter()
+                .map(|l| l.len() - l.trim_start().len())
+                .min()
+                .unwrap_or(0);
+            for line in lines.iter_mut() {
+                *line = &line[margin..];
+            }
+        }
     }
     out
 }
@@ -219,14 +232,9 @@ fn md_blocks(out: &mut String, text: &str) {
         match block {
             Block::Paragraph(p) => fill(out, &md(&p), "", ""),
             Block::Lines(lines) => {
-                let margin = lines
-                    .iter()
-                    .map(|l| l.len() - l.trim_start().len())
-                    .min()
-                    .unwrap_or(0);
                 out.push_str("```text\n");
                 for line in lines {
-                    out.push_str(&line[margin..]);
+                    out.push_str(line);
                     out.push('\n');
                 }
                 out.push_str("```\n");
@@ -400,14 +408,9 @@ fn roff_blocks(out: &mut String, text: &str) {
                 roff_fill(out, &roff(&p));
             }
             Block::Lines(lines) => {
-                let margin = lines
-                    .iter()
-                    .map(|l| l.len() - l.trim_start().len())
-                    .min()
-                    .unwrap_or(0);
                 out.push_str(".PP\n.nf\n");
                 for line in lines {
-                    roff_line(out, &roff(&line[margin..]));
+                    roff_line(out, &roff(line));
                 }
                 out.push_str(".fi\n");
             }
@@ -590,7 +593,7 @@ mod tests {
             blocks(text),
             vec![
                 Block::Paragraph("One line and the next.".into()),
-                Block::Lines(vec!["    kept   as is", "      and this"]),
+                Block::Lines(vec!["kept   as is", "  and this"]),
                 Block::Paragraph("Then more.".into()),
                 Block::Paragraph("New.".into()),
             ]
