@@ -1,7 +1,7 @@
 //! The endpoint column and the IO columns against live sockets and threads of this process,
 //! checked against what the test reads itself: its own socket tables and its threads' `io`.
 
-use crate::util::{self, Run, build_c, by_tid, foreign_arch, is_root, own_pid, run, run_wrapped};
+use crate::util::{self, Run, by_tid, foreign_arch, is_root, own_pid, run, run_wrapped};
 use crate::workload::{Kind, WRITE_RATE, Workload};
 use serde_json::Value;
 use std::time::Instant;
@@ -40,12 +40,9 @@ fn sockets_in_the_tables_of_their_namespace() {
 /// With netlink refused (as a seccomp profile may), the same from the text tables.
 #[test]
 fn sockets_when_netlink_is_refused() {
-    let wrapper = match build_c("tests/endpoint/nonetlink.c", "nonetlink", &[]) {
-        Ok(bin) => bin,
-        Err(e) => panic!("gcc: {e}"),
-    };
-    let wrapper = wrapper.to_str().unwrap();
-    check_sockets("endpnl", &|args| run_wrapped(&[wrapper], args));
+    check_sockets("endpnl", &|args| {
+        run_wrapped(&[util::refuse(), "netlink"], args)
+    });
 }
 
 /// tsnap in a network namespace of its own, as on a node looking into a pod: the target's

@@ -607,11 +607,10 @@ fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
         Conversation::start(every, true),
         Conversation::start(None, true),
     );
-    let wrapper = build_c("tests/endpoint/nonetlink.c", "nonetlink", &[]).unwrap();
     let pid = own_pid();
     let args = ["sample", "-d", "3", "-p", &pid, "-f", "json"];
     let direct = run(&args).ok().json();
-    let refused = crate::util::run_wrapped(&[wrapper.to_str().unwrap()], &args)
+    let refused = crate::util::run_wrapped(&[crate::util::refuse(), "netlink"], &args)
         .ok()
         .json();
     for (found, counter) in [

@@ -3,7 +3,8 @@
 //! unix socket whose name forges lines of the socket table. Each reproduced as the attacker
 //! does it, tsnap run as root beside it.
 
-use crate::util::{self, TempDir, build_c, is_root, run};
+use crate::support::containers::{self, Container};
+use crate::util::{self, build_c, is_root, run};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -20,99 +21,9 @@ fn forger() -> Option<PathBuf> {
     )
 }
 
-/// A podman container (runc) running the forger from a root holding nothing else; removed
-/// when dropped.
-struct Container {
-    name: String,
-    id: String,
-    /// Its process's pid on this machine.
-    pid: u32,
-    child: Child,
-    _root: TempDir,
-}
-
-impl Container {
-    fn start(bin: &Path, tag: &str, podman_args: &[&str], args: &[&str]) -> Container {
-        let root = TempDir::new(tag);
-        std::fs::copy(bin, root.0.join("forger")).unwrap();
-        let name = format!("tsnap-part13-{}-{tag}", std::process::id());
-        let mut child = Command::new("podman")
-            .args([
-                "--runtime",
-                "runc",
-                "run",
-                "-i",
-                "--rm",
-                "--network",
-                "none",
-            ])
-            .args(["--name", &name])
-            .args([
-                "--ulimit",
-                "nofile=1024:1024",
-                "--ulimit",
-                "nproc=4096:4096",
-            ])
-            .args(podman_args)
-            .arg("--rootfs")
-            .arg(&root.0)
-            .arg("/forger")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run podman");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let inspect = |format: &str| {
-            let out = Command::new("podman")
-                .args(["inspect", "-f", format, &name])
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout).trim().to_string()
-        };
-        let container = Container {
-            id: inspect("{{.Id}}"),
-            pid: inspect("{{.State.Pid}}").parse().unwrap_or(0),
-            name,
-            child,
-            _root: root,
-        };
-        assert!(
-            line == "ready\n" && container.id.len() == 64 && container.pid > 0,
-            "container {tag} did not start: {line:?}"
-        );
-        container
-    }
-
-    /// Its path in the hierarchy of `controllers` (`name=systemd`, or empty for v2), as the
-    /// host sees it.
-    fn cgroup(&self, controllers: &str) -> String {
-        let file = std::fs::read_to_string(format!("/proc/{}/cgroup", self.pid)).unwrap();
-        file.lines()
-            .find_map(|l| {
-                l.split_once(':')?
-                    .1
-                    .strip_prefix(&format!("{controllers}:"))
-            })
-            .unwrap_or_else(|| panic!("no {controllers:?} hierarchy in {file}"))
-            .to_string()
-    }
-}
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = Command::new("podman")
-            .args(["rm", "-f", "-t", "0", &self.name])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The forger run with `args` in a podman container (runc) with `podman_args`.
+fn forge(bin: &Path, tag: &str, podman_args: &[&str], args: &[&str]) -> Container {
+    Container::run(bin, tag, args, podman_args).expect("podman runs containers here")
 }
 
 /// Cgroup directories a test made (or made its containers make), removed when dropped,
@@ -130,21 +41,6 @@ impl Drop for Cgroups {
             }
         }
     }
-}
-
-/// Whether podman with runc can run containers here.
-fn podman() -> bool {
-    let works = |program: &str| {
-        Command::new(program)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    util::require(
-        is_root() && works("podman") && works("runc"),
-        "needs root, podman and runc",
-    )
 }
 
 /// The cgroup v2 mount: the unified hierarchy of a hybrid host, or /sys/fs/cgroup.
@@ -166,7 +62,7 @@ fn v2_mount() -> Option<PathBuf> {
 /// victim or in the pod, and --container and --pod must not select them.
 #[test]
 fn containers_that_write_their_cgroup_do_not_pass_for_another() {
-    if !podman() {
+    if !containers::podman() {
         return;
     }
     let Some(bin) = forger() else { return };
@@ -181,20 +77,20 @@ fn containers_that_write_their_cgroup_do_not_pass_for_another() {
         return;
     }
     let mut made = Cgroups(Vec::new());
-    let victim = Container::start(&bin, "victim", &[], &["stay"]);
+    let victim = forge(&bin, "victim", &[], &["stay"]);
     let below = format!(
         "kubepods-besteffort-pod{}.slice/cri-containerd-{}.scope",
         FORGED_POD.replace('-', "_"),
         victim.id
     );
     let systemd = ["--systemd", "always"];
-    let into = Container::start(
+    let into = forge(
         &bin,
         "into",
         &systemd,
         &["into", &victim.cgroup("name=systemd")],
     );
-    let nested = Container::start(&bin, "below", &systemd, &["below", &below]);
+    let nested = forge(&bin, "below", &systemd, &["below", &below]);
     // What the container made, to remove after it: its own cgroup too, which podman cannot
     // remove while it holds these.
     let nested_own = PathBuf::from(format!(
@@ -214,7 +110,7 @@ fn containers_that_write_their_cgroup_do_not_pass_for_another() {
         "the container made its cgroup"
     );
     // The delegated v2 subtree, done by the test as the container would.
-    let delegated = Container::start(&bin, "delegated", &[], &["stay"]);
+    let delegated = forge(&bin, "delegated", &[], &["stay"]);
     let own_v2 = v2.join(delegated.cgroup("").trim_start_matches('/'));
     let forged_v2 = own_v2.join(&below);
     made.0.push(own_v2.clone());
@@ -429,9 +325,7 @@ fn a_name_with_a_forged_line_in_the_same_namespace() {
         (&Value::from(""), &Value::from("CONNECTED"))
     );
 
-    // Under a name of its own: endpoint.rs builds and runs it beside.
-    let wrapper = build_c("tests/endpoint/nonetlink.c", "nonetlink-forged", &[]).unwrap();
-    let out = crate::util::run_wrapped(&[wrapper.to_str().unwrap()], &args).ok();
+    let out = crate::util::run_wrapped(&[util::refuse(), "netlink"], &args).ok();
     for tid in [thread, victim] {
         assert!(endpoint_of(&out, tid).is_null(), "{}", out.stdout);
     }

@@ -3,9 +3,9 @@
 # tsnap, without pidfd_send_signal, asks two fake JVMs; while it waits on the first, the
 # second exits and an innocent process is given its pid (ns_last_pid). Prints how the
 # innocent process ended, and how many SIGQUITs the second JVM saw.
-# Usage: reuse.sh NOPIDFD TSNAP FAKEJVM ROOT DIR
+# Usage: reuse.sh REFUSE TSNAP FAKEJVM ROOT DIR (REFUSE: tests/support/refuse.c built)
 set -eu
-nopidfd=$1 tsnap=$2 fakejvm=$3 root=$4 dir=$5
+refuse=$1 tsnap=$2 fakejvm=$3 root=$4 dir=$5
 cd "$dir"
 mkfifo hold
 "$fakejvm" "$root" silent <hold >a.out &
@@ -14,7 +14,7 @@ exec 9>hold
 "$fakejvm" "$root" quit-listen <hold >b.out &
 b=$!
 until grep -q ready a.out && grep -q ready b.out; do sleep 0.05; done
-"$nopidfd" "$tsnap" dump --java --java-timeout 2 -i 0 -p "$a,$b" >tsnap.out 2>tsnap.err &
+"$refuse" pidfd "$tsnap" dump --java --java-timeout 2 -i 0 -p "$a,$b" >tsnap.out 2>tsnap.err &
 t=$!
 sleep 0.7
 kill -KILL "$b"

@@ -42,10 +42,6 @@ fn without_pidfd_send_signal_a_reused_pid_gets_no_signal() {
     if !needs_root() {
         return;
     }
-    let nopidfd = match build_c("tests/hostile/nopidfd.c", "nopidfd", &[]) {
-        Ok(bin) => bin,
-        Err(e) => panic!("gcc: {e}"),
-    };
     let _turn = util::cpu_turn();
     let root = Root::new();
     let dir = TempDir::new("reuse");
@@ -53,7 +49,7 @@ fn without_pidfd_send_signal_a_reused_pid_gets_no_signal() {
     let out = Command::new("timeout")
         .args(["30", "unshare", "--pid", "--fork", "--mount-proc", "bash"])
         .arg(script)
-        .arg(&nopidfd)
+        .arg(util::refuse())
         .arg(util::binary())
         .arg(fakejvm())
         .arg(&root.0.0)

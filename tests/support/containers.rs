@@ -1,5 +1,5 @@
-//! Real containers: podman (with runc) runs tests/support/workload.c, built static, from a root
-//! holding nothing else, each container with a workload of its own (threads named by what
+//! Real containers: podman (with runc) runs tests/support/workload.c (or a test's own static
+//! program), built static, from a root holding nothing else, each container with a workload of its own (threads named by what
 //! they do: pipe readers, sleepers, a spinner). Without root, podman, runc or a static C
 //! library, `Container::start` says what is missing through `util::require`.
 
@@ -51,13 +51,19 @@ impl Container {
     /// Runs `workload ARGS` in a container named after `tag`, with `podman_args` (a CPU
     /// limit); `None` (said why) where containers cannot run.
     pub fn start(tag: &str, args: &[&str], podman_args: &[&str]) -> Option<Container> {
-        let bin = workload()?;
+        Container::run(workload()?, tag, args, podman_args)
+    }
+
+    /// Runs the static program `bin` with `args` as the only file of a container's root; the
+    /// program says `ready` on its first line once it is set up.
+    pub fn run(bin: &Path, tag: &str, args: &[&str], podman_args: &[&str]) -> Option<Container> {
         if !podman() {
             return None;
         }
         let root = TempDir::new(tag);
-        std::fs::copy(bin, root.0.join("workload")).unwrap();
-        let name = format!("tsnap-part10-{}-{tag}", std::process::id());
+        let file = bin.file_name().expect("a program's file name");
+        std::fs::copy(bin, root.0.join(file)).unwrap();
+        let name = format!("tsnap-test-{}-{tag}", std::process::id());
         let mut child = Command::new("podman")
             .args([
                 "--runtime",
@@ -78,7 +84,7 @@ impl Container {
             .args(podman_args)
             .arg("--rootfs")
             .arg(&root.0)
-            .arg("/workload")
+            .arg(Path::new("/").join(file))
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -108,6 +114,20 @@ impl Container {
             container.name
         );
         Some(container)
+    }
+
+    /// Its path in the hierarchy of `controllers` (`name=systemd`, or empty for v2), as the
+    /// host sees it.
+    pub fn cgroup(&self, controllers: &str) -> String {
+        let file = std::fs::read_to_string(format!("/proc/{}/cgroup", self.pid)).unwrap();
+        file.lines()
+            .find_map(|l| {
+                l.split_once(':')?
+                    .1
+                    .strip_prefix(&format!("{controllers}:"))
+            })
+            .unwrap_or_else(|| panic!("no {controllers:?} hierarchy in {file}"))
+            .to_string()
     }
 
     /// Its threads now, tid to name, as /proc shows them.

@@ -144,6 +144,16 @@ pub fn build_c(source: &str, name: &str, flags: &[&str]) -> Result<PathBuf, Stri
     }
 }
 
+/// tests/support/refuse.c, built once per test binary: `refuse netlink|pidfd PROGRAM ARG...`
+/// runs a program with that call refused by a seccomp filter.
+pub fn refuse() -> &'static str {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        build_c("tests/support/refuse.c", "refuse", &[]).unwrap_or_else(|e| panic!("gcc: {e}"))
+    });
+    bin.to_str().expect("a temporary directory's path in UTF-8")
+}
+
 /// JSON rows keyed by tid.
 pub fn by_tid(rows: &[Value]) -> HashMap<u64, &Value> {
     rows.iter()

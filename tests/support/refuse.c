@@ -1,0 +1,72 @@
+/* Runs a program with one system call refused, as a container's seccomp profile, or an old
+ * kernel, may refuse it; every other call is let through.
+ *   refuse netlink PROGRAM [ARG]...  socket(AF_NETLINK, ...) fails with EPERM
+ *   refuse pidfd PROGRAM [ARG]...    pidfd_send_signal fails with ENOSYS (a kernel before 5.1,
+ *                                    or a profile that does not know the call) */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* The same number on x86_64 and aarch64. */
+#define NR_PIDFD_SEND_SIGNAL 424
+
+#define LOAD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define RETURN(what) BPF_STMT(BPF_RET | BPF_K, what)
+
+int main(int argc, char **argv)
+{
+    /* Kill a call of another architecture's numbers; then the call refused, else allow. */
+    struct sock_filter netlink[] = {
+        LOAD(arch),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
+        RETURN(SECCOMP_RET_KILL_PROCESS),
+        LOAD(nr),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+        LOAD(args[0]),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
+        RETURN(SECCOMP_RET_ERRNO | EPERM),
+        RETURN(SECCOMP_RET_ALLOW),
+    };
+    struct sock_filter pidfd[] = {
+        LOAD(arch),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
+        RETURN(SECCOMP_RET_KILL_PROCESS),
+        LOAD(nr),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_PIDFD_SEND_SIGNAL, 0, 1),
+        RETURN(SECCOMP_RET_ERRNO | ENOSYS),
+        RETURN(SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program;
+    if (argc < 3 || (strcmp(argv[1], "netlink") && strcmp(argv[1], "pidfd"))) {
+        fprintf(stderr, "usage: refuse netlink|pidfd PROGRAM [ARG]...\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "netlink")) {
+        program.len = sizeof netlink / sizeof netlink[0];
+        program.filter = netlink;
+    } else {
+        program.len = sizeof pidfd / sizeof pidfd[0];
+        program.filter = pidfd;
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program)) {
+        perror("seccomp");
+        return 1;
+    }
+    execvp(argv[2], argv + 2);
+    perror(argv[2]);
+    return 127;
+}
