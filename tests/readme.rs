@@ -4,12 +4,11 @@
 //! stays short, and every relative link of it and of docs/ resolves.
 
 use crate::java::Jvm;
-use crate::kubernetes::{Made, podman, unique};
-use crate::util::{TempDir, build_c, is_root, require, tsnap};
+use crate::kubernetes::{podman, shop_pod};
+use crate::support::pty;
+use crate::util::{TempDir, is_root, require, tsnap};
 use crate::workload::{Kind, Workload};
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -27,26 +26,7 @@ fn readme() -> String {
 /// standard output and error both on the terminal, lines longer than the terminal wrapped
 /// as it wraps them.
 fn on_terminal(wrapper: &[&str], args: &[&str]) -> String {
-    let (mut master, mut slave) = (-1, -1);
-    let size = libc::winsize {
-        ws_row: 50,
-        ws_col: WIDTH as u16,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two fds into the ints; no name or termios is asked for.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(opened, 0, "openpty");
-    // SAFETY: both fds were just opened and are owned here.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let (master, slave) = pty::open(WIDTH as u16);
     let under_test = tsnap();
     let mut command = match wrapper.split_first() {
         Some((program, rest)) => {
@@ -67,11 +47,8 @@ fn on_terminal(wrapper: &[&str], args: &[&str]) -> String {
         .unwrap();
     // The command holds the terminal's other end until dropped.
     drop(command);
-    let mut text = Vec::new();
-    // Reads until the last writer is gone (EIO on Linux).
-    let _ = std::fs::File::from(master).read_to_end(&mut text);
+    let text = pty::read_all(master);
     child.wait().unwrap();
-    let text = String::from_utf8_lossy(&text).replace('\r', "");
     let mut shown = String::new();
     for line in text.lines() {
         let chars: Vec<char> = line.chars().collect();
@@ -563,48 +540,8 @@ fn task_one_container_from_the_node() {
     {
         return;
     }
-    let dir = TempDir::new("readme-container");
-    let root = dir.0.join("root");
-    std::fs::create_dir(&root).unwrap();
-    let pause = build_c("tests/habits/pause.c", "readme-pause", &["-static"])
-        .unwrap_or_else(|e| panic!("gcc -static: {e}"));
-    std::fs::copy(&pause, root.join("pause")).unwrap();
-    let container = Made::container(unique("readme"));
     let pod = "pod6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60";
-    let out = podman()
-        .args([
-            "run",
-            "--detach",
-            "--name",
-            &container.name,
-            "--hostname",
-            "shop-0",
-        ])
-        .args([
-            "--ulimit",
-            "nofile=1024:1024",
-            "--ulimit",
-            "nproc=4096:4096",
-        ])
-        .args([
-            "--network",
-            "none",
-            "--cgroup-manager",
-            "cgroupfs",
-            "--memory",
-            "256m",
-        ])
-        .arg(format!("--cgroup-parent=/kubepods/burstable/{pod}"))
-        .arg("--rootfs")
-        .arg(&root)
-        .arg("/pause")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let _pod = shop_pod("readme", pod, &["--memory", "256m"]);
     task("container", &[], &["-a", "--container", "shop-0"], &[]);
 }
 

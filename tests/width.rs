@@ -5,17 +5,13 @@
 //! wrapped, never cut.
 
 use crate::findings::{LimitedCgroup, Spinning};
-use crate::util::{is_root, run, tsnap};
+use crate::support::pty;
+use crate::util::{gettid, is_root, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-
-fn own_pid() -> String {
-    std::process::id().to_string()
-}
 
 /// What tsnap writes with `args` when its standard output is a terminal `columns` wide, with
 /// `env` set; the terminal's carriage returns left out.
@@ -28,31 +24,7 @@ pub(crate) fn on_terminal(args: &[&str], columns: u16, env: &[(&str, &str)]) -> 
 /// What tsnap writes with `args` on a terminal `columns` wide (its standard error there too
 /// when `stderr`), and whether it succeeded.
 fn pty_run(args: &[&str], columns: u16, env: &[(&str, &str)], stderr: bool) -> (String, bool) {
-    let (mut master, mut slave) = (-1, -1);
-    let size = libc::winsize {
-        ws_row: 50,
-        ws_col: columns,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two fds into the ints; no name or termios is asked for.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(opened, 0, "openpty");
-    // Not inherited by what other tests start meanwhile, which would keep the terminal open.
-    for fd in [master, slave] {
-        // SAFETY: fcntl on an fd just opened here.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-    }
-    // SAFETY: both fds were just opened and are owned here.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let (master, slave) = pty::open(columns);
     let error = match stderr {
         true => Stdio::from(slave.try_clone().unwrap()),
         false => Stdio::null(),
@@ -66,11 +38,9 @@ fn pty_run(args: &[&str], columns: u16, env: &[(&str, &str)], stderr: bool) -> (
         .stderr(error)
         .spawn()
         .unwrap();
-    let mut text = Vec::new();
-    // Reads until the last writer is gone (EIO on Linux).
-    let _ = std::fs::File::from(master).read_to_end(&mut text);
+    let text = pty::read_all(master);
     let ok = child.wait().unwrap().success();
-    (String::from_utf8(text).unwrap().replace('\r', ""), ok)
+    (text, ok)
 }
 
 /// The widest line of `text`, in characters.
@@ -129,8 +99,7 @@ impl LongClient {
             .name(NAME.to_string())
             .spawn(move || {
                 let mut client = TcpStream::connect(("::ffff:127.0.0.1", port)).unwrap();
-                // SAFETY: gettid has no preconditions.
-                sent.send(unsafe { libc::gettid() } as u64).unwrap();
+                sent.send(gettid()).unwrap();
                 let _ = client.read(&mut [0u8; 1]);
             })
             .unwrap();
