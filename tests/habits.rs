@@ -3,8 +3,8 @@
 //! any case, human units in tables; one JSON shape for every command, checked against the
 //! schema in the repository; and `report` slicing by any column the run read.
 
-use crate::kubernetes::{Made, podman, unique};
-use crate::util::{self, TempDir, build_c, is_root, run};
+use crate::kubernetes::{podman, shop_pod};
+use crate::util::{self, TempDir, is_root, run};
 use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -167,42 +167,8 @@ fn container_and_pod_by_host_name() {
     if !container_supported() {
         return;
     }
-    let dir = TempDir::new("habits-container");
-    let root = dir.0.join("root");
-    std::fs::create_dir(&root).unwrap();
-    let pause = build_c("tests/habits/pause.c", "habits-pause", &["-static"])
-        .unwrap_or_else(|e| panic!("gcc -static: {e}"));
-    std::fs::copy(&pause, root.join("pause")).unwrap();
     let uid = "6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60";
-    let container = Made::container(unique("habits"));
-    let out = podman()
-        .args([
-            "run",
-            "--detach",
-            "--name",
-            &container.name,
-            "--hostname",
-            "shop-0",
-        ])
-        .args([
-            "--ulimit",
-            "nofile=1024:1024",
-            "--ulimit",
-            "nproc=4096:4096",
-        ])
-        .args(["--network", "none", "--cgroup-manager", "cgroupfs"])
-        .arg(format!("--cgroup-parent=/kubepods/burstable/pod{uid}"))
-        .arg("--rootfs")
-        .arg(&root)
-        .arg("/pause")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (container, _root, id) = shop_pod("habits", &format!("pod{uid}"), &[]);
     let inspect = podman()
         .args(["inspect", "--format", "{{.State.Pid}}", &container.name])
         .output()

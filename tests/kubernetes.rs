@@ -19,7 +19,7 @@
 //!   ambient, so non-root debug containers here are given none; the test reads the effective
 //!   capabilities of tsnap's process in each case, and the table shows what it read.
 
-use crate::util::{self, Run, TempDir, finish};
+use crate::util::{self, Run, TempDir, build_c, finish};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -144,6 +144,40 @@ impl Drop for Made {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// A pause container (tests/habits/pause.c) with host name `shop-0`, in the pod `pod` (the
+/// `podUID` directory) of the kubelet's burstable cgroup, with `extra` podman arguments: the
+/// container, removed when dropped, its root, and its id.
+pub fn shop_pod(tag: &str, pod: &str, extra: &[&str]) -> (Made, TempDir, String) {
+    let dir = TempDir::new(tag);
+    let root = dir.0.join("root");
+    std::fs::create_dir(&root).unwrap();
+    let pause = build_c(
+        "tests/habits/pause.c",
+        &format!("{tag}-pause"),
+        &["-static"],
+    )
+    .unwrap_or_else(|e| panic!("gcc -static: {e}"));
+    std::fs::copy(&pause, root.join("pause")).unwrap();
+    let container = Made::container(unique(tag));
+    let name = container.name.clone();
+    let id = podman_ok(
+        &[
+            &["run", "--detach", "--name", &name, "--hostname", "shop-0"][..],
+            &RUN,
+            &["--cgroup-manager", "cgroupfs"],
+            extra,
+            &[
+                &format!("--cgroup-parent=/kubepods/burstable/{pod}"),
+                "--rootfs",
+                root.to_str().unwrap(),
+                "/pause",
+            ],
+        ]
+        .concat(),
+    );
+    (container, dir, id.trim().to_string())
 }
 
 /// A name for something this test process makes: `tsnap-part8-PID-what`.
