@@ -89,21 +89,24 @@ fn a_link_planted_in_the_output_dir_is_not_followed_by_root() {
         assert_eq!(std::fs::symlink_metadata(&link).unwrap().uid(), 65534);
     }
     let pid = own_pid();
+    let watch = || {
+        tsnap_utc(&[
+            "watch",
+            "-a",
+            "-i",
+            "0.2",
+            "-d",
+            "1",
+            "-p",
+            &pid,
+            "-o",
+            "tid,comm",
+            "--output-dir",
+            shared.to_str().unwrap(),
+        ])
+    };
     let started = Instant::now();
-    let out = tsnap_utc(&[
-        "watch",
-        "-a",
-        "-i",
-        "0.2",
-        "-d",
-        "1",
-        "-p",
-        &pid,
-        "-o",
-        "tid,comm",
-        "--output-dir",
-        shared.to_str().unwrap(),
-    ]);
+    let out = watch();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(out.status, 1, "{}", out.stderr);
     holds(&out.stderr, "it is a symbolic link, which is not followed");
@@ -118,20 +121,7 @@ fn a_link_planted_in_the_output_dir_is_not_followed_by_root() {
         std::fs::remove_file(shared.join(&name)).unwrap();
         std::fs::hard_link(&target, shared.join(&name)).unwrap();
     }
-    let out = tsnap_utc(&[
-        "watch",
-        "-a",
-        "-i",
-        "0.2",
-        "-d",
-        "1",
-        "-p",
-        &pid,
-        "-o",
-        "tid,comm",
-        "--output-dir",
-        shared.to_str().unwrap(),
-    ]);
+    let out = watch();
     assert_eq!(out.status, 1, "{}", out.stderr);
     holds(
         &out.stderr,
@@ -188,28 +178,23 @@ fn a_directory_anyone_can_write_without_the_sticky_bit_is_refused_as_root() {
     // A directory of another user, not sticky: the same.
     let theirs = shared_dir(&tmp.0, "theirs", 0o755);
     std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
-    let out = tsnap_utc(&[
-        "watch",
-        "-d",
-        "0.5",
-        "-p",
-        &pid,
-        "--output-dir",
-        theirs.to_str().unwrap(),
-    ]);
+    let watch = || {
+        tsnap_utc(&[
+            "watch",
+            "-d",
+            "0.5",
+            "-p",
+            &pid,
+            "--output-dir",
+            theirs.to_str().unwrap(),
+        ])
+    };
+    let out = watch();
     assert_eq!(out.status, 2, "{}", out.stderr);
     holds(&out.stderr, "owner uid 65534");
     // Sticky, but its owner may still rename and delete what is in it.
     std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o1777)).unwrap();
-    let out = tsnap_utc(&[
-        "watch",
-        "-d",
-        "0.5",
-        "-p",
-        &pid,
-        "--output-dir",
-        theirs.to_str().unwrap(),
-    ]);
+    let out = watch();
     assert_eq!(out.status, 2, "{}", out.stderr);
     holds(
         &out.stderr,

@@ -42,18 +42,13 @@ fn watch_takes_timestamped_snapshots() {
         times[0]
     );
 
-    let table = run(&[
-        "watch",
-        "-i",
-        "0.2",
-        "-d",
-        "0.4",
-        "-p",
-        &own_pid(),
-        "-o",
-        "tid,comm",
-    ])
-    .ok();
+    // Two snapshots of this process's thread ids and names, in `format`.
+    let pid = own_pid();
+    let two = |format: &str| {
+        let args = ["-i", "0.2", "-d", "0.4", "-p", &pid, "-o", "tid,comm"];
+        run(&[&["watch", "-f", format][..], &args].concat()).ok()
+    };
+    let table = two("table");
     assert_eq!(
         table.stdout.matches("time ").count(),
         2,
@@ -64,20 +59,7 @@ fn watch_takes_timestamped_snapshots() {
         table.stdout.contains("\n\nthreads: "),
         "a blank line between snapshots, each headed by its tally"
     );
-    let csv = run(&[
-        "watch",
-        "-i",
-        "0.2",
-        "-d",
-        "0.4",
-        "-p",
-        &own_pid(),
-        "-o",
-        "tid,comm",
-        "-f",
-        "csv",
-    ])
-    .ok();
+    let csv = two("csv");
     assert_eq!(
         csv.stdout
             .matches("time,host,container,pod,tid,comm")

@@ -67,36 +67,31 @@ fn too_many_entries_are_refused_and_many_merge_in_linear_time() {
     let host = Host::new();
     let _turn = util::cpu_turn();
     let root = Root::new();
-    let threads = ("FAKE_THREADS", "1000");
-    let too_many = ("FAKE_ENTRIES", "200000");
-    let fake = Fake::start(
-        &root,
-        "listen",
-        "",
-        &[("FAKE_REPLY", "many"), too_many, threads],
-    );
-    let pid = fake.pid();
-    let mut args = java_dump(&pid);
-    args[3] = "10";
-    let out = tsnap(&args, Duration::from_secs(20));
-    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    // A fake JVM of 1,000 threads whose dump has `entries` entries, asked with 10 s to answer.
+    let dump_of = |entries: &str| {
+        let fake = Fake::start(
+            &root,
+            "listen",
+            "",
+            &[
+                ("FAKE_REPLY", "many"),
+                ("FAKE_ENTRIES", entries),
+                ("FAKE_THREADS", "1000"),
+            ],
+        );
+        let pid = fake.pid();
+        let mut args = java_dump(&pid);
+        args[3] = "10";
+        let out = tsnap(&args, Duration::from_secs(20));
+        assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+        out
+    };
+    let out = dump_of("200000");
     holds(&out.run.stderr, "more than 100000 threads");
     assert!(out.cpu < Duration::from_secs(2), "{:?} of CPU", out.cpu);
-    drop(fake);
     // As many as a JVM may have, none of them the process's own: paired by an index, not by
     // a scan of the dump for every thread.
-    let entries = ("FAKE_ENTRIES", "100000");
-    let fake = Fake::start(
-        &root,
-        "listen",
-        "",
-        &[("FAKE_REPLY", "many"), entries, threads],
-    );
-    let pid = fake.pid();
-    let mut args = java_dump(&pid);
-    args[3] = "10";
-    let out = tsnap(&args, Duration::from_secs(20));
-    assert_eq!(out.run.status, 0, "{}", out.run.stderr);
+    let out = dump_of("100000");
     assert_eq!(
         out.run.stdout.matches("(in the JVM's dump only)").count(),
         100_000
