@@ -3,7 +3,7 @@
 //! directory, files a kernel does not provide, copies that are not quite procfs.
 
 use crate::support::fakeproc::{self, FakeProc};
-use crate::util::{foreign_arch, run};
+use crate::util::foreign_arch;
 
 /// A stat line for thread `tid` named `comm` in `state`, of a process of three threads.
 fn stat_line(tid: u32, comm: &str, state: char) -> String {
@@ -82,17 +82,14 @@ fn syscall_and_filename_edge_cases() {
         "0 0xffffffff 0x0 0x0 0x0 0x0 0x0 0x7ffc 0x7f00\n",
     );
     t.thread(507, "garbled", "0 0xZZ\n");
-    let out = run(&[
-        "--proc",
-        t.path().to_str().unwrap(),
+    let out = t.tsnap(&[
         "-i",
         "0",
         "-f",
         "csv",
         "-o",
         "tid,comm,state,wchan,syscall,filename,kstack",
-    ])
-    .ok();
+    ]);
     if foreign_arch() {
         return;
     }
@@ -125,15 +122,7 @@ fn threads_whose_files_vanish_are_dropped_silently() {
     t.file("600/task/600/stat", stat_line(600, "alive", 'R'));
     // Listed, but with no files: it exited between the listing and the read.
     std::fs::create_dir_all(t.path().join("600/task/601")).unwrap();
-    let out = run(&[
-        "--proc",
-        t.path().to_str().unwrap(),
-        "-i",
-        "0",
-        "-o",
-        "tid,comm",
-    ])
-    .ok();
+    let out = t.tsnap(&["-i", "0", "-o", "tid,comm"]);
     assert_eq!(out.stdout, "threads: 1 (R 1)\ntid comm\n600 alive\n");
     assert_eq!(out.stderr, "");
 }
@@ -153,17 +142,7 @@ fn a_stack_larger_than_the_buffer_and_fds_above_65535() {
     );
     t.file("500/task/500/stack", &frames);
     t.link("500/task/500/fd/70001", "/data/fd-seventy-thousand-and-one");
-    let out = run(&[
-        "--proc",
-        t.path().to_str().unwrap(),
-        "-i",
-        "0",
-        "-f",
-        "json",
-        "-o",
-        "tid,syscall,filename,kstack",
-    ])
-    .ok();
+    let out = t.tsnap(&["-i", "0", "-f", "json", "-o", "tid,syscall,filename,kstack"]);
     let rows = out.rows();
     let kstack = rows[0]["kstack"].as_str().unwrap();
     assert_eq!(kstack.matches("()").count(), 400);
@@ -190,18 +169,7 @@ fn a_copied_tree_self_process_dirs_without_task_and_threads_without_stat() {
     // A process directory without task/ is read as one thread: the process itself.
     t.file("600/stat", stat_line(600, "no-task-dir", 'R'));
     t.file("600/status", "Name:\tno-task-dir\nState:\tR (running)\n");
-    let out = run(&[
-        "--proc",
-        t.path().to_str().unwrap(),
-        "-i",
-        "0",
-        "-a",
-        "-f",
-        "csv",
-        "-o",
-        "pid,tid,comm,state",
-    ])
-    .ok();
+    let out = t.tsnap(&["-i", "0", "-a", "-f", "csv", "-o", "pid,tid,comm,state"]);
     assert_eq!(
         out.stdout,
         "pid,tid,comm,state\n500,500,copied-self,D\n600,600,no-task-dir,R\n"
@@ -219,18 +187,7 @@ fn without_uptime_the_footer_says_why_pcpu_is_missing() {
     let t = Tree::without_uptime();
     t.file("500/stat", stat_line(500, "proc", 'R'));
     t.thread(500, "busy", "running\n");
-    let path = t.path().to_str().unwrap();
-    let out = run(&[
-        "--proc",
-        path,
-        "-i",
-        "0",
-        "-f",
-        "csv",
-        "-o",
-        "tid,pcpu,runq",
-    ])
-    .ok();
+    let out = t.tsnap(&["-i", "0", "-f", "csv", "-o", "tid,pcpu,runq"]);
     assert_eq!(out.stdout, "tid,pcpu,runq\n500,-,-\n");
     let why = "(no uptime in this procfs mount: an average over a thread's life needs the time \
                since boot)";
@@ -241,7 +198,7 @@ fn without_uptime_the_footer_says_why_pcpu_is_missing() {
         )
     );
     // The dump's header leaves out the process's age.
-    let dump = run(&["--proc", path, "dump", "-p", "500", "-i", "0"]).ok();
+    let dump = t.tsnap(&["dump", "-p", "500", "-i", "0"]);
     assert!(
         dump.stdout
             .contains("Thread dump of pid 500 (-), 1 thread\n"),
@@ -259,18 +216,7 @@ fn dump_json_has_null_for_an_unreadable_comm_and_cmdline() {
     t.file("700/comm", "named\n");
     t.file("700/cmdline", "prog\0--flag\0");
     t.thread_of(700, 700, "named", "running\n");
-    let out = run(&[
-        "--proc",
-        t.path().to_str().unwrap(),
-        "dump",
-        "-p",
-        "500,700",
-        "-i",
-        "0",
-        "-f",
-        "json",
-    ])
-    .ok();
+    let out = t.tsnap(&["dump", "-p", "500,700", "-i", "0", "-f", "json"]);
     let processes: Vec<_> = out
         .json()
         .into_iter()

@@ -3,7 +3,7 @@
 //! layouts (tests/support/kubelet.rs), a fixture changed for one case (tests/cgroup.rs), a copy of a
 //! live process's files (tests/hostile.rs).
 
-use crate::util::TempDir;
+use crate::util::{Run, TempDir, run};
 use std::path::{Path, PathBuf};
 
 /// A directory tree of files and links, removed when dropped. Paths are relative to its root:
@@ -24,6 +24,15 @@ impl FakeProc {
     /// `part` of the tree as an argument for tsnap.
     pub fn arg(&self, part: &str) -> String {
         self.0.0.join(part).to_string_lossy().into_owned()
+    }
+
+    /// tsnap run with `args` on this tree as its `/proc`; it must succeed.
+    pub fn tsnap(&self, args: &[&str]) -> Run {
+        let root = self
+            .path()
+            .to_str()
+            .expect("a temporary directory's path in UTF-8");
+        run(&[&["--proc", root][..], args].concat()).ok()
     }
 
     /// Writes `content` at `path`, making its directories.
