@@ -208,7 +208,8 @@ impl CgroupWindow {
 
     /// The block's cpu line for the root cgroup, whose usage over the window `w` (`used`
     /// µs) is the whole machine's: said so, with the machine's CPUs, rather than as a
-    /// cgroup's usage.
+    /// cgroup's usage. A block named by another hierarchy's path (v1's memory, on a host
+    /// that moves processes in that one alone) says where its cpu line comes from.
     fn write_machine(
         &self,
         w: &Window<'_>,
@@ -218,7 +219,14 @@ impl CgroupWindow {
         room: Option<usize>,
         out: &mut Vec<u8>,
     ) {
-        out.extend_from_slice(b"  machine: used ");
+        let path = group.membership().path().filter(|p| *p != b"/");
+        match path {
+            None => out.extend_from_slice(b"  machine: used "),
+            Some(path) => {
+                label(out, b"cpu", Some(b"/"), path, room);
+                out.extend_from_slice(b"used ");
+            }
+        }
         push_fixed(out, used, w.ns / 1000, 2);
         match self.cores {
             Some(n) => {
@@ -230,7 +238,10 @@ impl CgroupWindow {
         }
         out.extend_from_slice(b" in ");
         push_fixed(out, w.ns, 1_000_000_000, 2);
-        out.extend_from_slice(b" s (root cgroup: no limit of its own)\n");
+        out.extend_from_slice(match path {
+            None => b" s (root cgroup: no limit of its own)\n",
+            Some(_) => b" s (root cgroup: the whole machine)\n",
+        });
         self.write_rest(Some(w), end, group, room, out);
     }
 
@@ -658,6 +669,32 @@ mod tests {
                 .unwrap()
                 .contains("  machine: used 1.40 cores in 0.50 s")
         );
+    }
+
+    #[test]
+    fn a_group_at_the_root_of_the_cpu_hierarchy_alone_says_so() {
+        let mut w = window(true);
+        w.groups[0].file = format!("4:memory:{PATH}\n1:cpu,cpuacct:/\n0::/\n").into_bytes();
+        w.groups[0].sources = Sources {
+            cpu: Some(Hierarchy::Cpu),
+            memory: Some(Hierarchy::Memory),
+            v2: true,
+            missing: None,
+        };
+        let mut out = Vec::new();
+        w.write_text_fit(0, &mut out, None);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(&format!("cgroup {PATH} (hybrid)")),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\n  cpu at /: used 1.40 of 2 cores in 0.50 s (root cgroup: the whole machine)\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("  machine:"), "{text}");
     }
 
     #[test]
