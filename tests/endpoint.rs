@@ -40,6 +40,7 @@ fn sockets_in_the_tables_of_their_namespace() {
 /// With netlink refused (as a seccomp profile may), the same from the text tables.
 #[test]
 fn sockets_when_netlink_is_refused() {
+    let _table = util::unix_table_turn();
     check_sockets("endpnl", &|args| {
         run_wrapped(&[util::refuse(), "netlink"], args)
     });

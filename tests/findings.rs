@@ -610,9 +610,11 @@ fn a_client_of_a_slow_server_is_not_accused_of_a_silent_one_is() {
     let pid = own_pid();
     let args = ["sample", "-d", "3", "-p", &pid, "-f", "json"];
     let direct = run(&args).ok().json();
+    let table = util::unix_table_turn();
     let refused = crate::util::run_wrapped(&[crate::util::refuse(), "netlink"], &args)
         .ok()
         .json();
+    drop(table);
     for (found, counter) in [
         (direct, "tcp_info's bytes_received stayed at 0"),
         (refused, "schedstat's count of times on a CPU stayed at"),

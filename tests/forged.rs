@@ -295,6 +295,7 @@ fn a_thread_in_its_own_namespace_cannot_forge_another_socket() {
 #[test]
 fn a_name_with_a_forged_line_in_the_same_namespace() {
     let Some(bin) = socket_forger() else { return };
+    let _table = util::unix_table_turn();
     let (forger, victim, _, thread) = start_socket_forger(bin, &["same"]);
     let pids = format!("{},{victim}", forger.0.id());
     let args = [

@@ -184,6 +184,14 @@ pub fn cpu_turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A turn at this network namespace's unix socket table as text: held by the test that forges
+/// a line of it, and by those that read it with netlink refused. tsnap rightly distrusts a
+/// table with a forged line, so the two must not overlap.
+pub fn unix_table_turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Whether a test's prerequisite is `met`. When it is not, the test says so on stderr
 /// (`skipped: WHY`) and returns; under `TSNAP_TEST_STRICT=1` (set by `.ci/run`) it fails
 /// instead, so that a run cannot pass with part of the suite quietly missing. Use it as
