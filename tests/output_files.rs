@@ -150,51 +150,27 @@ fn a_directory_anyone_can_write_without_the_sticky_bit_is_refused_as_root() {
             .success()
     );
     let pid = own_pid();
-    for args in [
-        vec![
-            "watch",
-            "-d",
-            "0.5",
-            "-p",
-            &pid,
-            "--output-dir",
-            open.to_str().unwrap(),
-        ],
-        vec![
-            "watch",
-            "-d",
-            "0.5",
-            "-p",
-            &pid,
-            "--save",
-            link.to_str().unwrap(),
-        ],
+    // watch for half a second, writing where `to` says (`--output-dir DIR`, `--save FILE`).
+    let watch = |to: &[&str]| tsnap_utc(&[&["watch", "-d", "0.5", "-p", &pid][..], to].concat());
+    for to in [
+        ["--output-dir", open.to_str().unwrap()],
+        ["--save", link.to_str().unwrap()],
     ] {
-        let out = tsnap_utc(&args);
-        assert_eq!(out.status, 2, "{args:?}: {}", out.stderr);
+        let out = watch(&to);
+        assert_eq!(out.status, 2, "{to:?}: {}", out.stderr);
         holds(&out.stderr, "refusing to write as root into ");
         holds(&out.stderr, "lacks the sticky bit");
     }
     // A directory of another user, not sticky: the same.
     let theirs = shared_dir(&tmp.0, "theirs", 0o755);
     std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
-    let watch = || {
-        tsnap_utc(&[
-            "watch",
-            "-d",
-            "0.5",
-            "-p",
-            &pid,
-            "--output-dir",
-            theirs.to_str().unwrap(),
-        ])
-    };
-    let out = watch();
+    let into_theirs = ["--output-dir", theirs.to_str().unwrap()];
+    let out = watch(&into_theirs);
     assert_eq!(out.status, 2, "{}", out.stderr);
     holds(&out.stderr, "owner uid 65534");
     // Sticky, but its owner may still rename and delete what is in it.
     std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o1777)).unwrap();
-    let out = watch();
+    let out = watch(&into_theirs);
     assert_eq!(out.status, 2, "{}", out.stderr);
     holds(
         &out.stderr,

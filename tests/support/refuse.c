@@ -29,39 +29,30 @@
 
 int main(int argc, char **argv)
 {
-    /* Kill a call of another architecture's numbers; then the call refused, else allow. */
-    struct sock_filter netlink[] = {
-        LOAD(arch),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-        RETURN(SECCOMP_RET_KILL_PROCESS),
-        LOAD(nr),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
-        LOAD(args[0]),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
-        RETURN(SECCOMP_RET_ERRNO | EPERM),
-        RETURN(SECCOMP_RET_ALLOW),
-    };
-    struct sock_filter pidfd[] = {
-        LOAD(arch),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-        RETURN(SECCOMP_RET_KILL_PROCESS),
-        LOAD(nr),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_PIDFD_SEND_SIGNAL, 0, 1),
-        RETURN(SECCOMP_RET_ERRNO | ENOSYS),
-        RETURN(SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog program;
-    if (argc < 3 || (strcmp(argv[1], "netlink") && strcmp(argv[1], "pidfd"))) {
+    int netlink = argc >= 3 && !strcmp(argv[1], "netlink");
+    if (argc < 3 || (!netlink && strcmp(argv[1], "pidfd"))) {
         fprintf(stderr, "usage: refuse netlink|pidfd PROGRAM [ARG]...\n");
         return 2;
     }
-    if (!strcmp(argv[1], "netlink")) {
-        program.len = sizeof netlink / sizeof netlink[0];
-        program.filter = netlink;
-    } else {
-        program.len = sizeof pidfd / sizeof pidfd[0];
-        program.filter = pidfd;
-    }
+    /* The call refused, and what its first argument must be for it to be refused: netlink's
+     * socket(AF_NETLINK, ...), or pidfd_send_signal whatever its pidfd (any value >= 0). */
+    unsigned nr = netlink ? __NR_socket : NR_PIDFD_SEND_SIGNAL;
+    unsigned first = netlink ? BPF_JEQ : BPF_JGE;
+    unsigned value = netlink ? AF_NETLINK : 0;
+    unsigned error = netlink ? EPERM : ENOSYS;
+    /* A call of another architecture's numbers kills the process. */
+    struct sock_filter filter[] = {
+        LOAD(arch),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
+        RETURN(SECCOMP_RET_KILL_PROCESS),
+        LOAD(nr),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 3),
+        LOAD(args[0]),
+        BPF_JUMP(BPF_JMP | first | BPF_K, value, 0, 1),
+        RETURN(SECCOMP_RET_ERRNO | error),
+        RETURN(SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {sizeof filter / sizeof filter[0], filter};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program)) {
         perror("seccomp");
         return 1;
