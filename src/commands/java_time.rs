@@ -128,14 +128,7 @@ impl JavaOverTime {
             ));
         }
         let root = collector.mount().fd();
-        let targets: Vec<Target> = collector
-            .pids()
-            .filter_map(|pid| {
-                Target::check(root, pid)
-                    .inspect_err(|why| warn(&format!("{why}; showing what /proc shows")))
-                    .ok()
-            })
-            .collect();
+        let targets = java_dump::askable(root, collector.pids());
         let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
         let share = args.java_budget / 100.0;
         let mut jvms = Vec::new();

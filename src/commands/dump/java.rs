@@ -112,6 +112,17 @@ pub fn candidates(collector: &Collector, rows: &Rows) -> Error {
 /// wait in it ends at the deadline, so only a file-system call that does not return is late.
 const GRACE_NS: u64 = 300_000_000;
 
+/// The JVMs among `pids` that may be asked ([`Target::check`]); why each other one may not
+/// is said on stderr, and the command shows what /proc shows of it.
+pub fn askable(root: BorrowedFd<'_>, pids: impl Iterator<Item = u32>) -> Vec<Target> {
+    pids.filter_map(|pid| {
+        Target::check(root, pid)
+            .inspect_err(|why| warn(&format!("{why}; showing what /proc shows")))
+            .ok()
+    })
+    .collect()
+}
+
 /// Checks every selected process first (reading /proc only), so that none is signalled
 /// before all are checked; then asks every JVM at once, each from a thread of its own, all
 /// by one deadline, `timeout` from now, and from one budget of answer bytes. A process that
@@ -127,13 +138,7 @@ pub fn fetch(
     json: bool,
 ) -> Vec<Jvm> {
     let deadline = monotonic_ns().saturating_add(timeout.as_nanos() as u64);
-    let targets: Vec<Target> = pids
-        .filter_map(|pid| {
-            Target::check(root, pid)
-                .inspect_err(|why| warn(&format!("{why}; showing what /proc shows")))
-                .ok()
-        })
-        .collect();
+    let targets = askable(root, pids);
     let budget = Arc::new(AtomicUsize::new(MAX_REPLY));
     let mut asking: Vec<Asking> = Vec::new();
     for target in targets {
