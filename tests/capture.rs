@@ -3,11 +3,10 @@
 
 use crate::support::containers::workload;
 use crate::support::kubelet::{CONTAINER, Layout, Node, POD};
-use crate::util::{self, TempDir, cpu_turn};
+use crate::util::{self, Started, TempDir, cpu_turn};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 #[test]
 fn watch_rows_and_saved_lines_carry_time_host_container_and_pod() {
@@ -187,17 +186,8 @@ fn max_mb_deletes_the_oldest_hour_first_and_goes_on() {
     let Some(bin) = workload() else {
         return;
     };
-    let mut target = Command::new(bin)
-        .args(["20", "0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(target.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let pid = target.id().to_string();
+    let (target, _) = Started::ready(Command::new(bin).args(["20", "0"]));
+    let pid = target.pid().to_string();
     let dir = TempDir::new("maxmb");
     // tsnap's files already there count, the oldest deleted first; a foreign file does not.
     let oldest = "tsnap-2020-01-01.00.csv";
@@ -220,8 +210,7 @@ fn max_mb_deletes_the_oldest_hour_first_and_goes_on() {
             .output()
             .unwrap(),
     );
-    drop(target.stdin.take());
-    let _ = target.wait();
+    drop(target);
     assert_eq!(out.status, 0, "{}", out.stderr);
     // One line for the one deletion needed; the next oldest hour is kept.
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);

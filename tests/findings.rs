@@ -6,7 +6,7 @@
 //! never findings.
 
 use crate::support::cpu;
-use crate::util::{self, build_c, foreign_arch, is_root, own_pid, run, tsnap};
+use crate::util::{self, Started, build_c, foreign_arch, is_root, own_pid, run, tsnap};
 use crate::workload::{Kind, Workload};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -329,16 +329,6 @@ fn no_finding_says_so() {
     assert!(out.stdout.ends_with("\nfindings: none\n"), "{}", out.stdout);
 }
 
-/// A child process, killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The state letters of each thread of process `pid`, read by the test itself.
 fn states(pid: u32) -> Vec<(u64, char)> {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
@@ -373,7 +363,7 @@ fn thirty_threads_in_d_on_one_file_are_one_finding() {
         .unwrap();
     let mut ready = String::new();
     let stdout = child.stdout.take().unwrap();
-    let child = Killed(child);
+    let child = Started(child);
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut ready).unwrap();
     assert_eq!(ready, "ready\n");
     let pid = child.0.id();
@@ -449,7 +439,7 @@ fn two_cgroups_oversubscribing_the_cpus_are_one_cpu_saturated_finding() {
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        let child = Killed(child);
+        let child = Started(child);
         std::fs::write(cgroup.0.join("cgroup.procs"), child.0.id().to_string()).unwrap();
         child
     };

@@ -2,10 +2,10 @@
 //! against a process whose threads' stacks are known (tests/flame/stacks.c), read back by
 //! real consumers: inferno draws the folded lines, headless Chromium runs the page.
 
-use crate::util::{self, Run, TempDir, build_c, cpu_turn, holds, is_root, run};
-use std::io::{BufRead, BufReader, Write};
+use crate::util::{self, Run, Started, TempDir, build_c, cpu_turn, holds, is_root, run};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A thread name with everything that could break a line or a page (14 bytes: comm keeps 15).
@@ -14,45 +14,26 @@ const HOSTILE: &str = "</script>\"';\n&";
 const HOSTILE_FRAME: &str = "</script>\"':\\n&";
 
 /// The process of tests/flame/stacks.c, killed when dropped.
-struct Stacks {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
+struct Stacks(Started);
 
 impl Stacks {
     fn start(args: &[&str]) -> Stacks {
         let bin = build_c("tests/flame/stacks.c", "flame-stacks", &[])
             .unwrap_or_else(|e| panic!("gcc: {e}"));
-        let mut child = Command::new(bin)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start flame-stacks");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (stacks, line) = Started::ready(Command::new(bin).args(args));
         assert_eq!(line, "ready\n");
-        let stdin = child.stdin.take();
-        Stacks { child, stdin }
+        Stacks(stacks)
     }
 
     fn pid(&self) -> String {
-        self.child.id().to_string()
+        self.0.pid().to_string()
     }
 
     /// Tells the worker thread to stop spinning and sleep.
     fn switch_worker(&mut self) {
-        self.stdin.as_mut().unwrap().write_all(b"s").unwrap();
+        let stdin = self.0.0.stdin.as_mut().unwrap();
+        stdin.write_all(b"s").unwrap();
         std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-impl Drop for Stacks {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

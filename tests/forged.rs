@@ -4,14 +4,13 @@
 //! does it, tsnap run as root beside it.
 
 use crate::support::containers::{self, Container};
-use crate::util::{self, build_c, is_root, run};
+use crate::util::{self, Started, build_c, is_root, run};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 /// A pod UID and a container id that no real container here has: what a forger names.
-const FORGED_POD: &str = "6b1c5f8e-3a2d-4c1e-9f0a-1b2c3d4e5f60";
+const FORGED_POD: &str = "9d2e4b7a-1c3f-4e5d-8a6b-7c8d9e0f1a2b";
 
 /// tests/forged/cgroup.c built static, to run alone in a container.
 fn forger() -> Option<PathBuf> {
@@ -193,30 +192,10 @@ fn socket_forger() -> Option<&'static Path> {
     .as_deref()
 }
 
-/// A process killed when dropped.
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the socket forger with `args`: it, and the victim's pid, its socket's inode and the
 /// forging thread's tid.
-fn start_socket_forger(bin: &Path, args: &[&str]) -> (Kill, u64, u64, u64) {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let forger = Kill(child);
+fn start_socket_forger(bin: &Path, args: &[&str]) -> (Started, u64, u64, u64) {
+    let (forger, line) = Started::ready(Command::new(bin).args(args));
     let words: Vec<u64> = line
         .strip_prefix("ready ")
         .unwrap_or_else(|| panic!("the forger did not start: {line:?}"))

@@ -4,38 +4,12 @@
 //! schema in the repository; and `report` slicing by any column the run read.
 
 use crate::kubernetes::{podman, shop_pod};
-use crate::util::{self, TempDir, is_root, run};
+use crate::util::{self, Started, TempDir, is_root, run};
 use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A process the test started, killed when dropped (also when the test fails).
-struct Started(Child);
-
-impl Started {
-    fn spawn(command: &mut Command) -> Started {
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Started(child)
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Waits until the process `pid` runs `name` (its `comm`): after fork and exec.
 fn wait_for_comm(pid: u32, name: &str) {

@@ -5,10 +5,9 @@
 use crate::support::containers::Container;
 use crate::support::cpu;
 use crate::support::kubelet::{Layout, Node, OTHER_POD, POD};
-use crate::util::{self, TempDir, cpu_turn, python_has, tids};
+use crate::util::{self, Started, TempDir, cpu_turn, python_has, tids};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -254,18 +253,13 @@ fn numeric_and_date_like_names_stay_text_through_every_query() {
         "container": "", "pod": "none", "moment": "2100-01-01 00:00:00+00:00", "snapshots": 3,
     });
     for (host, names) in nodes {
-        let mut child = Command::new("python3")
-            .args(["-c", NAMED_THREADS])
-            .args(names)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = Started::ready(
+            Command::new("python3")
+                .args(["-c", NAMED_THREADS])
+                .args(names),
+        );
         assert_eq!(line, "ready\n");
-        let pid = child.id().to_string();
+        let pid = child.pid().to_string();
         // A capture of its own for each node: one node's hours are the whole capture.
         let capture = dir.0.join(host);
         let into = capture.join(host);
@@ -277,8 +271,7 @@ fn numeric_and_date_like_names_stay_text_through_every_query() {
         for w in &mut writers {
             assert!(w.wait().unwrap().success());
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        drop(child);
         for engine in ["duckdb-csv", "duckdb-jsonl", "clickhouse"] {
             let r = queries(engine, &capture, &params);
             // Every column declared: comm is text, whatever the rows hold.

@@ -7,8 +7,9 @@
 
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
 /// The binary under test, as an absolute path (tests may run it from another directory).
@@ -182,6 +183,46 @@ pub fn holds(text: &str, part: &str) {
 pub fn cpu_turn() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A process a test started, killed when dropped (also when the test fails).
+pub struct Started(pub Child);
+
+impl Started {
+    /// Starts `command` with nothing on its standard streams.
+    pub fn spawn(command: &mut Command) -> Started {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Started(child)
+    }
+
+    /// Starts `command` with its standard input and output pipes, and waits for the first
+    /// line it prints (its word that it is ready), which is returned with it.
+    pub fn ready(command: &mut Command) -> (Started, String) {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        (Started(child), line)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A turn at this network namespace's unix socket table as text: held by the test that forges
