@@ -82,14 +82,7 @@ impl Jvm {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start java");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        loop {
-            match stdout.next() {
-                Some(Ok(l)) if l == "ready" => break,
-                Some(Ok(_)) => {}
-                other => panic!("the JVM did not get ready: {other:?}"),
-            }
-        }
+        let stdout = until_ready(&mut child);
         // Let the last threads reach their waits.
         std::thread::sleep(std::time::Duration::from_millis(300));
         Some(Jvm {
@@ -129,6 +122,19 @@ impl Drop for Jvm {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The JVM's standard output once it has printed `ready` (its threads started), the rest
+/// still to read.
+pub fn until_ready(child: &mut Child) -> Lines<BufReader<ChildStdout>> {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        match stdout.next() {
+            Some(Ok(l)) if l == "ready" => return stdout,
+            Some(Ok(_)) => {}
+            other => panic!("the JVM did not get ready: {other:?}"),
+        }
     }
 }
 

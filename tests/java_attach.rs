@@ -8,11 +8,11 @@
 //! `-XX:+DisableAttachMechanism` shows it does), and from how it ended: a JVM that does not
 //! catch SIGQUIT dies of it.
 
-use crate::java::{Jvm, jstack};
+use crate::java::{Jvm, jstack, until_ready};
 use crate::unprivileged::run_as_nobody;
 use crate::util::{self, Run, TempDir, cpu_turn, foreign_arch, holds, is_root, require, run};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Lines};
+use std::io::{BufReader, Lines};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
@@ -603,14 +603,7 @@ impl Cases {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start java");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        loop {
-            match stdout.next() {
-                Some(Ok(l)) if l == "ready" => break,
-                Some(Ok(_)) => {}
-                other => panic!("the JVM did not get ready: {other:?}"),
-            }
-        }
+        let stdout = until_ready(&mut child);
         std::thread::sleep(std::time::Duration::from_millis(300));
         Some(Cases {
             child,
