@@ -119,10 +119,7 @@ fn columns_in_json_name_every_column_and_the_type_of_its_values() {
         "columns writes a table or json, not csv",
     );
 
-    // The Java columns come from a JVM's dumps (sample and watch --java: tests/java_sample.rs).
-    let catalogue: Vec<_> = (catalogue.iter())
-        .filter(|c| c["privilege"] != "jvm-user")
-        .collect();
+    let catalogue = crate::util::proc_columns();
     let names: Vec<&str> = catalogue
         .iter()
         .map(|c| c["name"].as_str().unwrap())

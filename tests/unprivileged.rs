@@ -83,11 +83,7 @@ fn unprivileged_user_sees_what_it_may_and_is_told_the_rest() {
 /// `syscall` refused, whose line says it).
 #[test]
 fn each_column_needs_the_privilege_the_catalogue_says() {
-    let catalogue = util::run(&["columns", "-f", "json"]).ok().json();
-    // The Java columns come from a JVM's dumps, asked as its user or root (tests/java_*.rs).
-    let catalogue: Vec<_> = (catalogue.into_iter())
-        .filter(|c| c["privilege"] != "jvm-user")
-        .collect();
+    let catalogue = util::proc_columns();
     let names: Vec<&str> = catalogue
         .iter()
         .map(|c| c["name"].as_str().unwrap())

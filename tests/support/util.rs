@@ -155,6 +155,15 @@ pub fn refuse() -> &'static str {
     bin.to_str().expect("a temporary directory's path in UTF-8")
 }
 
+/// The column catalogue (`tsnap columns -f json`) without the Java columns, which come from a
+/// JVM's dumps (tests/java_*.rs), not from /proc.
+pub fn proc_columns() -> Vec<Value> {
+    let catalogue = run(&["columns", "-f", "json"]).ok().json();
+    (catalogue.into_iter())
+        .filter(|c| c["privilege"] != "jvm-user")
+        .collect()
+}
+
 /// JSON rows keyed by tid.
 pub fn by_tid(rows: &[Value]) -> HashMap<u64, &Value> {
     rows.iter()
