@@ -1,7 +1,8 @@
-//! Real containers: podman (with runc) runs tests/support/workload.c (or a test's own static
-//! program), built static, from a root holding nothing else, each container with a workload of its own (threads named by what
-//! they do: pipe readers, sleepers, a spinner). Without root, podman, runc or a static C
-//! library, `Container::start` says what is missing through `util::require`.
+//! Real containers: podman (with runc) runs tests/support/workload.c, built static, from a
+//! root holding nothing else, each container with a workload of its own (threads named by
+//! what they do: pipe readers, sleepers, a spinner); `Container::run` runs a test's own static
+//! program the same way. Without root, podman, runc or a static C library, they say what is
+//! missing through `util::require`.
 
 use crate::util::{self, TempDir, build_c, is_root};
 use std::collections::{BTreeMap, BTreeSet};
